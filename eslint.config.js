@@ -1,0 +1,45 @@
+// Lint, and the architecture's one-way dependency rules (../shared/ARCHITECTURE.md) as errors:
+// a wrong import fails CI instead of review.
+import tseslint from 'typescript-eslint';
+import importX from 'eslint-plugin-import-x';
+
+const G = './gateway/src';
+// gateway: protocol ← config ← store ← directory ← {mail, xmpp, im, provisioning} ← http ← main.ts/cli
+const services = ['mail', 'xmpp', 'im', 'provisioning'];
+const top = [`${G}/http`, `${G}/cli`, `${G}/main.ts`, `${G}/cli.ts`];
+const layer = (name, forbidden, message) => ({ target: `${G}/${name}`, from: forbidden, message });
+const zones = [
+  layer('protocol', [`${G}/config`, `${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top], 'protocol is the bottom layer: pure types and schemas'),
+  layer('config', [`${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top], 'config may import only protocol'),
+  layer('store', [`${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top], 'store may import only protocol and config'),
+  layer('directory', [...services.map((s) => `${G}/${s}`), ...top], 'directory may not import the services above it'),
+  ...services.map((s) => layer(s, [...services.filter((o) => o !== s).map((o) => `${G}/${o}`), ...top], `${s} must not import other services (main.ts wires them) or http`)),
+  layer('http', [`${G}/cli`, `${G}/main.ts`, `${G}/cli.ts`], 'http must not import the composition root'),
+  // desktop: core imports only gateway/src/protocol and desktop/src/shared; main/preload/renderer never import each other.
+  { target: './desktop/src/core', from: [`${G}/config`, `${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top, './desktop/src/main', './desktop/src/preload', './desktop/src/renderer'], message: 'desktop core may import only gateway/src/protocol and desktop/src/shared' },
+  { target: './desktop/src/main', from: ['./desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'main imports only core and shared' },
+  { target: './desktop/src/preload', from: ['./desktop/src/main', './desktop/src/renderer', './gateway'], message: 'preload imports only core and shared' },
+  { target: './desktop/src/renderer', from: ['./desktop/src/main', './desktop/src/preload', './desktop/src/core', './gateway'], message: 'the renderer talks only to window.herald (shared types)' },
+  { target: './gateway', from: ['./desktop', './test'], message: 'the gateway never imports desktop or test code' },
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'desktop/dist/**', '**/*.d.ts'] },
+  ...tseslint.configs.recommended,
+  {
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.js', '.mjs'] } } },
+    rules: {
+      'import-x/no-restricted-paths': ['error', { zones }],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'no-restricted-imports': ['error', { paths: [{ name: 'electron', message: 'electron is imported only in desktop/src/main and desktop/src/preload' }] }],
+    },
+  },
+  {
+    files: ['gateway/src/protocol/**'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'protocol is shared with the desktop renderer: no Node modules' }], paths: [{ name: 'electron', message: 'no electron here' }] }] },
+  },
+  { files: ['desktop/src/main/**', 'desktop/src/preload/**'], rules: { 'no-restricted-imports': 'off' } },
+  { files: ['**/*.test.ts', 'test/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
+);

@@ -1,0 +1,102 @@
+// herald-gateway: serve | user | domain | token
+import { parseArgs } from 'node:util';
+import { ConfigError, loadSettings } from './config/load.ts';
+import { createLogger } from './config/logger.ts';
+import { HeraldError } from './protocol/errors.ts';
+import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
+import { seedDemo } from './cli/demo.ts';
+import { createServices, startGateway } from './main.ts';
+
+const USAGE = `usage: herald-gateway <command> [options]
+
+  serve [--config FILE] [--data DIR] [--http-port N] [--xmpp-port N] [--demo]
+        run the gateway (--demo: create demo domain, users and mail on an empty data folder)
+  user add <local@domain> [--password PW] [--name "Display Name"]
+  user del <local@domain>
+  user passwd <local@domain> [--password PW]
+  user list [--domain D]
+  domain add <domain> [--im on|off]
+  domain set <domain> --im on|off
+  domain list
+  token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
+  token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
+  token list <local@domain>
+
+Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE.
+Without --password, the password is asked on a terminal or read from standard input.
+Settings: config file (JSON) < environment (HERALD_DATA, HERALD_HTTP_PORT, HERALD_XMPP_PORT,
+HERALD__SECTION__KEY) < options. See README.md.`;
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      config: { type: 'string' },
+      data: { type: 'string' },
+      'http-port': { type: 'string' },
+      'xmpp-port': { type: 'string' },
+      demo: { type: 'boolean' },
+      password: { type: 'string' },
+      name: { type: 'string' },
+      domain: { type: 'string' },
+      im: { type: 'string' },
+      ttl: { type: 'string' },
+      device: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  const settings = loadSettings({
+    configFile: values.config,
+    overrides: { dataDir: values.data, 'http.port': values['http-port'], 'xmpp.port': values['xmpp-port'] },
+  });
+
+  if (command === 'serve') {
+    const log = createLogger(settings.log.level);
+    if (values.demo) {
+      const services = createServices(settings, log);
+      const banner = await seedDemo(settings, services.directory, services.tokens);
+      services.store.close();
+      if (banner) console.log(`\n${banner}\n`);
+    }
+    const gateway = await startGateway(settings, log);
+    const stop = async (signal: string) => {
+      log.info(`${signal}: shutting down`);
+      await gateway.close();
+      process.exit(0);
+    };
+    process.once('SIGINT', () => void stop('SIGINT'));
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    return new Promise<number>(() => {});
+  }
+
+  if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);
+  const services = createServices(settings, createLogger('warn', { pretty: false }));
+  try {
+    await runAdminCommand(services, command, rest, values as Flags, (line) => console.log(line));
+  } finally {
+    services.store.close();
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      console.error(`herald-gateway: ${(e as Error).message}\n\n${USAGE}`);
+      process.exit(2);
+    }
+    if (e instanceof ConfigError) console.error(`herald-gateway: configuration error:\n${e.message}`);
+    else if (e instanceof HeraldError) console.error(`herald-gateway: ${e.message}`);
+    else if (e instanceof Error) console.error(`herald-gateway: ${e.message}`);
+    else console.error('herald-gateway: failed', e);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,92 @@
+// `herald-gateway user|domain|token ...`: admin commands that work on the data folder directly,
+// also while `serve` runs on it (SQLite WAL; the server notices within a second).
+import type { createServices } from '../main.ts';
+import { HeraldError } from '../protocol/errors.ts';
+import { readPassword } from './prompt.ts';
+
+type Services = ReturnType<typeof createServices>;
+export type Flags = Record<string, string | boolean | undefined>;
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const need = (arg: string | undefined, what: string): string => {
+  if (!arg) throw new UsageError(`missing ${what}`);
+  return arg;
+};
+const onOff = (v: string | boolean | undefined): boolean => {
+  if (v === 'on' || v === 'true' || v === '1') return true;
+  if (v === 'off' || v === 'false' || v === '0') return false;
+  throw new UsageError(`--im takes on or off (got ${String(v)})`);
+};
+const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : '-');
+
+export async function runAdminCommand(s: Services, group: string, args: string[], flags: Flags, out: (line: string) => void): Promise<void> {
+  const [action, target] = args;
+  const password = async () => (typeof flags.password === 'string' ? flags.password : readPassword(`Password for ${target}: `));
+  switch (`${group} ${action ?? ''}`.trim()) {
+    case 'user add': {
+      const address = need(target, 'address (user add <local@domain>)');
+      const pw = s.directory.backendName === 'local' || flags.password ? await password() : null;
+      const a = await s.directory.addUser(address, pw, typeof flags.name === 'string' ? flags.name : undefined);
+      return out(`added ${a.address} (${a.displayName})`);
+    }
+    case 'user del': {
+      const address = need(target, 'address (user del <local@domain>)');
+      s.directory.removeUser(address);
+      return out(`deleted ${address}; its device tokens no longer work`);
+    }
+    case 'user passwd': {
+      const address = need(target, 'address (user passwd <local@domain>)');
+      if (!s.directory.get(address)) throw new HeraldError('not_found', `no user ${address}`);
+      await s.directory.setPassword(address, await password());
+      return out(`password of ${address} changed`);
+    }
+    case 'user list': {
+      const users = s.directory.listUsers(typeof flags.domain === 'string' ? flags.domain : undefined);
+      for (const u of users) out(`${u.address.padEnd(32)} ${u.displayName}`);
+      return out(`${users.length} user(s)`);
+    }
+    case 'domain add': {
+      const d = s.directory.addDomain(need(target, 'domain name'), flags.im === undefined ? true : onOff(flags.im));
+      return out(`added domain ${d.name} (IM ${d.imEnabled ? 'on' : 'off'})`);
+    }
+    case 'domain set': {
+      const name = need(target, 'domain name');
+      if (flags.im === undefined) throw new UsageError('nothing to set: use --im on|off');
+      const on = onOff(flags.im);
+      s.directory.setDomainIm(name, on);
+      return out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
+    }
+    case 'domain list': {
+      const domains = s.directory.listDomains();
+      for (const d of domains) out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}`);
+      return out(`${domains.length} domain(s)`);
+    }
+    case 'token enroll': {
+      const address = need(target, 'address (token enroll <local@domain>)');
+      const hours = flags.ttl === undefined ? undefined : Number(flags.ttl);
+      if (hours !== undefined && !(hours > 0)) throw new UsageError('--ttl takes a number of hours > 0');
+      const t = s.tokens.issueEnroll(address, hours === undefined ? undefined : hours * 3600_000);
+      out(t.token);
+      return process.stderr.write(`one-time enrollment token for ${t.account.address}, expires ${t.expiresAt.toISOString()}\n`) as unknown as void;
+    }
+    case 'token revoke': {
+      const address = need(target, 'address (token revoke <local@domain> [--device ID])');
+      const device = flags.device === undefined ? undefined : Number(flags.device);
+      if (device !== undefined && !Number.isInteger(device)) throw new UsageError('--device takes a device id (see token list)');
+      const n = s.tokens.revoke(address, device);
+      return out(device === undefined ? `revoked ${n} token(s) of ${address}` : n ? `revoked device ${device} of ${address}` : `no live device ${device} for ${address}`);
+    }
+    case 'token list': {
+      const address = need(target, 'address (token list <local@domain>)');
+      for (const d of s.tokens.listDevices(address)) {
+        out(`device ${String(d.id).padEnd(5)} ${(d.label ?? '').padEnd(20)} created ${when(d.createdAt)}  last used ${when(d.lastUsedAt)}  ${d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'live'}`);
+      }
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command: ${group} ${action ?? ''}`);
+  }
+}

@@ -1,0 +1,114 @@
+// The gateway's settings: one zod schema, defaults included. Every key can come from the
+// config file (JSON), from HERALD_* environment variables, or from CLI flags (see load.ts).
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const seconds = z.coerce.number().int().positive();
+const bool = z.union([z.boolean(), z.enum(['true', 'false', 'on', 'off', '1', '0']).transform((v) => v === 'true' || v === 'on' || v === '1')]);
+
+const imapServer = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(143),
+  /** Implicit TLS (port 993). With false, STARTTLS is used when the server offers it. */
+  secure: bool.default(false),
+  /** Refuse to log in without TLS (false only for loopback or test servers). */
+  requireTls: bool.default(false),
+  rejectUnauthorized: bool.default(true),
+});
+
+export const SettingsSchema = z.strictObject({
+  /** Data folder: SQLite database, Maildir store (demo), logs, spool. */
+  dataDir: z.string().min(1).default('./data'),
+  http: z
+    .strictObject({
+      host: z.string().default('0.0.0.0'),
+      port: port.default(3000),
+      /** Public base URL clients use (default http://<host>:<port>). */
+      publicUrl: z.string().url().optional(),
+      /** Largest JSON request body accepted. */
+      bodyLimitBytes: z.coerce.number().int().min(256).max(10 * 1024 * 1024).default(64 * 1024),
+      /** Trust X-Forwarded-For (behind a reverse proxy) for rate limiting per address. */
+      trustProxy: bool.default(false),
+    })
+    .default({} as never),
+  xmpp: z
+    .strictObject({
+      port: port.default(5222),
+    })
+    .default({} as never),
+  directory: z
+    .strictObject({
+      /** `local`: the gateway's own accounts; `imap`: passwords checked by IMAP LOGIN. */
+      backend: z.enum(['local', 'imap']).default('local'),
+      imap: imapServer.default({} as never),
+      /** imap backend: create the account row on first successful login. */
+      autoCreate: bool.default(true),
+    })
+    .default({} as never),
+  mail: z
+    .strictObject({
+      source: z.enum(['maildir', 'imap']).default('maildir'),
+      maildir: z
+        .strictObject({
+          /** Maildir++ root per user; %d domain, %n local part, %u address (like Dovecot's mail_location). */
+          root: z.string().default('%data%/mail/%d/%n'),
+          /** Hierarchy separator used in folder paths (match the IMAP server's namespace separator). */
+          separator: z.string().length(1).default('/'),
+          /** Safety-net full rescan, in case an inotify event was missed. */
+          rescanSeconds: seconds.default(60),
+        })
+        .default({} as never),
+      imap: imapServer
+        .extend({
+          login: z
+            .strictObject({
+              /** `master`: log in as `<user><separator><masterUser>` (Dovecot master users);
+               *  `authzid`: SASL PLAIN as masterUser with the user as authorization identity. */
+              mode: z.enum(['master', 'authzid']).default('master'),
+              masterUser: z.string().min(1).default('master'),
+              masterPassword: z.string().default(''),
+              separator: z.string().min(1).default('*'),
+            })
+            .default({} as never),
+          /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE). */
+          sweepSeconds: seconds.default(30),
+          /** Close a user's connection this long after their last client went away. */
+          idleUserSeconds: seconds.default(300),
+          connectTimeoutSeconds: seconds.default(10),
+        })
+        .default({} as never),
+    })
+    .default({} as never),
+  tokens: z
+    .strictObject({
+      enrollTtlHours: z.coerce.number().positive().default(7 * 24),
+    })
+    .default({} as never),
+  rateLimit: z
+    .strictObject({
+      windowSeconds: seconds.default(900),
+      /** Failed logins per account within the window before refusing. */
+      perAccount: z.coerce.number().int().positive().default(5),
+      /** Failed logins per client address within the window before refusing. */
+      perAddress: z.coerce.number().int().positive().default(20),
+    })
+    .default({} as never),
+  client: z
+    .strictObject({
+      webmailUrl: z.string().default('http://localhost/roundcube/?_task=mail&_mbox={folder}'),
+      pollSeconds: seconds.default(60),
+      defaultSkin: z.string().default('Default'),
+      skinLocked: bool.default(false),
+      sounds: bool.default(true),
+      digestThreshold: z.coerce.number().int().positive().default(5),
+      alertFolders: z.enum(['all', 'inbox']).default('all'),
+    })
+    .default({} as never),
+  log: z
+    .strictObject({
+      level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    })
+    .default({} as never),
+});
+
+export type Settings = z.infer<typeof SettingsSchema>;

@@ -1,0 +1,79 @@
+// Enrollment tokens (one-time, expiring; what provisioning stamps into an app) are traded for
+// device tokens (what the desktop keeps in the OS keychain; revocable). Both are 256-bit random
+// strings; only their SHA-256 is stored.
+import { createHash, randomBytes } from 'node:crypto';
+import { HeraldError } from '../protocol/errors.ts';
+import type { AccountRow, Store } from '../store/index.ts';
+import { parseAddress } from './address.ts';
+
+const ENROLL_PREFIX = 'hen_';
+const DEVICE_PREFIX = 'hdt_';
+
+const newToken = (prefix: string) => prefix + randomBytes(32).toString('base64url');
+const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest();
+
+export function createTokenService({ store, enrollTtlMs }: { store: Store; enrollTtlMs: number }) {
+  const accountOf = (input: string) => {
+    const a = parseAddress(input);
+    const account = store.accounts.byAddress(a.address);
+    if (!account) throw new HeraldError('not_found', `no user ${a.address}`);
+    return account;
+  };
+  const issueDevice = (account: AccountRow, label: string | null) => {
+    const token = newToken(DEVICE_PREFIX);
+    store.tokens.addDevice(account.id, hashToken(token), label);
+    return token;
+  };
+
+  return {
+    issueEnroll(address: string, ttlMs = enrollTtlMs): { token: string; expiresAt: Date; account: AccountRow } {
+      const account = accountOf(address);
+      const token = newToken(ENROLL_PREFIX);
+      const expiresAt = Date.now() + ttlMs;
+      store.tokens.addEnroll(account.id, hashToken(token), expiresAt);
+      return { token, expiresAt: new Date(expiresAt), account };
+    },
+
+    /** Trades a one-time enrollment token for a new device token. */
+    redeemEnroll(token: string, label: string | null): { deviceToken: string; account: AccountRow } {
+      const r = token.startsWith(ENROLL_PREFIX) ? store.tokens.redeemEnroll(hashToken(token)) : ({ ok: false, reason: 'unknown' } as const);
+      if (!r.ok) {
+        const why = {
+          unknown: ['invalid_token', 'this enrollment token is not valid'],
+          used: ['invalid_token', 'this enrollment token has already been used; ask your administrator for a new one'],
+          revoked: ['invalid_token', 'this enrollment token was revoked; ask your administrator for a new one'],
+          expired: ['token_expired', 'this enrollment token has expired; ask your administrator for a new one, or sign in with your password'],
+        } as const;
+        const [code, message] = why[r.reason];
+        throw new HeraldError(code, message);
+      }
+      const account = store.accounts.byId(r.accountId);
+      if (!account) throw new HeraldError('invalid_token', 'the account of this enrollment token no longer exists');
+      return { deviceToken: issueDevice(account, label), account };
+    },
+
+    issueDevice,
+
+    /** The account behind a live device token; throws invalid_token otherwise. */
+    verifyDevice(token: string): { account: AccountRow; deviceId: number } {
+      const found = token.startsWith(DEVICE_PREFIX) ? store.tokens.findDevice(hashToken(token)) : undefined;
+      const account = found && store.accounts.byId(found.accountId);
+      if (!found || !account) throw new HeraldError('invalid_token', 'the device token is unknown or was revoked; sign in again');
+      return { account, deviceId: found.id };
+    },
+
+    touch(deviceId: number): void {
+      store.tokens.touchDevice(deviceId);
+    },
+
+    listDevices(address: string) {
+      return store.tokens.listDevices(accountOf(address).id);
+    },
+
+    /** Revokes one device (by id), or every device and pending enrollment token of the user. */
+    revoke(address: string, deviceId?: number): number {
+      return store.tokens.revoke(accountOf(address).id, deviceId);
+    },
+  };
+}
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,68 @@
+// The gateway's HTTP side: a Koa app (a list of (ctx, next) functions composed once) with the
+// v1 API routes, plus the WebSocket upgrade handler for /api/v1/events.
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { Logger } from '../config/logger.ts';
+import type { Settings } from '../config/schema.ts';
+import type { Directory } from '../directory/directory.ts';
+import type { RateLimiter } from '../directory/rate-limit.ts';
+import type { TokenService } from '../directory/tokens.ts';
+import type { MailService } from '../mail/mail-service.ts';
+import { API_PREFIX } from '../protocol/api.ts';
+import type { Store } from '../store/index.ts';
+import { errorHandler } from './errors.ts';
+import { createEventsSocket } from './events-socket.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { configRoutes } from './routes/config-routes.ts';
+import { folderRoutes } from './routes/folder-routes.ts';
+
+export interface HttpDeps {
+  settings: Settings;
+  store: Store;
+  directory: Directory;
+  tokens: TokenService;
+  mail: MailService;
+  perAddress: RateLimiter;
+  log: Logger;
+  publicUrl: string;
+  version: string;
+}
+
+export function createHttpApp(deps: HttpDeps) {
+  const { settings, log } = deps;
+  const app = new Koa({ proxy: settings.http.trustProxy });
+  app.silent = true; // errors are logged by errorHandler, once
+  const bodyLimit = settings.http.bodyLimitBytes;
+
+  app.use(async (ctx, next) => {
+    const start = performance.now();
+    await next();
+    const ms = Math.round((performance.now() - start) * 10) / 10;
+    // Polls are the bulk of the traffic: only errors are worth an info line.
+    const level = ctx.status >= 500 ? 'warn' : ctx.status >= 400 ? 'info' : 'debug';
+    log[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip }, 'http');
+  });
+  app.use(errorHandler(log));
+  app.use(async (ctx, next) => {
+    ctx.set('X-Content-Type-Options', 'nosniff');
+    await next();
+  });
+
+  const api = new Router({ prefix: API_PREFIX });
+  authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit });
+  configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppAvailable: false, publicUrl: deps.publicUrl });
+  folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
+  api.get('/health', (ctx) => {
+    ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers() };
+  });
+
+  const root = new Router();
+  root.get('/', (ctx) => {
+    ctx.body = { name: 'Herald gateway', version: deps.version, api: API_PREFIX };
+  });
+
+  app.use(root.routes()).use(api.routes()).use(api.allowedMethods({ throw: true }));
+
+  const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
+  return { app, events };
+}

@@ -1,0 +1,126 @@
+// GET /api/v1/events (WebSocket): pushes `folders` snapshots, `mail` alerts and `status`
+// changes to the signed-in user's clients. Clients may send {"type":"ping"} or
+// {"type":"refresh"}; anything else gets an `error` event and the connection stays up.
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Logger } from '../config/logger.ts';
+import type { TokenService } from '../directory/tokens.ts';
+import type { MailService } from '../mail/mail-service.ts';
+import { ClientEventSchema, type ServerEvent } from '../protocol/api.ts';
+import { ERROR_STATUS, HeraldError } from '../protocol/errors.ts';
+import { authenticateToken, bearerToken } from './auth.ts';
+
+/** Close code for a revoked token or deleted user (4000–4999: application codes, RFC 6455 §7.4.2). */
+export const CLOSE_UNAUTHORIZED = 4401;
+const HEARTBEAT_MS = 30_000;
+const MAX_FRAME = 4096;
+
+interface Live {
+  token: string;
+  accountId: number;
+  alive: boolean;
+  unsubscribe: () => void;
+}
+
+export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenService; mail: MailService; log: Logger; path: string }) {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
+  const live = new Map<WebSocket, Live>();
+
+  const rejectUpgrade = (socket: Duplex, e: unknown) => {
+    const err = e instanceof HeraldError ? e : new HeraldError('internal', 'internal error');
+    const body = JSON.stringify({ error: { code: err.code, message: err.message } });
+    const status = ERROR_STATUS[err.code];
+    socket.end(
+      `HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : 'Error'}\r\nContent-Type: application/json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  };
+
+  const send = (ws: WebSocket, event: ServerEvent) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+  };
+
+  const onMessage = (ws: WebSocket, l: Live, data: Buffer, isBinary: boolean) => {
+    let parsed: unknown;
+    try {
+      if (isBinary) throw new Error('binary frames are not accepted');
+      parsed = JSON.parse(data.toString('utf8'));
+    } catch (e) {
+      return send(ws, { type: 'error', error: { code: 'bad_json', message: `not a JSON text message: ${(e as Error).message}` } });
+    }
+    const r = ClientEventSchema.safeParse(parsed);
+    if (!r.success) return send(ws, { type: 'error', error: { code: 'bad_request', message: 'expected {"type":"ping"} or {"type":"refresh"}' } });
+    if (r.data.type === 'ping') return send(ws, { type: 'pong' });
+    const account = authenticateToken(tokens, l.token).account;
+    mail.refresh(account).catch((e: unknown) => {
+      const message = e instanceof HeraldError ? e.message : 'refresh failed';
+      send(ws, { type: 'status', mail: { state: 'unavailable', message } });
+    });
+  };
+
+  const heartbeat = setInterval(() => {
+    for (const [ws, l] of live) {
+      if (!l.alive) {
+        ws.terminate();
+        continue;
+      }
+      l.alive = false;
+      ws.ping();
+    }
+  }, HEARTBEAT_MS);
+  heartbeat.unref();
+
+  return {
+    /** Takes the upgrade if it is for the events path; returns false otherwise. */
+    handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean {
+      const url = new URL(req.url ?? '/', 'http://x');
+      if (url.pathname !== path) return false;
+      let token: string | undefined;
+      let auth: ReturnType<typeof authenticateToken>;
+      try {
+        token = bearerToken(req.headers.authorization, url.searchParams);
+        auth = authenticateToken(tokens, token);
+      } catch (e) {
+        rejectUpgrade(socket, e);
+        return true;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        const l: Live = { token: token!, accountId: auth.account.id, alive: true, unsubscribe: () => {} };
+        live.set(ws, l);
+        ws.on('pong', () => (l.alive = true));
+        ws.on('message', (data: Buffer, isBinary) => onMessage(ws, l, data, isBinary));
+        ws.on('error', (e) => log.debug({ err: e.message }, 'events socket error'));
+        ws.on('close', () => {
+          l.unsubscribe();
+          live.delete(ws);
+        });
+        l.unsubscribe = mail.subscribe(auth.account, (event) => send(ws, event));
+        log.debug({ user: auth.account.address }, 'events socket open');
+      });
+      return true;
+    },
+
+    /** Closes sockets whose token was revoked or whose user was deleted (after a directory change). */
+    revalidate(): void {
+      for (const [ws, l] of live) {
+        try {
+          authenticateToken(tokens, l.token);
+        } catch {
+          ws.close(CLOSE_UNAUTHORIZED, 'device token revoked; sign in again');
+          l.unsubscribe();
+          live.delete(ws);
+        }
+      }
+    },
+
+    connections: () => live.size,
+
+    close(): void {
+      clearInterval(heartbeat);
+      for (const ws of live.keys()) ws.close(1001, 'gateway shutting down');
+      wss.close();
+    },
+  };
+}
+export type EventsSocket = ReturnType<typeof createEventsSocket>;

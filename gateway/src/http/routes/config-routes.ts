@@ -1,0 +1,41 @@
+// GET /api/v1/config: the signed-in user's client settings (admin-controlled).
+import type Router from '@koa/router';
+import type { Settings } from '../../config/schema.ts';
+import type { TokenService } from '../../directory/tokens.ts';
+import type { ClientConfig } from '../../protocol/api.ts';
+import type { Store } from '../../store/index.ts';
+import { authOf, requireDevice } from '../auth.ts';
+
+export interface ConfigRouteDeps {
+  settings: Settings;
+  store: Store;
+  tokens: TokenService;
+  /** True once an XMPP server runs in this gateway. */
+  xmppAvailable: boolean;
+  publicUrl: string;
+}
+
+export function configRoutes(router: Router, { settings, store, tokens, xmppAvailable, publicUrl }: ConfigRouteDeps): void {
+  router.get('/config', requireDevice(tokens), (ctx) => {
+    const { account } = authOf(ctx);
+    const domain = store.domains.get(account.domain);
+    const c = settings.client;
+    const host = new URL(publicUrl).hostname;
+    const body: ClientConfig = {
+      user: { address: account.address, displayName: account.displayName },
+      webmail: { urlTemplate: c.webmailUrl },
+      xmpp: {
+        enabled: xmppAvailable && (domain?.imEnabled ?? false),
+        domain: account.domain,
+        tcp: { host, port: settings.xmpp.port },
+        websocketUrl: `${publicUrl.replace(/^http/, 'ws')}/xmpp-websocket`,
+      },
+      pollIntervalSeconds: c.pollSeconds,
+      skin: { default: c.defaultSkin, locked: c.skinLocked },
+      sounds: { newMail: c.sounds, messageIn: c.sounds },
+      alerts: { digestThreshold: c.digestThreshold, folders: c.alertFolders },
+    };
+    ctx.set('Cache-Control', 'no-cache, private');
+    ctx.body = body;
+  });
+}

@@ -1,0 +1,72 @@
+// Reads what a new-mail alert shows (From, Subject, Date) from the head of an RFC 5322
+// message, decoding RFC 2047 encoded words. Broken headers never throw: they become
+// "(no subject)" / "(unknown sender)" and a reason the caller logs.
+import libmime from 'libmime';
+
+export interface AlertHeaders {
+  from: string;
+  subject: string;
+  date: Date | undefined;
+  /** Why the headers were not as expected, for the log; undefined when all was well. */
+  problem: string | undefined;
+}
+
+export const NO_SUBJECT = '(no subject)';
+export const UNKNOWN_SENDER = '(unknown sender)';
+
+/** Parses the header block of `head` (the first bytes of a message; it may be cut short). */
+export function parseAlertHeaders(head: Buffer): AlertHeaders {
+  const text = head.toString('latin1');
+  const end = text.search(/\r?\n\r?\n/);
+  const block = end === -1 ? text : text.slice(0, end);
+  const problems: string[] = [];
+  const fields = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of block.split(/\r?\n/)) {
+    if (/^[ \t]/.test(line) && current) {
+      fields.set(current, `${fields.get(current)} ${line.trim()}`);
+      continue;
+    }
+    const colon = line.indexOf(':');
+    if (colon <= 0 || !/^[\x21-\x39\x3b-\x7e]+$/.test(line.slice(0, colon))) {
+      if (line.trim()) problems.push(`malformed header line "${line.slice(0, 40)}"`);
+      current = undefined;
+      continue;
+    }
+    current = line.slice(0, colon).toLowerCase();
+    if (!fields.has(current)) fields.set(current, line.slice(colon + 1).trim());
+    else current = undefined; // keep the first occurrence only
+  }
+  const decode = (name: string): string | undefined => {
+    const raw = fields.get(name);
+    if (raw === undefined) return undefined;
+    // Header bytes are usually ASCII with encoded words; raw 8-bit is most likely UTF-8 (RFC 6532).
+    const utf8 = Buffer.from(raw, 'latin1').toString('utf8');
+    try {
+      return libmime.decodeWords(utf8).replace(/\s+/g, ' ').trim();
+    } catch {
+      problems.push(`undecodable ${name} header`);
+      return utf8.trim();
+    }
+  };
+  let subject = decode('subject');
+  if (!subject) {
+    problems.push(subject === undefined ? 'no Subject header' : 'empty Subject header');
+    subject = NO_SUBJECT;
+  }
+  let from = decode('from');
+  if (!from) {
+    problems.push('no From header');
+    from = UNKNOWN_SENDER;
+  }
+  const dateRaw = fields.get('date');
+  let date: Date | undefined;
+  if (dateRaw) {
+    const d = new Date(dateRaw.replace(/\([^)]*\)/g, '').trim());
+    if (Number.isNaN(d.getTime())) problems.push(`unparseable Date "${dateRaw.slice(0, 60)}"`);
+    else date = d;
+  }
+  if (head.length === 0) problems.push('empty message file');
+  else if (end === -1 && fields.size === 0) problems.push('no header block');
+  return { from, subject, date, problem: problems.length ? problems.join('; ') : undefined };
+}

@@ -1,0 +1,163 @@
+// Mail for the HTTP layer: one watch per active user, shared by all of that user's clients
+// (WebSocket subscribers and pollers). Keeps the latest snapshot with its version and ETag so
+// the poll path (304) costs a map lookup, and closes watches nobody used for a while.
+import { createHash } from 'node:crypto';
+import type { Logger } from '../config/logger.ts';
+import type { Folder, MailStatus, ServerEvent } from '../protocol/api.ts';
+import { HeraldError } from '../protocol/errors.ts';
+import type { AccountRow } from '../store/index.ts';
+import type { MailboxWatch, MailSource } from './source.ts';
+
+export type Listener = (event: ServerEvent) => void;
+
+export interface FoldersSnapshot {
+  folders: Folder[];
+  version: number;
+  etag: string;
+}
+
+interface Entry {
+  account: AccountRow;
+  watch: MailboxWatch;
+  listeners: Set<Listener>;
+  lastUse: number;
+  snapshot: FoldersSnapshot | undefined;
+}
+
+/** Versions increase across all users, so a re-opened watch never repeats an old version. */
+let versionCounter = 0;
+
+export function createMailService({ source, log, idleMs }: { source: MailSource; log: Logger; idleMs: number }) {
+  const entries = new Map<number, Entry>();
+
+  const broadcast = (e: Entry, event: ServerEvent) => {
+    for (const l of e.listeners) {
+      try {
+        l(event);
+      } catch (err) {
+        log.warn({ user: e.account.address, err: (err as Error).message }, 'event listener failed');
+      }
+    }
+  };
+
+  const setSnapshot = (e: Entry, folders: Folder[]): FoldersSnapshot => {
+    const body = JSON.stringify(folders);
+    const etag = `"${createHash('sha1').update(body).digest('base64url').slice(0, 20)}"`;
+    if (e.snapshot?.etag === etag) return e.snapshot;
+    e.snapshot = { folders, version: ++versionCounter, etag };
+    return e.snapshot;
+  };
+
+  const entryFor = (account: AccountRow): Entry => {
+    const e = entries.get(account.id);
+    if (e) {
+      e.lastUse = Date.now();
+      return e;
+    }
+    const entry: Entry = { account, listeners: new Set(), lastUse: Date.now(), snapshot: undefined, watch: undefined as never };
+    entry.watch = source.open(account, {
+      folders(folders) {
+        const before = entry.snapshot;
+        const snap = setSnapshot(entry, folders);
+        if (snap !== before) broadcast(entry, { type: 'folders', folders: snap.folders, version: snap.version });
+      },
+      alert(alert) {
+        log.info({ user: account.address, folder: alert.folder, uid: alert.uid }, 'new mail');
+        broadcast(entry, { type: 'mail', alert });
+      },
+      status(mail: MailStatus) {
+        if (mail.state === 'unavailable') entry.snapshot = undefined;
+        broadcast(entry, { type: 'status', mail });
+        if (mail.state === 'ok') {
+          try {
+            const snap = setSnapshot(entry, entry.watch.folders());
+            broadcast(entry, { type: 'folders', folders: snap.folders, version: snap.version });
+          } catch {
+            // not ready yet; the folders event follows
+          }
+        }
+      },
+    });
+    entries.set(account.id, entry);
+    return entry;
+  };
+
+  const current = async (e: Entry): Promise<FoldersSnapshot> => {
+    await e.watch.ready;
+    // folders() throws mail_unavailable (503) while the mail server is down.
+    const folders = e.watch.folders();
+    return e.snapshot ?? setSnapshot(e, folders);
+  };
+
+  const closeEntry = async (e: Entry) => {
+    entries.delete(e.account.id);
+    await e.watch.close().catch((err: Error) => log.warn({ user: e.account.address, err: err.message }, 'closing mail watch failed'));
+  };
+
+  const reaper = setInterval(() => {
+    const cutoff = Date.now() - idleMs;
+    for (const e of entries.values()) if (e.listeners.size === 0 && e.lastUse < cutoff) void closeEntry(e);
+  }, Math.max(1000, Math.min(idleMs, 60_000)));
+  reaper.unref();
+
+  return {
+    /** The user's folder counts; throws HeraldError mail_unavailable while the mail server is down. */
+    async folders(account: AccountRow): Promise<FoldersSnapshot> {
+      return current(entryFor(account));
+    },
+
+    /** Cheap check for the poll path: the current ETag without building anything. */
+    async etag(account: AccountRow): Promise<string> {
+      return (await current(entryFor(account))).etag;
+    },
+
+    async ack(account: AccountRow, path: string, uid?: number): Promise<FoldersSnapshot> {
+      const e = entryFor(account);
+      await e.watch.ready;
+      await e.watch.ack(path, uid);
+      return current(e);
+    },
+
+    async refresh(account: AccountRow): Promise<void> {
+      const e = entryFor(account);
+      await e.watch.ready;
+      await e.watch.refresh();
+    },
+
+    /**
+     * Adds a listener for the user's events and sends it the current state first
+     * (folders, or status when the mail server is down). Returns the unsubscribe function.
+     */
+    subscribe(account: AccountRow, listener: Listener): () => void {
+      const e = entryFor(account);
+      e.listeners.add(listener);
+      void current(e).then(
+        (snap) => e.listeners.has(listener) && listener({ type: 'folders', folders: snap.folders, version: snap.version }),
+        (err: unknown) => {
+          if (!e.listeners.has(listener)) return;
+          const message = err instanceof HeraldError ? err.message : 'mail is unavailable';
+          listener({ type: 'status', mail: { state: 'unavailable', message } });
+        },
+      );
+      return () => {
+        e.listeners.delete(listener);
+        e.lastUse = Date.now();
+      };
+    },
+
+    /** Stops watching a user (deleted account). */
+    async drop(accountId: number): Promise<void> {
+      const e = entries.get(accountId);
+      if (e) await closeEntry(e);
+    },
+
+    activeUsers: () => entries.size,
+
+    async close(): Promise<void> {
+      clearInterval(reaper);
+      await Promise.all([...entries.values()].map(closeEntry));
+      await source.close();
+    },
+  };
+}
+export type MailService = ReturnType<typeof createMailService>;

@@ -1,0 +1,356 @@
+// Watches one user's Maildir++ tree: inotify (fs.watch) on every folder's new/ and cur/ and on
+// the root (folders created, renamed, deleted), a coalesced re-read of just the folder that
+// changed, stable uids from the store, and one alert per new unread message.
+import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { open, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../config/logger.ts';
+import type { Folder, MailAlert, MailStatus } from '../../protocol/api.ts';
+import { HeraldError } from '../../protocol/errors.ts';
+import type { AccountRow, Store } from '../../store/index.ts';
+import { parseAlertHeaders } from '../headers.ts';
+import { guessSpecialUse, sortFolders, type MailboxEvents, type MailboxWatch } from '../source.ts';
+import { listFolders, scanFolder, type FolderScan } from './layout.ts';
+
+/** inotify reports a delivery as several events (create in tmp, rename into new): coalesce them. */
+const COALESCE_MS = 3;
+/** The head of a message read for an alert: headers are rarely longer. */
+const HEAD_BYTES = 64 * 1024;
+
+export interface MaildirWatchDeps {
+  account: AccountRow;
+  root: string;
+  separator: string;
+  rescanMs: number;
+  store: Store;
+  log: Logger;
+  events: MailboxEvents;
+}
+
+interface Tracked {
+  path: string;
+  dir: string;
+  uidValidity: number;
+  nextUid: number;
+  alertedUid: number;
+  ackedUid: number;
+  /** No state was stored yet: the first scan takes what is there without alerting. */
+  baseline: boolean;
+  /** key → uid * 2 + (seen ? 1 : 0): one number per message keeps 1,000 users small. */
+  msgs: Map<string, number>;
+  watchers: FSWatcher[];
+  timer: NodeJS.Timeout | undefined;
+  running: Promise<void> | undefined;
+  dirty: boolean;
+}
+
+export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
+  const { account, root, separator, store, events } = deps;
+  const log = deps.log.child({ user: account.address });
+  const folders = new Map<string, Tracked>();
+  let status: MailStatus = { state: 'ok' };
+  let closed = false;
+  let initializing = true;
+  const pendingAlerts: MailAlert[] = [];
+  let rootWatcher: FSWatcher | undefined;
+  let listTimer: NodeJS.Timeout | undefined;
+  let listRunning: Promise<void> | undefined;
+  let listDirty = false;
+
+  const setStatus = (next: MailStatus) => {
+    if (next.state === status.state && next.message === status.message) return;
+    status = next;
+    if (next.state === 'unavailable') log.warn({ root }, `mail store unavailable: ${next.message}`);
+    else log.info({ root }, 'mail store available again');
+    if (!initializing) events.status(next);
+  };
+
+  const snapshot = (): Folder[] =>
+    sortFolders(
+      [...folders.values()].map((t) => {
+        let unread = 0;
+        let fresh = 0;
+        for (const v of t.msgs.values()) {
+          if (v % 2 === 1) continue;
+          unread++;
+          if (v / 2 > t.ackedUid) fresh++;
+        }
+        const name = t.path.split(separator).at(-1) ?? t.path;
+        return { path: t.path, name, specialUse: guessSpecialUse(t.path, separator), total: t.msgs.size, unread, new: fresh };
+      }),
+    );
+
+  const emitFolders = () => {
+    if (!initializing && !closed) events.folders(snapshot());
+  };
+
+  const watchDir = (dir: string, onEvent: (file: string | null) => void): FSWatcher | undefined => {
+    try {
+      const w = fsWatch(dir, { persistent: false }, (_type, file) => onEvent(file === null ? null : String(file)));
+      w.on('error', () => {
+        w.close();
+        scheduleList();
+      });
+      return w;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: (e as Error).message }, 'cannot watch folder');
+      return undefined;
+    }
+  };
+
+  const track = (folderPath: string, dir: string): Tracked => {
+    const row = store.folderState.get(account.id, folderPath);
+    const msgs = new Map<string, number>();
+    if (row) for (const [key, uid] of store.maildirUids.load(account.id, folderPath)) msgs.set(key, uid * 2);
+    const t: Tracked = {
+      path: folderPath,
+      dir,
+      uidValidity: row?.uidValidity ?? Math.floor(Date.now() / 1000),
+      nextUid: row?.nextUid ?? 1,
+      alertedUid: row?.alertedUid ?? 0,
+      ackedUid: row?.ackedUid ?? 0,
+      baseline: !row,
+      msgs,
+      watchers: [],
+      timer: undefined,
+      running: undefined,
+      dirty: false,
+    };
+    for (const sub of ['new', 'cur']) {
+      const w = watchDir(path.join(dir, sub), () => schedule(t));
+      if (w) t.watchers.push(w);
+    }
+    folders.set(folderPath, t);
+    return t;
+  };
+
+  const untrack = (t: Tracked, forget: boolean) => {
+    for (const w of t.watchers) w.close();
+    clearTimeout(t.timer);
+    folders.delete(t.path);
+    if (forget) {
+      // The folder is gone (deleted or renamed away): a folder of that name later starts afresh.
+      store.maildirUids.dropFolder(account.id, t.path);
+      store.folderState.remove(account.id, t.path);
+    }
+  };
+
+  const schedule = (t: Tracked) => {
+    if (closed || t.timer) return;
+    t.timer = setTimeout(() => {
+      t.timer = undefined;
+      void runFolder(t);
+    }, COALESCE_MS);
+  };
+
+  /** Re-reads one folder; a change arriving meanwhile triggers exactly one more pass. */
+  const runFolder = (t: Tracked): Promise<void> => {
+    if (t.running) {
+      t.dirty = true;
+      return t.running;
+    }
+    t.running = (async () => {
+      try {
+        do {
+          t.dirty = false;
+          await reconcile(t);
+        } while (t.dirty && !closed);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        if (err.code === 'ENOENT') scheduleList();
+        else log.error({ folder: t.path, err: err.message }, 'folder scan failed');
+      } finally {
+        t.running = undefined;
+      }
+    })();
+    return t.running;
+  };
+
+  const reconcile = async (t: Tracked) => {
+    const scan = await scanFolder(t.dir);
+    if (closed || folders.get(t.path) !== t) return;
+    const added: [string, number][] = [];
+    const removed: string[] = [];
+    const candidates: [string, number][] = [];
+    let changed = t.baseline;
+    for (const [key, seen] of scan.messages) {
+      const v = t.msgs.get(key);
+      if (v !== undefined) {
+        const next = (v - (v % 2)) + (seen ? 1 : 0);
+        if (next !== v) {
+          t.msgs.set(key, next);
+          changed = true;
+        }
+        continue;
+      }
+      const uid = t.nextUid++;
+      t.msgs.set(key, uid * 2 + (seen ? 1 : 0));
+      added.push([key, uid]);
+      changed = true;
+      if (!t.baseline && !seen && uid > t.alertedUid) candidates.push([key, uid]);
+    }
+    for (const key of t.msgs.keys()) {
+      if (!scan.messages.has(key)) {
+        t.msgs.delete(key);
+        removed.push(key);
+        changed = true;
+      }
+    }
+    if (t.baseline) t.alertedUid = t.nextUid - 1;
+    if (added.length || removed.length || t.baseline) {
+      store.maildirUids.apply(account.id, t.path, added, removed, () =>
+        store.folderState.put(account.id, {
+          folder: t.path,
+          uidValidity: t.uidValidity,
+          nextUid: t.nextUid,
+          alertedUid: t.alertedUid,
+          ackedUid: t.ackedUid,
+        }),
+      );
+      t.baseline = false;
+    }
+    if (changed) emitFolders();
+    for (const [key, uid] of candidates) {
+      if (closed) return;
+      const alert = await readAlert(t, scan, key, uid);
+      // Mail that arrived while the gateway was away is alerted once the first snapshot is out.
+      if (initializing) pendingAlerts.push(alert);
+      else events.alert(alert);
+      t.alertedUid = Math.max(t.alertedUid, uid);
+      store.folderState.markAlerted(account.id, t.path, uid);
+    }
+  };
+
+  const readAlert = async (t: Tracked, scan: FolderScan, key: string, uid: number) => {
+    let file = scan.newFiles.get(key) ?? scan.curFiles.get(key);
+    let head = Buffer.alloc(0);
+    let mtime: Date | undefined;
+    for (let attempt = 0; attempt < 2 && file; attempt++) {
+      try {
+        const fh = await open(file, 'r');
+        try {
+          const { bytesRead, buffer } = await fh.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
+          head = buffer.subarray(0, bytesRead);
+          mtime = (await fh.stat()).mtime;
+        } finally {
+          await fh.close();
+        }
+        break;
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+          log.warn({ file, err: (e as Error).message }, 'cannot read new message');
+          break;
+        }
+        // Moved meanwhile (a mail client read it: new/ → cur/, flags in the name). Find it again.
+        const names = await readdir(path.join(t.dir, 'cur')).catch(() => [] as string[]);
+        const name = names.find((n) => n === key || n.startsWith(`${key}:`));
+        file = name ? path.join(t.dir, 'cur', name) : undefined;
+      }
+    }
+    const h = parseAlertHeaders(head);
+    if (h.problem) log.warn({ folder: t.path, uid, file }, `new message with broken headers: ${h.problem}`);
+    const date = h.date ?? mtime ?? new Date();
+    return { folder: t.path, from: h.from, subject: h.subject, date: date.toISOString(), uid };
+  };
+
+  const scheduleList = (delay = COALESCE_MS) => {
+    if (closed || listTimer) return;
+    listTimer = setTimeout(() => {
+      listTimer = undefined;
+      void syncList();
+    }, delay);
+  };
+
+  /** Re-reads the folder list: starts tracking new folders, forgets removed ones. */
+  const syncList = (): Promise<void> => {
+    if (listRunning) {
+      listDirty = true;
+      return listRunning;
+    }
+    listRunning = (async () => {
+      try {
+        do {
+          listDirty = false;
+          await syncListOnce();
+        } while (listDirty && !closed);
+      } finally {
+        listRunning = undefined;
+      }
+    })();
+    return listRunning;
+  };
+
+  const syncListOnce = async () => {
+    let found: Awaited<ReturnType<typeof listFolders>>;
+    try {
+      found = await listFolders(root, separator);
+      if (!rootWatcher && !closed) rootWatcher = watchDir(root, (f) => (f === null || f.startsWith('.') ? scheduleList() : undefined));
+      setStatus({ state: 'ok' });
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      if (err.code !== 'ENOENT') {
+        setStatus({ state: 'unavailable', message: `Maildir ${root} cannot be read: ${err.code ?? err.message}` });
+        return;
+      }
+      // No mail delivered yet: an empty INBOX; the periodic rescan notices the Maildir appear.
+      found = { folders: [{ path: 'INBOX', dir: root }], incomplete: 0 };
+      setStatus({ state: 'ok' });
+    }
+    if (closed) return;
+    const seen = new Set(found.folders.map((f) => f.path));
+    let changed = false;
+    for (const t of [...folders.values()]) {
+      if (!seen.has(t.path)) {
+        untrack(t, true);
+        changed = true;
+      }
+    }
+    const fresh = found.folders.filter((f) => !folders.has(f.path)).map((f) => track(f.path, f.dir));
+    await Promise.all(fresh.map(runFolder));
+    // A folder being created has its directory before its cur/: look again shortly.
+    if (found.incomplete > 0) scheduleList(50);
+    if (changed && !fresh.length) emitFolders();
+  };
+
+  const rescanAll = async () => {
+    await syncList();
+    await Promise.all([...folders.values()].map(runFolder));
+  };
+
+  // Safety net for missed inotify events (overflow, network file systems), spread over time.
+  const rescanTimer = setInterval(() => void rescanAll(), deps.rescanMs * (0.8 + Math.random() * 0.4));
+  rescanTimer.unref();
+
+  const ready = syncList().then(() => {
+    initializing = false;
+    queueMicrotask(() => {
+      for (const a of pendingAlerts.splice(0)) if (!closed) events.alert(a);
+    });
+  });
+
+  return {
+    ready,
+    folders() {
+      if (status.state === 'unavailable') throw new HeraldError('mail_unavailable', status.message ?? `Maildir ${root} is unavailable`);
+      return snapshot();
+    },
+    status: () => status,
+    async ack(folderPath, uid) {
+      const t = folders.get(folderPath);
+      if (!t) throw new HeraldError('not_found', `no folder "${folderPath}"`);
+      const target = Math.min(uid ?? t.nextUid - 1, t.nextUid - 1);
+      if (target <= t.ackedUid) return;
+      t.ackedUid = target;
+      store.folderState.markAcked(account.id, t.path, target);
+      emitFolders();
+    },
+    refresh: rescanAll,
+    async close() {
+      closed = true;
+      clearInterval(rescanTimer);
+      clearTimeout(listTimer);
+      rootWatcher?.close();
+      for (const t of [...folders.values()]) untrack(t, false);
+    },
+  };
+}

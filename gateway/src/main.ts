@@ -1,0 +1,104 @@
+// Composition root: the ONE place that builds every gateway service and wires them together.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from './config/logger.ts';
+import type { Settings } from './config/schema.ts';
+import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
+import { createDirectory } from './directory/directory.ts';
+import { createRateLimiter } from './directory/rate-limit.ts';
+import { createTokenService } from './directory/tokens.ts';
+import { createHttpApp } from './http/app.ts';
+import { createImapSource } from './mail/imap/imap-source.ts';
+import { createMailService } from './mail/mail-service.ts';
+import { createMaildirSource } from './mail/maildir/maildir-source.ts';
+import { createStore, type Store } from './store/index.ts';
+
+export const VERSION = '0.1.0';
+/** How often the server looks for changes another process (the CLI) committed. */
+const DIRECTORY_POLL_MS = 1000;
+
+export function createServices(settings: Settings, log: Logger, store: Store = createStore(settings.dataDir)) {
+  const window = settings.rateLimit.windowSeconds * 1000;
+  const perAccount = createRateLimiter({ max: settings.rateLimit.perAccount, windowMs: window, what: 'account' });
+  const perAddress = createRateLimiter({ max: settings.rateLimit.perAddress, windowMs: window, what: 'client address' });
+  const backend = settings.directory.backend === 'imap' ? createImapBackend(settings.directory.imap) : createLocalBackend();
+  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate });
+  const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000 });
+  return { store, directory, tokens, perAccount, perAddress };
+}
+
+export interface Gateway {
+  server: Server;
+  url: string;
+  services: ReturnType<typeof createServices>;
+  close(): Promise<void>;
+}
+
+export async function startGateway(settings: Settings, log: Logger): Promise<Gateway> {
+  const services = createServices(settings, log);
+  const { store, tokens, directory, perAddress } = services;
+  const source =
+    settings.mail.source === 'imap'
+      ? createImapSource({ settings: settings.mail.imap, store, log: log.child({ mail: 'imap' }) })
+      : createMaildirSource({ settings: settings.mail.maildir, dataDir: settings.dataDir, store, log: log.child({ mail: 'maildir' }) });
+  const idleMs = (settings.mail.source === 'imap' ? settings.mail.imap.idleUserSeconds : 300) * 1000;
+  const mail = createMailService({ source, log, idleMs });
+
+  const server = createServer();
+  const listening = new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        new Error(
+          e.code === 'EADDRINUSE'
+            ? `HTTP port ${settings.http.port} is already in use (set http.port, HERALD_HTTP_PORT or --http-port)`
+            : `cannot listen on ${settings.http.host}:${settings.http.port}: ${e.message}`,
+        ),
+      ),
+    );
+    server.listen(settings.http.port, settings.http.host, resolve);
+  });
+  await listening.catch(async (e: unknown) => {
+    await mail.close();
+    store.close();
+    throw e;
+  });
+  const port = (server.address() as AddressInfo).port;
+  const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
+
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION });
+  server.on('request', app.callback());
+  server.on('upgrade', (req, socket, head) => {
+    if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+
+  // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.
+  let seenVersion = store.dataVersion();
+  const knownIds = () => new Set(store.accounts.list().map((a) => a.id));
+  let accountIds = knownIds();
+  const directoryPoll = setInterval(() => {
+    const v = store.dataVersion();
+    if (v === seenVersion) return;
+    seenVersion = v;
+    events.revalidate();
+    const now = knownIds();
+    for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
+    accountIds = now;
+  }, DIRECTORY_POLL_MS);
+  directoryPoll.unref();
+
+  log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
+
+  return {
+    server,
+    url: `http://127.0.0.1:${port}`,
+    services,
+    async close() {
+      clearInterval(directoryPoll);
+      events.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await mail.close();
+      store.close();
+    },
+  };
+}

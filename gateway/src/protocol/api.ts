@@ -1,0 +1,123 @@
+// HTTP API v1 of the gateway: the wire contract shared with the desktop app.
+// Pure types and zod schemas — no Node, no I/O — so desktop/src/core may import it.
+import { z } from 'zod';
+
+export const API_PREFIX = '/api/v1';
+
+/** A mail address `local@domain`, lower-cased. */
+export const AddressSchema = z
+  .string()
+  .trim()
+  .min(3)
+  .max(320)
+  .regex(/^[^\s@"<>()[\],;:\\/]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$/i, 'must look like local@domain')
+  .transform((s) => s.toLowerCase());
+
+export const EnrollRequestSchema = z.strictObject({
+  token: z.string().min(10).max(200),
+  device: z.string().max(100).optional(),
+});
+export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
+
+export const SessionRequestSchema = z.strictObject({
+  user: AddressSchema,
+  password: z.string().min(1).max(1024),
+  device: z.string().max(100).optional(),
+});
+export type SessionRequest = z.infer<typeof SessionRequestSchema>;
+
+export const UserInfoSchema = z.object({ address: z.string(), displayName: z.string() });
+export type UserInfo = z.infer<typeof UserInfoSchema>;
+
+export const AuthResponseSchema = z.object({ deviceToken: z.string(), user: UserInfoSchema });
+export type AuthResponse = z.infer<typeof AuthResponseSchema>;
+
+export const FolderSchema = z.object({
+  /** Folder path as the mail server names it (IMAP path, UTF-8), used in webmail links. */
+  path: z.string(),
+  /** Last path segment, for display. */
+  name: z.string(),
+  /** RFC 6154 special use (`\\Sent`, `\\Drafts`, `\\Trash`, `\\Junk`, `\\Archive`) or null; INBOX is `\\Inbox`. */
+  specialUse: z.string().nullable(),
+  total: z.number().int().nonnegative(),
+  /** Messages without \Seen. */
+  unread: z.number().int().nonnegative(),
+  /** Unread messages above the user's acknowledged watermark. */
+  new: z.number().int().nonnegative(),
+});
+export type Folder = z.infer<typeof FolderSchema>;
+
+export const FoldersResponseSchema = z.object({
+  folders: z.array(FolderSchema),
+  /** Increases whenever the counts change (per gateway run; compare ETags across restarts). */
+  version: z.number().int(),
+});
+export type FoldersResponse = z.infer<typeof FoldersResponseSchema>;
+
+export const AckRequestSchema = z.strictObject({
+  path: z.string().min(1).max(1000),
+  /** Acknowledge up to this uid only (what the user saw); default: everything currently in the folder. */
+  uid: z.number().int().positive().optional(),
+});
+export type AckRequest = z.infer<typeof AckRequestSchema>;
+
+export const MailAlertSchema = z.object({
+  folder: z.string(),
+  from: z.string(),
+  subject: z.string(),
+  /** ISO 8601. */
+  date: z.string(),
+  uid: z.number().int().positive(),
+});
+export type MailAlert = z.infer<typeof MailAlertSchema>;
+
+export const ClientConfigSchema = z.object({
+  user: UserInfoSchema,
+  webmail: z.object({
+    /** `{folder}` (percent-encoded by the client) and `{user}` placeholders. */
+    urlTemplate: z.string(),
+  }),
+  xmpp: z.object({
+    /** False until the gateway's embedded XMPP server runs and IM is on for the user's domain. */
+    enabled: z.boolean(),
+    domain: z.string(),
+    tcp: z.object({ host: z.string(), port: z.number().int() }),
+    websocketUrl: z.string(),
+  }),
+  pollIntervalSeconds: z.number().int().positive(),
+  skin: z.object({ default: z.string(), locked: z.boolean() }),
+  sounds: z.object({ newMail: z.boolean(), messageIn: z.boolean() }),
+  alerts: z.object({
+    /** Above this many new messages at once, one digest notification instead of one each. */
+    digestThreshold: z.number().int().positive(),
+    folders: z.enum(['all', 'inbox']),
+  }),
+});
+export type ClientConfig = z.infer<typeof ClientConfigSchema>;
+
+export const MailStatusSchema = z.object({
+  state: z.enum(['ok', 'unavailable']),
+  /** Which mail server, and why, when unavailable. */
+  message: z.string().optional(),
+});
+export type MailStatus = z.infer<typeof MailStatusSchema>;
+
+/** What `GET /api/v1/events` pushes, one JSON text frame each. */
+export const ServerEventSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('folders'), folders: z.array(FolderSchema), version: z.number().int() }),
+  z.object({ type: z.literal('mail'), alert: MailAlertSchema }),
+  z.object({ type: z.literal('status'), mail: MailStatusSchema }),
+  z.object({ type: z.literal('pong') }),
+  z.object({ type: z.literal('error'), error: z.object({ code: z.string(), message: z.string() }) }),
+]);
+export type ServerEvent = z.infer<typeof ServerEventSchema>;
+
+/** What a client may send on the events socket. */
+export const ClientEventSchema = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('ping') }),
+  z.strictObject({ type: z.literal('refresh') }),
+]);
+export type ClientEvent = z.infer<typeof ClientEventSchema>;
+
+export const ApiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+export type ApiError = z.infer<typeof ApiErrorSchema>;

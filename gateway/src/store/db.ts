@@ -1,0 +1,92 @@
+// Opens the gateway's SQLite database (better-sqlite3) and migrates it. WAL mode lets the
+// CLI write while `serve` runs on the same data folder; `dataVersion()` tells the server
+// that another process committed (PRAGMA data_version), so changes apply without restart.
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+
+export type Db = Database.Database;
+
+const MIGRATIONS: string[] = [
+  `
+  CREATE TABLE domains (
+    name TEXT PRIMARY KEY,
+    im_enabled INTEGER NOT NULL DEFAULT 1,
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE accounts (
+    id INTEGER PRIMARY KEY,
+    address TEXT NOT NULL UNIQUE,
+    local TEXT NOT NULL,
+    domain TEXT NOT NULL REFERENCES domains(name) ON DELETE RESTRICT,
+    display_name TEXT NOT NULL,
+    password_hash TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX accounts_domain ON accounts(domain);
+  CREATE TABLE device_tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    hash BLOB NOT NULL UNIQUE,
+    label TEXT,
+    created_at INTEGER NOT NULL,
+    last_used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE TABLE enroll_tokens (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    hash BLOB NOT NULL UNIQUE,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    used_at INTEGER,
+    revoked_at INTEGER
+  );
+  CREATE TABLE folder_state (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    folder TEXT NOT NULL,
+    uidvalidity INTEGER NOT NULL,
+    next_uid INTEGER NOT NULL DEFAULT 1,
+    alerted_uid INTEGER NOT NULL DEFAULT 0,
+    acked_uid INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (account_id, folder)
+  ) WITHOUT ROWID;
+  CREATE TABLE maildir_uids (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    folder TEXT NOT NULL,
+    key TEXT NOT NULL,
+    uid INTEGER NOT NULL,
+    PRIMARY KEY (account_id, folder, key)
+  ) WITHOUT ROWID;
+  `,
+];
+
+export function openDb(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new Database(path.join(dataDir, 'herald.db'));
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > MIGRATIONS.length) {
+    throw new Error(`database schema version ${version} is newer than this gateway (${MIGRATIONS.length}); upgrade Herald`);
+  }
+  for (let v = version; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+/** Changes whenever another connection (the CLI) commits to the database. */
+export function dataVersion(db: Db): number {
+  return db.pragma('data_version', { simple: true }) as number;
+}

@@ -1,0 +1,36 @@
+// Mail domains served by the gateway, with the per-domain IM switch.
+import type { Db } from './db.ts';
+
+export interface DomainRow {
+  name: string;
+  imEnabled: boolean;
+  createdAt: number;
+}
+
+export function createDomainStore(db: Db) {
+  const insert = db.prepare('INSERT INTO domains (name, im_enabled, created_at) VALUES (?, ?, ?)');
+  const get = db.prepare('SELECT name, im_enabled, created_at FROM domains WHERE name = ?');
+  const all = db.prepare('SELECT name, im_enabled, created_at FROM domains ORDER BY name');
+  const setIm = db.prepare('UPDATE domains SET im_enabled = ? WHERE name = ?');
+  const toRow = (r: { name: string; im_enabled: number; created_at: number }): DomainRow => ({
+    name: r.name,
+    imEnabled: r.im_enabled === 1,
+    createdAt: r.created_at,
+  });
+  return {
+    add(name: string, imEnabled = true): void {
+      insert.run(name, imEnabled ? 1 : 0, Date.now());
+    },
+    get(name: string): DomainRow | undefined {
+      const r = get.get(name) as Parameters<typeof toRow>[0] | undefined;
+      return r && toRow(r);
+    },
+    list(): DomainRow[] {
+      return (all.all() as Parameters<typeof toRow>[0][]).map(toRow);
+    },
+    setImEnabled(name: string, on: boolean): boolean {
+      return setIm.run(on ? 1 : 0, name).changes === 1;
+    },
+  };
+}
+export type DomainStore = ReturnType<typeof createDomainStore>;

@@ -1,0 +1,25 @@
+// The store: every SQLite-backed thing, opened once by the composition root.
+import { openDb, dataVersion, type Db } from './db.ts';
+import { createAccountStore } from './accounts.ts';
+import { createDomainStore } from './domains.ts';
+import { createFolderStateStore } from './folder-state.ts';
+import { createMaildirUidStore } from './maildir-uids.ts';
+import { createTokenStore } from './tokens.ts';
+
+export function createStore(dataDir: string) {
+  const db: Db = openDb(dataDir);
+  return {
+    db,
+    domains: createDomainStore(db),
+    accounts: createAccountStore(db),
+    tokens: createTokenStore(db),
+    folderState: createFolderStateStore(db),
+    maildirUids: createMaildirUidStore(db),
+    dataVersion: () => dataVersion(db),
+    close: () => db.close(),
+  };
+}
+export type Store = ReturnType<typeof createStore>;
+export type { AccountRow } from './accounts.ts';
+export type { DomainRow } from './domains.ts';
+export type { FolderStateRow } from './folder-state.ts';
