@@ -8,7 +8,6 @@ import { createDirectory } from './directory/directory.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
 import { createHttpApp } from './http/app.ts';
-import { createImapSource } from './mail/imap/imap-source.ts';
 import { createMailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
 import { createStore, type Store } from './store/index.ts';
@@ -37,9 +36,10 @@ export interface Gateway {
 export async function startGateway(settings: Settings, log: Logger): Promise<Gateway> {
   const services = createServices(settings, log);
   const { store, tokens, directory, perAddress } = services;
+  // Only the configured source is loaded (imapflow is not needed for a maildir gateway).
   const source =
     settings.mail.source === 'imap'
-      ? createImapSource({ settings: settings.mail.imap, store, log: log.child({ mail: 'imap' }) })
+      ? (await import('./mail/imap/imap-source.ts')).createImapSource({ settings: settings.mail.imap, store, log: log.child({ mail: 'imap' }) })
       : createMaildirSource({ settings: settings.mail.maildir, dataDir: settings.dataDir, store, log: log.child({ mail: 'maildir' }) });
   const idleMs = (settings.mail.source === 'imap' ? settings.mail.imap.idleUserSeconds : 300) * 1000;
   const mail = createMailService({ source, log, idleMs });

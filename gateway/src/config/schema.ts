@@ -30,21 +30,21 @@ export const SettingsSchema = z.strictObject({
       /** Trust X-Forwarded-For (behind a reverse proxy) for rate limiting per address. */
       trustProxy: bool.default(false),
     })
-    .default({} as never),
+    .prefault({}),
   xmpp: z
     .strictObject({
       port: port.default(5222),
     })
-    .default({} as never),
+    .prefault({}),
   directory: z
     .strictObject({
       /** `local`: the gateway's own accounts; `imap`: passwords checked by IMAP LOGIN. */
       backend: z.enum(['local', 'imap']).default('local'),
-      imap: imapServer.default({} as never),
+      imap: imapServer.prefault({}),
       /** imap backend: create the account row on first successful login. */
       autoCreate: bool.default(true),
     })
-    .default({} as never),
+    .prefault({}),
   mail: z
     .strictObject({
       source: z.enum(['maildir', 'imap']).default('maildir'),
@@ -57,7 +57,7 @@ export const SettingsSchema = z.strictObject({
           /** Safety-net full rescan, in case an inotify event was missed. */
           rescanSeconds: seconds.default(60),
         })
-        .default({} as never),
+        .prefault({}),
       imap: imapServer
         .extend({
           login: z
@@ -69,21 +69,21 @@ export const SettingsSchema = z.strictObject({
               masterPassword: z.string().default(''),
               separator: z.string().min(1).default('*'),
             })
-            .default({} as never),
+            .prefault({}),
           /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE). */
           sweepSeconds: seconds.default(30),
           /** Close a user's connection this long after their last client went away. */
           idleUserSeconds: seconds.default(300),
           connectTimeoutSeconds: seconds.default(10),
         })
-        .default({} as never),
+        .prefault({}),
     })
-    .default({} as never),
+    .prefault({}),
   tokens: z
     .strictObject({
       enrollTtlHours: z.coerce.number().positive().default(7 * 24),
     })
-    .default({} as never),
+    .prefault({}),
   rateLimit: z
     .strictObject({
       windowSeconds: seconds.default(900),
@@ -92,7 +92,7 @@ export const SettingsSchema = z.strictObject({
       /** Failed logins per client address within the window before refusing. */
       perAddress: z.coerce.number().int().positive().default(20),
     })
-    .default({} as never),
+    .prefault({}),
   client: z
     .strictObject({
       webmailUrl: z.string().default('http://localhost/roundcube/?_task=mail&_mbox={folder}'),
@@ -103,12 +103,12 @@ export const SettingsSchema = z.strictObject({
       digestThreshold: z.coerce.number().int().positive().default(5),
       alertFolders: z.enum(['all', 'inbox']).default('all'),
     })
-    .default({} as never),
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     })
-    .default({} as never),
+    .prefault({}),
 });
 
 export type Settings = z.infer<typeof SettingsSchema>;

@@ -38,7 +38,8 @@ interface Tracked {
   baseline: boolean;
   /** key → uid * 2 + (seen ? 1 : 0): one number per message keeps 1,000 users small. */
   msgs: Map<string, number>;
-  watchers: FSWatcher[];
+  /** inotify watches on new/ and cur/, by subdirectory name (missing while they do not exist yet). */
+  watchers: Map<string, FSWatcher>;
   timer: NodeJS.Timeout | undefined;
   running: Promise<void> | undefined;
   dirty: boolean;
@@ -53,6 +54,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
   let initializing = true;
   const pendingAlerts: MailAlert[] = [];
   let rootWatcher: FSWatcher | undefined;
+  let ancestorWatcher: FSWatcher | undefined;
   let listTimer: NodeJS.Timeout | undefined;
   let listRunning: Promise<void> | undefined;
   let listDirty = false;
@@ -111,21 +113,41 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       ackedUid: row?.ackedUid ?? 0,
       baseline: !row,
       msgs,
-      watchers: [],
+      watchers: new Map(),
       timer: undefined,
       running: undefined,
       dirty: false,
     };
-    for (const sub of ['new', 'cur']) {
-      const w = watchDir(path.join(dir, sub), () => schedule(t));
-      if (w) t.watchers.push(w);
-    }
+    attachWatchers(t);
     folders.set(folderPath, t);
     return t;
   };
 
+  /** Watches whichever of new/ and cur/ exist and are not watched yet; true when both are. */
+  const attachWatchers = (t: Tracked): boolean => {
+    for (const sub of ['new', 'cur']) {
+      if (t.watchers.has(sub)) continue;
+      const w = watchDir(path.join(t.dir, sub), () => schedule(t));
+      if (w) t.watchers.set(sub, w);
+    }
+    return t.watchers.size === 2;
+  };
+
+  /**
+   * No Maildir yet (nothing delivered): watch the nearest existing ancestor, so the first
+   * delivery — which creates the Maildir — is noticed at once, not at the next rescan.
+   */
+  const watchAncestor = () => {
+    ancestorWatcher?.close();
+    ancestorWatcher = undefined;
+    for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
+      ancestorWatcher = watchDir(dir, () => scheduleList());
+      if (ancestorWatcher || path.dirname(dir) === dir) return;
+    }
+  };
+
   const untrack = (t: Tracked, forget: boolean) => {
-    for (const w of t.watchers) w.close();
+    for (const w of t.watchers.values()) w.close();
     clearTimeout(t.timer);
     folders.delete(t.path);
     if (forget) {
@@ -284,7 +306,12 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     let found: Awaited<ReturnType<typeof listFolders>>;
     try {
       found = await listFolders(root, separator);
-      if (!rootWatcher && !closed) rootWatcher = watchDir(root, (f) => (f === null || f.startsWith('.') ? scheduleList() : undefined));
+      if (!rootWatcher && !closed) {
+        // Root events: Maildir++ folders (".Name") come and go; new/ and cur/ of INBOX appear.
+        rootWatcher = watchDir(root, (f) => (f === null || f.startsWith('.') || f === 'new' || f === 'cur' ? scheduleList() : undefined));
+        ancestorWatcher?.close();
+        ancestorWatcher = undefined;
+      }
       setStatus({ state: 'ok' });
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
@@ -292,8 +319,11 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
         setStatus({ state: 'unavailable', message: `Maildir ${root} cannot be read: ${err.code ?? err.message}` });
         return;
       }
-      // No mail delivered yet: an empty INBOX; the periodic rescan notices the Maildir appear.
+      // No mail delivered yet: an empty INBOX until the Maildir appears.
       found = { folders: [{ path: 'INBOX', dir: root }], incomplete: 0 };
+      rootWatcher?.close();
+      rootWatcher = undefined;
+      if (!closed) watchAncestor();
       setStatus({ state: 'ok' });
     }
     if (closed) return;
@@ -306,7 +336,10 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       }
     }
     const fresh = found.folders.filter((f) => !folders.has(f.path)).map((f) => track(f.path, f.dir));
-    await Promise.all(fresh.map(runFolder));
+    // Folders whose new/ or cur/ appeared only now (being created) get their watches and a scan.
+    const completed = [...folders.values()].filter((t) => !fresh.includes(t) && t.watchers.size < 2 && attachWatchers(t));
+    if ([...folders.values()].some((t) => t.watchers.size < 2) && rootWatcher) found.incomplete++;
+    await Promise.all([...fresh, ...completed].map(runFolder));
     // A folder being created has its directory before its cur/: look again shortly.
     if (found.incomplete > 0) scheduleList(50);
     if (changed && !fresh.length) emitFolders();
@@ -350,6 +383,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       clearInterval(rescanTimer);
       clearTimeout(listTimer);
       rootWatcher?.close();
+      ancestorWatcher?.close();
       for (const t of [...folders.values()]) untrack(t, false);
     },
   };

@@ -1,0 +1,43 @@
+// What a new-mail alert shows, from the IMAP ENVELOPE (RFC 3501 §7.4.2) that imapflow has
+// already decoded (RFC 2047 words in names and subject): sender, subject, date.
+import type { MailAlert } from '../../protocol/api.ts';
+import { NO_SUBJECT, UNKNOWN_SENDER } from '../headers.ts';
+
+export interface EnvelopeLike {
+  date?: Date | string | undefined;
+  subject?: string | undefined;
+  from?: { name?: string | undefined; address?: string | undefined }[] | undefined;
+}
+
+/** "Name <addr>", or the address alone, or the name alone; UNKNOWN_SENDER when there is none. */
+export function formatSender(from: EnvelopeLike['from']): string {
+  const first = from?.[0];
+  const name = first?.name?.replace(/\s+/g, ' ').trim();
+  const address = first?.address?.trim();
+  if (name && address && name !== address) return `${name} <${address}>`;
+  return address || name || UNKNOWN_SENDER;
+}
+
+function validDate(d: Date | string | undefined): Date | undefined {
+  if (d === undefined || d === '') return undefined;
+  const date = d instanceof Date ? d : new Date(d);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+export function alertFromEnvelope(
+  folder: string,
+  uid: number,
+  envelope: EnvelopeLike | undefined,
+  internalDate: Date | string | undefined,
+  now: () => Date = () => new Date(),
+): MailAlert {
+  const subject = envelope?.subject?.replace(/\s+/g, ' ').trim();
+  const date = validDate(envelope?.date) ?? validDate(internalDate) ?? now();
+  return {
+    folder,
+    from: formatSender(envelope?.from),
+    subject: subject || NO_SUBJECT,
+    date: date.toISOString(),
+    uid,
+  };
+}
