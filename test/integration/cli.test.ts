@@ -1,0 +1,154 @@
+// `herald-gateway` as an admin uses it: the demo, admin commands against a running server
+// (changes apply without restart), restart keeping data, and bad settings named clearly.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const bin = path.join(root, 'bin', 'herald-gateway.mjs');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-cli-'));
+const children = new Set<ChildProcess>();
+after(() => {
+  for (const c of children) c.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+function cli(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
+  const r = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], {
+    input: opts.input ?? '',
+    encoding: 'utf8',
+    env: { ...process.env, ...opts.env },
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+async function serve(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, [bin, 'serve', '--demo', '--data', dataDir, '--http-port', '0'], {
+    env: { ...process.env, HERALD_LOG_LEVEL: 'info', HERALD__HTTP__HOST: '127.0.0.1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let out = '';
+  child.stdout!.on('data', (c: Buffer) => (out += c));
+  child.stderr!.on('data', (c: Buffer) => (out += c));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${out}`)), 20_000);
+    child.stdout!.on('data', () => {
+      const m = out.match(/"url":"(http:\/\/[^"]+)"/);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]!.replace('localhost', '127.0.0.1'));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`gateway exited ${code}:\n${out}`)));
+  });
+  return { child, url, output: () => out };
+}
+
+async function login(url: string, user: string, password: string) {
+  const res = await fetch(`${url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password }) });
+  return { status: res.status, json: (await res.json()) as { deviceToken: string } };
+}
+const folders = async (url: string, token: string) => {
+  const res = await fetch(`${url}/api/v1/folders`, { headers: { authorization: `Bearer ${token}` } });
+  return { status: res.status, json: (await res.json()) as { folders: { path: string; total: number; unread: number; new: number }[] } };
+};
+
+test('demo, admin commands while serving, restart keeps data', async () => {
+  const first = await serve();
+  const banner = first.output();
+  const pw = (user: string) => banner.match(new RegExp(`${user}@example\\.com\\s+password (\\S+)`))?.[1];
+  assert.ok(pw('alice') && pw('bob') && pw('carol'), `passwords printed once:\n${banner}`);
+  const alice = await login(first.url, 'alice@example.com', pw('alice')!);
+  assert.equal(alice.status, 200);
+  const f = await folders(first.url, alice.json.deviceToken);
+  assert.deepEqual(
+    f.json.folders.map((x) => `${x.path} ${x.total}/${x.unread}/${x.new}`),
+    ['INBOX 3/2/2', 'Drafts 1/0/0', 'Sent 1/0/0', 'Trash 1/0/0', 'Projects/Herald 2/1/1'],
+  );
+
+  // Dropping a message file into alice's new/ pushes a mail event.
+  const ws = new WebSocket(`${first.url.replace('http', 'ws')}/api/v1/events?access_token=${alice.json.deviceToken}`);
+  const events: { type: string; alert?: { subject: string } }[] = [];
+  ws.on('message', (d) => events.push(JSON.parse(String(d))));
+  await new Promise((r) => ws.once('open', r));
+  const closed = new Promise<number>((r) => ws.once('close', (code) => r(code)));
+  await deliverToMaildir(path.join(dataDir, 'mail', 'example.com', 'alice'), composeMessage({ from: 'ops@example.com', to: 'alice@example.com', subject: 'Disk almost full' }));
+  for (let i = 0; i < 50 && !events.some((e) => e.type === 'mail'); i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(events.find((e) => e.type === 'mail')?.alert?.subject, 'Disk almost full');
+
+  // Admin commands on the same data folder take effect in the running server.
+  assert.equal(cli(['user', 'add', 'dave@example.com', '--password', 'dave pw 1']).code, 0);
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 200, 'new user logs in at once');
+  const passwd = cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw 2\n' });
+  assert.equal(passwd.code, 0, passwd.stderr);
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 401, 'old password refused');
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 2')).status, 200, 'new password works');
+
+  const list = cli(['user', 'list']);
+  assert.match(list.stdout, /alice@example\.com\s+Alice Adams/);
+  assert.match(list.stdout, /4 user\(s\)/);
+  assert.match(cli(['domain', 'set', 'example.com', '--im', 'off']).stdout, /IM for example.com is now off/);
+  assert.match(cli(['domain', 'list']).stdout, /example\.com\s+IM off\s+users 4/);
+
+  const enroll = cli(['token', 'enroll', 'carol@example.com', '--ttl', '1']);
+  assert.equal(enroll.code, 0);
+  const token = enroll.stdout.trim();
+  assert.match(enroll.stderr, /expires/);
+  const enrolled = await fetch(`${first.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
+  assert.equal(enrolled.status, 200);
+
+  assert.match(cli(['token', 'revoke', 'alice@example.com']).stdout, /revoked 2 token\(s\) of alice/);
+  assert.equal(await closed, 4401, 'live socket closed on revocation');
+  assert.equal((await folders(first.url, alice.json.deviceToken)).status, 401);
+
+  const bob = await login(first.url, 'bob@example.com', pw('bob')!);
+  assert.equal(cli(['user', 'del', 'bob@example.com']).code, 0);
+  assert.equal((await folders(first.url, bob.json.deviceToken)).status, 401, 'deleted user is out');
+
+  first.child.kill('SIGTERM');
+  assert.equal(await new Promise((r) => first.child.once('exit', r)), 0, 'clean shutdown on SIGTERM');
+
+  const second = await serve();
+  assert.doesNotMatch(second.output(), /password/, 'no new demo data on restart');
+  assert.equal((await login(second.url, 'carol@example.com', pw('carol')!)).status, 200, 'data kept');
+  const again = await login(second.url, 'alice@example.com', pw('alice')!);
+  assert.equal((await folders(second.url, again.json.deviceToken)).json.folders[0]!.total, 4);
+  second.child.kill('SIGTERM');
+  await new Promise((r) => second.child.once('exit', r));
+});
+
+test('bad settings stop start-up with a message naming the key', () => {
+  const env = cli(['serve'], { env: { HERALD_HTTP_PORT: 'eighty' } });
+  assert.equal(env.code, 1);
+  assert.match(env.stderr, /invalid setting "http\.port" \(from environment variable HERALD_HTTP_PORT\)/);
+  const flag = cli(['serve', '--http-port', '99999']);
+  assert.match(flag.stderr, /invalid setting "http\.port" \(from command-line option/);
+  const file = path.join(dataDir, 'bad.json');
+  writeFileSync(file, JSON.stringify({ mail: { source: 'pop3', imap: { hots: 'x' } } }));
+  const cfg = cli(['serve', '--config', file]);
+  assert.equal(cfg.code, 1);
+  assert.match(cfg.stderr, /unknown setting "mail\.imap\.hots"/);
+  assert.match(cfg.stderr, /invalid setting "mail\.source" \(from config file .*bad\.json\)/);
+  writeFileSync(file, '{ not json');
+  assert.match(cli(['serve', '--config', file]).stderr, /is not valid JSON/);
+  assert.match(cli(['serve', '--config', '/nonexistent.json']).stderr, /cannot read config file/);
+});
+
+test('admin command mistakes: usage errors exit 2, unknown users exit 1, nothing changes', () => {
+  const usage = cli(['user', 'frob']);
+  assert.equal(usage.code, 2);
+  assert.match(usage.stderr, /unknown command: user frob/);
+  assert.equal(cli(['user', 'add', 'not-an-address', '--password', 'x']).code, 1);
+  const nodomain = cli(['user', 'add', 'x@nowhere.example', '--password', 'x']);
+  assert.match(nodomain.stderr, /no domain nowhere\.example/);
+  assert.match(cli(['user', 'del', 'ghost@example.com']).stderr, /no user ghost@example\.com/);
+  assert.match(cli(['token', 'enroll', 'ghost@example.com']).stderr, /no user/);
+  assert.equal(cli(['domain', 'set', 'example.com', '--im', 'maybe']).code, 2);
+  assert.equal(cli(['--bogus-flag']).code, 2);
+});
