@@ -1,0 +1,178 @@
+// npm run bench:mail — delivery → WebSocket `mail` event latency with 1, 100 and 1,000 connected
+// users, in maildir mode and in imap mode against a real Dovecot; the reference, measured in the
+// same run, is raw imapflow IDLE latency on that Dovecot (its ~0.5 s notification floor). Also
+// the 304 polling path (req/s) and gateway RSS per connected user. Prints a table and one JSON line.
+//   options: --quick (1 and 10 users, fewer messages), --modes maildir,imap, --users 1,100,1000
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import autocannon from 'autocannon';
+import { ImapFlow } from 'imapflow';
+import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
+import { startDovecot } from '../fixtures/dovecot.ts';
+import { prepareUsers, startGatewayChild, type BenchUser } from './gateway-child.ts';
+import { summarize, table } from './stats.ts';
+import { connectClients } from './ws-clients.ts';
+
+const { values } = parseArgs({
+  options: { quick: { type: 'boolean' }, modes: { type: 'string' }, users: { type: 'string' } },
+});
+const levels = (values.users ?? (values.quick ? '1,10' : '1,100,1000')).split(',').map(Number);
+const modes = (values.modes ?? 'maildir,imap').split(',');
+const maxUsers = Math.max(...levels);
+const DOMAIN = 'bench.example';
+const rows: Record<string, string | number>[] = [];
+const json: Record<string, unknown> = { date: new Date().toISOString(), levels };
+
+const message = (i: number) => composeMessage({ from: 'Load <load@example.net>', to: 'x@bench.example', subject: `bench message ${i}`, body: 'x'.repeat(500) });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Delivers `count` messages spread over the first `n` users (never two in flight for the same
+ * user, so nothing is coalesced) and returns delivery→event latencies in ms.
+ */
+async function measure(n: number, count: number, paceMs: number, deliver: (u: BenchUser, i: number) => Promise<number>, clients: Awaited<ReturnType<typeof connectClients>>, users: BenchUser[]) {
+  const latencies: number[] = [];
+  const busy = new Set<string>();
+  const inflight: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    let u = users[i % n]!;
+    if (busy.has(u.address)) {
+      await Promise.race(inflight);
+      u = users.slice(0, n).find((x) => !busy.has(x.address)) ?? u;
+      while (busy.has(u.address)) await sleep(5);
+    }
+    busy.add(u.address);
+    const got = clients.nextMail(u.address, 15_000);
+    const p = (async () => {
+      const t0 = await deliver(u, i);
+      const t1 = await got;
+      latencies.push(t1 - t0);
+      busy.delete(u.address);
+    })();
+    inflight.push(p);
+    p.finally(() => inflight.splice(inflight.indexOf(p), 1));
+    await sleep(paceMs);
+  }
+  await Promise.all(inflight);
+  return summarize(latencies);
+}
+
+async function pollingThroughput(url: string, users: BenchUser[]) {
+  const sample = users.slice(0, Math.min(100, users.length));
+  const requests = await Promise.all(
+    sample.map(async (u) => {
+      const res = await fetch(`${url}/api/v1/folders`, { headers: { authorization: `Bearer ${u.token}` } });
+      await res.arrayBuffer();
+      return { method: 'GET' as const, path: '/api/v1/folders', headers: { authorization: `Bearer ${u.token}`, 'if-none-match': res.headers.get('etag') ?? '' } };
+    }),
+  );
+  const r = await autocannon({ url, connections: 50, duration: values.quick ? 2 : 5, requests });
+  const non304 = r.statusCodeStats ? Object.entries(r.statusCodeStats).filter(([code]) => code !== '304').reduce((a, [, v]) => a + (v as { count: number }).count, 0) : 0;
+  return { reqPerSec: Math.round(r.requests.average), p99ms: r.latency.p99, non304 };
+}
+
+async function runMaildir() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-bench-maildir-'));
+  try {
+    const users = prepareUsers(dataDir, DOMAIN, maxUsers);
+    for (const u of users) await deliverToMaildir(path.join(dataDir, 'mail', DOMAIN, u.local), message(0), { seen: true });
+    const gw = await startGatewayChild(dataDir, { mail: { source: 'maildir' } });
+    await sleep(500);
+    let prevRss = gw.rssKiB();
+    const clients = await connectClients(gw.url, []);
+    let connected = 0;
+    let counter = 1;
+    for (const n of levels) {
+      const before = connected;
+      await clients.add(users.slice(connected, n));
+      connected = n;
+      await sleep(1000);
+      const rss = gw.rssKiB();
+      const count = values.quick ? 30 : n === 1 ? 100 : 300;
+      const lat = await measure(n, count, n === 1 ? 10 : 5, async (u, i) => {
+        const t0 = performance.now();
+        await deliverToMaildir(path.join(dataDir, 'mail', DOMAIN, u.local), message(counter + i));
+        return t0;
+      }, clients, users);
+      counter += count;
+      // Marginal cost: RSS growth from the previous level divided by the users added since.
+      const perUser = n - before >= 50 ? Math.round(((rss - prevRss) / (n - before)) * 10) / 10 : NaN;
+      prevRss = rss;
+      rows.push({ mode: 'maildir', users: n, messages: lat.n, 'p50 ms': lat.p50, 'p99 ms': lat.p99, 'max ms': lat.max, 'RSS MiB': Math.round(rss / 102.4) / 10, 'KiB/user added': Number.isNaN(perUser) ? '-' : perUser });
+      (json.maildir ??= {} as Record<string, unknown>) && ((json.maildir as Record<string, unknown>)[n] = { ...lat, rssKiB: rss, rssPerUserKiB: perUser });
+    }
+    const poll = await pollingThroughput(gw.url, users);
+    json.polling304 = poll;
+    rows.push({ mode: 'poll 304', users: Math.min(100, users.length), messages: '-', 'p50 ms': '-', 'p99 ms': poll.p99ms, 'max ms': '-', 'RSS MiB': '-', 'KiB/user added': `${poll.reqPerSec} req/s` });
+    clients.close();
+    await gw.stop();
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function runImap() {
+  const users0 = Array.from({ length: maxUsers }, (_, i) => ({ address: `u${String(i).padStart(4, '0')}@${DOMAIN}`, password: 'pw' }));
+  const dovecot = await startDovecot({ users: [...users0, { address: `ref@${DOMAIN}`, password: 'refpw' }], manyUsers: true });
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-bench-imap-'));
+  try {
+    // Reference: a raw imapflow client in IDLE on INBOX — Dovecot's own notification floor.
+    const ref = new ImapFlow({ host: dovecot.host, port: dovecot.imapPort, secure: false, auth: { user: `ref@${DOMAIN}`, pass: 'refpw' }, logger: false });
+    await ref.connect();
+    await ref.mailboxOpen('INBOX');
+    void ref.idle(); // stays in IDLE; EXISTS arrives as an event
+    await sleep(200);
+    const floor: number[] = [];
+    for (let i = 0; i < (values.quick ? 5 : 20); i++) {
+      const got = new Promise<number>((r) => ref.once('exists', () => r(performance.now())));
+      await dovecot.deliver(`ref@${DOMAIN}`, message(i));
+      const t0 = performance.now();
+      floor.push((await got) - t0);
+      await sleep(100);
+    }
+    await ref.logout();
+    const floorStats = summarize(floor);
+    json.imapIdleFloor = floorStats;
+    rows.push({ mode: 'imap ref: raw IDLE', users: 1, messages: floorStats.n, 'p50 ms': floorStats.p50, 'p99 ms': floorStats.p99, 'max ms': floorStats.max, 'RSS MiB': '-', 'KiB/user added': '-' });
+
+    const users = prepareUsers(dataDir, DOMAIN, maxUsers);
+    const gw = await startGatewayChild(dataDir, {
+      mail: { source: 'imap', imap: { host: dovecot.host, port: dovecot.imapPort, login: { mode: 'master', masterUser: dovecot.masterUser, masterPassword: dovecot.masterPassword } } },
+    });
+    await sleep(500);
+    let prevRss = gw.rssKiB();
+    const clients = await connectClients(gw.url, []);
+    let connected = 0;
+    for (const n of levels) {
+      const before = connected;
+      await clients.add(users.slice(connected, n));
+      connected = n;
+      await sleep(2000);
+      const rss = gw.rssKiB();
+      const count = values.quick ? 10 : n === 1 ? 20 : 100;
+      const lat = await measure(n, count, n === 1 ? 0 : 20, async (u, i) => {
+        await dovecot.deliver(u.address, message(i));
+        return performance.now();
+      }, clients, users);
+      // Marginal cost: RSS growth from the previous level divided by the users added since.
+      const perUser = n - before >= 50 ? Math.round(((rss - prevRss) / (n - before)) * 10) / 10 : NaN;
+      prevRss = rss;
+      rows.push({ mode: 'imap (Dovecot)', users: n, messages: lat.n, 'p50 ms': lat.p50, 'p99 ms': lat.p99, 'max ms': lat.max, 'RSS MiB': Math.round(rss / 102.4) / 10, 'KiB/user added': Number.isNaN(perUser) ? '-' : perUser });
+      (json.imap ??= {} as Record<string, unknown>) && ((json.imap as Record<string, unknown>)[n] = { ...lat, rssKiB: rss, rssPerUserKiB: perUser, overFloorP99: Math.round((lat.p99 - floorStats.p99) * 10) / 10 });
+    }
+    clients.close();
+    await gw.stop();
+  } finally {
+    await dovecot.destroy();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+if (modes.includes('maildir')) await runMaildir();
+if (modes.includes('imap')) await runImap();
+console.log(`\nHerald mail benchmark (${new Date().toISOString()}, targets: maildir p99 ≤ 50 ms @1,000 users; imap p99 ≤ floor + 150 ms; ≤ 50 KiB RSS/user)\n`);
+console.log(table(rows));
+console.log(`\nJSON ${JSON.stringify(json)}`);
+process.exit(0);
