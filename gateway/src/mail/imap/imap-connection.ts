@@ -33,7 +33,8 @@ export function describeLogin(login: ImapSettings['login'], address: string): st
     : `login as "${address}${login.separator}${login.masterUser}" (master user)`;
 }
 
-export function createImapClient(settings: ImapSettings, address: string): ImapFlow {
+/** `context` stays with the client (`client.context`), for listeners shared by all connections. */
+export function createImapClient(settings: ImapSettings, address: string, context?: unknown): ImapFlow {
   const { host, port, secure, requireTls, rejectUnauthorized } = settings;
   const timeoutMs = settings.connectTimeoutSeconds * 1000;
   return new ImapFlow({
@@ -45,6 +46,7 @@ export function createImapClient(settings: ImapSettings, address: string): ImapF
     tls: { rejectUnauthorized, ...(net.isIP(host) ? {} : { servername: host }) },
     auth: loginFor(settings.login, address),
     logger: false,
+    context,
     // COMPRESS=DEFLATE costs two zlib contexts (~hundreds of KiB) per connection; a watch
     // moves a few hundred bytes a minute.
     disableCompression: true,

@@ -1,0 +1,299 @@
+// Watches one user's mailbox over one IMAP connection: INBOX stays selected in IDLE (RFC 2177),
+// so new mail there is pushed; every `sweepSeconds` one LIST-STATUS (RFC 5819) looks at all
+// folders (new, renamed, deleted, changed). All work on the connection runs one step at a time.
+// A lost or refused connection makes the watch unavailable and it reconnects with jittered
+// exponential backoff; once back, a full sweep alerts the mail that came meanwhile, once.
+//
+// A class with module-level imapflow listeners (the watch rides along as `client.context`):
+// 1,000 watches should cost 1,000 small objects, not 1,000 sets of closures (see mailbox-state.ts).
+import type { ImapFlow } from 'imapflow';
+import type { Logger } from '../../config/logger.ts';
+import type { Folder, MailStatus } from '../../protocol/api.ts';
+import { HeraldError } from '../../protocol/errors.ts';
+import type { AccountRow, Store } from '../../store/index.ts';
+import type { MailboxEvents, MailboxWatch } from '../source.ts';
+import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
+import { examine, folderStatus, listFolders } from './folder-sync.ts';
+import { closeClient, createImapClient, describeImapError, describeLogin, serverLabel, type ImapSettings } from './imap-connection.ts';
+import { MailboxState } from './mailbox-state.ts';
+
+/** After a refused login, wait at least this long: retrying faster only feeds the server's penalty. */
+const AUTH_FAILURE_MIN_DELAY_MS = 10_000;
+
+export interface ImapWatchDeps {
+  account: AccountRow;
+  settings: ImapSettings;
+  store: Store;
+  log: Logger;
+  events: MailboxEvents;
+  backoff?: BackoffOptions;
+  /** Called once when the watch is closed (the source forgets it). */
+  onClose?: (w: ImapWatch) => void;
+}
+
+// imapflow emits with the client as `this`; these are shared by every connection.
+function onClientError(this: ImapFlow, err: Error) {
+  (this.context as ImapWatch).clientError(err);
+}
+function onClientClose(this: ImapFlow) {
+  (this.context as ImapWatch).clientClosed(this);
+}
+function onMailboxChange(this: ImapFlow, ev: { path?: string }) {
+  if (ev.path === 'INBOX') (this.context as ImapWatch).inboxChanged(this);
+}
+
+export class ImapWatch implements MailboxWatch {
+  readonly ready: Promise<void>;
+  private settleReady!: () => void;
+  private readonly state: MailboxState;
+  private client: ImapFlow | undefined;
+  private connecting: ImapFlow | undefined;
+  private closed = false;
+  private initializing = true;
+  private current: MailStatus = { state: 'ok' };
+  /** Why folders() cannot answer; undefined once the mailbox is known and the server reachable. */
+  private unavailable: string | undefined = 'not connected yet';
+  private lastError: string | undefined;
+  private attempt = 0;
+  private reconnectTimer: NodeJS.Timeout | undefined;
+  private nextSweepAt = Infinity;
+  private readonly want = { sweep: false, inbox: false, reconcile: false };
+  private pumping: Promise<void> | undefined;
+  private chain: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: ImapWatchDeps) {
+    this.state = new MailboxState(deps.account, deps.store, deps.log);
+    this.ready = new Promise<void>((resolve) => (this.settleReady = resolve));
+    void this.connect();
+  }
+
+  folders(): Folder[] {
+    if (this.unavailable) throw this.unavailableError();
+    return this.state.snapshot();
+  }
+
+  status(): MailStatus {
+    return this.current;
+  }
+
+  async ack(path: string, uid?: number): Promise<void> {
+    if (this.unavailable || !this.client) throw this.unavailableError();
+    const known = this.state.get(path);
+    if (!known) throw new HeraldError('not_found', `no folder "${path}"`);
+    await this.serial(async () => {
+      const c = this.client;
+      if (!c) throw this.unavailableError();
+      try {
+        // Acknowledge what is in the folder now, not what the last sweep saw.
+        this.state.applyOne(path, await folderStatus(c, known));
+      } catch (err) {
+        if (c !== this.client || !c.usable) throw this.unavailableError();
+        this.log('warn', { folder: path, err: (err as Error).message }, 'STATUS before ack failed; using the last known one');
+      }
+      const t = this.state.get(path);
+      if (!t) throw new HeraldError('not_found', `no folder "${path}"`);
+      this.state.ack(t, uid);
+    });
+    await this.request('reconcile');
+    if (this.unavailable) throw this.unavailableError();
+  }
+
+  async refresh(): Promise<void> {
+    if (this.unavailable || !this.client) throw this.unavailableError();
+    await this.request('sweep');
+    if (this.unavailable) throw this.unavailableError();
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.unavailable = 'the watch is closed';
+    clearTimeout(this.reconnectTimer);
+    this.settleReady();
+    const open = [this.client, this.connecting].filter((c): c is ImapFlow => !!c);
+    this.client = this.connecting = undefined;
+    this.deps.onClose?.(this);
+    await Promise.all(open.map((c) => closeClient(c)));
+  }
+
+  /** Driven by the source's shared ticker: starts the periodic sweep when it is due. */
+  tick(now: number): void {
+    if (!this.client || this.closed || now < this.nextSweepAt) return;
+    this.nextSweepAt = now + this.sweepMs();
+    void this.request('sweep');
+  }
+
+  // --- imapflow events (see the listeners above) ---
+
+  clientError(err: Error): void {
+    // imapflow reports socket trouble as 'error' and then 'close'; neither may crash the gateway.
+    this.lastError = this.describe(err);
+    this.log('debug', { err: err.message }, 'IMAP connection error');
+  }
+
+  clientClosed(c: ImapFlow): void {
+    this.lost(c, this.lastError ?? 'connection closed by the server');
+  }
+
+  inboxChanged(c: ImapFlow): void {
+    if (c === this.client) void this.request('inbox');
+  }
+
+  // --- internals ---
+
+  private get server(): string {
+    return serverLabel(this.deps.settings);
+  }
+
+  private sweepMs(): number {
+    return this.deps.settings.sweepSeconds * 1000 * (0.9 + Math.random() * 0.2);
+  }
+
+  private log(level: 'debug' | 'info' | 'warn', obj: object, msg: string): void {
+    this.deps.log[level]({ user: this.deps.account.address, ...obj }, msg);
+  }
+
+  private describe(err: unknown): string {
+    const { settings, account } = this.deps;
+    return describeImapError(err, { login: describeLogin(settings.login, account.address), timeoutSeconds: settings.connectTimeoutSeconds });
+  }
+
+  private unavailableError(): HeraldError {
+    return new HeraldError('mail_unavailable', `IMAP server ${this.server} is unavailable: ${this.unavailable ?? 'connection lost'}`);
+  }
+
+  /** Runs IMAP work strictly one after the other on this watch's connection. */
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+
+  private setUnavailable(reason: string): void {
+    this.unavailable = reason;
+    const message = `IMAP server ${this.server}: ${reason}`;
+    const was = this.current.state;
+    this.current = { state: 'unavailable', message };
+    if (was === 'unavailable' || this.closed) return; // told once per outage
+    this.log('warn', {}, `mail server unavailable: ${message}`);
+    this.deps.events.status(this.current);
+  }
+
+  private setAvailable(): void {
+    this.unavailable = undefined;
+    this.attempt = 0;
+    if (this.current.state === 'ok') return;
+    this.current = { state: 'ok' };
+    this.log('info', {}, `mail server ${this.server} available again`);
+    if (!this.closed) this.deps.events.status(this.current);
+  }
+
+  private flush(): void {
+    if (this.closed || this.initializing || this.unavailable) return;
+    this.state.flush(this.deps.events);
+  }
+
+  private scheduleReconnect(authFailed: boolean): void {
+    if (this.closed || this.reconnectTimer) return;
+    let delay = backoffDelay(this.attempt++, this.deps.backoff ?? DEFAULT_BACKOFF);
+    if (authFailed) delay = Math.max(delay, AUTH_FAILURE_MIN_DELAY_MS);
+    this.log('debug', { delay }, 'reconnecting later');
+    this.reconnectTimer = setTimeout(() => {
+      this.reconnectTimer = undefined;
+      void this.connect();
+    }, delay);
+    this.reconnectTimer.unref();
+  }
+
+  /** The live connection went away (server closed it, network, or a failed step). */
+  private lost(c: ImapFlow, reason: string): void {
+    if (c !== this.client) return;
+    this.client = undefined;
+    c.close();
+    this.setUnavailable(reason);
+    this.scheduleReconnect(false);
+  }
+
+  private request(what: 'sweep' | 'inbox' | 'reconcile'): Promise<void> {
+    this.want[what] = true;
+    return this.pump();
+  }
+
+  /** Works through what was asked (sweep, INBOX check, recount) until nothing is left. Never rejects. */
+  private pump(): Promise<void> {
+    if (this.pumping) return this.pumping;
+    this.pumping = this.serial(() => this.drain()).finally(() => {
+      this.pumping = undefined;
+    });
+    return this.pumping;
+  }
+
+  private async drain(): Promise<void> {
+    const want = this.want;
+    while (!this.closed && this.client && (want.sweep || want.inbox || want.reconcile)) {
+      const c = this.client;
+      try {
+        if (want.sweep) {
+          want.sweep = want.inbox = false;
+          this.state.applyList(await listFolders(c));
+        } else if (want.inbox) {
+          want.inbox = false;
+          // STATUS of the selected INBOX (RFC 3501 §6.3.10 discourages it as a new-mail check
+          // because the session may lag; Dovecot answers correctly, tagged [CLIENTBUG]). The
+          // UID FETCH/SEARCH that follow bring the session up to date anyway.
+          const inbox = this.state.get('INBOX') ?? { path: 'INBOX', name: 'INBOX', specialUse: '\\Inbox' };
+          this.state.applyOne('INBOX', await folderStatus(c, inbox));
+        }
+        want.reconcile = false;
+        await this.state.reconcile(c);
+        if (!c.mailbox || c.mailbox.path !== 'INBOX') {
+          // Back to IDLE on INBOX; what arrived there while another folder was open is looked at again.
+          await examine(c, 'INBOX');
+          want.inbox = true;
+        }
+        this.flush();
+      } catch (err) {
+        if (c === this.client && !this.closed) {
+          this.log('warn', { err: (err as Error).message }, 'IMAP step failed; reconnecting');
+          this.lost(c, this.describe(err));
+        }
+      }
+    }
+  }
+
+  private async connect(): Promise<void> {
+    if (this.closed || this.client || this.connecting) return;
+    const c = createImapClient(this.deps.settings, this.deps.account.address, this);
+    this.connecting = c;
+    this.lastError = undefined;
+    c.on('error', onClientError);
+    c.on('close', onClientClose);
+    c.on('exists', onMailboxChange);
+    c.on('expunge', onMailboxChange);
+    c.on('flags', onMailboxChange);
+    try {
+      await c.connect();
+      await c.mailboxOpen('INBOX', { readOnly: true });
+      if (this.closed) throw new Error('closed');
+      this.client = c;
+      this.connecting = undefined;
+      await this.request('sweep');
+      if (this.client !== c) return; // lost during the sweep: already unavailable, reconnect scheduled
+      this.nextSweepAt = Date.now() + this.sweepMs();
+      this.setAvailable();
+      if (this.initializing) {
+        this.initializing = false;
+        queueMicrotask(() => this.flush()); // after whoever awaits `ready` has read the folders
+      } else this.flush();
+    } catch (err) {
+      if (this.connecting === c) this.connecting = undefined;
+      c.close();
+      if (this.closed) return;
+      this.log('debug', { err: (err as Error).message }, 'IMAP connect failed');
+      this.setUnavailable(this.describe(err));
+      this.scheduleReconnect((err as { authenticationFailed?: boolean }).authenticationFailed === true);
+    } finally {
+      this.settleReady();
+    }
+  }
+}
