@@ -86,6 +86,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   }, DIRECTORY_POLL_MS);
   directoryPoll.unref();
 
+  // Honest about what is not there yet: the embedded XMPP server (xmpp.port) is a later step.
+  log.info({ xmppPort: settings.xmpp.port }, 'XMPP server not started: not built yet; /api/v1/config tells clients xmpp.enabled=false');
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
 
   return {

@@ -9,6 +9,8 @@ export interface AlertHeaders {
   date: Date | undefined;
   /** Why the headers were not as expected, for the log; undefined when all was well. */
   problem: string | undefined;
+  /** The blank line ending the header block was found (false: cut short, or still being written). */
+  complete: boolean;
 }
 
 export const NO_SUBJECT = '(no subject)';
@@ -68,5 +70,5 @@ export function parseAlertHeaders(head: Buffer): AlertHeaders {
   }
   if (head.length === 0) problems.push('empty message file');
   else if (end === -1 && fields.size === 0) problems.push('no header block');
-  return { from, subject, date, problem: problems.length ? problems.join('; ') : undefined };
+  return { from, subject, date, problem: problems.length ? problems.join('; ') : undefined, complete: end !== -1 };
 }

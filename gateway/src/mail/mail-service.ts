@@ -84,9 +84,9 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
 
   const current = async (e: Entry): Promise<FoldersSnapshot> => {
     await e.watch.ready;
-    // folders() throws mail_unavailable (503) while the mail server is down.
-    const folders = e.watch.folders();
-    return e.snapshot ?? setSnapshot(e, folders);
+    // The snapshot follows every `folders` event and is dropped while the mail server is down,
+    // so the poll path is a lookup; without one, folders() answers or throws mail_unavailable (503).
+    return e.snapshot ?? setSnapshot(e, e.watch.folders());
   };
 
   const closeEntry = async (e: Entry) => {
@@ -104,11 +104,6 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
     /** The user's folder counts; throws HeraldError mail_unavailable while the mail server is down. */
     async folders(account: AccountRow): Promise<FoldersSnapshot> {
       return current(entryFor(account));
-    },
-
-    /** Cheap check for the poll path: the current ETag without building anything. */
-    async etag(account: AccountRow): Promise<string> {
-      return (await current(entryFor(account))).etag;
     },
 
     async ack(account: AccountRow, path: string, uid?: number): Promise<FoldersSnapshot> {

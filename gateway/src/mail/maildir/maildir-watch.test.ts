@@ -178,3 +178,18 @@ test('a user without a Maildir yet has an empty INBOX; an unreadable store is un
   await until(() => log.status.at(-1)?.state === 'ok', 'recovery');
   assert.equal(byPath(watch.folders(), 'INBOX')?.total, 1);
 });
+
+test('a file copied straight into new/ (no tmp/ + rename) is read once it is complete', async () => {
+  const { store, account, root, dir } = setup();
+  await ensureMaildirFolder(root);
+  const { watch, log, until } = open(store, account, path.join(dir, 'data'));
+  await watch.ready;
+  const fh = await import('node:fs/promises').then((fs) => fs.open(path.join(root, 'new', '1700000000.slow.host'), 'w'));
+  await fh.write('From: Slow Writer <slow@example.org>\r\nSubj');
+  await new Promise((r) => setTimeout(r, 150));
+  await fh.write('ect: written in two parts\r\n\r\nbody\r\n');
+  await fh.close();
+  await until(() => log.alerts.length === 1, 'alert');
+  assert.equal(log.alerts[0]!.subject, 'written in two parts');
+  assert.equal(log.alerts[0]!.from, 'Slow Writer <slow@example.org>');
+});

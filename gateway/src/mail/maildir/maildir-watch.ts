@@ -16,6 +16,10 @@ import { listFolders, scanFolder, type FolderScan } from './layout.ts';
 const COALESCE_MS = 3;
 /** The head of a message read for an alert: headers are rarely longer. */
 const HEAD_BYTES = 64 * 1024;
+/** A file written less than this long ago with an incomplete header block may still be growing. */
+const GROWING_MS = 2000;
+const GROWING_RETRY_MS = 25;
+const GROWING_RETRIES = 40;
 
 export interface MaildirWatchDeps {
   account: AccountRow;
@@ -243,21 +247,35 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     }
   };
 
+  /**
+   * Reads the head of a new message for its alert. A file copied straight into new/ (not via
+   * tmp/ and rename, as MTAs do) may still be growing: while its header block is incomplete and
+   * the file was written just now, read again a little later.
+   */
   const readAlert = async (t: Tracked, scan: FolderScan, key: string, uid: number) => {
     let file = scan.newFiles.get(key) ?? scan.curFiles.get(key);
-    let head = Buffer.alloc(0);
-    let mtime: Date | undefined;
+    let head = await readHead(t, key, file);
+    for (let i = 0; i < GROWING_RETRIES && head.file && !parseAlertHeaders(head.bytes).complete && Date.now() - head.mtimeMs < GROWING_MS; i++) {
+      await new Promise((r) => setTimeout(r, GROWING_RETRY_MS));
+      head = await readHead(t, key, head.file);
+    }
+    file = head.file;
+    const h = parseAlertHeaders(head.bytes);
+    if (h.problem) log.warn({ folder: t.path, uid, file }, `new message with broken headers: ${h.problem}`);
+    const date = h.date ?? (head.mtimeMs ? new Date(head.mtimeMs) : new Date());
+    return { folder: t.path, from: h.from, subject: h.subject, date: date.toISOString(), uid };
+  };
+
+  const readHead = async (t: Tracked, key: string, file: string | undefined) => {
     for (let attempt = 0; attempt < 2 && file; attempt++) {
       try {
         const fh = await open(file, 'r');
         try {
           const { bytesRead, buffer } = await fh.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
-          head = buffer.subarray(0, bytesRead);
-          mtime = (await fh.stat()).mtime;
+          return { file, bytes: buffer.subarray(0, bytesRead), mtimeMs: (await fh.stat()).mtimeMs };
         } finally {
           await fh.close();
         }
-        break;
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
           log.warn({ file, err: (e as Error).message }, 'cannot read new message');
@@ -269,10 +287,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
         file = name ? path.join(t.dir, 'cur', name) : undefined;
       }
     }
-    const h = parseAlertHeaders(head);
-    if (h.problem) log.warn({ folder: t.path, uid, file }, `new message with broken headers: ${h.problem}`);
-    const date = h.date ?? mtime ?? new Date();
-    return { folder: t.path, from: h.from, subject: h.subject, date: date.toISOString(), uid };
+    return { file: undefined, bytes: Buffer.alloc(0), mtimeMs: 0 };
   };
 
   const scheduleList = (delay = COALESCE_MS) => {
