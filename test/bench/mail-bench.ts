@@ -59,6 +59,44 @@ async function measure(n: number, count: number, paceMs: number, deliver: (u: Be
   return summarize(latencies);
 }
 
+/**
+ * For each level of connected users: connect up to n clients, read the gateway's RSS, deliver
+ * and time messages. Adds a table row and a JSON entry per level.
+ */
+async function runLevels(o: {
+  mode: string;
+  gw: Awaited<ReturnType<typeof startGatewayChild>>;
+  users: BenchUser[];
+  settleMs: number;
+  count: (n: number) => number;
+  paceMs: (n: number) => number;
+  deliver: (u: BenchUser, i: number) => Promise<number>;
+  extra?: (lat: ReturnType<typeof summarize>) => Record<string, unknown>;
+}) {
+  const out: Record<number, unknown> = {};
+  let prevRss = o.gw.rssKiB();
+  const clients = await connectClients(o.gw.url, []);
+  let connected = 0;
+  let sent = 0;
+  for (const n of levels) {
+    const before = connected;
+    await clients.add(o.users.slice(connected, n));
+    connected = n;
+    await sleep(o.settleMs);
+    const rss = o.gw.rssKiB();
+    const count = o.count(n);
+    const lat = await measure(n, count, o.paceMs(n), (u, i) => o.deliver(u, sent + i), clients, o.users);
+    sent += count;
+    // Marginal cost: RSS growth from the previous level divided by the users added since.
+    const perUser = n - before >= 50 ? Math.round(((rss - prevRss) / (n - before)) * 10) / 10 : NaN;
+    prevRss = rss;
+    rows.push({ mode: o.mode, users: n, messages: lat.n, 'p50 ms': lat.p50, 'p99 ms': lat.p99, 'max ms': lat.max, 'RSS MiB': Math.round(rss / 102.4) / 10, 'KiB/user added': Number.isNaN(perUser) ? '-' : perUser });
+    out[n] = { ...lat, rssKiB: rss, rssPerUserKiB: perUser, ...o.extra?.(lat) };
+  }
+  clients.close();
+  return out;
+}
+
 async function pollingThroughput(url: string, users: BenchUser[]) {
   const sample = users.slice(0, Math.min(100, users.length));
   const requests = await Promise.all(
@@ -80,33 +118,22 @@ async function runMaildir() {
     for (const u of users) await deliverToMaildir(path.join(dataDir, 'mail', DOMAIN, u.local), message(0), { seen: true });
     const gw = await startGatewayChild(dataDir, { mail: { source: 'maildir' } });
     await sleep(500);
-    let prevRss = gw.rssKiB();
-    const clients = await connectClients(gw.url, []);
-    let connected = 0;
-    let counter = 1;
-    for (const n of levels) {
-      const before = connected;
-      await clients.add(users.slice(connected, n));
-      connected = n;
-      await sleep(1000);
-      const rss = gw.rssKiB();
-      const count = values.quick ? 30 : n === 1 ? 100 : 300;
-      const lat = await measure(n, count, n === 1 ? 10 : 5, async (u, i) => {
+    json.maildir = await runLevels({
+      mode: 'maildir',
+      gw,
+      users,
+      settleMs: 1000,
+      count: (n) => (values.quick ? 30 : n === 1 ? 100 : 300),
+      paceMs: (n) => (n === 1 ? 10 : 5),
+      async deliver(u, i) {
         const t0 = performance.now();
-        await deliverToMaildir(path.join(dataDir, 'mail', DOMAIN, u.local), message(counter + i));
+        await deliverToMaildir(path.join(dataDir, 'mail', DOMAIN, u.local), message(i + 1));
         return t0;
-      }, clients, users);
-      counter += count;
-      // Marginal cost: RSS growth from the previous level divided by the users added since.
-      const perUser = n - before >= 50 ? Math.round(((rss - prevRss) / (n - before)) * 10) / 10 : NaN;
-      prevRss = rss;
-      rows.push({ mode: 'maildir', users: n, messages: lat.n, 'p50 ms': lat.p50, 'p99 ms': lat.p99, 'max ms': lat.max, 'RSS MiB': Math.round(rss / 102.4) / 10, 'KiB/user added': Number.isNaN(perUser) ? '-' : perUser });
-      ((json.maildir ??= {}) as Record<string, unknown>)[n] = { ...lat, rssKiB: rss, rssPerUserKiB: perUser };
-    }
+      },
+    });
     const poll = await pollingThroughput(gw.url, users);
     json.polling304 = poll;
     rows.push({ mode: 'poll 304', users: Math.min(100, users.length), messages: '-', 'p50 ms': '-', 'p99 ms': poll.p99ms, 'max ms': '-', 'RSS MiB': '-', 'KiB/user added': `${poll.reqPerSec} req/s` });
-    clients.close();
     await gw.stop();
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
@@ -142,27 +169,19 @@ async function runImap() {
       mail: { source: 'imap', imap: { host: dovecot.host, port: dovecot.imapPort, login: { mode: 'master', masterUser: dovecot.masterUser, masterPassword: dovecot.masterPassword } } },
     });
     await sleep(500);
-    let prevRss = gw.rssKiB();
-    const clients = await connectClients(gw.url, []);
-    let connected = 0;
-    for (const n of levels) {
-      const before = connected;
-      await clients.add(users.slice(connected, n));
-      connected = n;
-      await sleep(2000);
-      const rss = gw.rssKiB();
-      const count = values.quick ? 10 : n === 1 ? 20 : 100;
-      const lat = await measure(n, count, n === 1 ? 100 : 20, async (u, i) => {
+    json.imap = await runLevels({
+      mode: 'imap (Dovecot)',
+      gw,
+      users,
+      settleMs: 2000,
+      count: (n) => (values.quick ? 10 : n === 1 ? 20 : 100),
+      paceMs: (n) => (n === 1 ? 100 : 20),
+      async deliver(u, i) {
         await dovecot.deliver(u.address, message(i));
         return performance.now();
-      }, clients, users);
-      // Marginal cost: RSS growth from the previous level divided by the users added since.
-      const perUser = n - before >= 50 ? Math.round(((rss - prevRss) / (n - before)) * 10) / 10 : NaN;
-      prevRss = rss;
-      rows.push({ mode: 'imap (Dovecot)', users: n, messages: lat.n, 'p50 ms': lat.p50, 'p99 ms': lat.p99, 'max ms': lat.max, 'RSS MiB': Math.round(rss / 102.4) / 10, 'KiB/user added': Number.isNaN(perUser) ? '-' : perUser });
-      ((json.imap ??= {}) as Record<string, unknown>)[n] = { ...lat, rssKiB: rss, rssPerUserKiB: perUser, overFloorP99: Math.round((lat.p99 - floorStats.p99) * 10) / 10 };
-    }
-    clients.close();
+      },
+      extra: (lat) => ({ overFloorP99: Math.round((lat.p99 - floorStats.p99) * 10) / 10 }),
+    });
     await gw.stop();
   } finally {
     await dovecot.destroy();
