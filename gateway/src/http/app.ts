@@ -40,7 +40,7 @@ export function createHttpApp(deps: HttpDeps) {
     const ms = Math.round((performance.now() - start) * 10) / 10;
     // Polls are the bulk of the traffic: only errors are worth an info line.
     const level = ctx.status >= 500 ? 'warn' : ctx.status >= 400 ? 'info' : 'debug';
-    log[level]({ method: ctx.method, path: ctx.path, status: ctx.status, ms, ip: ctx.ip }, 'http');
+    log[level]({ ms, ip: ctx.ip }, `${ctx.method} ${ctx.path} → ${ctx.status}`);
   });
   app.use(errorHandler(log));
   app.use(async (ctx, next) => {
@@ -49,7 +49,7 @@ export function createHttpApp(deps: HttpDeps) {
   });
 
   const api = new Router({ prefix: API_PREFIX });
-  authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit });
+  authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
   configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppAvailable: false, publicUrl: deps.publicUrl });
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
   api.get('/health', (ctx) => {
