@@ -1,5 +1,6 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
 import { createServer, type Server } from 'node:http';
+import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
@@ -10,7 +11,10 @@ import { createTokenService } from './directory/tokens.ts';
 import { createHttpApp } from './http/app.ts';
 import { createMailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
+import { createImLog } from './im/im-log.ts';
 import { createStore, type Store } from './store/index.ts';
+import { startXmppServer, type XmppServer } from './xmpp/server.ts';
+import { loadTlsContext } from './xmpp/tls.ts';
 
 export const VERSION = '0.1.0';
 /** How often the server looks for changes another process (the CLI) committed. */
@@ -29,6 +33,8 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
 export interface Gateway {
   server: Server;
   url: string;
+  /** The XMPP c2s port, when the XMPP server runs. */
+  xmppPort: number | undefined;
   services: ReturnType<typeof createServices>;
   close(): Promise<void>;
 }
@@ -65,7 +71,28 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const port = (server.address() as AddressInfo).port;
   const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
 
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION });
+  // Every routed message is appended to the central IM log before it is delivered.
+  const imLog = createImLog({ dir: path.join(settings.dataDir, 'logs') });
+  let xmpp: XmppServer | undefined;
+  if (settings.xmpp.enabled) {
+    const tls = loadTlsContext({ cert: settings.xmpp.tlsCert, key: settings.xmpp.tlsKey, dataDir: settings.dataDir, domains: store.domains.list().map((d) => d.name), log });
+    xmpp = await startXmppServer({
+      settings: settings.xmpp,
+      store,
+      directory,
+      tokens,
+      log: log.child({ xmpp: true }),
+      tls,
+      logMessage: (m) => imLog.append(m),
+    }).catch(async (e: unknown) => {
+      server.close();
+      await mail.close();
+      store.close();
+      throw e;
+    });
+  } else log.info('XMPP server switched off (xmpp.enabled=false)');
+
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port });
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
     if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -80,23 +107,25 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     if (v === seenVersion) return;
     seenVersion = v;
     events.revalidate();
+    xmpp?.revalidate();
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
     accountIds = now;
   }, DIRECTORY_POLL_MS);
   directoryPoll.unref();
 
-  // Honest about what is not there yet: the embedded XMPP server (xmpp.port) is a later step.
-  log.info({ xmppPort: settings.xmpp.port }, 'XMPP server not started: not built yet; /api/v1/config tells clients xmpp.enabled=false');
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
 
   return {
     server,
     url: `http://127.0.0.1:${port}`,
+    xmppPort: xmpp?.port,
     services,
     async close() {
       clearInterval(directoryPoll);
       events.close();
+      await xmpp?.close();
+      imLog.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await mail.close();

@@ -28,7 +28,7 @@ function cli(args: string[], opts: { input?: string; env?: Record<string, string
 }
 
 async function serve(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, [bin, 'serve', '--demo', '--data', dataDir, '--http-port', '0'], {
+  const child = spawn(process.execPath, [bin, 'serve', '--demo', '--data', dataDir, '--http-port', '0', '--xmpp-port', '0'], {
     env: { ...process.env, HERALD_LOG_LEVEL: 'info', HERALD__HTTP__HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -28,7 +28,8 @@ test('session: right password gives a device token, wrong password a 401, repeat
   const me = await gw.api('GET', '/api/v1/config', { token: ok.json.deviceToken });
   assert.equal(me.status, 200);
   assert.equal(me.json.user.address, 'sam@example.com');
-  assert.equal(me.json.xmpp.enabled, false, 'no XMPP server yet: the config says so');
+  assert.equal(me.json.xmpp.enabled, true, 'the embedded XMPP server runs and IM is on for the domain');
+  assert.equal(me.json.xmpp.tcp.port, gw.xmppPort);
 
   const bad = await gw.api('POST', '/api/v1/session', { body: { user: 'sam@example.com', password: 'wrong' } });
   assert.equal(bad.status, 401);

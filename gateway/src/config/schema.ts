@@ -33,7 +33,22 @@ export const SettingsSchema = z.strictObject({
     .prefault({}),
   xmpp: z
     .strictObject({
+      /** The embedded XMPP server, globally (per domain: `domain set <d> --im on|off`). */
+      enabled: bool.default(true),
+      host: z.string().default('0.0.0.0'),
       port: port.default(5222),
+      /** Refuse authentication before STARTTLS (RFC 6120 §5.3.1). Only for loopback tests. */
+      requireTls: bool.default(true),
+      /** PEM files; without them a self-signed certificate is made in <data>/tls/. */
+      tlsCert: z.string().optional(),
+      tlsKey: z.string().optional(),
+      maxStanzaBytes: z.coerce.number().int().min(4096).default(256 * 1024),
+      maxConnectionsPerAddress: z.coerce.number().int().positive().default(100),
+      /** Close a connection that sent nothing for this long (clients ping well within it). */
+      idleSeconds: seconds.default(600),
+      maxAuthFailures: z.coerce.number().int().positive().default(3),
+      /** Offline messages kept per user before senders get a resource-constraint error. */
+      offlineQuota: z.coerce.number().int().positive().default(1000),
     })
     .prefault({}),
   directory: z

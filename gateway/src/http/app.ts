@@ -26,6 +26,8 @@ export interface HttpDeps {
   log: Logger;
   publicUrl: string;
   version: string;
+  /** The embedded XMPP server's c2s port, when it runs. */
+  xmppPort: number | undefined;
 }
 
 export function createHttpApp(deps: HttpDeps) {
@@ -50,7 +52,7 @@ export function createHttpApp(deps: HttpDeps) {
 
   const api = new Router({ prefix: API_PREFIX });
   authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
-  configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppAvailable: false, publicUrl: deps.publicUrl });
+  configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppPort: deps.xmppPort, publicUrl: deps.publicUrl });
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
   api.get('/health', (ctx) => {
     ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers() };

@@ -60,6 +60,15 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, folder, key)
   ) WITHOUT ROWID;
   `,
+  `
+  CREATE TABLE offline_messages (
+    id INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    stanza TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX offline_messages_account ON offline_messages(account_id, id);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -4,6 +4,7 @@ import { createAccountStore } from './accounts.ts';
 import { createDomainStore } from './domains.ts';
 import { createFolderStateStore } from './folder-state.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
+import { createOfflineStore } from './offline.ts';
 import { createTokenStore } from './tokens.ts';
 
 export function createStore(dataDir: string) {
@@ -15,6 +16,7 @@ export function createStore(dataDir: string) {
     tokens: createTokenStore(db),
     folderState: createFolderStateStore(db),
     maildirUids: createMaildirUidStore(db),
+    offline: createOfflineStore(db),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
   };

@@ -10,12 +10,12 @@ export interface ConfigRouteDeps {
   settings: Settings;
   store: Store;
   tokens: TokenService;
-  /** True once an XMPP server runs in this gateway. */
-  xmppAvailable: boolean;
+  /** The embedded XMPP server's c2s port, when it runs. */
+  xmppPort: number | undefined;
   publicUrl: string;
 }
 
-export function configRoutes(router: Router, { settings, store, tokens, xmppAvailable, publicUrl }: ConfigRouteDeps): void {
+export function configRoutes(router: Router, { settings, store, tokens, xmppPort, publicUrl }: ConfigRouteDeps): void {
   router.get('/config', requireDevice(tokens), (ctx) => {
     const { account } = authOf(ctx);
     const domain = store.domains.get(account.domain);
@@ -25,9 +25,9 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppAvai
       user: { address: account.address, displayName: account.displayName },
       webmail: { urlTemplate: c.webmailUrl },
       xmpp: {
-        enabled: xmppAvailable && (domain?.imEnabled ?? false),
+        enabled: xmppPort !== undefined && (domain?.imEnabled ?? false),
         domain: account.domain,
-        tcp: { host, port: settings.xmpp.port },
+        tcp: { host, port: xmppPort ?? settings.xmpp.port },
         websocketUrl: `${publicUrl.replace(/^http/, 'ws')}/xmpp-websocket`,
       },
       pollIntervalSeconds: c.pollSeconds,

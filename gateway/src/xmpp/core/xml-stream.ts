@@ -23,6 +23,7 @@ export type StreamErrorCondition =
   | 'resource-constraint'
   | 'restricted-xml'
   | 'system-shutdown'
+  | 'unsupported-stanza-type'
   | 'unsupported-version'
   | 'internal-server-error';
 

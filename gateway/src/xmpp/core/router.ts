@@ -1,0 +1,48 @@
+// Who is connected: bound sessions by bare JID and resource, for delivery (RFC 6120 §10,
+// RFC 6121 §8.5). Knows nothing of stanzas beyond handing them to sessions.
+import type { Session } from './session.ts';
+
+export class Router {
+  private readonly byBare = new Map<string, Map<string, Session>>();
+
+  add(s: Session): Session | undefined {
+    const jid = s.jid!;
+    let resources = this.byBare.get(jid.bare);
+    if (!resources) this.byBare.set(jid.bare, (resources = new Map()));
+    const previous = resources.get(jid.resource);
+    resources.set(jid.resource, s);
+    return previous;
+  }
+
+  remove(s: Session): void {
+    const jid = s.jid;
+    if (!jid) return;
+    const resources = this.byBare.get(jid.bare);
+    if (resources?.get(jid.resource) !== s) return;
+    resources.delete(jid.resource);
+    if (resources.size === 0) this.byBare.delete(jid.bare);
+  }
+
+  get(bare: string, resource: string): Session | undefined {
+    return this.byBare.get(bare)?.get(resource);
+  }
+
+  /** Every bound session of a user. */
+  sessionsOf(bare: string): Session[] {
+    const r = this.byBare.get(bare);
+    return r ? [...r.values()] : [];
+  }
+
+  /** Sessions that sent available presence with a non-negative priority (RFC 6121 §8.5.2.1.1). */
+  availableOf(bare: string): Session[] {
+    return this.sessionsOf(bare).filter((s) => s.available && s.priority >= 0);
+  }
+
+  all(): IterableIterator<Map<string, Session>> {
+    return this.byBare.values();
+  }
+
+  get userCount(): number {
+    return this.byBare.size;
+  }
+}

@@ -1,0 +1,272 @@
+// One client-to-server session (RFC 6120): stream headers and features, STARTTLS (§5),
+// SASL PLAIN (§6, RFC 4616), resource binding (§7), then stanzas handed to the modules.
+// Stanzas are handled one after another, in order, even when one waits (for a password check).
+import { randomBytes } from 'node:crypto';
+import { Element, escapeXML } from 'ltx';
+import type { Logger } from '../../config/logger.ts';
+import { HeraldError } from '../../protocol/errors.ts';
+import type { AccountRow } from '../../store/index.ts';
+import type { ModuleHost, ServerContext } from './host.ts';
+import { makeJid, parseJid, type Jid } from './jid.ts';
+import { errorReply, iqResult, NS, payloadOf } from './stanza.ts';
+import type { Transport } from './transport.ts';
+import { StreamError, XmlStream, type StreamErrorCondition, type XmlStreamLimits } from './xml-stream.ts';
+
+export interface Authenticator {
+  /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
+  plain(address: string, secret: string, remoteAddress: string): Promise<AccountRow>;
+  /** IM switched on for the domain (and globally)? */
+  imEnabled(domain: string): boolean;
+}
+
+export interface SessionDeps {
+  ctx: ServerContext;
+  host: ModuleHost;
+  auth: Authenticator;
+  log: Logger;
+  limits: XmlStreamLimits;
+  requireTls: boolean;
+  /** Failed SASL attempts on one stream before it is closed. */
+  maxAuthFailures: number;
+}
+
+type State = 'header' | 'tls' | 'auth' | 'bind' | 'ready' | 'closed';
+
+export class Session {
+  readonly id = randomBytes(8).toString('hex');
+  jid: Jid | undefined;
+  account: AccountRow | undefined;
+  /** The stream's `to` domain. */
+  domain = '';
+  /** Last broadcast available presence (RFC 6121 §4.2), undefined while unavailable. */
+  presence: Element | undefined;
+  priority = 0;
+  /** The client asked for its roster: it gets roster pushes (RFC 6121 §2.1.6). */
+  rosterRequested = false;
+  private state: State = 'header';
+  private readonly parser: XmlStream;
+  private queue: Promise<void> = Promise.resolve();
+  private authFailures = 0;
+
+  constructor(
+    private readonly transport: Transport,
+    private readonly deps: SessionDeps,
+  ) {
+    this.parser = new XmlStream(deps.limits, {
+      streamStart: (attrs) => this.onStreamStart(attrs),
+      stanza: (el) => this.enqueue(() => this.onStanza(el)),
+      streamEnd: () => this.enqueue(async () => this.close()),
+    });
+    transport.onData((chunk) => {
+      if (this.state === 'closed') return;
+      try {
+        this.parser.write(chunk);
+      } catch (e) {
+        if (e instanceof StreamError) this.streamError(e.condition, e.message);
+        else {
+          deps.log.error({ err: e }, 'XMPP stream handling failed');
+          this.streamError('internal-server-error');
+        }
+      }
+    });
+    transport.onClose(() => this.closed());
+  }
+
+  get available(): boolean {
+    return this.presence !== undefined;
+  }
+
+  get remoteAddress(): string {
+    return this.transport.remoteAddress;
+  }
+
+  /** Sends a stanza to the client. */
+  send(el: Element): void {
+    if (this.state !== 'closed') this.transport.write(el.toString());
+  }
+
+  /** Ends the stream with an error (RFC 6120 §4.9) and closes the connection. */
+  streamError(condition: StreamErrorCondition, text?: string): void {
+    if (this.state === 'closed') return;
+    if (this.state === 'header') this.openStream(this.domain || 'localhost', false);
+    const t = text ? `<text xmlns='${NS.streams}' xml:lang='en'>${escapeXML(text)}</text>` : '';
+    this.transport.write(`<stream:error><${condition} xmlns='${NS.streams}'/>${t}</stream:error></stream:stream>`);
+    this.deps.log.info({ jid: this.jid?.full, ip: this.remoteAddress, condition }, `XMPP stream closed with error: ${text ?? condition}`);
+    this.shutdown();
+  }
+
+  /** Closes the stream normally. */
+  close(): void {
+    if (this.state === 'closed') return;
+    this.transport.write('</stream:stream>');
+    this.shutdown();
+  }
+
+  private shutdown(): void {
+    this.transport.close();
+    this.closed();
+  }
+
+  private closed(): void {
+    if (this.state === 'closed') return;
+    const wasBound = this.state === 'ready';
+    this.state = 'closed';
+    if (wasBound) {
+      this.deps.ctx.router.remove(this);
+      for (const hook of this.deps.host.closed) hook(this);
+      this.deps.log.info({ jid: this.jid?.full }, 'XMPP session ended');
+    }
+  }
+
+  private enqueue(fn: () => Promise<void> | void): void {
+    this.queue = this.queue.then(fn).catch((e: unknown) => {
+      this.deps.log.error({ err: e, jid: this.jid?.full }, 'XMPP stanza handling failed');
+      this.streamError('internal-server-error');
+    });
+  }
+
+  private openStream(domain: string, withFeatures = true): void {
+    this.transport.write(
+      `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='http://etherx.jabber.org/streams' ` +
+        `id='${randomBytes(8).toString('hex')}' from='${escapeXML(domain)}' version='1.0' xml:lang='en'>`,
+    );
+    if (withFeatures) this.transport.write(this.features().toString());
+  }
+
+  private features(): Element {
+    const f = new Element('stream:features');
+    if (this.state === 'header' || this.state === 'tls' || this.state === 'auth') {
+      if (this.transport.canStartTls) {
+        const tls = f.c('starttls', { xmlns: NS.tls });
+        if (this.deps.requireTls) tls.c('required');
+      }
+      if (this.transport.secure || !this.deps.requireTls) f.c('mechanisms', { xmlns: NS.sasl }).c('mechanism').t('PLAIN');
+    } else {
+      f.c('bind', { xmlns: NS.bind });
+      f.c('session', { xmlns: NS.session }).c('optional');
+    }
+    return f;
+  }
+
+  private onStreamStart(attrs: Record<string, string>): void {
+    const domain = parseJid(attrs.to)?.bare;
+    if (this.state === 'header' || this.state === 'tls') this.domain = domain ?? '';
+    if (!domain || !this.deps.ctx.isLocalDomain(domain)) return this.streamError('host-unknown', `this server does not serve "${attrs.to ?? ''}"`);
+    if (attrs.version !== '1.0') return this.streamError('unsupported-version', 'XMPP 1.0 streams only');
+    if (this.state === 'header') this.state = this.transport.canStartTls && this.deps.requireTls ? 'tls' : 'auth';
+    this.openStream(this.domain);
+  }
+
+  private async onStanza(el: Element): Promise<void> {
+    if (this.state === 'closed') return;
+    if (this.state === 'tls' || this.state === 'auth') {
+      if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.transport.canStartTls) return this.startTls();
+      if (this.state === 'tls') return this.streamError('policy-violation', 'STARTTLS is required before authentication');
+      if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
+      if (el.name === 'abort' && el.attrs.xmlns === NS.sasl) return this.saslFailure('aborted');
+      return this.streamError('not-authorized', 'authenticate first');
+    }
+    if (this.state === 'bind') {
+      if (el.name === 'iq' && el.getChild('bind', NS.bind)) return this.bind(el);
+      if (el.name === 'iq') return this.send(errorReply(el, 'auth', 'not-authorized', 'bind a resource first'));
+      return this.streamError('not-authorized', 'bind a resource first');
+    }
+    this.dispatch(el);
+  }
+
+  private async startTls(): Promise<void> {
+    this.transport.write(`<proceed xmlns='${NS.tls}'/>`);
+    this.parser.restart();
+    try {
+      await this.transport.startTls();
+    } catch (e) {
+      this.deps.log.info({ ip: this.remoteAddress, err: (e as Error).message }, 'TLS handshake failed');
+      this.transport.close();
+      return;
+    }
+    this.state = 'auth';
+  }
+
+  private saslFailure(condition: string, text?: string): void {
+    const t = text ? `<text xml:lang='en'>${escapeXML(text)}</text>` : '';
+    this.transport.write(`<failure xmlns='${NS.sasl}'><${condition}/>${t}</failure>`);
+  }
+
+  private async auth(el: Element): Promise<void> {
+    if (el.attrs.mechanism !== 'PLAIN') return this.saslFailure('invalid-mechanism');
+    // RFC 4616: [authzid] NUL authcid NUL passwd
+    const parts = Buffer.from(el.getText().trim(), 'base64').toString('utf8').split('\0');
+    if (parts.length !== 3) return this.saslFailure('malformed-request');
+    const [authzid, authcid, secret] = parts as [string, string, string];
+    const address = authcid.includes('@') ? authcid : `${authcid}@${this.domain}`;
+    try {
+      const account = await this.deps.auth.plain(address, secret, this.remoteAddress);
+      if (account.domain !== this.domain) throw new HeraldError('invalid_credentials', 'account of another domain');
+      if (authzid && parseJid(authzid)?.bare !== account.address) return this.saslFailure('invalid-authzid');
+      if (!this.deps.auth.imEnabled(account.domain)) {
+        this.saslFailure('not-authorized', `instant messaging is disabled for ${account.domain}`);
+        return this.close();
+      }
+      this.account = account;
+      this.transport.write(`<success xmlns='${NS.sasl}'/>`);
+      this.parser.restart();
+      this.state = 'bind';
+      this.deps.log.info({ user: account.address, ip: this.remoteAddress }, 'XMPP login');
+    } catch (e) {
+      const err = e instanceof HeraldError ? e : undefined;
+      if (err?.code === 'rate_limited') this.saslFailure('temporary-auth-failure', err.message);
+      else if (err?.status === 503) this.saslFailure('temporary-auth-failure', err.message);
+      else if (err) this.saslFailure('not-authorized', 'wrong user name or password');
+      else throw e;
+      this.deps.log.warn({ user: address, ip: this.remoteAddress }, `XMPP login failed: ${err.message}`);
+      if (++this.authFailures >= this.deps.maxAuthFailures) this.streamError('policy-violation', 'too many failed authentication attempts');
+    }
+  }
+
+  private bind(iq: Element): void {
+    if (iq.attrs.type !== 'set') return this.send(errorReply(iq, 'modify', 'bad-request'));
+    const account = this.account!;
+    const asked = iq.getChild('bind', NS.bind)?.getChildText('resource')?.trim();
+    const resource = asked && asked.length <= 256 ? asked : `herald-${randomBytes(4).toString('hex')}`;
+    this.jid = makeJid(account.local, account.domain, resource);
+    // Same resource again: the new session wins and the old one is told why (RFC 6120 §7.7.2.2).
+    const previous = this.deps.ctx.router.add(this);
+    if (previous && previous !== this) previous.streamError('conflict', 'replaced by a new connection with the same resource');
+    this.state = 'ready';
+    this.send(iqResult(iq, new Element('bind', { xmlns: NS.bind }).c('jid').t(this.jid.full).up()));
+    for (const hook of this.deps.host.bound) hook(this);
+  }
+
+  private dispatch(el: Element): void {
+    // The server stamps the sender's full JID on everything a client sends (RFC 6120 §8.1.2.1).
+    el.attrs.from = this.jid!.full;
+    if (el.name === 'message') return this.deps.host.message?.(el, this);
+    if (el.name === 'presence') return this.deps.host.presence?.(el, this);
+    if (el.name === 'iq') return void this.iq(el);
+    this.streamError('unsupported-stanza-type', `<${el.name}> is not a stanza`);
+  }
+
+  private async iq(iq: Element): Promise<void> {
+    const type = iq.attrs.type;
+    if (!iq.attrs.id || !['get', 'set', 'result', 'error'].includes(type ?? '')) return this.send(errorReply(iq, 'modify', 'bad-request'));
+    const to = iq.attrs.to ? parseJid(iq.attrs.to) : undefined;
+    if (iq.attrs.to && !to) return this.send(errorReply(iq, 'modify', 'jid-malformed'));
+    const forServer = !to || to.full === this.domain || to.full === this.jid!.bare;
+    if (!forServer) {
+      if (!this.deps.ctx.deliverToSession(iq, to!) && (type === 'get' || type === 'set')) this.send(errorReply(iq, 'cancel', 'service-unavailable'));
+      return;
+    }
+    if (type === 'result' || type === 'error') return;
+    if (iq.attrs.to === undefined) iq.attrs.to = this.jid!.bare;
+    const payload = payloadOf(iq);
+    const handler = this.deps.host.iqHandler(payload?.attrs.xmlns);
+    if (!handler) return this.send(errorReply(iq, 'cancel', 'service-unavailable'));
+    try {
+      const answer = await handler(iq, this);
+      this.send(answer ?? iqResult(iq));
+    } catch (e) {
+      this.deps.log.error({ err: e, jid: this.jid?.full, xmlns: payload?.attrs.xmlns }, 'iq handler failed');
+      this.send(errorReply(iq, 'cancel', 'internal-server-error'));
+    }
+  }
+}

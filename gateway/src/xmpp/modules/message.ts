@@ -1,0 +1,96 @@
+// RFC 6121 §5 and §8.5: messages. Every message with content is written to the central IM log
+// before it is delivered (so nothing a client saw acknowledged is missing from the log); to a
+// full JID it goes to that session, to a bare JID to every available resource; chat and normal
+// messages for a user with no available resource are stored offline (with a quota — a full
+// store is an error back to the sender, never a silent drop) and delivered, stamped with
+// XEP-0203 delay, at the user's next initial presence. Receipts (XEP-0184), chat states
+// (XEP-0085) and XHTML-IM (XEP-0071) ride along untouched.
+import { Element, parse } from 'ltx';
+import type { Store } from '../../store/index.ts';
+import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
+import { parseJid } from '../core/jid.ts';
+import type { Session } from '../core/session.ts';
+import { errorReply, NS } from '../core/stanza.ts';
+
+export interface LoggedMessage {
+  type: 'chat' | 'groupchat' | 'headline' | 'normal';
+  from: string;
+  to: string;
+  body: string;
+  attachments: string[];
+}
+/** Appends one line to the central IM log; throws when it cannot (the message is then refused). */
+export type MessageLogger = (m: LoggedMessage) => void;
+
+const TYPES = new Set(['chat', 'normal', 'headline', 'groupchat', 'error']);
+
+export function createMessageModule(deps: { store: Store; logMessage: MessageLogger; offlineQuota: number }): XmppModule {
+  return {
+    name: 'message',
+    setup(host: ModuleHost, ctx: ServerContext) {
+      host.features.add('msgoffline');
+      host.message = (stanza, session) => {
+        const type = (stanza.attrs.type ?? 'normal') as LoggedMessage['type'] | 'error';
+        if (!TYPES.has(type)) return session.send(errorReply(stanza, 'modify', 'bad-request', `unknown message type "${type}"`));
+        const to = stanza.attrs.to === undefined ? session.jid && parseJid(session.jid.bare) : parseJid(stanza.attrs.to);
+        if (!to) return session.send(errorReply(stanza, 'modify', 'jid-malformed'));
+        stanza.attrs.to = to.full;
+        if (!ctx.isLocalDomain(to.domain)) {
+          if (type !== 'error') session.send(errorReply(stanza, 'cancel', 'remote-server-not-found', `${to.domain} is not served here (no server-to-server connections)`));
+          return;
+        }
+        const account = ctx.account(to.bare);
+        if (!account) {
+          if (type !== 'error') session.send(errorReply(stanza, 'cancel', 'service-unavailable'));
+          return;
+        }
+        if (type === 'error') return void deliver(stanza, to.bare, to.resource);
+        if (type === 'groupchat') return session.send(errorReply(stanza, 'modify', 'not-acceptable', 'group chat goes to a room'));
+
+        const body = stanza.getChildText('body') ?? '';
+        const attachments = stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
+        if (body || attachments.length) {
+          try {
+            deps.logMessage({ type, from: session.jid!.full, to: to.full, body, attachments });
+          } catch (e) {
+            ctx.log.error({ err: (e as Error).message }, 'central IM log cannot be written: message refused');
+            return session.send(errorReply(stanza, 'wait', 'resource-constraint', 'the server cannot log messages right now; try again later'));
+          }
+        }
+        if (deliver(stanza, to.bare, to.resource) || type === 'headline') return;
+        // Nobody online: keep chat and normal messages for later (RFC 6121 §8.5.2.1.1).
+        const stamped = stamp(stanza, session.domain);
+        if (!deps.store.offline.add(account.id, stamped.toString(), deps.offlineQuota)) {
+          session.send(errorReply(stanza, 'wait', 'resource-constraint', `${to.bare} is offline and their offline message store is full`));
+        }
+      };
+
+      const deliver = (stanza: Element, bare: string, resource: string): boolean => {
+        const exact = resource ? ctx.router.get(bare, resource) : undefined;
+        const targets = exact ? [exact] : ctx.router.availableOf(bare);
+        for (const s of targets) s.send(stanza);
+        return targets.length > 0;
+      };
+
+      host.becameAvailable.push((session: Session) => {
+        if (session.priority < 0) return;
+        const rows = deps.store.offline.list(session.account!.id);
+        if (!rows.length) return;
+        for (const r of rows) {
+          const el = parse(r.stanza);
+          el.attrs.to = session.jid!.full;
+          session.send(el);
+        }
+        deps.store.offline.remove(session.account!.id, rows.at(-1)!.id);
+        ctx.log.info({ jid: session.jid!.full, count: rows.length }, 'offline messages delivered');
+      });
+    },
+  };
+}
+
+/** XEP-0203 delayed-delivery stamp for stored messages. */
+function stamp(stanza: Element, domain: string): Element {
+  const copy = parse(stanza.toString());
+  copy.cnode(new Element('delay', { xmlns: NS.delay, from: domain, stamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }).t('Offline storage'));
+  return copy;
+}
