@@ -41,6 +41,8 @@ export async function seedDemo(settings: Settings, directory: Directory, tokens:
     `    curl -s -X POST ${url}/api/v1/session -H 'content-type: application/json' \\`,
     `         -d '{"user":"alice@${DOMAIN}","password":"<alice's password>"}'`,
     `    curl -s ${url}/api/v1/folders -H 'authorization: Bearer <deviceToken>'`,
+    `  chat: any XMPP client (Gajim, Conversations, slixmpp) to localhost:${settings.xmpp.port} as alice@${DOMAIN}`,
+    '    (STARTTLS with a self-signed certificate made in the data folder: accept it once)',
     `  then drop a message file into ${maildirRoot(settings.mail.maildir.root, { address: `alice@${DOMAIN}`, local: 'alice', domain: DOMAIN }, settings.dataDir)}/new/`,
   ].join('\n');
 }
