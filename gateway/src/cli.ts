@@ -1,10 +1,11 @@
-// herald-gateway: serve | user | domain | token
+// herald-gateway: serve | user | domain | token | log
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger } from './config/logger.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
+import { runLogCommand } from './cli/log-commands.ts';
 import { createServices, startGateway } from './main.ts';
 
 const USAGE = `usage: herald-gateway <command> [options]
@@ -21,6 +22,8 @@ const USAGE = `usage: herald-gateway <command> [options]
   token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
   token list <local@domain>
+  log search [--user ADDR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--text STR]
+                                                 find messages in the central IM log
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE.
 Without --password, the password is asked on a terminal or read from standard input.
@@ -44,6 +47,10 @@ async function main(argv: string[]): Promise<number> {
       im: { type: 'string' },
       ttl: { type: 'string' },
       device: { type: 'string' },
+      user: { type: 'string' },
+      since: { type: 'string' },
+      until: { type: 'string' },
+      text: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -76,6 +83,10 @@ async function main(argv: string[]): Promise<number> {
     return new Promise<number>(() => {});
   }
 
+  if (command === 'log') {
+    await runLogCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
   if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   const services = createServices(settings, createLogger('warn', { pretty: false }));
   try {

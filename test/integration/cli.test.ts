@@ -152,3 +152,22 @@ test('admin command mistakes: usage errors exit 2, unknown users exit 1, nothing
   assert.equal(cli(['domain', 'set', 'example.com', '--im', 'maybe']).code, 2);
   assert.equal(cli(['--bogus-flag']).code, 2);
 });
+
+test('log search finds messages in the central IM log by user, date and text', async () => {
+  const { createImLog } = await import('../../gateway/src/im/im-log.ts');
+  const logs = path.join(dataDir, 'logs');
+  let t = new Date('2026-11-20T08:30:00Z');
+  const log = createImLog({ dir: logs, now: () => t });
+  log.append({ type: 'chat', from: 'alice@example.com/laptop', to: 'bob@example.com', body: 'The invoice is attached', attachments: ['https://gw.example.com/upload/x/invoice.pdf'] });
+  t = new Date('2026-11-21T12:00:00Z');
+  log.append({ type: 'chat', from: 'bob@example.com/desk', to: 'carol@example.com', body: 'lunch?' });
+  log.close();
+  const r = cli(['log', 'search', '--user', 'alice@example.com', '--text', 'INVOICE']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, '2026-11-20 08:30:00  chat      alice@example.com/laptop → bob@example.com: The invoice is attached (https://gw.example.com/upload/x/invoice.pdf)\n');
+  assert.match(r.stderr, /^1 message\(s\)/);
+  assert.match(cli(['log', 'search', '--since', '2026-11-21']).stdout, /lunch\?/);
+  const bad = cli(['log', 'search', '--since', 'yesterday']);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--since takes a date as YYYY-MM-DD/);
+});
