@@ -173,3 +173,20 @@ test('IM switched off for a domain: live sessions are closed, new logins refused
   const again = await login(port, 'alice@example.com', PW, 'back');
   again.close();
 });
+
+test('users added, renamed and removed with the CLI are pushed to rosters (RFC 6121 §2.1.6)', async () => {
+  const alice = await login(port, 'alice@example.com', PW, 'rosterpush');
+  alice.send(`<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>`);
+  await alice.next((e) => e.attrs.id === 'r');
+  const other = createStore(gw.dataDir); // the CLI's own connection
+  other.accounts.add({ address: 'dave@example.com', local: 'dave', domain: 'example.com', displayName: 'Dave Davis', passwordHash: null });
+  const added = await alice.next((e) => e.name === 'iq' && e.attrs.type === 'set' && !!e.getChild('query', 'jabber:iq:roster'));
+  const item = added.getChild('query')!.getChild('item')!;
+  assert.deepEqual([item.attrs.jid, item.attrs.subscription, item.attrs.name], ['dave@example.com', 'both', 'Dave Davis']);
+  assert.ok(added.getChild('query')!.attrs.ver);
+  other.accounts.remove('dave@example.com');
+  other.close();
+  const removed = await alice.next((e) => e.name === 'iq' && e.attrs.type === 'set' && e.getChild('query')?.getChild('item')?.attrs.subscription === 'remove');
+  assert.equal(removed.getChild('query')!.getChild('item')!.attrs.jid, 'dave@example.com');
+  alice.close();
+});

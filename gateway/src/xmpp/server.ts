@@ -130,6 +130,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
         if (!store.accounts.byId(a.id)) s.streamError('not-authorized', 'your account was removed');
         else if (!auth.imEnabled(a.domain)) s.streamError('policy-violation', `instant messaging was switched off for ${a.domain}`);
       }
+      for (const hook of host.directoryChanged) hook();
     },
     sessionCount: () => sessions.size,
     async close() {

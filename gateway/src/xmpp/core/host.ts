@@ -35,6 +35,8 @@ export class ModuleHost {
   /** A session sent its initial available presence (offline messages go out now, RFC 6121 §8.5.2.1.1). */
   readonly becameAvailable: SessionHook[] = [];
   readonly closed: SessionHook[] = [];
+  /** Users or domains changed in the directory (the CLI, another process): after sessions were checked. */
+  readonly directoryChanged: (() => void)[] = [];
 
   /** Registers the handler for iq payloads of `xmlns` addressed to the server (or own bare JID). */
   iq(xmlns: string, handler: IqHandler): void {
