@@ -82,3 +82,20 @@ test('slixmpp: a wrong password is refused and IM switched off for the domain th
   assert.equal(err.condition, 'policy-violation');
   assert.match(err.text ?? '', /switched off/);
 });
+
+test('slixmpp: carbons (XEP-0280) keep two resources of one user in step', async () => {
+  gw.services.store.domains.setImEnabled('example.com', true);
+  const { c: phone } = await connect('alice', { resource: 'phone', carbons: true });
+  const { c: desk } = await connect('alice', { resource: 'desk', carbons: true });
+  const { c: bob } = await connect('bob', { resource: 'tablet' });
+  await bob.call('send', { to: 'alice@example.com/phone', body: 'to your phone' });
+  await phone.next<Msg>({ event: 'message', body: 'to your phone' });
+  const received = await desk.next<Extract<SlixEvent, { event: 'carbon' }>>({ event: 'carbon', direction: 'received' });
+  assert.equal(received.body, 'to your phone');
+  assert.equal(received.from, 'bob@example.com/tablet');
+  await phone.call('send', { to: 'bob@example.com', body: 'answered from the phone' });
+  const sent = await desk.next<Extract<SlixEvent, { event: 'carbon' }>>({ event: 'carbon', direction: 'sent' });
+  assert.equal(sent.body, 'answered from the phone');
+  assert.equal(sent.to, 'bob@example.com');
+  await bob.next<Msg>({ event: 'message', body: 'answered from the phone' });
+});

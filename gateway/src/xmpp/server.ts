@@ -14,6 +14,7 @@ import { ModuleHost, type ServerContext, type XmppModule } from './core/host.ts'
 import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
 import { tcpTransport } from './core/transport.ts';
+import { carbonsModule } from './modules/carbons.ts';
 import { discoModule } from './modules/disco.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
 import { pingModule } from './modules/ping.ts';
@@ -65,6 +66,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     pingModule,
     rosterModule,
     presenceModule,
+    carbonsModule,
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
   ];
   for (const m of modules) m.setup(host, ctx);

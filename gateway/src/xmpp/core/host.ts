@@ -24,6 +24,8 @@ export type IqHandler = (iq: Element, session: Session) => Promise<Element | und
 /** Handles a stanza a session sent (routing, storage); the module owning that stanza kind. */
 export type StanzaHandler = (stanza: Element, session: Session) => void;
 export type SessionHook = (session: Session) => void;
+/** A message a session sent was routed to local sessions (`deliveredTo`, maybe none). */
+export type MessageRoutedHook = (stanza: Element, from: Session, deliveredTo: Session[]) => void;
 
 export class ModuleHost {
   /** disco#info features of the server (XEP-0030), exactly what the loaded modules implement. */
@@ -35,6 +37,7 @@ export class ModuleHost {
   /** A session sent its initial available presence (offline messages go out now, RFC 6121 §8.5.2.1.1). */
   readonly becameAvailable: SessionHook[] = [];
   readonly closed: SessionHook[] = [];
+  readonly messageRouted: MessageRoutedHook[] = [];
   /** Users or domains changed in the directory (the CLI, another process): after sessions were checked. */
   readonly directoryChanged: (() => void)[] = [];
 

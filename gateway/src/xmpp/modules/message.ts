@@ -44,7 +44,7 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
           if (type !== 'error') session.send(errorReply(stanza, 'cancel', 'service-unavailable'));
           return;
         }
-        if (type === 'error') return void deliver(stanza, to.bare, to.resource);
+        if (type === 'error') return void deliver(stanza, to.bare, to.resource, session);
         if (type === 'groupchat') return session.send(errorReply(stanza, 'modify', 'not-acceptable', 'group chat goes to a room'));
 
         const body = stanza.getChildText('body') ?? '';
@@ -57,7 +57,7 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
             return session.send(errorReply(stanza, 'wait', 'resource-constraint', 'the server cannot log messages right now; try again later'));
           }
         }
-        if (deliver(stanza, to.bare, to.resource) || type === 'headline') return;
+        if (deliver(stanza, to.bare, to.resource, session) || type === 'headline') return;
         // Nobody online: keep chat and normal messages for later (RFC 6121 §8.5.2.1.1).
         const stamped = stamp(stanza, session.domain);
         if (!deps.store.offline.add(account.id, stamped.toString(), deps.offlineQuota)) {
@@ -65,10 +65,11 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
         }
       };
 
-      const deliver = (stanza: Element, bare: string, resource: string): boolean => {
+      const deliver = (stanza: Element, bare: string, resource: string, from: Session): boolean => {
         const exact = resource ? ctx.router.get(bare, resource) : undefined;
         const targets = exact ? [exact] : ctx.router.availableOf(bare);
         for (const s of targets) s.send(stanza);
+        for (const hook of host.messageRouted) hook(stanza, from, targets);
         return targets.length > 0;
       };
 
