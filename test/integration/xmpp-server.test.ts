@@ -53,7 +53,7 @@ test('STARTTLS is offered and works; with it required, SASL before TLS is refuse
     await c.startTls();
     c.send(streamOpen('example.com'));
     const f2 = await c.next((e) => e.name === 'stream:features');
-    assert.equal(f2.getChild('mechanisms')?.getChildText('mechanism'), 'PLAIN');
+    assert.deepEqual(f2.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText()), ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']);
     c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain('tess', PW)}</auth>`);
     await c.next((e) => e.name === 'success');
     c.close();
@@ -189,4 +189,34 @@ test('users added, renamed and removed with the CLI are pushed to rosters (RFC 6
   const removed = await alice.next((e) => e.name === 'iq' && e.attrs.type === 'set' && e.getChild('query')?.getChild('item')?.attrs.subscription === 'remove');
   assert.equal(removed.getChild('query')!.getChild('item')!.attrs.jid, 'dave@example.com');
   alice.close();
+});
+
+test('SASL SCRAM-SHA-1 and SCRAM-SHA-256 (stored keys): right password succeeds with a server signature, wrong one fails', async () => {
+  const { scramClientProof } = await import('../../gateway/src/directory/scram.ts');
+  for (const [mech, hash] of [['SCRAM-SHA-256', 'sha256'], ['SCRAM-SHA-1', 'sha1']] as const) {
+    for (const password of [PW, 'wrong password']) {
+      const c = await connectRaw(port);
+      c.send(streamOpen('example.com'));
+      const f = await c.next((e) => e.name === 'stream:features');
+      const mechs = f.getChild('mechanisms')!.getChildren('mechanism').map((m) => m.getText());
+      assert.deepEqual(mechs, ['SCRAM-SHA-256', 'SCRAM-SHA-1', 'PLAIN']);
+      const clientFirstBare = `n=carol,r=${Buffer.from('client nonce 123').toString('base64')}`;
+      c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='${mech}'>${Buffer.from(`n,,${clientFirstBare}`).toString('base64')}</auth>`);
+      const serverFirst = Buffer.from((await c.next((e) => e.name === 'challenge')).getText(), 'base64').toString();
+      const a = Object.fromEntries(serverFirst.split(',').map((p) => [p[0], p.slice(2)]));
+      const withoutProof = `c=${Buffer.from('n,,').toString('base64')},r=${a.r}`;
+      const authMessage = `${clientFirstBare},${serverFirst},${withoutProof}`;
+      const { proof, serverSignature } = await scramClientProof(hash, password, Buffer.from(a.s!, 'base64'), Number(a.i), authMessage);
+      c.send(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${Buffer.from(`${withoutProof},p=${proof.toString('base64')}`).toString('base64')}</response>`);
+      const answer = await c.next((e) => e.name === 'success' || e.name === 'failure');
+      if (password === PW) {
+        assert.equal(answer.name, 'success', `${mech}: ${answer.toString()}`);
+        assert.equal(Buffer.from(answer.getText(), 'base64').toString(), `v=${serverSignature.toString('base64')}`, 'the server proves it knows the keys too');
+      } else {
+        assert.equal(answer.name, 'failure');
+        assert.ok(answer.getChild('not-authorized'));
+      }
+      c.kill();
+    }
+  }
 });

@@ -4,6 +4,13 @@ import type { AccountRow, DomainRow, Store } from '../store/index.ts';
 import { parseAddress, parseDomain } from './address.ts';
 import type { AuthBackend } from './auth-backend.ts';
 import { hashPassword } from './password-hash.ts';
+import { decodeScram, encodeScram, scramKeys, type ScramHash, type ScramKeys } from './scram.ts';
+
+/** Everything stored for a password: the scrypt hash (PLAIN, HTTP) and SCRAM keys (XMPP). */
+async function passwordSecrets(password: string) {
+  const [hash, sha1, sha256] = await Promise.all([hashPassword(password), scramKeys('sha1', password), scramKeys('sha256', password)]);
+  return { hash, scram: { sha1: encodeScram(sha1), sha256: encodeScram(sha256) } };
+}
 import type { RateLimiter } from './rate-limit.ts';
 
 export interface DirectoryDeps {
@@ -45,8 +52,10 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
       if (!store.domains.get(a.domain)) throw new HeraldError('not_found', `no domain ${a.domain}; add it first (domain add ${a.domain})`);
       if (store.accounts.byAddress(a.address)) throw new HeraldError('bad_request', `user ${a.address} already exists`);
       if (backend.name === 'local' && !password) throw new HeraldError('bad_request', 'a password is required for local accounts');
-      const hash = password ? await hashPassword(password) : null;
-      return store.accounts.add({ ...a, displayName: displayName ?? displayNameOf(a.local), passwordHash: hash });
+      const secrets = password ? await passwordSecrets(password) : null;
+      const account = store.accounts.add({ ...a, displayName: displayName ?? displayNameOf(a.local), passwordHash: secrets?.hash ?? null });
+      if (secrets) store.accounts.setPasswordHash(a.address, secrets.hash, secrets.scram);
+      return store.accounts.byAddress(account.address)!;
     },
     removeUser(input: string): void {
       const a = parseAddress(input);
@@ -55,13 +64,34 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
     async setPassword(input: string, password: string): Promise<void> {
       const a = parseAddress(input);
       if (!password) throw new HeraldError('bad_request', 'the password must not be empty');
-      if (!store.accounts.setPasswordHash(a.address, await hashPassword(password))) throw new HeraldError('not_found', `no user ${a.address}`);
+      const secrets = await passwordSecrets(password);
+      if (!store.accounts.setPasswordHash(a.address, secrets.hash, secrets.scram)) throw new HeraldError('not_found', `no user ${a.address}`);
     },
     listUsers(domain?: string): AccountRow[] {
       return store.accounts.list(domain ? parseDomain(domain) : undefined);
     },
     get(input: string): AccountRow | undefined {
       return store.accounts.byAddress(parseAddress(input).address);
+    },
+
+    /**
+     * SCRAM stored keys for a local account (undefined for unknown users and passwords we do not
+     * hold). The SASL exchange itself is the XMPP server's; it reports the outcome back here so
+     * the same failed-login limits apply to it.
+     */
+    scramKeysFor(input: string, hash: ScramHash): ScramKeys | undefined {
+      const account = store.accounts.byAddress(parseAddress(input).address);
+      return decodeScram(hash === 'sha1' ? account?.scramSha1 : account?.scramSha256);
+    },
+    checkLoginLimits(input: string, clientAddress: string): void {
+      perAddress.check(clientAddress);
+      perAccount.check(parseAddress(input).address);
+    },
+    recordLogin(input: string, clientAddress: string, ok: boolean): void {
+      const address = parseAddress(input).address;
+      if (ok) return perAccount.reset(address);
+      perAddress.fail(clientAddress);
+      perAccount.fail(address);
     },
 
     /**

@@ -9,6 +9,9 @@ export interface AccountRow {
   domain: string;
   displayName: string;
   passwordHash: string | null;
+  /** SCRAM stored keys (directory/scram.ts format), null when the password is not ours. */
+  scramSha1: string | null;
+  scramSha256: string | null;
   updatedAt: number;
 }
 
@@ -19,6 +22,8 @@ interface Raw {
   domain: string;
   display_name: string;
   password_hash: string | null;
+  scram_sha1: string | null;
+  scram_sha256: string | null;
   updated_at: number;
 }
 const toRow = (r: Raw): AccountRow => ({
@@ -28,9 +33,11 @@ const toRow = (r: Raw): AccountRow => ({
   domain: r.domain,
   displayName: r.display_name,
   passwordHash: r.password_hash,
+  scramSha1: r.scram_sha1,
+  scramSha256: r.scram_sha256,
   updatedAt: r.updated_at,
 });
-const COLS = 'id, address, local, domain, display_name, password_hash, updated_at';
+const COLS = 'id, address, local, domain, display_name, password_hash, scram_sha1, scram_sha256, updated_at';
 
 export function createAccountStore(db: Db) {
   const insert = db.prepare(
@@ -41,7 +48,7 @@ export function createAccountStore(db: Db) {
   const all = db.prepare(`SELECT ${COLS} FROM accounts ORDER BY domain, local`);
   const inDomain = db.prepare(`SELECT ${COLS} FROM accounts WHERE domain = ? ORDER BY local`);
   const del = db.prepare('DELETE FROM accounts WHERE address = ?');
-  const setHash = db.prepare('UPDATE accounts SET password_hash = ?, updated_at = ? WHERE address = ?');
+  const setHash = db.prepare('UPDATE accounts SET password_hash = ?, scram_sha1 = ?, scram_sha256 = ?, updated_at = ? WHERE address = ?');
   return {
     add(a: { address: string; local: string; domain: string; displayName: string; passwordHash: string | null }): AccountRow {
       const now = Date.now();
@@ -62,8 +69,9 @@ export function createAccountStore(db: Db) {
     remove(address: string): boolean {
       return del.run(address).changes === 1;
     },
-    setPasswordHash(address: string, hash: string | null): boolean {
-      return setHash.run(hash, Date.now(), address).changes === 1;
+    /** Sets the password's scrypt hash and its SCRAM keys together (or clears all three). */
+    setPasswordHash(address: string, hash: string | null, scram: { sha1: string; sha256: string } | null = null): boolean {
+      return setHash.run(hash, scram?.sha1 ?? null, scram?.sha256 ?? null, Date.now(), address).changes === 1;
     },
   };
 }

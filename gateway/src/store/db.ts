@@ -69,6 +69,10 @@ const MIGRATIONS: string[] = [
   );
   CREATE INDEX offline_messages_account ON offline_messages(account_id, id);
   `,
+  `
+  ALTER TABLE accounts ADD COLUMN scram_sha1 TEXT;
+  ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

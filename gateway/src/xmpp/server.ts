@@ -82,6 +82,16 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       return deps.directory.authenticate(address, secret, remote);
     },
     imEnabled: (d) => store.domains.get(d)?.imEnabled === true,
+    // SCRAM needs keys derived from the password: only when the passwords are ours.
+    scram:
+      deps.directory.backendName === 'local'
+        ? {
+            keys: (address, hash) => deps.directory.scramKeysFor(address, hash),
+            check: (address, ip) => deps.directory.checkLoginLimits(address, ip),
+            record: (address, ip, ok) => deps.directory.recordLogin(address, ip, ok),
+            account: (address) => store.accounts.byAddress(address),
+          }
+        : undefined,
   };
 
   const sessions = new Set<Session>();

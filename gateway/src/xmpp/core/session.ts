@@ -1,5 +1,6 @@
 // One client-to-server session (RFC 6120): stream headers and features, STARTTLS (§5),
-// SASL PLAIN (§6, RFC 4616), resource binding (§7), then stanzas handed to the modules.
+// SASL SCRAM-SHA-256/SCRAM-SHA-1 (RFC 5802, 7677) and PLAIN (§6, RFC 4616), resource binding
+// (§7), then stanzas handed to the modules.
 // Stanzas are handled one after another, in order, even when one waits (for a password check).
 import { randomBytes } from 'node:crypto';
 import { Element, escapeXML } from 'ltx';
@@ -10,11 +11,21 @@ import type { ModuleHost, ServerContext } from './host.ts';
 import { makeJid, parseJid, type Jid } from './jid.ts';
 import { errorReply, iqResult, NS, payloadOf } from './stanza.ts';
 import type { Transport } from './transport.ts';
+import type { ScramHash, ScramKeys } from '../../directory/scram.ts';
+import { SCRAM_MECHANISMS, ScramError, ScramExchange } from './sasl-scram.ts';
 import { StreamError, XmlStream, type StreamErrorCondition, type XmlStreamLimits } from './xml-stream.ts';
 
 export interface Authenticator {
   /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
   plain(address: string, secret: string, remoteAddress: string): Promise<AccountRow>;
+  /** SCRAM, when the accounts' passwords are ours (local directory); failures count like PLAIN's. */
+  scram?: {
+    keys(address: string, hash: ScramHash): ScramKeys | undefined;
+    /** Throws HeraldError rate_limited when the account or address is locked out. */
+    check(address: string, remoteAddress: string): void;
+    record(address: string, remoteAddress: string, ok: boolean): void;
+    account(address: string): AccountRow | undefined;
+  };
   /** IM switched on for the domain (and globally)? */
   imEnabled(domain: string): boolean;
 }
@@ -47,6 +58,7 @@ export class Session {
   private readonly parser: XmlStream;
   private queue: Promise<void> = Promise.resolve();
   private authFailures = 0;
+  private scram: { exchange: ScramExchange; address: string } | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -140,7 +152,11 @@ export class Session {
         const tls = f.c('starttls', { xmlns: NS.tls });
         if (this.deps.requireTls) tls.c('required');
       }
-      if (this.transport.secure || !this.deps.requireTls) f.c('mechanisms', { xmlns: NS.sasl }).c('mechanism').t('PLAIN');
+      if (this.transport.secure || !this.deps.requireTls) {
+        const mechs = f.c('mechanisms', { xmlns: NS.sasl });
+        if (this.deps.auth.scram) for (const m of Object.keys(SCRAM_MECHANISMS)) mechs.c('mechanism').t(m);
+        mechs.c('mechanism').t('PLAIN');
+      }
     } else {
       f.c('bind', { xmlns: NS.bind });
       f.c('session', { xmlns: NS.session }).c('optional');
@@ -163,7 +179,11 @@ export class Session {
       if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.transport.canStartTls) return this.startTls();
       if (this.state === 'tls') return this.streamError('policy-violation', 'STARTTLS is required before authentication');
       if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
-      if (el.name === 'abort' && el.attrs.xmlns === NS.sasl) return this.saslFailure('aborted');
+      if (el.name === 'response' && el.attrs.xmlns === NS.sasl) return this.scramResponse(el);
+      if (el.name === 'abort' && el.attrs.xmlns === NS.sasl) {
+        this.scram = undefined;
+        return this.saslFailure('aborted');
+      }
       return this.streamError('not-authorized', 'authenticate first');
     }
     if (this.state === 'bind') {
@@ -193,34 +213,88 @@ export class Session {
   }
 
   private async auth(el: Element): Promise<void> {
+    this.scram = undefined;
+    const hash = SCRAM_MECHANISMS[el.attrs.mechanism ?? ''];
+    if (hash && this.deps.auth.scram) return this.scramStart(el, hash);
     if (el.attrs.mechanism !== 'PLAIN') return this.saslFailure('invalid-mechanism');
     // RFC 4616: [authzid] NUL authcid NUL passwd
     const parts = Buffer.from(el.getText().trim(), 'base64').toString('utf8').split('\0');
     if (parts.length !== 3) return this.saslFailure('malformed-request');
     const [authzid, authcid, secret] = parts as [string, string, string];
-    const address = authcid.includes('@') ? authcid : `${authcid}@${this.domain}`;
+    const address = this.addressOf(authcid);
     try {
       const account = await this.deps.auth.plain(address, secret, this.remoteAddress);
       if (account.domain !== this.domain) throw new HeraldError('invalid_credentials', 'account of another domain');
       if (authzid && parseJid(authzid)?.bare !== account.address) return this.saslFailure('invalid-authzid');
-      if (!this.deps.auth.imEnabled(account.domain)) {
-        this.saslFailure('not-authorized', `instant messaging is disabled for ${account.domain}`);
-        return this.close();
-      }
-      this.account = account;
-      this.transport.write(`<success xmlns='${NS.sasl}'/>`);
-      this.parser.restart();
-      this.state = 'bind';
-      this.deps.log.info({ user: account.address, ip: this.remoteAddress }, 'XMPP login');
+      this.authenticated(account);
     } catch (e) {
-      const err = e instanceof HeraldError ? e : undefined;
-      if (err?.code === 'rate_limited') this.saslFailure('temporary-auth-failure', err.message);
-      else if (err?.status === 503) this.saslFailure('temporary-auth-failure', err.message);
-      else if (err) this.saslFailure('not-authorized', 'wrong user name or password');
-      else throw e;
-      this.deps.log.warn({ user: address, ip: this.remoteAddress }, `XMPP login failed: ${err.message}`);
-      if (++this.authFailures >= this.deps.maxAuthFailures) this.streamError('policy-violation', 'too many failed authentication attempts');
+      if (!(e instanceof HeraldError)) throw e;
+      this.authFailed(address, e);
     }
+  }
+
+  private addressOf(user: string): string {
+    return (user.includes('@') ? user : `${user}@${this.domain}`).toLowerCase();
+  }
+
+  private scramStart(el: Element, hash: ScramHash): void {
+    const scram = this.deps.auth.scram!;
+    const exchange = new ScramExchange(hash);
+    let address = '';
+    try {
+      const serverFirst = exchange.first(Buffer.from(el.getText().trim(), 'base64').toString('utf8'), (user) => {
+        address = this.addressOf(user);
+        scram.check(address, this.remoteAddress);
+        return scram.keys(address, hash);
+      });
+      this.scram = { exchange, address };
+      this.transport.write(`<challenge xmlns='${NS.sasl}'>${Buffer.from(serverFirst).toString('base64')}</challenge>`);
+    } catch (e) {
+      if (e instanceof ScramError) return this.saslFailure(e.condition, e.message);
+      if (e instanceof HeraldError) return this.authFailed(address, e);
+      throw e;
+    }
+  }
+
+  private scramResponse(el: Element): void {
+    const pending = this.scram;
+    this.scram = undefined;
+    if (!pending) return this.saslFailure('malformed-request', 'no SCRAM exchange in progress');
+    const scram = this.deps.auth.scram!;
+    try {
+      const serverFinal = pending.exchange.final(Buffer.from(el.getText().trim(), 'base64').toString('utf8'));
+      const account = scram.account(pending.address);
+      if (!account || account.domain !== this.domain) throw new ScramError('not-authorized', 'wrong user name or password');
+      const authzid = pending.exchange.authzid;
+      if (authzid && parseJid(authzid)?.bare !== account.address) return this.saslFailure('invalid-authzid');
+      scram.record(pending.address, this.remoteAddress, true);
+      this.authenticated(account, serverFinal);
+    } catch (e) {
+      if (!(e instanceof ScramError)) throw e;
+      if (e.condition !== 'not-authorized') return this.saslFailure(e.condition, e.message);
+      scram.record(pending.address, this.remoteAddress, false);
+      this.authFailed(pending.address, new HeraldError('invalid_credentials', 'wrong user name or password'));
+    }
+  }
+
+  private authenticated(account: AccountRow, successData?: string): void {
+    if (!this.deps.auth.imEnabled(account.domain)) {
+      this.saslFailure('not-authorized', `instant messaging is disabled for ${account.domain}`);
+      return this.close();
+    }
+    this.account = account;
+    const data = successData ? Buffer.from(successData).toString('base64') : '';
+    this.transport.write(`<success xmlns='${NS.sasl}'>${data}</success>`);
+    this.parser.restart();
+    this.state = 'bind';
+    this.deps.log.info({ user: account.address, ip: this.remoteAddress }, 'XMPP login');
+  }
+
+  private authFailed(address: string, err: HeraldError): void {
+    if (err.code === 'rate_limited' || err.status === 503) this.saslFailure('temporary-auth-failure', err.message);
+    else this.saslFailure('not-authorized', 'wrong user name or password');
+    this.deps.log.warn({ user: address, ip: this.remoteAddress }, `XMPP login failed: ${err.message}`);
+    if (++this.authFailures >= this.deps.maxAuthFailures) this.streamError('policy-violation', 'too many failed authentication attempts');
   }
 
   private bind(iq: Element): void {
