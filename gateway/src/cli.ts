@@ -23,7 +23,8 @@ const USAGE = `usage: herald-gateway <command> [options]
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
   token list <local@domain>
   log search [--user ADDR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--text STR]
-                                                 find messages in the central IM log
+        find messages in the central IM log: from or to ADDR (any resource), UTC days
+        inclusive, body containing STR (case-insensitive); the count goes to stderr
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE.
 Without --password, the password is asked on a terminal or read from standard input.

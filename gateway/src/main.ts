@@ -1,6 +1,5 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
 import { createServer, type Server } from 'node:http';
-import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
@@ -11,7 +10,7 @@ import { createTokenService } from './directory/tokens.ts';
 import { createHttpApp } from './http/app.ts';
 import { createMailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
-import { createImLog } from './im/im-log.ts';
+import { createImLog, imLogDir } from './im/im-log.ts';
 import { createStore, type Store } from './store/index.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
 import { loadTlsContext } from './xmpp/tls.ts';
@@ -72,7 +71,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
 
   // Every routed message is appended to the central IM log before it is delivered.
-  const imLog = createImLog({ dir: path.join(settings.dataDir, 'logs') });
+  const imLog = createImLog({ dir: imLogDir(settings.dataDir) });
   let xmpp: XmppServer | undefined;
   if (settings.xmpp.enabled) {
     const tls = loadTlsContext({ cert: settings.xmpp.tlsCert, key: settings.xmpp.tlsKey, dataDir: settings.dataDir, domains: store.domains.list().map((d) => d.name), log });

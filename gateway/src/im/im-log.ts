@@ -1,19 +1,35 @@
-// The central IM log: one line per routed message in <logs>/XMPPServer-YYYY-MM-DD.log (UTC
-// date of the message), a new file each UTC day.
+// The central IM log (PRODUCT.md, "Every message passes through the server and is logged
+// centrally"): one line per message — 1:1, room, scripted — in <data>/logs/XMPPServer-YYYY-MM-DD.log,
+// named by the UTC date of the message, so the file changes at UTC midnight (daily rotation) and
+// every line sits in the file of its own day (search picks files by name alone).
 //
-// Line: ISO time TAB type TAB from TAB to TAB body TAB attachment URLs (space separated), with
-// backslash, tab, CR and LF escaped as \\ \t \r \n so every message is exactly one line.
+// Line: ISO time TAB type TAB from TAB to TAB body TAB attachment URLs (space separated). Fields
+// are escaped so a line is always exactly one line and safe to `cat` on a terminal: `\\` `\t` `\n`
+// `\r`, and `\uXXXX` for other C0/C1 control characters (ESC would drive the admin's terminal)
+// and for lone UTF-16 surrogates (UTF-8 cannot encode them; they would silently become U+FFFD).
+// parseImLogLine() gives back exactly what was appended. An attachment URL's spaces are written
+// %20 (the same URL), since a space separates the URLs.
 //
-// Flush policy: append() returns only after the line was handed to the kernel by a synchronous
-// write(2) on an O_APPEND file descriptor. Callers deliver (and so let a client see a message
-// acknowledged) only after append() returned: a crash or `kill -9` of the gateway after that
-// loses nothing. Power loss can lose what the OS had not written to disk yet — no fsync per
-// message, which would cost a disk flush (milliseconds) per message.
+// FLUSH POLICY. append() returns only after the whole line was handed to the kernel by
+// synchronous write(2) calls on an O_APPEND file descriptor — no buffer in this process. So a
+// crash or `kill -9` of the gateway after append() returned loses nothing: the data is in the
+// page cache and the kernel writes it out. A power cut or kernel panic can lose what the OS had
+// not yet written to disk (usually the last few seconds): there is no fsync per message, because
+// an fsync costs a disk flush (milliseconds; far more on a busy disk) and the log must keep up
+// with ~13,000 messages/s, where a write(2) costs a few microseconds.
+//
+// CONTRACT FOR CALLERS. Acknowledge, deliver or store a message — anything a client can see —
+// only after append() returned. If it throws (ImLogWriteError: disk full, no permission, the
+// log folder is a file...), the message was NOT logged: refuse it (XMPP: <resource-constraint/>,
+// RFC 6120 §8.3.3.18) rather than let it pass unlogged. A later append() tries again (it reopens
+// the file), so the log recovers by itself once the disk does.
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HeraldError } from '../protocol/errors.ts';
 
-export type ImLogType = 'chat' | 'groupchat' | 'headline' | 'normal' | 'scripted';
+export const IM_LOG_TYPES = ['chat', 'groupchat', 'headline', 'normal', 'scripted'] as const;
+export type ImLogType = (typeof IM_LOG_TYPES)[number];
+const TYPES: ReadonlySet<string> = new Set(IM_LOG_TYPES);
 
 export interface ImLogEntry {
   type: ImLogType;
@@ -23,63 +39,147 @@ export interface ImLogEntry {
   attachments?: string[];
 }
 
+/** One parsed line: the entry as appended, with the time it was logged. */
 export interface ImLogLine extends Required<ImLogEntry> {
   time: Date;
 }
 
+/** Where the log lives inside the data folder (PRODUCT.md: `logs/`). */
+export const imLogDir = (dataDir: string) => path.join(dataDir, 'logs');
 export const imLogFileName = (day: string) => `XMPPServer-${day}.log`;
+/** Matches a log file's name; group 1 is its UTC day, YYYY-MM-DD. */
+export const IM_LOG_FILE = /^XMPPServer-(\d{4}-\d{2}-\d{2})\.log$/;
+/** The UTC day of a time, YYYY-MM-DD: the log file it belongs in. */
+export const utcDay = (t: Date) => t.toISOString().slice(0, 10);
 
-const escape = (s: string) => s.replace(/[\\\t\r\n]/g, (c) => ({ '\\': '\\\\', '\t': '\\t', '\r': '\\r', '\n': '\\n' })[c]!);
-const unescape = (s: string) => s.replace(/\\(.)/g, (_, c: string) => ({ t: '\t', r: '\r', n: '\n' })[c] ?? c);
-
-export function formatImLogLine(e: ImLogEntry, time: Date): string {
-  const urls = (e.attachments ?? []).map((u) => escape(u).replace(/ /g, '%20')).join(' ');
-  return `${time.toISOString()}\t${e.type}\t${escape(e.from)}\t${escape(e.to)}\t${escape(e.body)}\t${urls}\n`;
+/** The log could not be written, so the message was not logged: the caller must refuse it. */
+export class ImLogWriteError extends HeraldError {
+  override name = 'ImLogWriteError';
+  /** The system error code (ENOSPC, EACCES, ENOTDIR...), when there is one. */
+  readonly errno: string | undefined;
+  constructor(
+    readonly file: string,
+    override readonly cause: unknown,
+  ) {
+    const errno = (cause as NodeJS.ErrnoException | undefined)?.code;
+    super('internal', `the central IM log ${file} cannot be written: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.errno = errno;
+  }
 }
 
-/** Parses one line; undefined when it is not a log line. */
-export function parseImLogLine(line: string): ImLogLine | undefined {
-  const f = line.replace(/\n$/, '').split('\t');
-  if (f.length !== 6) return undefined;
-  const time = new Date(f[0]!);
-  if (Number.isNaN(time.getTime())) return undefined;
+/** A line that is not a log line (hand-edited, or the remains of a failed write). */
+export class ImLogLineError extends Error {
+  override name = 'ImLogLineError';
+}
+
+// Without the `u` flag a regex sees UTF-16 code units, so a lone surrogate is a high one not
+// followed by a low one, or a low one not preceded by a high one.
+const SPECIAL = /[\\\x00-\x1f\x7f-\x9f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const SHORT: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+const escapeChar = (c: string) => SHORT[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`;
+
+/** A field as written in the log: one line, no tab, no control character, valid UTF-16. */
+export const escapeImLogField = (s: string) => s.replace(SPECIAL, escapeChar);
+
+const ESCAPED = /\\(u[0-9a-f]{4}|[\\tnr]|)/g;
+const UNSHORT: Record<string, string> = { '\\': '\\', t: '\t', n: '\n', r: '\r' };
+function unescapeField(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(ESCAPED, (_all, e: string, at: number) => {
+    if (!e) throw new ImLogLineError(`bad escape "\\${s.charAt(at + 1)}"`);
+    return e.length === 5 ? String.fromCharCode(parseInt(e.slice(1), 16)) : UNSHORT[e]!;
+  });
+}
+
+export function formatImLogLine(entry: ImLogEntry, time: Date): string {
+  const urls = (entry.attachments ?? [])
+    .filter(Boolean)
+    .map((u) => escapeImLogField(u.replaceAll(' ', '%20')))
+    .join(' ');
+  return `${time.toISOString()}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}\n`;
+}
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** Parses one line (with or without its newline); throws ImLogLineError when it is not a log line. */
+export function parseImLogLine(line: string): ImLogLine {
+  const fields = (line.endsWith('\n') ? line.slice(0, -1) : line).split('\t');
+  if (fields.length !== 6) throw new ImLogLineError(`expected 6 tab-separated fields, found ${fields.length}`);
+  const [iso, type, from, to, body, urls] = fields as [string, string, string, string, string, string];
+  const time = new Date(iso);
+  if (!ISO_TIME.test(iso) || Number.isNaN(time.getTime())) throw new ImLogLineError(`bad time "${iso.slice(0, 40)}"`);
+  if (!TYPES.has(type)) throw new ImLogLineError(`unknown message type "${type.slice(0, 40)}"`);
   return {
     time,
-    type: f[1] as ImLogType,
-    from: unescape(f[2]!),
-    to: unescape(f[3]!),
-    body: unescape(f[4]!),
-    attachments: f[5] ? f[5].split(' ').map(unescape) : [],
+    type: type as ImLogType,
+    from: unescapeField(from),
+    to: unescapeField(to),
+    body: unescapeField(body),
+    attachments: urls ? urls.split(' ').filter(Boolean).map(unescapeField) : [],
   };
 }
 
-export function createImLog({ dir, now = () => new Date() }: { dir: string; now?: () => Date }) {
-  let day = '';
+export interface ImLog {
+  /** Logs one message; returns once it is in the kernel's hands, throws ImLogWriteError when it is not. */
+  append(entry: ImLogEntry): void;
+  close(): void;
+}
+
+export function createImLog({ dir, now = () => new Date() }: { dir: string; now?: () => Date }): ImLog {
+  let day: string | undefined;
   let fd: number | undefined;
-  const open = (d: string) => {
-    if (fd !== undefined) closeSync(fd);
+  let closed = false;
+  // A write that failed half-way (ENOSPC after some bytes) leaves part of a line without its
+  // newline; the next line written to that file starts with one, so only the torn line is
+  // malformed (search skips and counts it) and the next message is not glued onto it.
+  let tornFile: string | undefined;
+
+  const drop = () => {
+    const old = fd;
     fd = undefined;
-    mkdirSync(dir, { recursive: true });
-    fd = openSync(path.join(dir, imLogFileName(d)), 'a', 0o640);
-    day = d;
+    day = undefined;
+    if (old !== undefined) closeSync(old);
   };
+
   return {
-    /** Appends one message; throws HeraldError when the log cannot be written (the caller refuses the message). */
-    append(entry: ImLogEntry): void {
+    append(entry) {
+      if (!TYPES.has(entry.type)) throw new TypeError(`unknown IM log message type "${entry.type}"`);
       const time = now();
-      const d = time.toISOString().slice(0, 10);
+      const d = utcDay(time);
+      const file = path.join(dir, imLogFileName(d));
+      if (closed) throw new ImLogWriteError(file, new Error('the log is closed'));
+      const line = formatImLogLine(entry, time);
+      const buf = Buffer.from(tornFile === file ? `\n${line}` : line, 'utf8');
+      let written = 0;
       try {
-        if (d !== day || fd === undefined) open(d);
-        writeSync(fd!, formatImLogLine(entry, time));
+        if (d !== day || fd === undefined) {
+          // A new UTC day (or the first message, or a retry after a failure): switch files.
+          drop();
+          mkdirSync(dir, { recursive: true, mode: 0o750 });
+          fd = openSync(file, 'a', 0o640); // O_WRONLY|O_CREAT|O_APPEND; the log holds private messages
+          day = d;
+        }
+        // write(2) may write less than asked (a full disk); the rest follows, or the error does.
+        while (written < buf.length) {
+          const n = writeSync(fd, buf, written, buf.length - written);
+          if (n <= 0) throw new Error(`write(2) wrote ${n} bytes`);
+          written += n;
+        }
+        if (tornFile === file) tornFile = undefined;
       } catch (e) {
-        throw new HeraldError('internal', `the central IM log in ${dir} cannot be written: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        if (written > 0) tornFile = file;
+        // Reopen on the next append: a bad descriptor (EIO, a remounted disk) is not reused.
+        try {
+          drop();
+        } catch {
+          // Closing a broken descriptor can fail too; the write error is the one to report.
+        }
+        throw new ImLogWriteError(file, e);
       }
     },
-    close(): void {
-      if (fd !== undefined) closeSync(fd);
-      fd = undefined;
-      day = '';
+    close() {
+      closed = true;
+      drop();
     },
   };
 }
-export type ImLog = ReturnType<typeof createImLog>;
