@@ -94,6 +94,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port });
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
+    if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
     if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 

@@ -1,7 +1,11 @@
 // The embedded XMPP server: TCP c2s with STARTTLS, the module host with the loaded modules,
 // and runtime changes from the directory (deleted users and domains with IM switched off are
 // thrown out with a stream error).
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
 import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
@@ -13,7 +17,7 @@ import type { AccountRow, Store } from '../store/index.ts';
 import { ModuleHost, type ServerContext, type XmppModule } from './core/host.ts';
 import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
-import { tcpTransport } from './core/transport.ts';
+import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
 import { carbonsModule } from './modules/carbons.ts';
 import { discoModule } from './modules/disco.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
@@ -33,6 +37,8 @@ export interface XmppServerDeps {
 
 export interface XmppServer {
   port: number;
+  /** XMPP over WebSocket (RFC 7395): takes an HTTP upgrade for the /xmpp-websocket path. */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, trustProxy: boolean): void;
   /** Re-reads the directory after a change: closes sessions of deleted users and IM-disabled domains. */
   revalidate(): void;
   sessionCount(): number;
@@ -95,32 +101,46 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   };
 
   const sessions = new Set<Session>();
+  const startSession = (io: StreamIo): Session => {
+    const session = new Session(io, { ctx, host, auth, log, requireTls: settings.requireTls, maxAuthFailures: settings.maxAuthFailures });
+    sessions.add(session);
+    return session;
+  };
   const perAddress = new Map<string, number>();
+  const limits = { maxStanzaChars: settings.maxStanzaBytes, maxDepth: 32 };
+  const idleMs = settings.idleSeconds * 1000;
+  /** Counts a connection from `ip`; false when the address is over its limit. */
+  const admit = (ip: string): boolean => {
+    const n = (perAddress.get(ip) ?? 0) + 1;
+    if (n > settings.maxConnectionsPerAddress) return false;
+    perAddress.set(ip, n);
+    return true;
+  };
+  const release = (ip: string, session: Session) => {
+    sessions.delete(session);
+    const left = (perAddress.get(ip) ?? 1) - 1;
+    if (left <= 0) perAddress.delete(ip);
+    else perAddress.set(ip, left);
+  };
+  const TOO_MANY = `<stream:error xmlns:stream='http://etherx.jabber.org/streams'><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many connections from your address</text></stream:error>`;
+
   const server: Server = createServer((socket: Socket) => {
     const ip = socket.remoteAddress ?? 'unknown';
-    const n = (perAddress.get(ip) ?? 0) + 1;
-    if (n > settings.maxConnectionsPerAddress) {
-      socket.end(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'><stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many connections from your address</text></stream:error></stream:stream>`);
+    if (!admit(ip)) {
+      socket.end(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>${TOO_MANY}</stream:stream>`);
       return;
     }
-    perAddress.set(ip, n);
-    const transport = tcpTransport(socket, deps.tls, settings.idleSeconds * 1000, () => session.streamError('connection-timeout', 'idle for too long'));
-    const session: Session = new Session(transport, {
-      ctx,
-      host,
-      auth,
-      log,
-      limits: { maxStanzaChars: settings.maxStanzaBytes, maxDepth: 32 },
-      requireTls: settings.requireTls,
-      maxAuthFailures: settings.maxAuthFailures,
-    });
-    sessions.add(session);
-    socket.once('close', () => {
-      sessions.delete(session);
-      const left = (perAddress.get(ip) ?? 1) - 1;
-      if (left <= 0) perAddress.delete(ip);
-      else perAddress.set(ip, left);
-    });
+    const io = tcpStreamIo(socket, deps.tls, limits, idleMs, () => session.streamError('connection-timeout', 'idle for too long'));
+    const session = startSession(io);
+    socket.once('close', () => release(ip, session));
+  });
+
+  // RFC 7395: the "xmpp" subprotocol is required; frames are bounded by the stanza limit.
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: settings.maxStanzaBytes,
+    perMessageDeflate: false,
+    handleProtocols: (protocols) => (protocols.has('xmpp') ? 'xmpp' : false),
   });
   server.maxConnections = 100_000;
   await new Promise<void>((resolve, reject) => {
@@ -134,6 +154,23 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
 
   return {
     port,
+    handleUpgrade(req, socket, head, trustProxy) {
+      const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
+      const ip = forwarded || req.socket.remoteAddress || 'unknown';
+      // Encrypted: TLS to us, TLS to a proxy we trust, or loopback (nothing on the wire to read).
+      const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
+      const secure = (req.socket as TLSSocket).encrypted === true || (trustProxy && req.headers['x-forwarded-proto'] === 'https') || (loopback && !forwarded);
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        if (ws.protocol !== 'xmpp') return ws.close(1002, 'the "xmpp" WebSocket subprotocol is required (RFC 7395)');
+        if (!admit(ip)) {
+          ws.send(TOO_MANY);
+          return ws.close(1008, 'too many connections');
+        }
+        const io = wsStreamIo(ws, ip, secure, limits, idleMs, () => session.streamError('connection-timeout', 'idle for too long'));
+        const session = startSession(io);
+        ws.once('close', () => release(ip, session));
+      });
+    },
     revalidate() {
       domainCache.clear();
       for (const s of sessions) {
@@ -147,6 +184,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     sessionCount: () => sessions.size,
     async close() {
       for (const s of sessions) s.streamError('system-shutdown', 'the server is shutting down');
+      wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     },
   };

@@ -10,10 +10,10 @@ import type { AccountRow } from '../../store/index.ts';
 import type { ModuleHost, ServerContext } from './host.ts';
 import { makeJid, parseJid, type Jid } from './jid.ts';
 import { errorReply, iqResult, NS, payloadOf } from './stanza.ts';
-import type { Transport } from './transport.ts';
+import type { StreamIo } from './transport.ts';
 import type { ScramHash, ScramKeys } from '../../directory/scram.ts';
 import { SCRAM_MECHANISMS, ScramError, ScramExchange } from './sasl-scram.ts';
-import { StreamError, XmlStream, type StreamErrorCondition, type XmlStreamLimits } from './xml-stream.ts';
+import type { StreamErrorCondition } from './xml-stream.ts';
 
 export interface Authenticator {
   /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
@@ -35,7 +35,6 @@ export interface SessionDeps {
   host: ModuleHost;
   auth: Authenticator;
   log: Logger;
-  limits: XmlStreamLimits;
   requireTls: boolean;
   /** Failed SASL attempts on one stream before it is closed. */
   maxAuthFailures: number;
@@ -55,33 +54,24 @@ export class Session {
   /** The client asked for its roster: it gets roster pushes (RFC 6121 §2.1.6). */
   rosterRequested = false;
   private state: State = 'header';
-  private readonly parser: XmlStream;
   private queue: Promise<void> = Promise.resolve();
   private authFailures = 0;
   private scram: { exchange: ScramExchange; address: string } | undefined;
 
   constructor(
-    private readonly transport: Transport,
+    private readonly io: StreamIo,
     private readonly deps: SessionDeps,
   ) {
-    this.parser = new XmlStream(deps.limits, {
+    io.attach({
       streamStart: (attrs) => this.onStreamStart(attrs),
       stanza: (el) => this.enqueue(() => this.onStanza(el)),
       streamEnd: () => this.enqueue(async () => this.close()),
+      error: (e) => {
+        if (e.condition === 'internal-server-error') deps.log.error({ err: e.message }, 'XMPP stream handling failed');
+        this.streamError(e.condition, e.message);
+      },
+      closed: () => this.closed(),
     });
-    transport.onData((chunk) => {
-      if (this.state === 'closed') return;
-      try {
-        this.parser.write(chunk);
-      } catch (e) {
-        if (e instanceof StreamError) this.streamError(e.condition, e.message);
-        else {
-          deps.log.error({ err: e }, 'XMPP stream handling failed');
-          this.streamError('internal-server-error');
-        }
-      }
-    });
-    transport.onClose(() => this.closed());
   }
 
   get available(): boolean {
@@ -89,12 +79,12 @@ export class Session {
   }
 
   get remoteAddress(): string {
-    return this.transport.remoteAddress;
+    return this.io.remoteAddress;
   }
 
   /** Sends a stanza to the client. */
   send(el: Element): void {
-    if (this.state !== 'closed') this.transport.write(el.toString());
+    if (this.state !== 'closed') this.io.send(el);
   }
 
   /** Ends the stream with an error (RFC 6120 §4.9) and closes the connection. */
@@ -102,7 +92,8 @@ export class Session {
     if (this.state === 'closed') return;
     if (this.state === 'header') this.openStream(this.domain || 'localhost', false);
     const t = text ? `<text xmlns='${NS.streams}' xml:lang='en'>${escapeXML(text)}</text>` : '';
-    this.transport.write(`<stream:error><${condition} xmlns='${NS.streams}'/>${t}</stream:error></stream:stream>`);
+    this.io.send(`<stream:error xmlns:stream='http://etherx.jabber.org/streams'><${condition} xmlns='${NS.streams}'/>${t}</stream:error>`);
+    this.io.closeStream();
     this.deps.log.info({ jid: this.jid?.full, ip: this.remoteAddress, condition }, `XMPP stream closed with error: ${text ?? condition}`);
     this.shutdown();
   }
@@ -110,12 +101,12 @@ export class Session {
   /** Closes the stream normally. */
   close(): void {
     if (this.state === 'closed') return;
-    this.transport.write('</stream:stream>');
+    this.io.closeStream();
     this.shutdown();
   }
 
   private shutdown(): void {
-    this.transport.close();
+    this.io.close();
     this.closed();
   }
 
@@ -138,21 +129,18 @@ export class Session {
   }
 
   private openStream(domain: string, withFeatures = true): void {
-    this.transport.write(
-      `<?xml version='1.0'?><stream:stream xmlns='${NS.client}' xmlns:stream='http://etherx.jabber.org/streams' ` +
-        `id='${randomBytes(8).toString('hex')}' from='${escapeXML(domain)}' version='1.0' xml:lang='en'>`,
-    );
-    if (withFeatures) this.transport.write(this.features().toString());
+    this.io.openStream(escapeXML(domain), randomBytes(8).toString('hex'));
+    if (withFeatures) this.io.send(this.features());
   }
 
   private features(): Element {
-    const f = new Element('stream:features');
+    const f = new Element('stream:features', { 'xmlns:stream': 'http://etherx.jabber.org/streams' });
     if (this.state === 'header' || this.state === 'tls' || this.state === 'auth') {
-      if (this.transport.canStartTls) {
+      if (this.io.canStartTls) {
         const tls = f.c('starttls', { xmlns: NS.tls });
         if (this.deps.requireTls) tls.c('required');
       }
-      if (this.transport.secure || !this.deps.requireTls) {
+      if (this.io.secure || !this.deps.requireTls) {
         const mechs = f.c('mechanisms', { xmlns: NS.sasl });
         if (this.deps.auth.scram) for (const m of Object.keys(SCRAM_MECHANISMS)) mechs.c('mechanism').t(m);
         mechs.c('mechanism').t('PLAIN');
@@ -169,14 +157,19 @@ export class Session {
     if (this.state === 'header' || this.state === 'tls') this.domain = domain ?? '';
     if (!domain || !this.deps.ctx.isLocalDomain(domain)) return this.streamError('host-unknown', `this server does not serve "${attrs.to ?? ''}"`);
     if (attrs.version !== '1.0') return this.streamError('unsupported-version', 'XMPP 1.0 streams only');
-    if (this.state === 'header') this.state = this.transport.canStartTls && this.deps.requireTls ? 'tls' : 'auth';
+    if (this.state === 'header') {
+      if (this.deps.requireTls && !this.io.secure && !this.io.canStartTls) {
+        return this.streamError('policy-violation', 'an encrypted connection is required: use STARTTLS, or wss:// for WebSocket');
+      }
+      this.state = this.io.canStartTls && this.deps.requireTls ? 'tls' : 'auth';
+    }
     this.openStream(this.domain);
   }
 
   private async onStanza(el: Element): Promise<void> {
     if (this.state === 'closed') return;
     if (this.state === 'tls' || this.state === 'auth') {
-      if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.transport.canStartTls) return this.startTls();
+      if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.io.canStartTls) return this.startTls();
       if (this.state === 'tls') return this.streamError('policy-violation', 'STARTTLS is required before authentication');
       if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
       if (el.name === 'response' && el.attrs.xmlns === NS.sasl) return this.scramResponse(el);
@@ -195,13 +188,13 @@ export class Session {
   }
 
   private async startTls(): Promise<void> {
-    this.transport.write(`<proceed xmlns='${NS.tls}'/>`);
-    this.parser.restart();
+    this.io.send(`<proceed xmlns='${NS.tls}'/>`);
+    this.io.restart();
     try {
-      await this.transport.startTls();
+      await this.io.startTls();
     } catch (e) {
       this.deps.log.info({ ip: this.remoteAddress, err: (e as Error).message }, 'TLS handshake failed');
-      this.transport.close();
+      this.io.close();
       return;
     }
     this.state = 'auth';
@@ -209,7 +202,7 @@ export class Session {
 
   private saslFailure(condition: string, text?: string): void {
     const t = text ? `<text xml:lang='en'>${escapeXML(text)}</text>` : '';
-    this.transport.write(`<failure xmlns='${NS.sasl}'><${condition}/>${t}</failure>`);
+    this.io.send(`<failure xmlns='${NS.sasl}'><${condition}/>${t}</failure>`);
   }
 
   private async auth(el: Element): Promise<void> {
@@ -248,7 +241,7 @@ export class Session {
         return scram.keys(address, hash);
       });
       this.scram = { exchange, address };
-      this.transport.write(`<challenge xmlns='${NS.sasl}'>${Buffer.from(serverFirst).toString('base64')}</challenge>`);
+      this.io.send(`<challenge xmlns='${NS.sasl}'>${Buffer.from(serverFirst).toString('base64')}</challenge>`);
     } catch (e) {
       if (e instanceof ScramError) return this.saslFailure(e.condition, e.message);
       if (e instanceof HeraldError) return this.authFailed(address, e);
@@ -284,8 +277,8 @@ export class Session {
     }
     this.account = account;
     const data = successData ? Buffer.from(successData).toString('base64') : '';
-    this.transport.write(`<success xmlns='${NS.sasl}'>${data}</success>`);
-    this.parser.restart();
+    this.io.send(`<success xmlns='${NS.sasl}'>${data}</success>`);
+    this.io.restart();
     this.state = 'bind';
     this.deps.log.info({ user: account.address, ip: this.remoteAddress }, 'XMPP login');
   }

@@ -1,41 +1,75 @@
-// What a session needs of its connection. TCP (with STARTTLS) is here; XMPP over WebSocket
-// (RFC 7395) will be another implementation of the same interface.
+// What a session needs of its connection, framing included: XML streams over TCP with STARTTLS
+// (RFC 6120) and XMPP over WebSocket (RFC 7395: one element per frame, <open/> and <close/>
+// instead of the stream root). Both parse through XmlStream, so both get its limits.
 import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
+import type { Element } from 'ltx';
+import type { WebSocket } from 'ws';
+import { NS } from './stanza.ts';
+import { StreamError, XmlStream, type XmlStreamLimits } from './xml-stream.ts';
 
-export interface Transport {
-  readonly remoteAddress: string;
-  /** TLS is active on this connection. */
-  readonly secure: boolean;
-  /** STARTTLS can be offered (a certificate is configured and TLS is not active yet). */
-  readonly canStartTls: boolean;
-  write(data: string): void;
-  /** Upgrades to TLS (RFC 6120 §5.4.3.3); data after this arrives decrypted. */
-  startTls(): Promise<void>;
-  close(): void;
-  onData(cb: (chunk: Buffer) => void): void;
-  onClose(cb: () => void): void;
+export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
+const STREAM_OPEN_ATTRS = `xmlns='${NS.client}' xmlns:stream='http://etherx.jabber.org/streams'`;
+
+export interface StreamHandlers {
+  streamStart(attrs: Record<string, string>): void;
+  stanza(el: Element): void;
+  streamEnd(): void;
+  error(e: StreamError): void;
+  closed(): void;
 }
 
-export function tcpTransport(socket: Socket, secureContext: SecureContext | undefined, idleMs: number, onIdle: () => void): Transport {
+export interface StreamIo {
+  readonly remoteAddress: string;
+  /** The connection is encrypted (TLS, wss://, or a TLS-terminating proxy we trust). */
+  readonly secure: boolean;
+  /** STARTTLS can be offered (TCP with a certificate, not yet encrypted). */
+  readonly canStartTls: boolean;
+  attach(h: StreamHandlers): void;
+  /** What comes next is a new stream header (after STARTTLS or SASL success). */
+  restart(): void;
+  openStream(domain: string, id: string): void;
+  send(xml: Element | string): void;
+  /** Ends our side of the stream (`</stream:stream>` or `<close/>`); the connection closes after. */
+  closeStream(): void;
+  startTls(): Promise<void>;
+  close(): void;
+}
+
+function feed(parser: XmlStream, h: StreamHandlers, data: Buffer | string): void {
+  try {
+    parser.write(data);
+  } catch (e) {
+    h.error(e instanceof StreamError ? e : new StreamError('internal-server-error', (e as Error).message));
+  }
+}
+
+export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undefined, limits: XmlStreamLimits, idleMs: number, onIdle: () => void): StreamIo {
   let current: Socket = socket;
   let secure = false;
-  let dataCb: (chunk: Buffer) => void = () => {};
-  let closeCb: () => void = () => {};
   let closed = false;
-  const attach = (s: Socket) => {
+  let h: StreamHandlers | undefined;
+  const parser = new XmlStream(limits, {
+    streamStart: (a) => h?.streamStart(a),
+    stanza: (el) => h?.stanza(el),
+    streamEnd: () => h?.streamEnd(),
+  });
+  const write = (s: string) => {
+    if (!closed && current.writable) current.write(s);
+  };
+  const attachSocket = (s: Socket) => {
     s.setNoDelay(true); // latency: see notes on Nagle in ../shared/notes/xmpp-peers.md
     s.setTimeout(idleMs, onIdle);
-    s.on('data', (c: Buffer) => dataCb(c));
+    s.on('data', (c: Buffer) => h && feed(parser, h, c));
     s.on('error', () => s.destroy());
     s.on('close', () => {
       if (current !== s || closed) return;
       closed = true;
-      closeCb();
+      h?.closed();
     });
   };
-  attach(socket);
-  return {
+  attachSocket(socket);
+  const io: StreamIo = {
     remoteAddress: socket.remoteAddress ?? 'unknown',
     get secure() {
       return secure;
@@ -43,9 +77,13 @@ export function tcpTransport(socket: Socket, secureContext: SecureContext | unde
     get canStartTls() {
       return !!secureContext && !secure;
     },
-    write(data) {
-      if (!closed && current.writable) current.write(data);
+    attach: (handlers) => void (h = handlers),
+    restart: () => parser.restart(),
+    openStream(domain, id) {
+      write(`<?xml version='1.0'?><stream:stream ${STREAM_OPEN_ATTRS} id='${id}' from='${domain}' version='1.0' xml:lang='en'>`);
     },
+    send: (xml) => write(typeof xml === 'string' ? xml : xml.toString()),
+    closeStream: () => write('</stream:stream>'),
     startTls() {
       return new Promise((resolve, reject) => {
         const plain = current;
@@ -53,7 +91,7 @@ export function tcpTransport(socket: Socket, secureContext: SecureContext | unde
         plain.setTimeout(0);
         const tls = new TLSSocket(plain, { isServer: true, secureContext });
         current = tls;
-        attach(tls);
+        attachSocket(tls);
         tls.once('secure', () => {
           secure = true;
           resolve();
@@ -66,11 +104,74 @@ export function tcpTransport(socket: Socket, secureContext: SecureContext | unde
       current.end();
       setTimeout(() => current.destroy(), 2000).unref();
     },
-    onData(cb) {
-      dataCb = cb;
+  };
+  return io;
+}
+
+const STANZAS = new Set(['message', 'presence', 'iq']);
+
+/**
+ * RFC 7395 over a `ws` socket. Frames are fed to an XmlStream inside a synthetic stream root, so
+ * <open/> and <close/> arrive as elements and become stream start and end.
+ */
+export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean, limits: XmlStreamLimits, idleMs: number, onIdle: () => void): StreamIo {
+  let h: StreamHandlers | undefined;
+  let closed = false;
+  const parser = new XmlStream(limits, {
+    streamStart: () => {},
+    stanza: (el) => {
+      if (el.name === 'open' && el.attrs.xmlns === NS_FRAMING) h?.streamStart(el.attrs);
+      else if (el.name === 'close' && el.attrs.xmlns === NS_FRAMING) h?.streamEnd();
+      else h?.stanza(el);
     },
-    onClose(cb) {
-      closeCb = cb;
+    streamEnd: () => {},
+  });
+  const begin = () => {
+    parser.restart();
+    parser.write(`<stream:stream ${STREAM_OPEN_ATTRS}>`);
+  };
+  begin();
+  let idle = setTimeout(onIdle, idleMs);
+  ws.on('message', (data: Buffer, isBinary) => {
+    clearTimeout(idle);
+    idle = setTimeout(onIdle, idleMs);
+    if (!h) return;
+    if (isBinary) return h.error(new StreamError('bad-format', 'XMPP over WebSocket uses text frames (RFC 7395 §3.2)'));
+    feed(parser, h, data);
+  });
+  ws.on('error', () => ws.terminate());
+  ws.on('close', () => {
+    clearTimeout(idle);
+    if (closed) return;
+    closed = true;
+    h?.closed();
+  });
+  const write = (s: string) => {
+    if (!closed && ws.readyState === ws.OPEN) ws.send(s);
+  };
+  return {
+    remoteAddress,
+    secure,
+    canStartTls: false,
+    attach: (handlers) => void (h = handlers),
+    restart: begin,
+    openStream(domain, id) {
+      write(`<open xmlns='${NS_FRAMING}' id='${id}' from='${domain}' version='1.0' xml:lang='en'/>`);
+    },
+    send(xml) {
+      if (typeof xml === 'string') return write(xml);
+      // Each frame stands alone: stanzas carry their namespace (RFC 7395 §3.3.3).
+      const add = STANZAS.has(xml.name) && !xml.attrs.xmlns;
+      if (add) xml.attrs.xmlns = NS.client;
+      write(xml.toString());
+      if (add) delete xml.attrs.xmlns;
+    },
+    closeStream: () => write(`<close xmlns='${NS_FRAMING}'/>`),
+    startTls: () => Promise.reject(new Error('no STARTTLS over WebSocket')),
+    close() {
+      if (closed) return;
+      ws.close(1000);
+      setTimeout(() => ws.terminate(), 2000).unref();
     },
   };
 }

@@ -1,4 +1,4 @@
-// Types for ltx 3 (the XML toolkit under xmpp.js), which ships none: only what Herald uses.
+// Types for untyped packages Herald uses (ltx 3, @xmpp/client 0.14): only what Herald uses.
 declare module 'ltx' {
   export type Node = Element | string;
   export class Element {
@@ -39,4 +39,16 @@ declare module 'ltx/src/parsers/ltx.js' {
     write(data: string): void;
     end(data?: string): void;
   }
+}
+
+declare module '@xmpp/client' {
+  import type { EventEmitter } from 'node:events';
+  import type { Element } from 'ltx';
+  /** xmpp.js client (0.14): only what Herald's tests use so far. */
+  export interface XmppClient extends EventEmitter {
+    start(): Promise<{ toString(): string }>;
+    stop(): Promise<void>;
+    send(el: Element): Promise<void>;
+  }
+  export function client(opts: { service: string; domain?: string; username?: string; password?: string; resource?: string }): XmppClient;
 }

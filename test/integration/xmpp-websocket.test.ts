@@ -1,0 +1,124 @@
+// XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP port: frame by frame with a raw
+// WebSocket, and with xmpp.js's @xmpp/client (what the desktop app will use).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { parse, type Element } from 'ltx';
+import WebSocket from 'ws';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { plain } from '../fixtures/xmpp-raw.ts';
+
+let gw: TestGateway;
+const PW = 'web socket pw';
+before(async () => {
+  gw = await startTestGateway({ 'xmpp.requireTls': true });
+  await gw.user('alice@example.com', PW);
+  await gw.user('bob@example.com', PW);
+});
+after(() => gw.destroy());
+
+const wsUrl = () => `${gw.url.replace('http', 'ws')}/xmpp-websocket`;
+
+async function frames(ws: WebSocket) {
+  const got: Element[] = [];
+  const waiters = new Set<() => void>();
+  ws.on('message', (d) => {
+    got.push(parse(String(d)));
+    for (const w of waiters) w();
+  });
+  const taken = new Set<number>();
+  return (pred: (e: Element) => boolean, ms = 3000) =>
+    new Promise<Element>((resolve, reject) => {
+      const check = () => {
+        const i = got.findIndex((e, j) => !taken.has(j) && pred(e));
+        if (i === -1) return;
+        taken.add(i);
+        waiters.delete(check);
+        clearTimeout(t);
+        resolve(got[i]!);
+      };
+      const t = setTimeout(() => reject(new Error(`no frame; got ${got.map(String).join(' ')}`)), ms);
+      waiters.add(check);
+      check();
+    });
+}
+
+const OPEN = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>`;
+
+test('RFC 7395 framing: open, features, SASL, restart, bind, chat between two sockets, close', async () => {
+  const ws = new WebSocket(wsUrl(), ['xmpp']);
+  await new Promise((r) => ws.once('open', r));
+  assert.equal(ws.protocol, 'xmpp');
+  const next = await frames(ws);
+  ws.send(OPEN);
+  const open = await next((e) => e.name === 'open');
+  assert.equal(open.attrs.xmlns, 'urn:ietf:params:xml:ns:xmpp-framing');
+  const features = await next((e) => e.name === 'stream:features');
+  assert.ok(features.getChild('mechanisms')?.getChildren('mechanism').some((m) => m.getText() === 'PLAIN'), 'loopback counts as encrypted');
+  assert.equal(features.getChild('starttls'), undefined, 'no STARTTLS over WebSocket');
+  ws.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain('alice', PW)}</auth>`);
+  await next((e) => e.name === 'success');
+  ws.send(OPEN);
+  await next((e) => e.name === 'open');
+  await next((e) => e.name === 'stream:features' && !!e.getChild('bind'));
+  ws.send(`<iq xmlns='jabber:client' type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>web</resource></bind></iq>`);
+  assert.equal((await next((e) => e.attrs.id === 'b')).getChild('bind')?.getChildText('jid'), 'alice@example.com/web');
+  ws.send(`<presence xmlns='jabber:client'/>`);
+
+  // bob, on a second WebSocket, writes to alice.
+  const ws2 = new WebSocket(wsUrl(), ['xmpp']);
+  await new Promise((r) => ws2.once('open', r));
+  const next2 = await frames(ws2);
+  ws2.send(OPEN);
+  await next2((e) => e.name === 'stream:features');
+  ws2.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain('bob', PW)}</auth>`);
+  await next2((e) => e.name === 'success');
+  ws2.send(OPEN);
+  await next2((e) => e.name === 'stream:features' && !!e.getChild('bind'));
+  ws2.send(`<iq xmlns='jabber:client' type='set' id='b2'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>`);
+  await next2((e) => e.attrs.id === 'b2');
+  ws2.send(`<message xmlns='jabber:client' to='alice@example.com' type='chat' id='w1'><body>over websockets</body></message>`);
+  const m = await next((e) => e.name === 'message' && e.attrs.id === 'w1');
+  assert.equal(m.attrs.xmlns, 'jabber:client', 'each frame carries the stanza namespace');
+  assert.equal(m.getChildText('body'), 'over websockets');
+
+  ws.send(`<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>`);
+  await next((e) => e.name === 'close');
+  await new Promise((r) => ws.once('close', r));
+  ws2.close();
+});
+
+test('without the "xmpp" subprotocol, or with garbage, the socket is closed and nothing else is disturbed', async () => {
+  const plainWs = new WebSocket(wsUrl());
+  const code = await new Promise<number>((r) => plainWs.once('close', (c) => r(c)));
+  assert.equal(code, 1002);
+  const ws = new WebSocket(wsUrl(), ['xmpp']);
+  await new Promise((r) => ws.once('open', r));
+  const next = await frames(ws);
+  ws.send(`${OPEN}`);
+  await next((e) => e.name === 'stream:features');
+  ws.send('<!DOCTYPE x><message/>');
+  const err = await next((e) => e.name === 'stream:error');
+  assert.ok(err.getChild('restricted-xml'));
+  await next((e) => e.name === 'close');
+  assert.equal((await gw.api('GET', '/api/v1/health')).status, 200);
+});
+
+test('@xmpp/client (xmpp.js) signs in over WebSocket with SCRAM and exchanges messages', async () => {
+  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+  const { client } = await import('@xmpp/client');
+  const mk = (username: string, resource: string) => client({ service: wsUrl(), domain: 'example.com', username, password: PW, resource });
+  const alice = mk('alice', 'xmppjs');
+  const bob = mk('bob', 'xmppjs');
+  const bobGot: Element[] = [];
+  bob.on('stanza', (s: Element) => bobGot.push(s));
+  for (const c of [alice, bob]) c.on('error', () => {});
+  const [aliceJid] = await Promise.all([alice.start(), bob.start()]);
+  assert.equal(String(aliceJid), 'alice@example.com/xmppjs');
+  await bob.send(parse(`<presence/>`));
+  await alice.send(parse(`<message to='bob@example.com' type='chat'><body>hello from xmpp.js</body></message>`));
+  for (let i = 0; i < 100 && !bobGot.some((s) => s.is('message')); i++) await new Promise((r) => setTimeout(r, 20));
+  const msg = bobGot.find((s) => s.is('message'));
+  assert.equal(msg?.getChildText('body'), 'hello from xmpp.js');
+  assert.equal(msg?.attrs.from, 'alice@example.com/xmppjs');
+  await Promise.all([alice.stop(), bob.stop()]);
+});
