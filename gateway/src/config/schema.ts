@@ -49,6 +49,8 @@ export const SettingsSchema = z.strictObject({
       maxAuthFailures: z.coerce.number().int().positive().default(3),
       /** Offline messages kept per user before senders get a resource-constraint error. */
       offlineQuota: z.coerce.number().int().positive().default(1000),
+      /** Message archive (MAM) retention in days: older messages are purged at start and hourly; 0 = no archive. */
+      archiveDays: z.coerce.number().int().min(0).default(365),
     })
     .prefault({}),
   directory: z

@@ -73,6 +73,44 @@ const MIGRATIONS: string[] = [
   ALTER TABLE accounts ADD COLUMN scram_sha1 TEXT;
   ALTER TABLE accounts ADD COLUMN scram_sha256 TEXT;
   `,
+  `
+  CREATE TABLE muc_rooms (
+    jid TEXT PRIMARY KEY,
+    name TEXT NOT NULL DEFAULT '',
+    description TEXT NOT NULL DEFAULT '',
+    members_only INTEGER NOT NULL DEFAULT 0,
+    public INTEGER NOT NULL DEFAULT 1,
+    change_subject INTEGER NOT NULL DEFAULT 0,
+    max_history INTEGER NOT NULL DEFAULT 20,
+    subject TEXT NOT NULL DEFAULT '',
+    subject_by TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+  );
+  CREATE TABLE muc_affiliations (
+    room TEXT NOT NULL REFERENCES muc_rooms(jid) ON DELETE CASCADE,
+    jid TEXT NOT NULL,
+    affiliation TEXT NOT NULL CHECK (affiliation IN ('owner', 'admin', 'member', 'outcast')),
+    PRIMARY KEY (room, jid)
+  ) WITHOUT ROWID;
+  CREATE TABLE muc_history (
+    id INTEGER PRIMARY KEY,
+    room TEXT NOT NULL REFERENCES muc_rooms(jid) ON DELETE CASCADE,
+    stanza TEXT NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX muc_history_room ON muc_history(room, id);
+  `,
+  `
+  CREATE TABLE archive (
+    id INTEGER PRIMARY KEY,
+    owner TEXT NOT NULL,
+    peer TEXT NOT NULL,
+    stanza TEXT NOT NULL
+  );
+  CREATE INDEX archive_owner ON archive(owner);
+  CREATE INDEX archive_owner_peer ON archive(owner, peer);
+  CREATE INDEX archive_peer ON archive(peer);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -1,10 +1,12 @@
 // The store: every SQLite-backed thing, opened once by the composition root.
 import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
+import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
 import { createFolderStateStore } from './folder-state.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
+import { createRoomStore } from './rooms.ts';
 import { createTokenStore } from './tokens.ts';
 
 export function createStore(dataDir: string) {
@@ -17,6 +19,8 @@ export function createStore(dataDir: string) {
     folderState: createFolderStateStore(db),
     maildirUids: createMaildirUidStore(db),
     offline: createOfflineStore(db),
+    archive: createArchiveStore(db),
+    rooms: createRoomStore(db),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
   };

@@ -20,10 +20,13 @@ import { Session, type Authenticator } from './core/session.ts';
 import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
 import { carbonsModule } from './modules/carbons.ts';
 import { discoModule } from './modules/disco.ts';
+import { createMamModule } from './modules/mam.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
+import { createMucModule } from './modules/muc.ts';
 import { pingModule } from './modules/ping.ts';
 import { presenceModule } from './modules/presence.ts';
 import { rosterModule } from './modules/roster.ts';
+import { vcardModule } from './modules/vcard.ts';
 
 export interface XmppServerDeps {
   settings: Settings['xmpp'];
@@ -73,7 +76,10 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     rosterModule,
     presenceModule,
     carbonsModule,
+    vcardModule,
+    createMamModule({ store: store.archive, archiveDays: settings.archiveDays }),
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
+    createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
   ];
   for (const m of modules) m.setup(host, ctx);
 
@@ -184,6 +190,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     sessionCount: () => sessions.size,
     async close() {
       for (const s of sessions) s.streamError('system-shutdown', 'the server is shutting down');
+      for (const hook of host.stopping) hook();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));
     },

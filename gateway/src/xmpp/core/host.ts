@@ -26,11 +26,34 @@ export type StanzaHandler = (stanza: Element, session: Session) => void;
 export type SessionHook = (session: Session) => void;
 /** A message a session sent was routed to local sessions (`deliveredTo`, maybe none). */
 export type MessageRoutedHook = (stanza: Element, from: Session, deliveredTo: Session[]) => void;
+/**
+ * A message a session sent to local user `to` was accepted (logged) and is about to be delivered
+ * or stored offline: hooks may still change it (the archive adds its XEP-0359 stanza-id).
+ */
+export type MessageAcceptedHook = (stanza: Element, from: Session, to: Jid) => void;
+
+/**
+ * An in-process component with an address space of its own (conference.<domain> for MUC; HTTP
+ * upload and others later): every stanza a session sends to a JID whose domain the component
+ * serves goes to it, before and instead of the user modules (message, presence, iq).
+ */
+export interface Component {
+  readonly name: string;
+  /** Whether `domain` (a JID's domain part, lower case) is this component's. */
+  serves(domain: string): boolean;
+  /** A stanza a session sent to `to` (already parsed; `from` is the session's full JID). */
+  handle(stanza: Element, to: Jid, session: Session): void;
+  /** This component's entry in the server's disco#items for the user domain `domain`, if it serves one there. */
+  discoItem?(domain: string): { jid: string; name?: string } | undefined;
+}
 
 export class ModuleHost {
   /** disco#info features of the server (XEP-0030), exactly what the loaded modules implement. */
   readonly features = new Set<string>();
+  /** disco#info features of a user's account, asked at the bare JID (XEP-0030 §3.1): MAM, ... */
+  readonly accountFeatures = new Set<string>();
   private readonly iqHandlers = new Map<string, IqHandler>();
+  private readonly forAccounts = new Set<string>();
   message: StanzaHandler | undefined;
   presence: StanzaHandler | undefined;
   readonly bound: SessionHook[] = [];
@@ -38,17 +61,36 @@ export class ModuleHost {
   readonly becameAvailable: SessionHook[] = [];
   readonly closed: SessionHook[] = [];
   readonly messageRouted: MessageRoutedHook[] = [];
+  readonly messageAccepted: MessageAcceptedHook[] = [];
+  /** The server is closing: modules stop their timers and flush what they hold. */
+  readonly stopping: (() => void)[] = [];
   /** Users or domains changed in the directory (the CLI, another process): after sessions were checked. */
   readonly directoryChanged: (() => void)[] = [];
+  readonly components: Component[] = [];
 
-  /** Registers the handler for iq payloads of `xmlns` addressed to the server (or own bare JID). */
-  iq(xmlns: string, handler: IqHandler): void {
+  /**
+   * Registers the handler for iq payloads of `xmlns` addressed to the server (or own bare JID).
+   * With `forAccounts`, the server also answers them for any local user's bare JID on the
+   * account's behalf (RFC 6121 §8.5.1: vcard-temp, MAM): the handler checks `to` itself.
+   */
+  iq(xmlns: string, handler: IqHandler, opts: { forAccounts?: boolean } = {}): void {
     if (this.iqHandlers.has(xmlns)) throw new Error(`two modules handle ${xmlns}`);
     this.iqHandlers.set(xmlns, handler);
+    if (opts.forAccounts) this.forAccounts.add(xmlns);
+  }
+
+  /** Whether an iq of `xmlns` to another user's bare JID is the server's to answer (see iq()). */
+  answersForAccounts(xmlns: string | undefined): boolean {
+    return xmlns !== undefined && this.forAccounts.has(xmlns);
   }
 
   iqHandler(xmlns: string | undefined): IqHandler | undefined {
     return xmlns === undefined ? undefined : this.iqHandlers.get(xmlns);
+  }
+
+  /** The component serving `domain`, if any (session.ts hands it every stanza addressed there). */
+  componentFor(domain: string): Component | undefined {
+    return this.components.find((c) => c.serves(domain));
   }
 }
 

@@ -307,6 +307,10 @@ export class Session {
   private dispatch(el: Element): void {
     // The server stamps the sender's full JID on everything a client sends (RFC 6120 §8.1.2.1).
     el.attrs.from = this.jid!.full;
+    // Stanzas to a component's domain (conference.<domain>, ...) are the component's alone.
+    const to = ['message', 'presence', 'iq'].includes(el.name) && el.attrs.to ? parseJid(el.attrs.to) : undefined;
+    const component = to && this.deps.host.componentFor(to.domain);
+    if (component) return component.handle(el, to, this);
     if (el.name === 'message') return this.deps.host.message?.(el, this);
     if (el.name === 'presence') return this.deps.host.presence?.(el, this);
     if (el.name === 'iq') return void this.iq(el);
@@ -318,7 +322,10 @@ export class Session {
     if (!iq.attrs.id || !['get', 'set', 'result', 'error'].includes(type ?? '')) return this.send(errorReply(iq, 'modify', 'bad-request'));
     const to = iq.attrs.to ? parseJid(iq.attrs.to) : undefined;
     if (iq.attrs.to && !to) return this.send(errorReply(iq, 'modify', 'jid-malformed'));
-    const forServer = !to || to.full === this.domain || to.full === this.jid!.bare;
+    // RFC 6121 §8.5.1: an iq to another user's bare JID is the server's to answer for some
+    // namespaces (vcard-temp, MAM), on the account's behalf; other ones go to no session (error).
+    const onBehalf = !!to && !!to.local && !to.resource && this.deps.host.answersForAccounts(payloadOf(iq)?.attrs.xmlns) && this.deps.ctx.isLocalDomain(to.domain);
+    const forServer = !to || to.full === this.domain || to.full === this.jid!.bare || onBehalf;
     if (!forServer) {
       if (!this.deps.ctx.deliverToSession(iq, to!) && (type === 'get' || type === 'set')) this.send(errorReply(iq, 'cancel', 'service-unavailable'));
       return;

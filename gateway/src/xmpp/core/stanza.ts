@@ -29,6 +29,7 @@ export type StanzaErrorCondition =
   | 'not-authorized'
   | 'policy-violation'
   | 'recipient-unavailable'
+  | 'registration-required'
   | 'remote-server-not-found'
   | 'resource-constraint'
   | 'service-unavailable'

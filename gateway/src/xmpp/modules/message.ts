@@ -57,6 +57,7 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
             return session.send(errorReply(stanza, 'wait', 'resource-constraint', 'the server cannot log messages right now; try again later'));
           }
         }
+        for (const hook of host.messageAccepted) hook(stanza, session, to);
         if (deliver(stanza, to.bare, to.resource, session) || type === 'headline') return;
         // Nobody online: keep chat and normal messages for later (RFC 6121 §8.5.2.1.1).
         const stamped = stamp(stanza, session.domain);
