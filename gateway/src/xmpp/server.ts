@@ -22,7 +22,7 @@ import { carbonsModule } from './modules/carbons.ts';
 import { discoModule } from './modules/disco.ts';
 import { createMamModule } from './modules/mam.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
-import { createMucModule } from './modules/muc.ts';
+import { createMucModule } from './modules/muc/index.ts';
 import { pingModule } from './modules/ping.ts';
 import { presenceModule } from './modules/presence.ts';
 import { rosterModule } from './modules/roster.ts';

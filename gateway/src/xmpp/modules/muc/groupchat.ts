@@ -1,0 +1,101 @@
+// XEP-0045 §7.2.15–§7.2.16, §7.4–§7.5, §8.1: groupchat messages, discussion history, room subject and private messages.
+import { Element } from 'ltx';
+import type { Session } from '../../core/session.ts';
+import { cloneEl, NS } from '../../core/stanza.ts';
+import type { MessageLogger } from '../message.ts';
+import { isoStamp, key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
+
+export function subjectMessage(room: Room): Element {
+  const m = new Element('message', { type: 'groupchat', from: room.subjectBy ? `${room.jid}/${room.subjectBy}` : room.jid });
+  m.c('subject').t(room.subject);
+  return m;
+}
+
+/** The last messages for a joining occupant, as asked (XEP-0045 §7.2.15), delay-stamped. */
+export function historyFor(room: Room, req: Element | undefined): Element[] {
+  let list = room.history.slice(-room.config.maxHistory);
+  if (req) {
+    const maxstanzas = Number.parseInt(req.attrs.maxstanzas ?? '', 10);
+    if (Number.isFinite(maxstanzas) && maxstanzas >= 0) list = maxstanzas === 0 ? [] : list.slice(-maxstanzas);
+    const seconds = Number.parseInt(req.attrs.seconds ?? '', 10);
+    if (Number.isFinite(seconds) && seconds >= 0) list = list.filter((h) => h.at >= Date.now() - seconds * 1000);
+    const since = req.attrs.since ? Date.parse(req.attrs.since) : Number.NaN;
+    if (Number.isFinite(since)) list = list.filter((h) => h.at > since);
+    const maxchars = Number.parseInt(req.attrs.maxchars ?? '', 10);
+    if (Number.isFinite(maxchars) && maxchars >= 0) {
+      let total = 0;
+      const kept: typeof list = [];
+      for (const h of [...list].reverse()) {
+        total += h.stanza.toString().length;
+        if (total > maxchars) break;
+        kept.unshift(h);
+      }
+      list = kept;
+    }
+  }
+  return list.map((h) => {
+    const m = cloneEl(h.stanza);
+    m.cnode(new Element('delay', { xmlns: NS.delay, from: room.jid, stamp: isoStamp(h.at) }));
+    return m;
+  });
+}
+
+function contentOf(stanza: Element): { body: string; attachments: string[] } {
+  return {
+    body: stanza.getChildText('body') ?? '',
+    attachments: stanza
+      .getChildren('x', NS_OOB)
+      .map((x) => x.getChildText('url') ?? '')
+      .filter(Boolean),
+  };
+}
+
+/** Writes the central IM log first; a message that cannot be logged is refused. */
+function log(m: MucState, entry: Parameters<MessageLogger>[0]): void {
+  try {
+    m.deps.logMessage(entry);
+  } catch (e) {
+    m.ctx.log.error({ err: (e as Error).message }, 'central IM log cannot be written: room message refused');
+    refuse('wait', 'resource-constraint', 'the server cannot log messages right now; try again later');
+  }
+}
+
+export function groupchat(m: MucState, room: Room, me: Occupant | undefined, stanza: Element, session: Session): void {
+  if (!me) return refuse('modify', 'not-acceptable', 'only occupants may send messages to this room; join it first');
+  const { body, attachments } = contentOf(stanza);
+  const subject = stanza.getChild('subject');
+  const isSubject = subject !== undefined && !body;
+  if (isSubject && me.role !== 'moderator' && !room.config.changeSubject) refuse('auth', 'forbidden', 'only moderators may change the subject of this room');
+  if (body || attachments.length) log(m, { type: 'groupchat', from: session.jid!.full, to: room.jid, body, attachments });
+  me.jid = session.jid!.full;
+  const out = cloneEl(stanza);
+  out.attrs.from = `${room.jid}/${me.nick}`;
+  delete out.attrs.to;
+  for (const d of out.getChildren('delay', NS.delay)) out.remove(d);
+  if (isSubject) {
+    room.subject = subject.getText();
+    room.subjectBy = me.nick;
+    persist(m, room);
+  } else if (body || attachments.length) {
+    const at = Date.now();
+    room.history.push({ stanza: cloneEl(out), at });
+    if (room.history.length > room.config.maxHistory) room.history.splice(0, room.history.length - room.config.maxHistory);
+    if (room.persistent) m.deps.store.rooms.addHistory(room.jid, out.toString(), at, room.config.maxHistory);
+  }
+  for (const o of room.occupants.values()) sendTo(o, out);
+}
+
+export function privateMessage(m: MucState, room: Room, me: Occupant | undefined, stanza: Element, nick: string, session: Session): void {
+  const type = stanza.attrs.type ?? 'normal';
+  if (type === 'groupchat') refuse('modify', 'bad-request', 'groupchat messages go to the room, not to an occupant');
+  if (!me) refuse('modify', 'not-acceptable', 'only occupants may send private messages in this room');
+  const target = room.occupants.get(key(nick));
+  if (!target) return refuse('cancel', 'item-not-found', `nobody is called "${nick}" in this room`);
+  const { body, attachments } = contentOf(stanza);
+  const logType = type === 'chat' || type === 'headline' ? type : 'normal';
+  if (body || attachments.length) log(m, { type: logType, from: session.jid!.full, to: target.bare, body, attachments });
+  const out = cloneEl(stanza);
+  out.attrs.from = `${room.jid}/${me!.nick}`;
+  if (!out.getChild('x', NS_USER)) out.c('x', { xmlns: NS_USER });
+  sendTo(target, out);
+}
