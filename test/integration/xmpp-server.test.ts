@@ -111,9 +111,10 @@ test('roster is the domain; presence reaches colleagues; chat is delivered, logg
   assert.equal(bobOnline.attrs.type, undefined);
 
   // Live chat with XHTML-IM colour and a chat state, both ways.
-  alice.send(`<message to='bob@example.com' type='chat' id='m2'><body>red!</body><html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'><span style='color: #c00'>red!</span></body></html><active xmlns='http://jabber.org/protocol/chatstates'/></message>`);
+  alice.send(`<message to='bob@example.com' type='chat' id='m2'><body>red!</body><html xmlns='http://jabber.org/protocol/xhtml-im'><body xmlns='http://www.w3.org/1999/xhtml'><span style='color: #c00' onmouseover='steal()'>red!</span><script>steal()</script></body></html><active xmlns='http://jabber.org/protocol/chatstates'/></message>`);
   const live = await bob.next((e) => e.name === 'message' && e.attrs.id === 'm2');
   assert.equal(live.getChild('html')?.getChild('body')?.getChild('span')?.attrs.style, 'color: #c00');
+  assert.doesNotMatch(live.toString(), /steal|script|onmouseover/, 'XHTML-IM sanitised on the way through (XEP-0071 §7)');
   assert.ok(live.getChild('active', 'http://jabber.org/protocol/chatstates'));
   bob.send(`<message to='alice@example.com/laptop' type='chat' id='m3'><received xmlns='urn:xmpp:receipts' id='m2'/></message>`);
   assert.ok((await alice.next((e) => e.attrs.id === 'm3')).getChild('received'));

@@ -19,6 +19,7 @@ import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
 import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
 import { carbonsModule } from './modules/carbons.ts';
+import { xhtmlImModule } from './modules/xhtml-im.ts';
 import { discoModule } from './modules/disco.ts';
 import { createMamModule } from './modules/mam.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
@@ -76,6 +77,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     rosterModule,
     presenceModule,
     carbonsModule,
+    xhtmlImModule,
     vcardModule,
     createMamModule({ store: store.archive, archiveDays: settings.archiveDays }),
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),

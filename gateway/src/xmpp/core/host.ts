@@ -62,6 +62,8 @@ export class ModuleHost {
   readonly closed: SessionHook[] = [];
   readonly messageRouted: MessageRoutedHook[] = [];
   readonly messageAccepted: MessageAcceptedHook[] = [];
+  /** Runs on every stanza a client sends, before any routing: may rewrite its content in place. */
+  readonly inbound: StanzaHandler[] = [];
   /** The server is closing: modules stop their timers and flush what they hold. */
   readonly stopping: (() => void)[] = [];
   /** Users or domains changed in the directory (the CLI, another process): after sessions were checked. */

@@ -307,6 +307,8 @@ export class Session {
   private dispatch(el: Element): void {
     // The server stamps the sender's full JID on everything a client sends (RFC 6120 §8.1.2.1).
     el.attrs.from = this.jid!.full;
+    // Content filters (XHTML-IM sanitising, ...) see every stanza before anything routes it.
+    for (const filter of this.deps.host.inbound) filter(el, this);
     // Stanzas to a component's domain (conference.<domain>, ...) are the component's alone.
     const to = ['message', 'presence', 'iq'].includes(el.name) && el.attrs.to ? parseJid(el.attrs.to) : undefined;
     const component = to && this.deps.host.componentFor(to.domain);
