@@ -1,31 +1,14 @@
 // Interop with a client nobody here wrote: Debian's slixmpp against the gateway's XMPP server,
 // over STARTTLS with the self-signed demo certificate — login, roster, presence, chat with
 // receipts and XHTML-IM colour, offline delivery, ping and disco.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSlixmpp, type Slixmpp, type SlixEvent } from '../fixtures/slixmpp.ts';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { interopSetup } from '../fixtures/interop.ts';
+import type { SlixEvent } from '../fixtures/slixmpp.ts';
 
-let gw: TestGateway;
-const clients: Slixmpp[] = [];
 const PW = { alice: 'alice xmpp pw', bob: 'bob xmpp pw' };
-
-before(async () => {
-  gw = await startTestGateway({ 'xmpp.requireTls': true });
-  await gw.user('alice@example.com', PW.alice);
-  await gw.user('bob@example.com', PW.bob);
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await gw.destroy();
-});
-
-async function connect(user: 'alice' | 'bob', extra: Record<string, unknown> = {}) {
-  const c = await startSlixmpp({ label: user });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${user}@example.com`, password: PW[user], host: '127.0.0.1', port: gw.xmppPort!, starttls: true, sm: false, resource: 'slix', ...extra });
-  return { c, r };
-}
+const env = interopSetup(PW);
+const connect = (user: 'alice' | 'bob', extra: Record<string, unknown> = {}) => env.connect(user, extra);
 
 type Msg = Extract<SlixEvent, { event: 'message' }>;
 type Pres = Extract<SlixEvent, { event: 'presence' }>;
@@ -69,13 +52,12 @@ test('slixmpp: STARTTLS login, roster, presence, chat with receipts and colour, 
 });
 
 test('slixmpp: a wrong password is refused and IM switched off for the domain throws the client out', async () => {
-  const bad = await startSlixmpp({ label: 'bad' });
-  clients.push(bad);
-  await assert.rejects(bad.call('connect', { jid: 'bob@example.com', password: 'nope', host: '127.0.0.1', port: gw.xmppPort!, starttls: true, sm: false }, 15_000));
+  const bad = await env.bare('bad');
+  await assert.rejects(bad.call('connect', { jid: 'bob@example.com', password: 'nope', host: '127.0.0.1', port: env.gw.xmppPort!, starttls: true, sm: false }, 15_000));
 
   const { c: alice } = await connect('alice', { resource: 'switch' });
   // As the CLI does it: from another database connection; the server notices within a second.
-  const other = (await import('../../gateway/src/store/index.ts')).createStore(gw.dataDir);
+  const other = (await import('../../gateway/src/store/index.ts')).createStore(env.gw.dataDir);
   other.domains.setImEnabled('example.com', false);
   other.close();
   const err = await alice.next<Extract<SlixEvent, { event: 'stream_error' }>>('stream_error', 5000);
@@ -84,7 +66,7 @@ test('slixmpp: a wrong password is refused and IM switched off for the domain th
 });
 
 test('slixmpp: carbons (XEP-0280) keep two resources of one user in step', async () => {
-  gw.services.store.domains.setImEnabled('example.com', true);
+  env.gw.services.store.domains.setImEnabled('example.com', true);
   const { c: phone } = await connect('alice', { resource: 'phone', carbons: true });
   const { c: desk } = await connect('alice', { resource: 'desk', carbons: true });
   const { c: bob } = await connect('bob', { resource: 'tablet' });

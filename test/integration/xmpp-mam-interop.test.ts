@@ -1,31 +1,12 @@
 // MAM (XEP-0313) with a client nobody here wrote: Debian's slixmpp over STARTTLS chats, then
 // reads its archive back — the same query slixmpp-prosody.test.ts runs against Prosody.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSlixmpp, type Slixmpp, type SlixEvent } from '../fixtures/slixmpp.ts';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { interopSetup } from '../fixtures/interop.ts';
+import type { SlixEvent } from '../fixtures/slixmpp.ts';
 
-let gw: TestGateway;
-const clients: Slixmpp[] = [];
-const PW = { alice: 'alice mam pw', bob: 'bob mam pw' };
-
-before(async () => {
-  gw = await startTestGateway({ 'xmpp.requireTls': true });
-  await gw.user('alice@example.com', PW.alice);
-  await gw.user('bob@example.com', PW.bob);
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await gw.destroy();
-});
-
-async function connect(user: 'alice' | 'bob', resource = 'slix') {
-  const c = await startSlixmpp({ label: `${user}/${resource}` });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${user}@example.com`, password: PW[user], host: '127.0.0.1', port: gw.xmppPort!, starttls: true, sm: false, resource });
-  assert.equal(r.tls, true, 'STARTTLS negotiated');
-  return c;
-}
+const env = interopSetup({ alice: 'alice mam pw', bob: 'bob mam pw' });
+const connect = async (user: 'alice' | 'bob', resource = 'slix') => (await env.connect(user, { resource })).c;
 
 type Msg = Extract<SlixEvent, { event: 'message' }>;
 
@@ -78,6 +59,6 @@ test('slixmpp: two clients chat over STARTTLS, then page through the archive', a
 });
 
 test('no client saw a slixmpp error or handler exception', () => {
-  const bad = clients.flatMap((c) => c.events.filter((e) => e.event === 'log' || e.event === 'exception' || e.event === 'protocol_error').map((e) => `${c.label}: ${JSON.stringify(e)}`));
+  const bad = env.clients.flatMap((c) => c.events.filter((e) => e.event === 'log' || e.event === 'exception' || e.event === 'protocol_error').map((e) => `${c.label}: ${JSON.stringify(e)}`));
   assert.deepEqual(bad, []);
 });

@@ -1,33 +1,14 @@
 // Group chat (XEP-0045) with a client nobody here wrote: two slixmpp clients over STARTTLS find
 // the conference service by disco, create and join a room, exchange messages, get history on
 // join, and see each other leave — the same steps slixmpp-prosody.test.ts runs against Prosody.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startSlixmpp, type Slixmpp, type SlixEvent } from '../fixtures/slixmpp.ts';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { interopSetup } from '../fixtures/interop.ts';
+import type { SlixEvent } from '../fixtures/slixmpp.ts';
 
-let gw: TestGateway;
-const clients: Slixmpp[] = [];
-const PW = { alice: 'alice muc pw', bob: 'bob muc pw' };
+const env = interopSetup({ alice: 'alice muc pw', bob: 'bob muc pw' });
 type Ev<K extends SlixEvent['event']> = Extract<SlixEvent, { event: K }>;
-
-before(async () => {
-  gw = await startTestGateway({ 'xmpp.requireTls': true });
-  await gw.user('alice@example.com', PW.alice);
-  await gw.user('bob@example.com', PW.bob);
-});
-after(async () => {
-  for (const c of clients) await c.close();
-  await gw.destroy();
-});
-
-async function connect(user: 'alice' | 'bob') {
-  const c = await startSlixmpp({ label: user });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${user}@example.com`, password: PW[user], host: '127.0.0.1', port: gw.xmppPort!, starttls: true, sm: false, resource: 'slix' });
-  assert.equal(r.tls, true);
-  return c;
-}
+const connect = async (user: 'alice' | 'bob') => (await env.connect(user)).c;
 
 test('slixmpp: discover the conference service, create a room, join, talk, history on join, leave', async () => {
   const [alice, bob] = await Promise.all([connect('alice'), connect('bob')]);
