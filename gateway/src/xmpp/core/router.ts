@@ -41,8 +41,4 @@ export class Router {
   all(): IterableIterator<Map<string, Session>> {
     return this.byBare.values();
   }
-
-  get userCount(): number {
-    return this.byBare.size;
-  }
 }

@@ -1,5 +1,5 @@
 // Building stanzas and stanza errors (RFC 6120 §8.3).
-import { Element, escapeXML } from 'ltx';
+import { Element } from 'ltx';
 
 export const NS = {
   client: 'jabber:client',
@@ -65,4 +65,3 @@ export function payloadOf(el: Element): Element | undefined {
   return el.getChildElements()[0];
 }
 
-export { escapeXML };
