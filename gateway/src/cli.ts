@@ -1,4 +1,4 @@
-// herald-gateway: serve | user | domain | token | log
+// herald-gateway: serve | user | domain | token | log | im | spool
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger } from './config/logger.ts';
@@ -6,6 +6,7 @@ import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
 import { runLogCommand } from './cli/log-commands.ts';
+import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
 import { createServices, startGateway } from './main.ts';
 
 const USAGE = `usage: herald-gateway <command> [options]
@@ -19,12 +20,18 @@ const USAGE = `usage: herald-gateway <command> [options]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
   domain list
+  domain link <domain> <domain>                  users of both see each other as contacts
+  domain unlink <domain> <domain>
   token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
   token list <local@domain>
   log search [--user ADDR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--text STR]
         find messages in the central IM log: from or to ADDR (any resource), UTC days
         inclusive, body containing STR (case-insensitive); the count goes to stderr
+  im send <local@domain> <text...> [--from ADDR]
+        send an IM through the SEM spool (works while serve runs, or waits for it); the text
+        may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
+  spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE.
 Without --password, the password is asked on a terminal or read from standard input.
@@ -52,6 +59,8 @@ async function main(argv: string[]): Promise<number> {
       since: { type: 'string' },
       until: { type: 'string' },
       text: { type: 'string' },
+      from: { type: 'string' },
+      json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -86,6 +95,14 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'log') {
     await runLogCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'im') {
+    await runImCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'spool') {
+    runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);

@@ -11,7 +11,10 @@ import { createHttpApp } from './http/app.ts';
 import { createMailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
 import { createImLog, imLogDir } from './im/im-log.ts';
+import { SpoolDeliveryError, startSemSpool, type DeliverScripted, type SemSpool } from './im/spool/spool.ts';
+import { spoolDirOf } from './im/spool/spool-layout.ts';
 import { createStore, type Store } from './store/index.ts';
+import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
 import { loadTlsContext } from './xmpp/tls.ts';
 
@@ -34,7 +37,15 @@ export interface Gateway {
   url: string;
   /** The XMPP c2s port, when the XMPP server runs. */
   xmppPort: number | undefined;
+  /** The XMPP external component port (XEP-0114), when components are configured. */
+  xmppComponentPort: number | undefined;
+  /** Direct TLS c2s (XEP-0368), when configured. */
+  xmppDirectTlsPort: number | undefined;
   services: ReturnType<typeof createServices>;
+  /** The SEM spool (scripts' messages). */
+  spool: SemSpool;
+  /** The XMPP server, when it runs (its system-message entry point serves the spool). */
+  xmpp: XmppServer | undefined;
   close(): Promise<void>;
 }
 
@@ -83,6 +94,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       log: log.child({ xmpp: true }),
       tls,
       logMessage: (m) => imLog.append(m),
+      publicUrl,
     }).catch(async (e: unknown) => {
       server.close();
       await mail.close();
@@ -90,6 +102,27 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       throw e;
     });
   } else log.info('XMPP server switched off (xmpp.enabled=false)');
+
+  // Scripts' SEM files become chat messages through the XMPP server; with it off they wait.
+  let spool: SemSpool;
+  try {
+    spool = startSemSpool({
+      dir: spoolDirOf(settings.im.spool.dir, settings.dataDir),
+      maxBytes: settings.im.spool.maxBytes,
+      rescanMs: settings.im.spool.rescanSeconds * 1000,
+      journal: store.spoolJournal,
+      logDir: imLogDir(settings.dataDir),
+      deliver: xmpp && scriptedDelivery(xmpp),
+      offReason: 'the XMPP server is switched off (xmpp.enabled=false)',
+      log: log.child({ spool: true }),
+    });
+  } catch (e) {
+    await xmpp?.close();
+    server.close();
+    await mail.close();
+    store.close();
+    throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
+  }
 
   const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port });
   server.on('request', app.callback());
@@ -120,10 +153,15 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     server,
     url: `http://127.0.0.1:${port}`,
     xmppPort: xmpp?.port,
+    xmppComponentPort: xmpp?.componentPort,
+    xmppDirectTlsPort: xmpp?.directTlsPort,
     services,
+    spool,
+    xmpp,
     async close() {
       clearInterval(directoryPoll);
       events.close();
+      spool.close();
       await xmpp?.close();
       imLog.close();
       server.closeAllConnections();
@@ -131,5 +169,17 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       await mail.close();
       store.close();
     },
+  };
+}
+
+/** The spool's delivery path: the XMPP server's system-message entry point, its refusals made the spool's. */
+function scriptedDelivery(xmpp: XmppServer): DeliverScripted {
+  return (m, o) => {
+    try {
+      return xmpp.sendSystemMessage({ ...m, logType: 'scripted' }, { logged: o.logged, commit: (d) => o.commit(d.delivered) }).delivered;
+    } catch (e) {
+      if (e instanceof SystemMessageError) throw new SpoolDeliveryError(e.message, !e.transient, e.logged);
+      throw e;
+    }
   };
 }

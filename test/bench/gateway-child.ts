@@ -33,6 +33,8 @@ export function prepareUsers(dataDir: string, domain: string, count: number, pre
 
 export interface GatewayChild {
   url: string;
+  /** The XMPP c2s port, when the XMPP server runs (read from its start-up log line). */
+  xmppPort: number | undefined;
   pid: number;
   rssKiB(): number;
   stop(): Promise<void>;
@@ -43,7 +45,8 @@ export async function startGatewayChild(dataDir: string, config: Record<string, 
   writeFileSync(file, JSON.stringify({ dataDir, http: { host: '127.0.0.1', port: 0 }, log: { level: 'info' }, ...config }, null, 2));
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'inherit'],
-    env: { ...process.env, UV_THREADPOOL_SIZE: '4' },
+    // Its start-up lines are read for its ports: it logs at info even under a silent test run.
+    env: { ...process.env, UV_THREADPOOL_SIZE: '4', HERALD_LOG_LEVEL: 'info' },
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -59,8 +62,10 @@ export async function startGatewayChild(dataDir: string, config: Record<string, 
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
   });
   child.stdout!.resume();
+  const xmppPort = Number(/XMPP server listening on port (\d+)/.exec(out)?.[1]) || undefined;
   return {
     url,
+    xmppPort,
     pid: child.pid!,
     rssKiB() {
       const m = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);

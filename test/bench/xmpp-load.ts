@@ -3,6 +3,7 @@
 // process or a core with the clients. One command at a time; each answers with one message.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Conn, type LoginSpec } from './xmpp-client.ts';
+import { roomFanout, type RoomCommand } from './xmpp-room.ts';
 
 export type LoadCommand =
   | { op: 'connect'; specs: LoginSpec[]; concurrency: number }
@@ -11,6 +12,8 @@ export type LoadCommand =
   | { op: 'logins'; specs: LoginSpec[]; seconds: number; concurrency: number }
   /** Sends `xml` on session `index` and answers with the first stanza carrying `id` (or '' on timeout). */
   | { op: 'query'; index: number; xml: string; id: string; timeoutMs: number }
+  /** Scenario (d): a room's fan-out (xmpp-room.ts). */
+  | RoomCommand
   | { op: 'closeAll' }
   | { op: 'exit' };
 
@@ -323,6 +326,8 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
       return logins(cmd);
     case 'query':
       return query(cmd);
+    case 'room':
+      return roomFanout(sessions, cmd, (fn) => (onMessage = fn));
     case 'closeAll':
       return closeAll();
     case 'exit':

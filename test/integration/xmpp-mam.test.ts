@@ -10,9 +10,9 @@ import path from 'node:path';
 import type { Element } from 'ltx';
 import { archiveIdAt } from '../../gateway/src/store/archive.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { login, type RawClient } from '../fixtures/xmpp-raw.ts';
+import { mam, NS_MAM } from '../fixtures/mam-query.ts';
+import { login } from '../fixtures/xmpp-raw.ts';
 
-const NS_MAM = 'urn:xmpp:mam:2';
 const NS_SID = 'urn:xmpp:sid:0';
 const PW = 'correct horse battery';
 let gw: TestGateway;
@@ -25,70 +25,6 @@ before(async () => {
   await gw.user('zed@other.example', PW);
 });
 after(() => gw.destroy());
-
-interface Query {
-  to?: string;
-  with?: string;
-  start?: string;
-  end?: string;
-  afterId?: string;
-  beforeId?: string;
-  ids?: string[];
-  max?: number;
-  after?: string;
-  before?: string;
-  flip?: boolean;
-  /** Raw XML added to the form / the RSM set. */
-  formXml?: string;
-  rsmXml?: string;
-}
-
-let queries = 0;
-/** Sends a MAM query and collects its result messages and the final iq. */
-async function mam(c: RawClient, q: Query = {}) {
-  const qid = `mam${++queries}`;
-  const field = (name: string, ...values: string[]) => `<field var='${name}'>${values.map((v) => `<value>${v}</value>`).join('')}</field>`;
-  let form = `<field var='FORM_TYPE' type='hidden'><value>${NS_MAM}</value></field>`;
-  if (q.with) form += field('with', q.with);
-  if (q.start) form += field('start', q.start);
-  if (q.end) form += field('end', q.end);
-  if (q.afterId) form += field('after-id', q.afterId);
-  if (q.beforeId) form += field('before-id', q.beforeId);
-  if (q.ids) form += field('ids', ...q.ids);
-  form += q.formXml ?? '';
-  let rsm = q.max !== undefined ? `<max>${q.max}</max>` : '';
-  if (q.after !== undefined) rsm += `<after>${q.after}</after>`;
-  if (q.before !== undefined) rsm += q.before ? `<before>${q.before}</before>` : '<before/>';
-  rsm += q.rsmXml ?? '';
-  const to = q.to ? ` to='${q.to}'` : '';
-  c.send(
-    `<iq type='set' id='${qid}'${to}><query xmlns='${NS_MAM}' queryid='${qid}'><x xmlns='jabber:x:data' type='submit'>${form}</x>` +
-      `${rsm ? `<set xmlns='http://jabber.org/protocol/rsm'>${rsm}</set>` : ''}${q.flip ? '<flip-page/>' : ''}</query></iq>`,
-  );
-  const answer = await c.next((e) => e.name === 'iq' && e.attrs.id === qid);
-  const results = c.received
-    .filter((e) => e.name === 'message' && e.getChild('result', NS_MAM)?.attrs.queryid === qid)
-    .map((m) => {
-      const r = m.getChild('result', NS_MAM)!;
-      const fwd = r.getChild('forwarded', 'urn:xmpp:forward:0')!;
-      const inner = fwd.getChild('message')!;
-      return { id: r.attrs.id!, carrierFrom: m.attrs.from, stamp: fwd.getChild('delay', 'urn:xmpp:delay')?.attrs.stamp, from: inner.attrs.from, to: inner.attrs.to, body: inner.getChildText('body'), inner };
-    });
-  const fin = answer.getChild('fin', NS_MAM);
-  const set = fin?.getChild('set', 'http://jabber.org/protocol/rsm');
-  return {
-    answer,
-    error: answer.attrs.type === 'error' ? answer.getChild('error')!.getChildElements()[0]!.name : undefined,
-    results,
-    bodies: results.map((r) => r.body),
-    ids: results.map((r) => r.id),
-    complete: fin?.attrs.complete === 'true',
-    first: set?.getChildText('first') ?? undefined,
-    firstIndex: set?.getChild('first')?.attrs.index,
-    last: set?.getChildText('last') ?? undefined,
-    count: set?.getChildText('count') != null ? Number(set.getChildText('count')) : undefined,
-  };
-}
 
 const sids = (m: Element) => Object.fromEntries(m.getChildren('stanza-id', NS_SID).map((s) => [s.attrs.by!, s.attrs.id!]));
 
@@ -169,7 +105,8 @@ test('RSM paging: max 2 forward and backward (<before/>), counts, flip-page, max
   assert.deepEqual([p3.ids, p3.complete, p3.count], [ids.slice(4), true, 5]);
 
   const b1 = await mam(alice, { with: 'bob@example.com', max: 2, before: '' });
-  assert.deepEqual([b1.ids, b1.complete, b1.count, b1.firstIndex], [ids.slice(3), false, 5, '3']);
+  // No index on a last page (slixmpp's backward paging would stop there: mam-query.ts).
+  assert.deepEqual([b1.ids, b1.complete, b1.count, b1.firstIndex], [ids.slice(3), false, 5, undefined]);
   assert.deepEqual(b1.bodies, ['four', 'five & <six>'], 'the last page, oldest first');
   const b2 = await mam(alice, { with: 'bob@example.com', max: 2, before: b1.first });
   assert.deepEqual([b2.ids, b2.complete], [ids.slice(1, 3), false]);

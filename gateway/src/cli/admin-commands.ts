@@ -61,8 +61,21 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     }
     case 'domain list': {
       const domains = s.directory.listDomains();
-      for (const d of domains) out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}`);
+      for (const d of domains) {
+        const linked = s.directory.linkedDomains(d.name);
+        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}`);
+      }
       return out(`${domains.length} domain(s)`);
+    }
+    case 'domain link': {
+      const other = need(args[2], 'second domain (domain link <domain> <domain>)');
+      const added = s.directory.linkDomains(need(target, 'domain name'), other);
+      return out(added ? `linked ${target} and ${other}: their users now see each other as contacts` : `${target} and ${other} were already linked`);
+    }
+    case 'domain unlink': {
+      const other = need(args[2], 'second domain (domain unlink <domain> <domain>)');
+      if (!s.directory.unlinkDomains(need(target, 'domain name'), other)) throw new HeraldError('not_found', `${target} and ${other} are not linked`);
+      return out(`unlinked ${target} and ${other}: their users no longer see each other (contacts they added themselves stay)`);
     }
     case 'token enroll': {
       const address = need(target, 'address (token enroll <local@domain>)');

@@ -47,10 +47,40 @@ export const SettingsSchema = z.strictObject({
       /** Close a connection that sent nothing for this long (clients ping well within it). */
       idleSeconds: seconds.default(600),
       maxAuthFailures: z.coerce.number().int().positive().default(3),
+      /** Stream management (XEP-0198): how long a session whose connection dropped waits to be resumed; 0 = no resumption. */
+      resumeSeconds: z.coerce.number().int().min(0).default(300),
+      /** XEP-0198: unacknowledged stanzas a waiting session may hold (a connected one 10×); beyond it the session ends (its messages go to offline storage). */
+      smMaxUnacked: z.coerce.number().int().positive().default(5000),
       /** Offline messages kept per user before senders get a resource-constraint error. */
       offlineQuota: z.coerce.number().int().positive().default(1000),
+      /** Personal roster entries per user (contacts added, renamed, regrouped or hidden); more are refused. */
+      rosterMaxItems: z.coerce.number().int().positive().default(1000),
+      /** Direct TLS (XEP-0368, TLS from the first byte; 5223 is customary); unset = off. Needs the certificate above. */
+      directTlsPort: port.optional(),
+      /** External components (XEP-0114): each owns a domain and proves `secret` at the handshake. */
+      components: z.array(z.strictObject({ domain: z.string().min(1), secret: z.string().min(16, 'a component secret needs at least 16 characters') })).default([]),
+      /** Where components connect (only when some are configured); keep it on loopback or a private network. */
+      componentHost: z.string().default('127.0.0.1'),
+      componentPort: port.default(5347),
       /** Message archive (MAM) retention in days: older messages are purged at start and hourly; 0 = no archive. */
       archiveDays: z.coerce.number().int().min(0).default(365),
+      /** HTTP File Upload (XEP-0363): the component upload.<domain>, files served by the HTTP side at /upload/. */
+      upload: z
+        .strictObject({
+          /** Off: no upload.<domain> component and no /upload/ routes. */
+          enabled: bool.default(true),
+          /** Largest file a slot is given for (larger requests get <not-acceptable/> + <file-too-large/>). */
+          maxFileBytes: z.coerce.number().int().positive().default(50 * 1024 * 1024),
+          /** How long a slot's PUT URL stays usable (the upload must start within it). */
+          slotTtlSeconds: seconds.default(300),
+          /** Uploaded files are deleted this many days after upload (at start and hourly); 0 = kept forever. */
+          retentionDays: z.coerce.number().int().min(0).default(30),
+          /** Bytes one user may hold (uploaded files within retention plus open slots); 0 = no quota. */
+          quotaBytes: z.coerce.number().int().min(0).default(0),
+          /** Slots one user may hold open (asked for, not yet uploaded) at a time. */
+          maxPendingSlots: z.coerce.number().int().positive().default(20),
+        })
+        .prefault({}),
     })
     .prefault({}),
   directory: z
@@ -119,6 +149,23 @@ export const SettingsSchema = z.strictObject({
       sounds: bool.default(true),
       digestThreshold: z.coerce.number().int().positive().default(5),
       alertFolders: z.enum(['all', 'inbox']).default('all'),
+    })
+    .prefault({}),
+  im: z
+    .strictObject({
+      /** Sender of scripted messages that name none (`im send` without --from); %d = the recipient's domain. */
+      serviceAddress: z.string().min(3).default('herald@%d'),
+      /** The SEM spool (scripts drop IM-<number>.SEM files here; see gateway/src/im/spool/spool.ts). */
+      spool: z
+        .strictObject({
+          /** The spool folder (%data% = the data folder); work/ and bad/ are made inside it. */
+          dir: z.string().min(1).default('%data%/spool/im'),
+          /** Largest SEM file accepted (addresses + text, bytes); bigger ones go to bad/. */
+          maxBytes: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(256 * 1024),
+          /** Safety-net full rescan of the folder, in case a change notification was missed. */
+          rescanSeconds: seconds.default(5),
+        })
+        .prefault({}),
     })
     .prefault({}),
   log: z

@@ -46,6 +46,22 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
     listDomains(): DomainRow[] {
       return store.domains.list();
     },
+    /** Links two domains: their users become each other's contacts (symmetric, not transitive). */
+    linkDomains(first: string, second: string): boolean {
+      const [a, b] = [parseDomain(first), parseDomain(second)];
+      if (a === b) throw new HeraldError('bad_request', `cannot link ${a} with itself: a domain's users always see each other`);
+      for (const d of [a, b]) if (!store.domains.get(d)) throw new HeraldError('not_found', `no domain ${d}; add it first (domain add ${d})`);
+      return store.domainLinks.link(a, b);
+    },
+    /** False when the two domains were not linked. */
+    unlinkDomains(first: string, second: string): boolean {
+      const [a, b] = [parseDomain(first), parseDomain(second)];
+      for (const d of [a, b]) if (!store.domains.get(d)) throw new HeraldError('not_found', `no domain ${d}`);
+      return store.domainLinks.unlink(a, b);
+    },
+    linkedDomains(name: string): string[] {
+      return store.domainLinks.linkedTo(parseDomain(name));
+    },
 
     async addUser(input: string, password: string | null, displayName?: string): Promise<AccountRow> {
       const a = parseAddress(input);

@@ -15,6 +15,7 @@ import { createEventsSocket } from './events-socket.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { configRoutes } from './routes/config-routes.ts';
 import { folderRoutes } from './routes/folder-routes.ts';
+import { uploadRoutes } from './routes/upload-routes.ts';
 
 export interface HttpDeps {
   settings: Settings;
@@ -64,6 +65,12 @@ export function createHttpApp(deps: HttpDeps) {
   });
 
   app.use(root.routes()).use(api.routes()).use(api.allowedMethods({ throw: true }));
+  // HTTP File Upload (XEP-0363): the slots are given by the XMPP server's upload.<domain>.
+  if (settings.xmpp.enabled && settings.xmpp.upload.enabled) {
+    const files = new Router();
+    uploadRoutes(files, { uploads: deps.store.uploads, log });
+    app.use(files.routes()).use(files.allowedMethods({ throw: true }));
+  }
 
   const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
   return { app, events };

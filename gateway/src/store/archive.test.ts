@@ -1,5 +1,6 @@
 // The archive store on a real SQLite file: one row in two archives, both-way paging across the
-// sent/received branches, messages to oneself, room rows, ids that only go up, retention.
+// sent/received branches, messages to oneself, room rows, ids that only go up, retention, rows
+// imported with their receive times, and a room archive cleared.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -85,5 +86,34 @@ test('start/end are inclusive to the millisecond; purge removes what is older, i
     assert.equal(archive.purge(t0 + 11_000), 11_000);
     assert.equal(archive.count({ archive: A }), 1000);
     assert.equal(archive.clear(A), 1000);
+  });
+});
+
+test('addReceived gives each row the first free id of its millisecond, in time order; clear() deletes one archive in batches', () => {
+  withStore(({ archive }) => {
+    const t = Date.parse('2024-05-01T12:00:00Z');
+    const taken = archiveIdAt(t);
+    archive.add([{ id: taken, owner: A, peer: B, stanza: '<message><body>already there</body></message>' }]);
+    archive.addReceived([
+      { at: t + 5, owner: ROOM, peer: `${ROOM}/ann`, stanza: '<message><body>later</body></message>' },
+      { at: t, owner: ROOM, peer: `${ROOM}/ann`, stanza: '<message><body>first</body></message>' },
+      { at: t, owner: ROOM, peer: `${ROOM}/ben`, stanza: '<message><body>same ms</body></message>' },
+    ]);
+    const rows = archive.page({ archive: ROOM }, { max: 10 }).rows;
+    assert.deepEqual(
+      rows.map((r) => [r.id, /<body>(.*)<\/body>/.exec(r.stanza)![1]]),
+      [
+        [taken + 1, 'first'],
+        [taken + 2, 'same ms'],
+        [archiveIdAt(t + 5), 'later'],
+      ],
+    );
+    assert.ok(rows.every((r) => archivedAt(r.id) === t || archivedAt(r.id) === t + 5), 'the receive times are kept');
+    assert.ok(archive.nextId() > archiveIdAt(t + 5));
+
+    archive.add(Array.from({ length: 12_000 }, (_, i) => ({ id: archiveIdAt(t + 1000 + i), owner: ROOM, peer: `${ROOM}/ann`, stanza: '<message/>' })));
+    assert.equal(archive.clear(ROOM), 12_003);
+    assert.equal(archive.count({ archive: ROOM }), 0);
+    assert.equal(archive.count({ archive: A }), 1, 'other archives are untouched');
   });
 });

@@ -23,6 +23,14 @@ export interface ArchiveRow {
   stanza: string;
 }
 
+/** A message to archive with the time it was received (ms since the epoch) instead of an id. */
+export interface ReceivedRow {
+  at: number;
+  owner: string;
+  peer: string;
+  stanza: string;
+}
+
 /** What a query selects (paging bounds come on top of it; `count` is of this). */
 export interface ArchiveFilter {
   /** The archive: a user's bare JID or a room's JID. */
@@ -100,9 +108,10 @@ export function createArchiveStore(db: Db) {
     for (const r of rows) insert.run(r);
   });
   const maxId = db.prepare('SELECT max(id) AS id FROM archive');
+  const idTaken = db.prepare('SELECT 1 FROM archive WHERE id = ?');
   const inArchive = db.prepare('SELECT 1 FROM archive WHERE id = ? AND (owner = ? OR peer = ?)');
   const purgeBatch = db.prepare(`DELETE FROM archive WHERE id IN (SELECT id FROM archive WHERE id < ? ORDER BY id LIMIT ${PURGE_BATCH})`);
-  const clearOwner = db.prepare('DELETE FROM archive WHERE owner = ?');
+  const clearBatch = db.prepare(`DELETE FROM archive WHERE id IN (SELECT id FROM archive WHERE owner = ? LIMIT ${PURGE_BATCH})`);
   // Queries differ in which filters they use: one prepared statement per shape, made on first use.
   const statements = new Map<string, Database.Statement<unknown[]>>();
   const prepared = (sql: string) => {
@@ -111,6 +120,16 @@ export function createArchiveStore(db: Db) {
     return s;
   };
   let last: number | undefined;
+  const addReceived = db.transaction((rows: ReceivedRow[]) => {
+    let prev = -1;
+    for (const r of [...rows].sort((a, b) => a.at - b.at)) {
+      let id = Math.max(archiveIdAt(r.at), prev + 1);
+      while (idTaken.get(id)) id++;
+      insert.run({ id, owner: r.owner, peer: r.peer, stanza: r.stanza });
+      prev = id;
+      if (last !== undefined) last = Math.max(last, id);
+    }
+  });
 
   return {
     /**
@@ -127,6 +146,13 @@ export function createArchiveStore(db: Db) {
       if (!rows.length) return;
       insertMany.immediate(rows);
       if (last !== undefined) for (const r of rows) last = Math.max(last, r.id);
+    },
+    /**
+     * Archives messages received at known times (ms since the epoch; imports): each gets the first
+     * free id of its millisecond or after, so the order by time holds and no id is given twice.
+     */
+    addReceived(rows: ReceivedRow[]): void {
+      if (rows.length) addReceived.immediate(rows);
     },
     /** Whether message `id` is in `archive` (a query naming one that is not → item-not-found). */
     has(archive: string, id: number): boolean {
@@ -165,9 +191,14 @@ export function createArchiveStore(db: Db) {
         if (n < PURGE_BATCH) return total;
       }
     },
-    /** Deletes the rows `owner` owns (a destroyed room's archive). */
+    /** Deletes the rows `owner` owns (a destroyed room's archive), in batches like purge(). */
     clear(owner: string): number {
-      return clearOwner.run(owner).changes;
+      let total = 0;
+      for (;;) {
+        const n = clearBatch.run(owner).changes;
+        total += n;
+        if (n < PURGE_BATCH) return total;
+      }
     },
   };
 }

@@ -111,6 +111,61 @@ const MIGRATIONS: string[] = [
   CREATE INDEX archive_owner_peer ON archive(owner, peer);
   CREATE INDEX archive_peer ON archive(peer);
   `,
+  `
+  CREATE TABLE upload_slots (
+    id TEXT PRIMARY KEY,
+    owner TEXT NOT NULL,
+    filename TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    uploaded_at INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX upload_slots_owner ON upload_slots(owner, uploaded_at);
+  CREATE INDEX upload_slots_uploaded ON upload_slots(uploaded_at);
+  `,
+  `
+  CREATE TABLE domain_links (
+    a TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,
+    b TEXT NOT NULL REFERENCES domains(name) ON DELETE CASCADE,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (a, b),
+    CHECK (a < b)
+  ) WITHOUT ROWID;
+  CREATE INDEX domain_links_b ON domain_links(b);
+  CREATE TABLE roster_items (
+    owner_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    jid TEXT NOT NULL,
+    in_roster INTEGER NOT NULL DEFAULT 0,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    name TEXT,
+    groups TEXT,
+    sub_to INTEGER NOT NULL DEFAULT 0,
+    sub_from INTEGER NOT NULL DEFAULT 0,
+    ask_out INTEGER NOT NULL DEFAULT 0,
+    pending_in TEXT,
+    PRIMARY KEY (owner_id, jid)
+  ) WITHOUT ROWID;
+  CREATE INDEX roster_items_jid ON roster_items(jid);
+  `,
+  `
+  CREATE TABLE spool_journal (
+    name TEXT PRIMARY KEY,
+    hash TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('live', 'offline')),
+    delivered_at INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  CREATE TABLE spool_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    log_day TEXT NOT NULL,
+    log_offset INTEGER NOT NULL,
+    delivered INTEGER NOT NULL DEFAULT 0,
+    last_delivered_at INTEGER,
+    problem TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -3,17 +3,22 @@ import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
 import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
+import { createDomainLinkStore } from './domain-links.ts';
 import { createFolderStateStore } from './folder-state.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
 import { createRoomStore } from './rooms.ts';
+import { createRosterStore } from './roster.ts';
+import { createSpoolJournal } from './spool-journal.ts';
 import { createTokenStore } from './tokens.ts';
+import { createUploadStore } from './uploads.ts';
 
 export function createStore(dataDir: string) {
   const db: Db = openDb(dataDir);
   return {
     db,
     domains: createDomainStore(db),
+    domainLinks: createDomainLinkStore(db),
     accounts: createAccountStore(db),
     tokens: createTokenStore(db),
     folderState: createFolderStateStore(db),
@@ -21,6 +26,9 @@ export function createStore(dataDir: string) {
     offline: createOfflineStore(db),
     archive: createArchiveStore(db),
     rooms: createRoomStore(db),
+    roster: createRosterStore(db),
+    spoolJournal: createSpoolJournal(db),
+    uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
   };
@@ -29,3 +37,5 @@ export type Store = ReturnType<typeof createStore>;
 export type { AccountRow } from './accounts.ts';
 export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';
+export type { RosterRow, RosterStore } from './roster.ts';
+export type { SpoolJournal, SpoolLogMark, SpoolOutcome } from './spool-journal.ts';

@@ -23,6 +23,10 @@ export function createOfflineStore(db: Db) {
     add(accountId: number, stanza: string, quota: number): boolean {
       return add.immediate(accountId, stanza, quota);
     },
+    /** How many messages wait for the user (a sender can check the quota before logging a message). */
+    count(accountId: number): number {
+      return (count.get(accountId) as { n: number }).n;
+    },
     list(accountId: number): OfflineRow[] {
       return (list.all(accountId) as { id: number; stanza: string; created_at: number }[]).map((r) => ({ id: r.id, stanza: r.stanza, createdAt: r.created_at }));
     },

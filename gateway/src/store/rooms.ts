@@ -1,7 +1,9 @@
-// Persistent group chat rooms (XEP-0045 on conference.<domain>): configuration, subject,
-// affiliations and the last messages (history on join), so a persistent room survives a restart.
-// Ad-hoc (temporary) rooms live in the XMPP server's memory only and are never stored here: a
-// row in muc_rooms is what makes a room persistent.
+// Persistent group chat rooms (XEP-0045 on conference.<domain>): configuration, subject and
+// affiliations, so a persistent room survives a restart. Ad-hoc (temporary) rooms live in the XMPP
+// server's memory only and are never stored here: a row in muc_rooms is what makes a room
+// persistent. A room's messages are in the message archive (archive.ts, owner = the room's JID),
+// which also serves history on join; muc_history is what kept the last messages before room
+// archives existed: the MUC module moves what is left there into the archive once.
 import type { Db } from './db.ts';
 
 export type RoomAffiliation = 'owner' | 'admin' | 'member' | 'outcast';
@@ -27,8 +29,6 @@ export interface StoredRoom {
   subjectBy: string;
   /** bare JID → affiliation (none is not stored) */
   affiliations: Map<string, RoomAffiliation>;
-  /** Oldest first: serialized groupchat stanzas as the occupants got them, with when. */
-  history: { stanza: string; at: number }[];
   createdAt: number;
 }
 
@@ -48,7 +48,8 @@ interface RoomRowDb {
 export function createRoomStore(db: Db) {
   const rooms = db.prepare('SELECT * FROM muc_rooms ORDER BY jid');
   const affs = db.prepare('SELECT room, jid, affiliation FROM muc_affiliations');
-  const hist = db.prepare('SELECT room, stanza, created_at FROM muc_history ORDER BY id');
+  const legacy = db.prepare('SELECT room, stanza, created_at AS at FROM muc_history ORDER BY id');
+  const dropLegacy = db.prepare('DELETE FROM muc_history');
   const upsert = db.prepare(`
     INSERT INTO muc_rooms (jid, name, description, members_only, public, change_subject, max_history, subject, subject_by, created_at)
     VALUES (@jid, @name, @description, @members_only, @public, @change_subject, @max_history, @subject, @subject_by, @created_at)
@@ -58,13 +59,8 @@ export function createRoomStore(db: Db) {
   const delAffs = db.prepare('DELETE FROM muc_affiliations WHERE room = ?');
   const insAff = db.prepare('INSERT INTO muc_affiliations (room, jid, affiliation) VALUES (?, ?, ?)');
   const delRoom = db.prepare('DELETE FROM muc_rooms WHERE jid = ?');
-  const insHist = db.prepare('INSERT INTO muc_history (room, stanza, created_at) VALUES (?, ?, ?)');
-  const trimHist = db.prepare(
-    'DELETE FROM muc_history WHERE room = ? AND id <= (SELECT id FROM muc_history WHERE room = ? ORDER BY id DESC LIMIT 1 OFFSET ?)',
-  );
-  const clearHist = db.prepare('DELETE FROM muc_history WHERE room = ?');
 
-  const save = db.transaction((r: Omit<StoredRoom, 'history'>) => {
+  const save = db.transaction((r: StoredRoom) => {
     upsert.run({
       jid: r.jid,
       name: r.config.name,
@@ -80,13 +76,9 @@ export function createRoomStore(db: Db) {
     delAffs.run(r.jid);
     for (const [jid, a] of r.affiliations) insAff.run(r.jid, jid, a);
   });
-  const addHistory = db.transaction((room: string, stanza: string, at: number, keep: number) => {
-    insHist.run(room, stanza, at);
-    trimHist.run(room, room, Math.max(0, keep));
-  });
 
   return {
-    /** Every persistent room, with its affiliations and history. */
+    /** Every persistent room, with its affiliations. */
     list(): StoredRoom[] {
       const out = new Map<string, StoredRoom>();
       for (const r of rooms.all() as RoomRowDb[]) {
@@ -103,26 +95,25 @@ export function createRoomStore(db: Db) {
           subject: r.subject,
           subjectBy: r.subject_by,
           affiliations: new Map(),
-          history: [],
           createdAt: r.created_at,
         });
       }
       for (const a of affs.all() as { room: string; jid: string; affiliation: RoomAffiliation }[]) out.get(a.room)?.affiliations.set(a.jid, a.affiliation);
-      for (const h of hist.all() as { room: string; stanza: string; created_at: number }[]) out.get(h.room)?.history.push({ stanza: h.stanza, at: h.created_at });
       return [...out.values()];
     },
     /** Creates or updates a persistent room (configuration, subject, affiliations). */
-    save(room: Omit<StoredRoom, 'history'>): void {
+    save(room: StoredRoom): void {
       save.immediate(room);
     },
-    /** Appends a message to a room's history, keeping the last `keep`. */
-    addHistory(room: string, stanza: string, at: number, keep: number): void {
-      addHistory.immediate(room, stanza, at, keep);
+    /** Messages a room kept for history on join before room archives existed, oldest first. */
+    legacyHistory(): { room: string; stanza: string; at: number }[] {
+      return legacy.all() as { room: string; stanza: string; at: number }[];
     },
-    clearHistory(room: string): void {
-      clearHist.run(room);
+    /** Forgets them (once they are in the archive). */
+    dropLegacyHistory(): void {
+      dropLegacy.run();
     },
-    /** The room is no longer persistent (or was destroyed): forget it and its history. */
+    /** The room is no longer persistent (or was destroyed): forget it. */
     remove(room: string): void {
       delRoom.run(room);
     },

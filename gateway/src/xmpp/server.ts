@@ -2,9 +2,10 @@
 // and runtime changes from the directory (deleted users and domains with IM switched off are
 // thrown out with a stream error).
 import type { IncomingMessage } from 'node:http';
+import type { Element } from 'ltx';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
@@ -15,19 +16,27 @@ import type { TokenService } from '../directory/tokens.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow, Store } from '../store/index.ts';
 import { ModuleHost, type ServerContext, type XmppModule } from './core/host.ts';
+import type { Jid } from './core/jid.ts';
 import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
+import { SmRegistry } from './core/stream-management.ts';
 import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
 import { carbonsModule } from './modules/carbons.ts';
+import { csiModule } from './modules/csi.ts';
 import { xhtmlImModule } from './modules/xhtml-im.ts';
 import { discoModule } from './modules/disco.ts';
 import { createMamModule } from './modules/mam.ts';
+import { ArchiveWriter } from './modules/mam-writer.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
 import { createMucModule } from './modules/muc/index.ts';
 import { pingModule } from './modules/ping.ts';
 import { presenceModule } from './modules/presence.ts';
-import { rosterModule } from './modules/roster.ts';
+import { createSystemMessageSender, type SystemMessageSender } from './modules/system-message.ts';
+import { createRosterModule } from './modules/roster/index.ts';
 import { vcardModule } from './modules/vcard.ts';
+import { createUploadModule } from './modules/upload.ts';
+import { startComponentListener, type ComponentListener, type ComponentMessageRoute } from './external-components.ts';
+import { stamp } from './modules/message.ts';
 
 export interface XmppServerDeps {
   settings: Settings['xmpp'];
@@ -37,6 +46,8 @@ export interface XmppServerDeps {
   log: Logger;
   tls: SecureContext | undefined;
   logMessage: MessageLogger;
+  /** The gateway's public HTTP base URL (no trailing slash): HTTP upload slots point there. */
+  publicUrl: string;
 }
 
 export interface XmppServer {
@@ -46,6 +57,16 @@ export interface XmppServer {
   /** Re-reads the directory after a change: closes sessions of deleted users and IM-disabled domains. */
   revalidate(): void;
   sessionCount(): number;
+  /** Where external components (XEP-0114) connect, when some are configured. */
+  componentPort: number | undefined;
+  /** Direct TLS (XEP-0368), when `xmpp.directTlsPort` is set. */
+  directTlsPort: number | undefined;
+  /**
+   * Sends a chat message from any valid address to a local user, with the rules of a client's chat
+   * (log first, live or offline with quota, archive); throws SystemMessageError (typed reasons).
+   * The SEM spool's delivery path (modules/system-message.ts).
+   */
+  sendSystemMessage: SystemMessageSender;
   close(): Promise<void>;
 }
 
@@ -54,6 +75,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   const router = new Router();
   const host = new ModuleHost();
   const domainCache = new Map<string, AccountRow[]>();
+  const visibleCache = new Map<string, string[]>();
   const ctx: ServerContext = {
     router,
     log,
@@ -64,6 +86,12 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       if (!users) domainCache.set(d, (users = store.accounts.list(d)));
       return users;
     },
+    visibleDomains(d) {
+      let domains = visibleCache.get(d);
+      if (!domains) visibleCache.set(d, (domains = [d, ...store.domainLinks.linkedTo(d)]));
+      return domains;
+    },
+    roster: store.roster,
     deliverToSession(stanza, to) {
       const s = router.get(to.bare, to.resource);
       if (!s) return false;
@@ -71,19 +99,67 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       return true;
     },
   };
+  // One batched writer for every archive, personal and rooms' (none when archiving is off).
+  const archive = settings.archiveDays > 0 ? new ArchiveWriter(store.archive, log) : undefined;
   const modules: XmppModule[] = [
     discoModule,
     pingModule,
-    rosterModule,
+    createRosterModule({ store, maxItems: settings.rosterMaxItems }),
     presenceModule,
     carbonsModule,
+    csiModule,
     xhtmlImModule,
     vcardModule,
-    createMamModule({ store: store.archive, archiveDays: settings.archiveDays }),
+    createMamModule({ archive, archiveDays: settings.archiveDays }),
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
-    createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
+    createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota, archive }),
+    ...(settings.upload.enabled ? [createUploadModule({ store: store.uploads, settings: settings.upload, publicUrl: deps.publicUrl })] : []),
   ];
   for (const m of modules) m.setup(host, ctx);
+
+  // A component's message to a local user: logged, then to the addressed resource or the user's
+  // available ones, else offline storage for chat/normal (RFC 6121 §8.5.2), like a client's.
+  const logComponentMessage = (stanza: Element, to: Jid): boolean => {
+    const type = (stanza.attrs.type ?? 'normal') as 'chat' | 'normal' | 'headline' | 'groupchat' | 'error';
+    const body = stanza.getChildText('body') ?? '';
+    const attachments = stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
+    if (type === 'error' || (!body && !attachments.length)) return true;
+    try {
+      deps.logMessage({ type, from: stanza.attrs.from!, to: to.full, body, attachments });
+      return true;
+    } catch (e) {
+      log.error({ err: (e as Error).message }, 'central IM log cannot be written: message refused');
+      return false;
+    }
+  };
+  const routeComponentMessage: ComponentMessageRoute = (stanza, to) => {
+    const type = stanza.attrs.type ?? 'normal';
+    if (type === 'groupchat') return { condition: 'not-acceptable', text: 'group chat goes to a room' };
+    if (!logComponentMessage(stanza, to)) return { condition: 'resource-constraint', text: 'the server cannot log messages right now; try again later' };
+    const exact = to.resource ? router.get(to.bare, to.resource) : undefined;
+    const targets = exact ? [exact] : router.availableOf(to.bare);
+    for (const s of targets) s.send(stanza);
+    if (targets.length || type === 'error' || type === 'headline') return undefined;
+    const account = store.accounts.byAddress(to.bare)!;
+    if (!store.offline.add(account.id, stamp(stanza, to.domain).toString(), settings.offlineQuota)) {
+      return { condition: 'resource-constraint', text: `${to.bare} is offline and their offline message store is full` };
+    }
+    return undefined;
+  };
+  const components: ComponentListener | undefined = settings.components.length
+    ? await startComponentListener({
+        host: settings.componentHost,
+        port: settings.componentPort,
+        components: settings.components,
+        limits: { maxStanzaChars: settings.maxStanzaBytes, maxDepth: 32 },
+        idleMs: settings.idleSeconds * 1000,
+        modules: host,
+        ctx,
+        log,
+        routeMessage: routeComponentMessage,
+        logMessage: logComponentMessage,
+      })
+    : undefined;
 
   const auth: Authenticator = {
     async plain(address, secret, remote) {
@@ -108,9 +184,11 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
         : undefined,
   };
 
+  // Every live session, hibernating ones (XEP-0198) included: they outlive their connection.
   const sessions = new Set<Session>();
+  const sm = { registry: new SmRegistry<Session>(), resumeSeconds: settings.resumeSeconds, maxUnacked: settings.smMaxUnacked };
   const startSession = (io: StreamIo): Session => {
-    const session = new Session(io, { ctx, host, auth, log, requireTls: settings.requireTls, maxAuthFailures: settings.maxAuthFailures });
+    const session = new Session(io, { ctx, host, auth, log, requireTls: settings.requireTls, maxAuthFailures: settings.maxAuthFailures, sm, ended: (s) => sessions.delete(s) });
     sessions.add(session);
     return session;
   };
@@ -124,24 +202,41 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     perAddress.set(ip, n);
     return true;
   };
-  const release = (ip: string, session: Session) => {
-    sessions.delete(session);
+  const release = (ip: string) => {
     const left = (perAddress.get(ip) ?? 1) - 1;
     if (left <= 0) perAddress.delete(ip);
     else perAddress.set(ip, left);
   };
   const TOO_MANY = `<stream:error xmlns:stream='http://etherx.jabber.org/streams'><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>too many connections from your address</text></stream:error>`;
 
-  const server: Server = createServer((socket: Socket) => {
+  const accept = (socket: Socket, directTls: boolean) => {
     const ip = socket.remoteAddress ?? 'unknown';
     if (!admit(ip)) {
       socket.end(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>${TOO_MANY}</stream:stream>`);
       return;
     }
-    const io = tcpStreamIo(socket, deps.tls, limits, idleMs, () => session.streamError('connection-timeout', 'idle for too long'));
-    const session = startSession(io);
-    socket.once('close', () => release(ip, session));
-  });
+    startSession(tcpStreamIo(socket, deps.tls, limits, idleMs, directTls));
+    socket.once('close', () => release(ip));
+  };
+  const server: Server = createServer((socket: Socket) => accept(socket, false));
+  // XEP-0368: direct TLS on its own port (TLS from the first byte, ALPN "xmpp-client").
+  const secureContext = deps.tls;
+  const directTls =
+    settings.directTlsPort !== undefined && secureContext
+      ? createServer((raw: Socket) => {
+          // The handshake has 10 s; a failed one (plaintext, wrong protocol) ends only this socket.
+          raw.setTimeout(10_000, () => raw.destroy());
+          const socket = new TLSSocket(raw, { isServer: true, secureContext, ALPNProtocols: ['xmpp-client'] });
+          socket.once('secure', () => {
+            raw.setTimeout(0);
+            accept(socket, true);
+          });
+          socket.on('error', (e) => {
+            log.debug({ ip: raw.remoteAddress, err: e.message }, 'direct TLS connection failed');
+            socket.destroy();
+          });
+        })
+      : undefined;
 
   // RFC 7395: the "xmpp" subprotocol is required; frames are bounded by the stanza limit.
   const wss = new WebSocketServer({
@@ -159,6 +254,15 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, tls: deps.tls ? (settings.requireTls ? 'required' : 'offered') : 'off' }, `XMPP server listening on port ${port}`);
+  if (directTls) {
+    await new Promise<void>((resolve, reject) => {
+      directTls.once('error', (e: NodeJS.ErrnoException) =>
+        reject(new Error(e.code === 'EADDRINUSE' ? `XMPP direct TLS port ${settings.directTlsPort} is already in use (xmpp.directTlsPort)` : `cannot listen for XMPP direct TLS: ${e.message}`)),
+      );
+      directTls.listen(settings.directTlsPort, settings.host, resolve);
+    });
+    log.info({ port: (directTls.address() as AddressInfo).port }, `XMPP direct TLS (XEP-0368) on port ${(directTls.address() as AddressInfo).port}`);
+  }
 
   return {
     port,
@@ -174,13 +278,13 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
           ws.send(TOO_MANY);
           return ws.close(1008, 'too many connections');
         }
-        const io = wsStreamIo(ws, ip, secure, limits, idleMs, () => session.streamError('connection-timeout', 'idle for too long'));
-        const session = startSession(io);
-        ws.once('close', () => release(ip, session));
+        startSession(wsStreamIo(ws, ip, secure, limits, idleMs));
+        ws.once('close', () => release(ip));
       });
     },
     revalidate() {
       domainCache.clear();
+      visibleCache.clear();
       for (const s of sessions) {
         const a = s.account;
         if (!a) continue;
@@ -190,8 +294,20 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       for (const hook of host.directoryChanged) hook();
     },
     sessionCount: () => sessions.size,
+    componentPort: components?.port,
+    directTlsPort: directTls ? (directTls.address() as AddressInfo).port : undefined,
+    sendSystemMessage: createSystemMessageSender({
+      store,
+      ctx,
+      logMessage: deps.logMessage,
+      offlineQuota: settings.offlineQuota,
+      archiveDays: settings.archiveDays,
+      imEnabled: (d) => auth.imEnabled(d),
+    }),
     async close() {
       for (const s of sessions) s.streamError('system-shutdown', 'the server is shutting down');
+      await components?.close();
+      directTls?.close();
       for (const hook of host.stopping) hook();
       wss.close();
       await new Promise<void>((r) => server.close(() => r()));

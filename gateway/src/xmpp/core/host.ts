@@ -2,7 +2,7 @@
 // use of the server. Core never imports a module; the server wires the modules in.
 import type { Element } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
-import type { AccountRow } from '../../store/index.ts';
+import type { AccountRow, RosterStore } from '../../store/index.ts';
 import type { Jid } from './jid.ts';
 import type { Router } from './router.ts';
 import type { Session } from './session.ts';
@@ -15,6 +15,10 @@ export interface ServerContext {
   account(bare: string): AccountRow | undefined;
   /** The accounts of a domain (the roster is the domain). */
   domainUsers(domain: string): AccountRow[];
+  /** `domain` and the domains an admin linked to it: their users are the directory roster of `domain`'s users. */
+  visibleDomains(domain: string): readonly string[];
+  /** Per-user roster entries on top of the directory: personal names, groups, hidden contacts, subscriptions. */
+  readonly roster: RosterStore;
   /** Sends a stanza to a local full JID's session, or answers with an error; used for iq and errors. */
   deliverToSession(stanza: Element, to: Jid): boolean;
 }
@@ -24,8 +28,17 @@ export type IqHandler = (iq: Element, session: Session) => Promise<Element | und
 /** Handles a stanza a session sent (routing, storage); the module owning that stanza kind. */
 export type StanzaHandler = (stanza: Element, session: Session) => void;
 export type SessionHook = (session: Session) => void;
-/** A message a session sent was routed to local sessions (`deliveredTo`, maybe none). */
-export type MessageRoutedHook = (stanza: Element, from: Session, deliveredTo: Session[]) => void;
+/**
+ * A message a session sent was routed to local sessions (`deliveredTo`, maybe none). A hook that
+ * gives further sessions a copy (carbons) returns them: the message module then knows who has it.
+ */
+export type MessageRoutedHook = (stanza: Element, from: Session, deliveredTo: Session[]) => Session[] | void;
+/**
+ * A stanza sent to `session` that its client never acknowledged (XEP-0198), now that the session
+ * ended for good; `sentAt` is when it was sent (ms). Modules treat it as sent to a resource that
+ * went away (XEP-0198 §4: another resource, offline storage, or an error to the sender).
+ */
+export type UndeliveredHook = (stanza: Element, session: Session, sentAt: number) => void;
 /**
  * A message a session sent to local user `to` was accepted (logged) and is about to be delivered
  * or stored offline: hooks may still change it (the archive adds its XEP-0359 stanza-id).
@@ -52,14 +65,31 @@ export class ModuleHost {
   readonly features = new Set<string>();
   /** disco#info features of a user's account, asked at the bare JID (XEP-0030 §3.1): MAM, ... */
   readonly accountFeatures = new Set<string>();
+  /** Stream features offered after authentication, beside bind (RFC 6121 §2.6.1 roster versioning, ...). */
+  readonly streamFeatures: { name: string; xmlns: string }[] = [];
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly forAccounts = new Set<string>();
   message: StanzaHandler | undefined;
   presence: StanzaHandler | undefined;
+  /** Presence subscription stanzas (RFC 6121 §3), handed on by the presence module: the roster module owns subscription state. */
+  subscription: StanzaHandler | undefined;
   readonly bound: SessionHook[] = [];
   /** A session sent its initial available presence (offline messages go out now, RFC 6121 §8.5.2.1.1). */
   readonly becameAvailable: SessionHook[] = [];
   readonly closed: SessionHook[] = [];
+  /**
+   * Runs before the server acknowledges a client's stanzas (XEP-0198 <a/> and <resumed/>): what a
+   * module still holds in memory for them (the archive's batched rows) is written now, so nothing
+   * a client saw acknowledged can be lost by a crash after the ack.
+   */
+  readonly beforeAck: (() => void)[] = [];
+  /**
+   * Top-level elements on a bound stream that are not stanzas ("nonzas"), by namespace (XEP-0352
+   * <active/>/<inactive/>): not counted by stream management, never routed.
+   */
+  readonly nonzas = new Map<string, StanzaHandler>();
+  /** Unacknowledged stanzas of a stream-managed session that ended (run before `closed`). */
+  readonly undelivered: UndeliveredHook[] = [];
   readonly messageRouted: MessageRoutedHook[] = [];
   readonly messageAccepted: MessageAcceptedHook[] = [];
   /** Runs on every stanza a client sends, before any routing: may rewrite its content in place. */

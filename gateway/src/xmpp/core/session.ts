@@ -1,34 +1,26 @@
-// One client-to-server session (RFC 6120): stream headers and features, STARTTLS (§5),
-// SASL SCRAM-SHA-256/SCRAM-SHA-1 (RFC 5802, 7677) and PLAIN (§6, RFC 4616), resource binding
-// (§7), then stanzas handed to the modules.
+// One client-to-server session (RFC 6120): stream headers and features, STARTTLS (§5), SASL
+// (§6, sasl.ts), resource binding (§7), then stanzas handed to the modules.
 // Stanzas are handled one after another, in order, even when one waits (for a password check).
+// Stream management (XEP-0198, state machine in stream-management.ts): a session that enabled it
+// with resumption outlives its connection — when the connection drops (dead TCP, WebSocket gone,
+// idle timeout) it hibernates: still routed and available, stanzas to it queued, until a new
+// connection of the same account takes it over with <resume/> or the timer ends it for good.
 import { randomBytes } from 'node:crypto';
 import { Element, escapeXML } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
-import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow } from '../../store/index.ts';
 import type { ModuleHost, ServerContext } from './host.ts';
+import { bounceIq, routeIq } from './iq.ts';
 import { makeJid, parseJid, type Jid } from './jid.ts';
-import { errorReply, iqResult, NS, payloadOf } from './stanza.ts';
+import { SaslNegotiation, type Authenticator } from './sasl.ts';
+import { errorReply, iqResult, NS } from './stanza.ts';
 import type { StreamIo } from './transport.ts';
-import type { ScramHash, ScramKeys } from '../../directory/scram.ts';
-import { SCRAM_MECHANISMS, ScramError, ScramExchange } from './sasl-scram.ts';
+import { failedElement, handledCountTooHigh, NS_SM, parseCount, StreamManagement, type SmFailure, type SmRegistry, type SmSettings, type SmTiming } from './stream-management.ts';
 import type { StreamErrorCondition } from './xml-stream.ts';
 
-export interface Authenticator {
-  /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
-  plain(address: string, secret: string, remoteAddress: string): Promise<AccountRow>;
-  /** SCRAM, when the accounts' passwords are ours (local directory); failures count like PLAIN's. */
-  scram?: {
-    keys(address: string, hash: ScramHash): ScramKeys | undefined;
-    /** Throws HeraldError rate_limited when the account or address is locked out. */
-    check(address: string, remoteAddress: string): void;
-    record(address: string, remoteAddress: string, ok: boolean): void;
-    account(address: string): AccountRow | undefined;
-  };
-  /** IM switched on for the domain (and globally)? */
-  imEnabled(domain: string): boolean;
-}
+
+const STANZA_NAMES = new Set(['message', 'presence', 'iq']);
+export type { Authenticator } from './sasl.ts';
 
 export interface SessionDeps {
   ctx: ServerContext;
@@ -38,6 +30,10 @@ export interface SessionDeps {
   requireTls: boolean;
   /** Failed SASL attempts on one stream before it is closed. */
   maxAuthFailures: number;
+  /** Stream management (XEP-0198): settings, and the server's resumable sessions. */
+  sm: SmSettings & { registry: SmRegistry<Session>; timing?: SmTiming };
+  /** The session is over for good (closed, expired, or its connection taken over by a resumed one). */
+  ended?: (session: Session) => void;
 }
 
 type State = 'header' | 'tls' | 'auth' | 'bind' | 'ready' | 'closed';
@@ -55,23 +51,21 @@ export class Session {
   rosterRequested = false;
   private state: State = 'header';
   private queue: Promise<void> = Promise.resolve();
-  private authFailures = 0;
-  private scram: { exchange: ScramExchange; address: string } | undefined;
+  private sasl: SaslNegotiation | undefined;
+  /** The client's connection; undefined while hibernating (XEP-0198) and once closed. */
+  private io: StreamIo | undefined;
+  private lastAddress: string;
+  /** XEP-0198, once the client enabled it. */
+  private sm: StreamManagement | undefined;
+  /** The session this connection was handed to by <resume/>: stanzas still queued here go there. */
+  private successor: Session | undefined;
 
   constructor(
-    private readonly io: StreamIo,
+    io: StreamIo,
     private readonly deps: SessionDeps,
   ) {
-    io.attach({
-      streamStart: (attrs) => this.onStreamStart(attrs),
-      stanza: (el) => this.enqueue(() => this.onStanza(el)),
-      streamEnd: () => this.enqueue(async () => this.close()),
-      error: (e) => {
-        if (e.condition === 'internal-server-error') deps.log.error({ err: e.message }, 'XMPP stream handling failed');
-        this.streamError(e.condition, e.message);
-      },
-      closed: () => this.closed(),
-    });
+    this.lastAddress = io.remoteAddress;
+    this.attach(io);
   }
 
   get available(): boolean {
@@ -79,45 +73,144 @@ export class Session {
   }
 
   get remoteAddress(): string {
-    return this.io.remoteAddress;
+    return this.io?.remoteAddress ?? this.lastAddress;
   }
 
-  /** Sends a stanza to the client. */
+  /** Stream management (XEP-0198) is on: stanzas to this session are kept until acknowledged. */
+  get streamManaged(): boolean {
+    return this.sm !== undefined;
+  }
+
+  /** Sends a stanza to the client (kept for resending when stream management is on). */
   send(el: Element): void {
-    if (this.state !== 'closed') this.io.send(el);
-  }
-
-  /** Ends the stream with an error (RFC 6120 §4.9) and closes the connection. */
-  streamError(condition: StreamErrorCondition, text?: string): void {
     if (this.state === 'closed') return;
-    if (this.state === 'header') this.openStream(this.domain || 'localhost', false);
-    const t = text ? `<text xmlns='${NS.streams}' xml:lang='en'>${escapeXML(text)}</text>` : '';
-    this.io.send(`<stream:error xmlns:stream='http://etherx.jabber.org/streams'><${condition} xmlns='${NS.streams}'/>${t}</stream:error>`);
-    this.io.closeStream();
-    this.deps.log.info({ jid: this.jid?.full, ip: this.remoteAddress, condition }, `XMPP stream closed with error: ${text ?? condition}`);
-    this.shutdown();
+    if (this.outboundFilter?.(el)) return;
+    this.deliver(el);
   }
 
-  /** Closes the stream normally. */
+  /**
+   * Set by a module that holds stanzas back for this client (XEP-0352 while it is inactive):
+   * returns true when it took `el`, which it later hands to deliver() itself, in order.
+   */
+  outboundFilter: ((el: Element) => boolean) | undefined;
+
+  /** Sends a stanza to the client now, past any outbound filter (counted by stream management). */
+  deliver(el: Element): void {
+    if (this.state === 'closed') return;
+    if (this.sm) this.sm.send(el);
+    else this.io?.send(el);
+  }
+
+  /**
+   * Ends the stream with an error (RFC 6120 §4.9) and closes the connection. A resumable session
+   * whose connection merely went quiet hibernates instead of ending (XEP-0198 §7).
+   */
+  streamError(condition: StreamErrorCondition, text?: string, extra = ''): void {
+    if (this.state === 'closed') return;
+    if (this.io) {
+      if (this.state === 'header') this.openStream(this.io, this.domain || 'localhost', false);
+      this.endConnection(this.io, condition, text, extra);
+    }
+    this.deps.log.info({ jid: this.jid?.full, ip: this.remoteAddress, condition }, `XMPP stream closed with error: ${text ?? condition}`);
+    if (condition === 'connection-timeout' && this.resumable) return this.hibernate();
+    this.finish();
+  }
+
+  /** Closes the stream normally: the session ends. */
   close(): void {
     if (this.state === 'closed') return;
-    this.io.closeStream();
-    this.shutdown();
+    if (this.io) {
+      this.io.closeStream();
+      this.io.close();
+    }
+    this.finish();
   }
 
-  private shutdown(): void {
-    this.io.close();
-    this.closed();
+  private attach(io: StreamIo): void {
+    this.io = io;
+    this.lastAddress = io.remoteAddress;
+    // Events of a connection this session no longer uses (replaced by a resumption) are ignored.
+    const mine = () => this.io === io;
+    io.attach({
+      streamStart: (attrs) => {
+        if (mine()) this.onStreamStart(io, attrs);
+      },
+      stanza: (el) => {
+        if (mine()) this.enqueue(() => this.onStanza(el));
+      },
+      streamEnd: () => {
+        if (mine()) this.enqueue(() => (this.successor ?? this).close());
+      },
+      error: (e) => {
+        if (!mine()) return;
+        if (e.condition === 'internal-server-error') this.deps.log.error({ err: e.message }, 'XMPP stream handling failed');
+        this.streamError(e.condition, e.message);
+      },
+      idle: () => {
+        if (mine()) this.streamError('connection-timeout', 'idle for too long');
+      },
+      closed: () => {
+        if (mine()) this.connectionLost();
+      },
+    });
   }
 
-  private closed(): void {
+  private endConnection(io: StreamIo, condition: StreamErrorCondition, text?: string, extra = ''): void {
+    const t = text ? `<text xmlns='${NS.streams}' xml:lang='en'>${escapeXML(text)}</text>` : '';
+    io.send(`<stream:error xmlns:stream='http://etherx.jabber.org/streams'><${condition} xmlns='${NS.streams}'/>${extra}${t}</stream:error>`);
+    io.closeStream();
+    io.close();
+  }
+
+  /** The connection dropped without a stream close (XEP-0198 §7: an unfinished stream). */
+  private connectionLost(): void {
+    if (this.state === 'closed') return;
+    if (this.resumable) return this.hibernate();
+    this.finish();
+  }
+
+  private get resumable(): boolean {
+    return this.state === 'ready' && this.sm?.resumable === true;
+  }
+
+  private hibernate(): void {
+    const sm = this.sm!;
+    this.io = undefined;
+    sm.hibernate(() => {
+      this.deps.log.info({ jid: this.jid?.full, unacked: sm.unacked }, 'XMPP session not resumed in time (XEP-0198): it ends');
+      this.finish();
+    });
+    this.deps.log.info({ jid: this.jid?.full, seconds: sm.maxSeconds }, 'XMPP connection lost: session hibernates, resumable (XEP-0198)');
+  }
+
+  /**
+   * The session ends for good: out of the router; what the client never acknowledged is handed
+   * to the modules (XEP-0198 §4: as for a resource that went away), then the `closed` hooks.
+   */
+  private finish(): void {
     if (this.state === 'closed') return;
     const wasBound = this.state === 'ready';
     this.state = 'closed';
+    this.io = undefined;
+    const sm = this.sm;
+    if (sm?.id) this.deps.sm.registry.end(sm.id, this.account!.id, sm.handled);
+    const unacked = sm?.drain() ?? [];
     if (wasBound) {
       this.deps.ctx.router.remove(this);
+      for (const { stanza, at } of unacked) this.undelivered(stanza, at);
       for (const hook of this.deps.host.closed) hook(this);
-      this.deps.log.info({ jid: this.jid?.full }, 'XMPP session ended');
+      this.deps.log.info({ jid: this.jid?.full, unacked: unacked.length || undefined }, 'XMPP session ended');
+    }
+    this.deps.ended?.(this);
+  }
+
+  private undelivered(stanza: Element, at: number): void {
+    try {
+      if (stanza.name === 'iq') return bounceIq(stanza, this, this.deps.ctx);
+      for (const hook of this.deps.host.undelivered) hook(stanza, this, at);
+    } catch (e) {
+      // One stanza that cannot be handed on must not keep the session from ending cleanly.
+      this.deps.log.error({ err: e, jid: this.jid?.full }, 'unacknowledged stanza could not be handed on');
     }
   }
 
@@ -128,166 +221,186 @@ export class Session {
     });
   }
 
-  private openStream(domain: string, withFeatures = true): void {
-    this.io.openStream(escapeXML(domain), randomBytes(8).toString('hex'));
-    if (withFeatures) this.io.send(this.features());
+  private openStream(io: StreamIo, domain: string, withFeatures = true): void {
+    io.openStream(escapeXML(domain), randomBytes(8).toString('hex'));
+    if (withFeatures) io.send(this.features(io));
   }
 
-  private features(): Element {
+  private features(io: StreamIo): Element {
     const f = new Element('stream:features', { 'xmlns:stream': 'http://etherx.jabber.org/streams' });
     if (this.state === 'header' || this.state === 'tls' || this.state === 'auth') {
-      if (this.io.canStartTls) {
+      if (io.canStartTls) {
         const tls = f.c('starttls', { xmlns: NS.tls });
         if (this.deps.requireTls) tls.c('required');
       }
-      if (this.io.secure || !this.deps.requireTls) {
+      if (io.secure || !this.deps.requireTls) {
         const mechs = f.c('mechanisms', { xmlns: NS.sasl });
-        if (this.deps.auth.scram) for (const m of Object.keys(SCRAM_MECHANISMS)) mechs.c('mechanism').t(m);
-        mechs.c('mechanism').t('PLAIN');
+        for (const m of SaslNegotiation.mechanisms(this.deps.auth)) mechs.c('mechanism').t(m);
       }
     } else {
       f.c('bind', { xmlns: NS.bind });
       f.c('session', { xmlns: NS.session }).c('optional');
+      f.c('sm', { xmlns: NS_SM });
+      for (const { name, xmlns } of this.deps.host.streamFeatures) f.c(name, { xmlns });
     }
     return f;
   }
 
-  private onStreamStart(attrs: Record<string, string>): void {
+  private onStreamStart(io: StreamIo, attrs: Record<string, string>): void {
     const domain = parseJid(attrs.to)?.bare;
     if (this.state === 'header' || this.state === 'tls') this.domain = domain ?? '';
     if (!domain || !this.deps.ctx.isLocalDomain(domain)) return this.streamError('host-unknown', `this server does not serve "${attrs.to ?? ''}"`);
     if (attrs.version !== '1.0') return this.streamError('unsupported-version', 'XMPP 1.0 streams only');
     if (this.state === 'header') {
-      if (this.deps.requireTls && !this.io.secure && !this.io.canStartTls) {
+      if (this.deps.requireTls && !io.secure && !io.canStartTls) {
         return this.streamError('policy-violation', 'an encrypted connection is required: use STARTTLS, or wss:// for WebSocket');
       }
-      this.state = this.io.canStartTls && this.deps.requireTls ? 'tls' : 'auth';
+      this.state = io.canStartTls && this.deps.requireTls ? 'tls' : 'auth';
     }
-    this.openStream(this.domain);
+    this.openStream(io, this.domain);
   }
 
   private async onStanza(el: Element): Promise<void> {
+    // Sent right behind a <resume/> that handed this connection over: the resumed session's.
+    if (this.successor) return this.successor.enqueue(() => this.successor!.onStanza(el));
     if (this.state === 'closed') return;
+    const sm = el.attrs.xmlns === NS_SM;
+    if (sm && (el.name === 'enable' || el.name === 'resume') && this.state !== 'ready' && this.state !== 'bind') {
+      return this.smFailed('unexpected-request', 'authenticate first');
+    }
     if (this.state === 'tls' || this.state === 'auth') {
-      if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.io.canStartTls) return this.startTls();
+      if (el.name === 'starttls' && el.attrs.xmlns === NS.tls && this.io?.canStartTls) return this.startTls(this.io);
       if (this.state === 'tls') return this.streamError('policy-violation', 'STARTTLS is required before authentication');
-      if (el.name === 'auth' && el.attrs.xmlns === NS.sasl) return this.auth(el);
-      if (el.name === 'response' && el.attrs.xmlns === NS.sasl) return this.scramResponse(el);
-      if (el.name === 'abort' && el.attrs.xmlns === NS.sasl) {
-        this.scram = undefined;
-        return this.saslFailure('aborted');
-      }
+      if (el.attrs.xmlns === NS.sasl && (await this.saslNegotiation().handle(el))) return;
       return this.streamError('not-authorized', 'authenticate first');
     }
     if (this.state === 'bind') {
+      if (sm && el.name === 'resume') return this.resumeSession(el);
+      if (sm && el.name === 'enable') return this.smFailed('unexpected-request', 'bind a resource first (XEP-0198 §3)');
       if (el.name === 'iq' && el.getChild('bind', NS.bind)) return this.bind(el);
       if (el.name === 'iq') return this.send(errorReply(el, 'auth', 'not-authorized', 'bind a resource first'));
       return this.streamError('not-authorized', 'bind a resource first');
     }
+    if (sm) return this.smElement(el);
+    const nonza = STANZA_NAMES.has(el.name) ? undefined : this.deps.host.nonzas.get(el.attrs.xmlns ?? '');
+    if (nonza) return nonza(el, this);
     this.dispatch(el);
+    this.sm?.countInbound();
   }
 
-  private async startTls(): Promise<void> {
-    this.io.send(`<proceed xmlns='${NS.tls}'/>`);
-    this.io.restart();
+  private smFailed(condition: SmFailure, text?: string, h?: number, extra = ''): void {
+    this.io?.send(failedElement(condition, text, h, extra));
+  }
+
+  /** XEP-0198 elements on a bound stream: <enable/>, <r/>, <a/>. */
+  private smElement(el: Element): void {
+    const sm = this.sm;
+    if (el.name === 'enable') return sm ? this.smFailed('unexpected-request', 'stream management is already enabled') : this.enableSm(el);
+    if (el.name === 'resume') return this.smFailed('unexpected-request', 'this stream already has a session: resume right after authenticating');
+    if (sm && el.name === 'r') {
+      for (const hook of this.deps.host.beforeAck) hook();
+      return this.io?.send(`<a xmlns='${NS_SM}' h='${sm.handled}'/>`);
+    }
+    if (sm && el.name === 'a') {
+      const h = parseCount(el.attrs.h);
+      if (h === undefined) return this.streamError('invalid-xml', "<a/> needs an 'h' attribute from 0 to 4294967295");
+      if (sm.tooHigh(h)) {
+        return this.streamError('undefined-condition', `You acknowledged ${h} stanzas, but I only sent you ${sm.sendCount} so far.`, handledCountTooHigh(h, sm.sendCount));
+      }
+      return sm.ack(h);
+    }
+    this.streamError('unsupported-stanza-type', sm ? `<${el.name}/> is not a stream management element` : `<${el.name}/> before stream management was enabled`);
+  }
+
+  private enableSm(el: Element): void {
+    const { registry, resumeSeconds, maxUnacked, timing } = this.deps.sm;
+    const resume = (el.attrs.resume === 'true' || el.attrs.resume === '1') && resumeSeconds > 0;
+    // The client's preferred maximum, if lower than ours (§3).
+    const asked = parseCount(el.attrs.max);
+    const max = asked && asked < resumeSeconds ? asked : resumeSeconds;
+    const id = resume ? registry.add(this) : undefined;
+    this.sm = new StreamManagement(
+      id,
+      max,
+      this.domain,
+      maxUnacked,
+      {
+        write: (xml) => this.io?.send(xml),
+        ackTimedOut: () => this.streamError('connection-timeout', 'no answer to a stream management ack request'),
+        overflow: () => this.streamError('policy-violation', 'too many unacknowledged stanzas (XEP-0198)'),
+      },
+      timing,
+    );
+    this.io!.send(id ? `<enabled xmlns='${NS_SM}' id='${id}' resume='true' max='${max}'/>` : `<enabled xmlns='${NS_SM}'/>`);
+  }
+
+  /** <resume previd h/> after authentication (XEP-0198 §5): a hibernating (or replaced) session of this account takes this connection. */
+  private resumeSession(el: Element): void {
+    const { registry, resumeSeconds } = this.deps.sm;
+    if (!resumeSeconds) return this.smFailed('feature-not-implemented', 'sessions are not resumed on this server');
+    const previd = el.attrs.previd ?? '';
+    const h = parseCount(el.attrs.h);
+    if (!previd || h === undefined) return this.smFailed('bad-request', "<resume/> needs 'previd' and an 'h' from 0 to 4294967295");
+    const account = this.account!;
+    const old = registry.get(previd);
+    // Another account's session is "not found" too: nothing is told about it.
+    if (!old || old.account?.id !== account.id) return this.smFailed('item-not-found', 'no session to resume with that id: bind a new one', registry.lastHandled(previd, account.id));
+    const sm = old.sm!;
+    if (sm.tooHigh(h)) {
+      // The client's idea of the old session is wrong: it ends (its messages go on as for any
+      // ended session, offline storage included) and the client binds a new one.
+      this.smFailed('undefined-condition', `You acknowledged ${h} stanzas, but I only sent you ${sm.sendCount}.`, sm.handled, handledCountTooHigh(h, sm.sendCount));
+      return old.streamError('undefined-condition', 'a resumption acknowledged more stanzas than were sent', handledCountTooHigh(h, sm.sendCount));
+    }
+    const io = this.io!;
+    // This session hands its connection over and is done (it was never bound).
+    this.successor = old;
+    this.io = undefined;
+    this.state = 'closed';
+    this.deps.ended?.(this);
+    old.takeOver(io, account, h);
+  }
+
+  private takeOver(io: StreamIo, account: AccountRow, h: number): void {
+    const sm = this.sm!;
+    // A connection the server still thought alive is replaced (XEP-0198 §5).
+    if (this.io) this.endConnection(this.io, 'conflict', 'replaced by a resumed connection');
+    this.account = account;
+    this.attach(io);
+    for (const hook of this.deps.host.beforeAck) hook();
+    io.send(`<resumed xmlns='${NS_SM}' h='${sm.handled}' previd='${sm.id}'/>`);
+    sm.resume(h);
+    this.deps.log.info({ jid: this.jid?.full, ip: this.remoteAddress, resent: sm.unacked }, 'XMPP session resumed (XEP-0198)');
+  }
+
+  private async startTls(io: StreamIo): Promise<void> {
+    io.send(`<proceed xmlns='${NS.tls}'/>`);
+    io.restart();
     try {
-      await this.io.startTls();
+      await io.startTls();
     } catch (e) {
       this.deps.log.info({ ip: this.remoteAddress, err: (e as Error).message }, 'TLS handshake failed');
-      this.io.close();
+      io.close();
       return;
     }
     this.state = 'auth';
   }
 
-  private saslFailure(condition: string, text?: string): void {
-    const t = text ? `<text xml:lang='en'>${escapeXML(text)}</text>` : '';
-    this.io.send(`<failure xmlns='${NS.sasl}'><${condition}/>${t}</failure>`);
-  }
-
-  private async auth(el: Element): Promise<void> {
-    this.scram = undefined;
-    const hash = SCRAM_MECHANISMS[el.attrs.mechanism ?? ''];
-    if (hash && this.deps.auth.scram) return this.scramStart(el, hash);
-    if (el.attrs.mechanism !== 'PLAIN') return this.saslFailure('invalid-mechanism');
-    // RFC 4616: [authzid] NUL authcid NUL passwd
-    const parts = Buffer.from(el.getText().trim(), 'base64').toString('utf8').split('\0');
-    if (parts.length !== 3) return this.saslFailure('malformed-request');
-    const [authzid, authcid, secret] = parts as [string, string, string];
-    const address = this.addressOf(authcid);
-    try {
-      const account = await this.deps.auth.plain(address, secret, this.remoteAddress);
-      if (account.domain !== this.domain) throw new HeraldError('invalid_credentials', 'account of another domain');
-      if (authzid && parseJid(authzid)?.bare !== account.address) return this.saslFailure('invalid-authzid');
-      this.authenticated(account);
-    } catch (e) {
-      if (!(e instanceof HeraldError)) throw e;
-      this.authFailed(address, e);
-    }
-  }
-
-  private addressOf(user: string): string {
-    return (user.includes('@') ? user : `${user}@${this.domain}`).toLowerCase();
-  }
-
-  private scramStart(el: Element, hash: ScramHash): void {
-    const scram = this.deps.auth.scram!;
-    const exchange = new ScramExchange(hash);
-    let address = '';
-    try {
-      const serverFirst = exchange.first(Buffer.from(el.getText().trim(), 'base64').toString('utf8'), (user) => {
-        address = this.addressOf(user);
-        scram.check(address, this.remoteAddress);
-        return scram.keys(address, hash);
-      });
-      this.scram = { exchange, address };
-      this.io.send(`<challenge xmlns='${NS.sasl}'>${Buffer.from(serverFirst).toString('base64')}</challenge>`);
-    } catch (e) {
-      if (e instanceof ScramError) return this.saslFailure(e.condition, e.message);
-      if (e instanceof HeraldError) return this.authFailed(address, e);
-      throw e;
-    }
-  }
-
-  private scramResponse(el: Element): void {
-    const pending = this.scram;
-    this.scram = undefined;
-    if (!pending) return this.saslFailure('malformed-request', 'no SCRAM exchange in progress');
-    const scram = this.deps.auth.scram!;
-    try {
-      const serverFinal = pending.exchange.final(Buffer.from(el.getText().trim(), 'base64').toString('utf8'));
-      const account = scram.account(pending.address);
-      if (!account || account.domain !== this.domain) throw new ScramError('not-authorized', 'wrong user name or password');
-      const authzid = pending.exchange.authzid;
-      if (authzid && parseJid(authzid)?.bare !== account.address) return this.saslFailure('invalid-authzid');
-      scram.record(pending.address, this.remoteAddress, true);
-      this.authenticated(account, serverFinal);
-    } catch (e) {
-      if (!(e instanceof ScramError)) throw e;
-      if (e.condition !== 'not-authorized') return this.saslFailure(e.condition, e.message);
-      scram.record(pending.address, this.remoteAddress, false);
-      this.authFailed(pending.address, new HeraldError('invalid_credentials', 'wrong user name or password'));
-    }
-  }
-
-  private authenticated(account: AccountRow, successData?: string): void {
-    if (!this.deps.auth.imEnabled(account.domain)) {
-      this.saslFailure('not-authorized', `instant messaging is disabled for ${account.domain}`);
-      return this.close();
-    }
-    this.account = account;
-    const data = successData ? Buffer.from(successData).toString('base64') : '';
-    this.io.send(`<success xmlns='${NS.sasl}'>${data}</success>`);
-    this.io.restart();
-    this.state = 'bind';
-    this.deps.log.info({ user: account.address, ip: this.remoteAddress }, 'XMPP login');
-  }
-
-  private authFailed(address: string, err: HeraldError): void {
-    if (err.code === 'rate_limited' || err.status === 503) this.saslFailure('temporary-auth-failure', err.message);
-    else this.saslFailure('not-authorized', 'wrong user name or password');
-    this.deps.log.warn({ user: address, ip: this.remoteAddress }, `XMPP login failed: ${err.message}`);
-    if (++this.authFailures >= this.deps.maxAuthFailures) this.streamError('policy-violation', 'too many failed authentication attempts');
+  private saslNegotiation(): SaslNegotiation {
+    this.sasl ??= new SaslNegotiation(this.deps.auth, this.deps.log, this.deps.maxAuthFailures, {
+      domain: this.domain,
+      remoteAddress: this.remoteAddress,
+      send: (xml) => this.io?.send(xml),
+      succeeded: (account, data) => {
+        this.sasl = undefined;
+        this.account = account;
+        this.io?.send(`<success xmlns='${NS.sasl}'>${data}</success>`);
+        this.io?.restart();
+        this.state = 'bind';
+      },
+      end: (condition, text) => (condition ? this.streamError(condition, text) : this.close()),
+    });
+    return this.sasl;
   }
 
   private bind(iq: Element): void {
@@ -315,34 +428,7 @@ export class Session {
     if (component) return component.handle(el, to, this);
     if (el.name === 'message') return this.deps.host.message?.(el, this);
     if (el.name === 'presence') return this.deps.host.presence?.(el, this);
-    if (el.name === 'iq') return void this.iq(el);
+    if (el.name === 'iq') return void routeIq(el, this, this.deps);
     this.streamError('unsupported-stanza-type', `<${el.name}> is not a stanza`);
-  }
-
-  private async iq(iq: Element): Promise<void> {
-    const type = iq.attrs.type;
-    if (!iq.attrs.id || !['get', 'set', 'result', 'error'].includes(type ?? '')) return this.send(errorReply(iq, 'modify', 'bad-request'));
-    const to = iq.attrs.to ? parseJid(iq.attrs.to) : undefined;
-    if (iq.attrs.to && !to) return this.send(errorReply(iq, 'modify', 'jid-malformed'));
-    // RFC 6121 §8.5.1: an iq to another user's bare JID is the server's to answer for some
-    // namespaces (vcard-temp, MAM), on the account's behalf; other ones go to no session (error).
-    const onBehalf = !!to && !!to.local && !to.resource && this.deps.host.answersForAccounts(payloadOf(iq)?.attrs.xmlns) && this.deps.ctx.isLocalDomain(to.domain);
-    const forServer = !to || to.full === this.domain || to.full === this.jid!.bare || onBehalf;
-    if (!forServer) {
-      if (!this.deps.ctx.deliverToSession(iq, to!) && (type === 'get' || type === 'set')) this.send(errorReply(iq, 'cancel', 'service-unavailable'));
-      return;
-    }
-    if (type === 'result' || type === 'error') return;
-    if (iq.attrs.to === undefined) iq.attrs.to = this.jid!.bare;
-    const payload = payloadOf(iq);
-    const handler = this.deps.host.iqHandler(payload?.attrs.xmlns);
-    if (!handler) return this.send(errorReply(iq, 'cancel', 'service-unavailable'));
-    try {
-      const answer = await handler(iq, this);
-      this.send(answer ?? iqResult(iq));
-    } catch (e) {
-      this.deps.log.error({ err: e, jid: this.jid?.full, xmlns: payload?.attrs.xmlns }, 'iq handler failed');
-      this.send(errorReply(iq, 'cancel', 'internal-server-error'));
-    }
   }
 }

@@ -31,6 +31,7 @@ export type StanzaErrorCondition =
   | 'recipient-unavailable'
   | 'registration-required'
   | 'remote-server-not-found'
+  | 'remote-server-timeout'
   | 'resource-constraint'
   | 'service-unavailable'
   | 'internal-server-error';

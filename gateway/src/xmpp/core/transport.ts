@@ -16,6 +16,9 @@ export interface StreamHandlers {
   stanza(el: Element): void;
   streamEnd(): void;
   error(e: StreamError): void;
+  /** Nothing came in for the idle time. */
+  idle(): void;
+  /** The connection is gone (closed by either side, or dead). */
   closed(): void;
 }
 
@@ -25,6 +28,7 @@ export interface StreamIo {
   readonly secure: boolean;
   /** STARTTLS can be offered (TCP with a certificate, not yet encrypted). */
   readonly canStartTls: boolean;
+  /** Who gets this connection's events: one owner at a time (a resumed session takes over, XEP-0198). */
   attach(h: StreamHandlers): void;
   /** What comes next is a new stream header (after STARTTLS or SASL success). */
   restart(): void;
@@ -44,9 +48,10 @@ function feed(parser: XmlStream, h: StreamHandlers, data: Buffer | string): void
   }
 }
 
-export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undefined, limits: XmlStreamLimits, idleMs: number, onIdle: () => void): StreamIo {
+/** `directTls`: the socket is a TLS socket already (XEP-0368 direct TLS): secure, no STARTTLS. */
+export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undefined, limits: XmlStreamLimits, idleMs: number, directTls = false): StreamIo {
   let current: Socket = socket;
-  let secure = false;
+  let secure = directTls;
   let closed = false;
   let h: StreamHandlers | undefined;
   const parser = new XmlStream(limits, {
@@ -59,7 +64,7 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
   };
   const attachSocket = (s: Socket) => {
     s.setNoDelay(true); // latency: see notes on Nagle in ../shared/notes/xmpp-peers.md
-    s.setTimeout(idleMs, onIdle);
+    s.setTimeout(idleMs, () => h?.idle());
     s.on('data', (c: Buffer) => h && feed(parser, h, c));
     s.on('error', () => s.destroy());
     s.on('close', () => {
@@ -114,7 +119,7 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  * RFC 7395 over a `ws` socket. Frames are fed to an XmlStream inside a synthetic stream root, so
  * <open/> and <close/> arrive as elements and become stream start and end.
  */
-export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean, limits: XmlStreamLimits, idleMs: number, onIdle: () => void): StreamIo {
+export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean, limits: XmlStreamLimits, idleMs: number): StreamIo {
   let h: StreamHandlers | undefined;
   let closed = false;
   const parser = new XmlStream(limits, {
@@ -131,6 +136,7 @@ export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean
     parser.write(`<stream:stream ${STREAM_OPEN_ATTRS}>`);
   };
   begin();
+  const onIdle = () => h?.idle();
   let idle = setTimeout(onIdle, idleMs);
   ws.on('message', (data: Buffer, isBinary) => {
     clearTimeout(idle);

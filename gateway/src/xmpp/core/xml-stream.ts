@@ -14,6 +14,7 @@ export type StreamErrorCondition =
   | 'conflict'
   | 'connection-timeout'
   | 'host-unknown'
+  | 'invalid-from'
   | 'invalid-namespace'
   | 'invalid-xml'
   | 'not-authorized'
@@ -23,6 +24,7 @@ export type StreamErrorCondition =
   | 'resource-constraint'
   | 'restricted-xml'
   | 'system-shutdown'
+  | 'undefined-condition'
   | 'unsupported-stanza-type'
   | 'unsupported-version'
   | 'internal-server-error';

@@ -42,9 +42,15 @@ export const carbonsModule: XmppModule = {
       }
       const to = deliveredTo[0]?.jid?.bare;
       if (!to || to === from.jid!.bare) return;
+      // The recipient's other clients that got a copy: the message module keeps track (XEP-0198).
+      const copied: Session[] = [];
       for (const s of ctx.router.sessionsOf(to)) {
-        if (enabled.has(s) && !deliveredTo.includes(s)) s.send(wrap('received', stanza, s));
+        if (enabled.has(s) && !deliveredTo.includes(s)) {
+          s.send(wrap('received', stanza, s));
+          copied.push(s);
+        }
       }
+      return copied;
     });
   },
 };

@@ -12,8 +12,12 @@ import { parseJid } from '../core/jid.ts';
 import type { Session } from '../core/session.ts';
 import { errorReply, NS } from '../core/stanza.ts';
 
+const NS_CARBONS = 'urn:xmpp:carbons:2';
+const NS_MAM = 'urn:xmpp:mam:2';
+
 export interface LoggedMessage {
-  type: 'chat' | 'groupchat' | 'headline' | 'normal';
+  /** `scripted`: sent by the server for a script (the SEM spool, system-message.ts), delivered as chat. */
+  type: 'chat' | 'groupchat' | 'headline' | 'normal' | 'scripted';
   from: string;
   to: string;
   body: string;
@@ -70,9 +74,45 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
         const exact = resource ? ctx.router.get(bare, resource) : undefined;
         const targets = exact ? [exact] : ctx.router.availableOf(bare);
         for (const s of targets) s.send(stanza);
-        for (const hook of host.messageRouted) hook(stanza, from, targets);
+        let copies: Session[] | undefined;
+        for (const hook of host.messageRouted) {
+          const copied = hook(stanza, from, targets);
+          if (copied?.length) (copies ??= []).push(...copied);
+        }
+        // Who has it, in case a stream-managed one never acknowledges it (undelivered, below).
+        if (targets.some((s) => s.streamManaged)) holders.set(stanza, new Set([...targets, ...(copies ?? [])]));
         return targets.length > 0;
       };
+      const holders = new WeakMap<Element, Set<Session>>();
+
+      // XEP-0198 §4: a stream-managed session ended without acknowledging these. Chat and normal
+      // messages go where one to a resource that went away would (RFC 6121 §8.5.3.2.1): nowhere
+      // if another of the user's clients has it (directly or as a carbon), else to the user's other
+      // available resources, else to offline storage — stamped with when they were first sent.
+      // Errors, headlines, room messages, carbon copies and archive results are not kept.
+      host.undelivered.push((stanza, session, sentAt) => {
+        const type = stanza.attrs.type ?? 'normal';
+        if (stanza.name !== 'message' || (type !== 'chat' && type !== 'normal')) return;
+        if (stanza.getChild('received', NS_CARBONS) || stanza.getChild('sent', NS_CARBONS) || stanza.getChild('result', NS_MAM)) return;
+        const had = holders.get(stanza);
+        had?.delete(session);
+        if (had?.size) return;
+        const bare = session.jid!.bare;
+        const account = ctx.account(bare);
+        if (!account) return; // the account was deleted: nobody to keep it for
+        const copy = stanza.getChild('delay', NS.delay) ? parse(stanza.toString()) : stamp(stanza, session.domain, sentAt);
+        const others = ctx.router.availableOf(bare).filter((s) => s !== session);
+        if (others.length) {
+          copy.attrs.to = bare;
+          for (const s of others) s.send(copy);
+          holders.set(copy, new Set(others));
+          return;
+        }
+        if (deps.store.offline.add(account.id, copy.toString(), deps.offlineQuota)) return;
+        const from = stanza.attrs.from ? parseJid(stanza.attrs.from) : undefined;
+        if (from?.resource) ctx.deliverToSession(errorReply(stanza, 'wait', 'resource-constraint', `${bare} went offline and their offline message store is full`), from);
+        ctx.log.warn({ to: bare, from: stanza.attrs.from }, 'unacknowledged message not kept: offline store full');
+      });
 
       host.becameAvailable.push((session: Session) => {
         if (session.priority < 0) return;
@@ -90,9 +130,9 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
   };
 }
 
-/** XEP-0203 delayed-delivery stamp for stored messages. */
-function stamp(stanza: Element, domain: string): Element {
+/** XEP-0203 delayed-delivery stamp for stored messages (`at`: when delivery was first tried, ms). */
+export function stamp(stanza: Element, domain: string, at = Date.now()): Element {
   const copy = parse(stanza.toString());
-  copy.cnode(new Element('delay', { xmlns: NS.delay, from: domain, stamp: new Date().toISOString().replace(/\.\d+Z$/, 'Z') }).t('Offline storage'));
+  copy.cnode(new Element('delay', { xmlns: NS.delay, from: domain, stamp: new Date(at).toISOString().replace(/\.\d+Z$/, 'Z') }).t('Offline storage'));
   return copy;
 }

@@ -1,14 +1,17 @@
-// RFC 6121 §4: presence. Contacts are the user's domain, subscribed both ways, so available and
-// unavailable presence goes to every online colleague; an initial presence is answered with the
-// colleagues' current presence (the server answers its own probes). Directed presence is
-// delivered as addressed. A session that ends while available is announced unavailable, also
-// when its TCP connection simply died.
+// RFC 6121 §4: presence. Who sees whom follows the roster (modules/roster/): directory contacts
+// (the user's domain and linked domains) are subscribed both ways, minus the colleagues a user hid
+// from their roster (the hider stops receiving theirs), plus personal subscriptions between users of
+// unlinked domains. Available and unavailable presence goes to everyone subscribed to the user; an
+// initial presence is answered with the current presence of everyone the user is subscribed to (the
+// server answers its own probes). Subscription stanzas (§3) are the roster module's. Directed
+// presence is delivered as addressed. A session that ends while available is announced
+// unavailable, also when its TCP connection simply died.
 import { Element } from 'ltx';
 import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
 import { parseJid } from '../core/jid.ts';
 import type { Session } from '../core/session.ts';
 import { cloneEl, errorReply } from '../core/stanza.ts';
-import { rosterItems } from './roster.ts';
+import { presenceAudience, presenceSources, receives } from './roster/view.ts';
 
 const SUBSCRIPTION = new Set(['subscribe', 'subscribed', 'unsubscribe', 'unsubscribed']);
 
@@ -18,10 +21,10 @@ function copyTo(p: Element, to: string): Element {
   return c;
 }
 
-/** Every online session that should see `session`'s broadcast presence: colleagues and own other resources. */
+/** Every online session that should see `session`'s broadcast presence: contacts subscribed to it and own other resources. */
 function audience(ctx: ServerContext, session: Session): Session[] {
   const out: Session[] = [];
-  for (const a of rosterItems(ctx, session.account!)) out.push(...ctx.router.sessionsOf(a.address));
+  for (const address of presenceAudience(ctx, session.account!)) out.push(...ctx.router.sessionsOf(address));
   for (const s of ctx.router.sessionsOf(session.jid!.bare)) if (s !== session) out.push(s);
   return out;
 }
@@ -32,8 +35,12 @@ function broadcast(ctx: ServerContext, session: Session, p: Element): void {
   session.send(copyTo(p, session.jid!.full));
 }
 
+/** The current presence of every contact `session`'s user is subscribed to, and of its own other resources. */
 function sendCurrentPresences(ctx: ServerContext, session: Session): void {
-  for (const s of audience(ctx, session)) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
+  const sources: Session[] = [];
+  for (const address of presenceSources(ctx, session.account!)) sources.push(...ctx.router.sessionsOf(address));
+  for (const s of ctx.router.sessionsOf(session.jid!.bare)) if (s !== session) sources.push(s);
+  for (const s of sources) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
 }
 
 function unavailable(session: Session): Element {
@@ -65,16 +72,9 @@ export const presenceModule: XmppModule = {
       const to = parseJid(stanza.attrs.to);
       if (!to) return session.send(errorReply(stanza, 'modify', 'jid-malformed'));
       const contact = ctx.isLocalDomain(to.domain) ? ctx.account(to.bare) : undefined;
-      if (type && SUBSCRIPTION.has(type)) {
-        // Colleagues are always subscribed both ways: confirm, and show where they are.
-        if (type === 'subscribe' && contact && contact.domain === session.account!.domain) {
-          session.send(new Element('presence', { type: 'subscribed', from: to.bare, to: session.jid!.bare }));
-          for (const s of ctx.router.sessionsOf(to.bare)) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
-        }
-        return;
-      }
+      if (type && SUBSCRIPTION.has(type)) return host.subscription?.(stanza, session);
       if (type === 'probe') {
-        if (contact && contact.domain === session.account!.domain) {
+        if (contact && receives(ctx, session.account!, contact.address)) {
           for (const s of ctx.router.sessionsOf(to.bare)) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
         }
         return;

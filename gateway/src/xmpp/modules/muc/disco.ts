@@ -2,6 +2,7 @@
 import { Element } from 'ltx';
 import type { Session } from '../../core/session.ts';
 import { NS } from '../../core/stanza.ts';
+import { ARCHIVE_FEATURES } from './archive.ts';
 import { affiliation, NS_DATA, NS_MUC, NS_ROOMINFO, RANK, type MucState, type Occupant, type Room } from './room.ts';
 
 export function serviceInfo(): Element {
@@ -20,7 +21,8 @@ export function serviceItems(m: MucState, service: string): Element {
   return q;
 }
 
-export function roomInfo(room: Room): Element {
+/** `archived`: the room keeps an archive (archiving is on): MAM and stanza-ids are advertised. */
+export function roomInfo(room: Room, archived: boolean): Element {
   const q = new Element('query', { xmlns: NS.discoInfo });
   q.c('identity', { category: 'conference', type: 'text', name: room.config.name || room.jid.split('@')[0] });
   const features = [
@@ -33,6 +35,7 @@ export function roomInfo(room: Room): Element {
     'muc_unsecured',
     NS.discoInfo,
     NS.discoItems,
+    ...(archived ? ARCHIVE_FEATURES : []),
   ];
   for (const f of features) q.c('feature', { var: f });
   const form = q.c('x', { xmlns: NS_DATA, type: 'result' });

@@ -1,43 +1,17 @@
-// XEP-0045 §7.2.15–§7.2.16, §7.4–§7.5, §8.1: groupchat messages, discussion history, room subject and private messages.
+// XEP-0045 §7.4–§7.5, §8.1: groupchat messages, room subject and private messages (history on join
+// and the room's archive: archive.ts).
 import { Element } from 'ltx';
 import type { Session } from '../../core/session.ts';
 import { cloneEl, NS } from '../../core/stanza.ts';
 import type { MessageLogger } from '../message.ts';
-import { isoStamp, key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
+import { NS_SID } from '../mam-query.ts';
+import { record } from './archive.ts';
+import { key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
 
 export function subjectMessage(room: Room): Element {
   const m = new Element('message', { type: 'groupchat', from: room.subjectBy ? `${room.jid}/${room.subjectBy}` : room.jid });
   m.c('subject').t(room.subject);
   return m;
-}
-
-/** The last messages for a joining occupant, as asked (XEP-0045 §7.2.15), delay-stamped. */
-export function historyFor(room: Room, req: Element | undefined): Element[] {
-  let list = room.history.slice(-room.config.maxHistory);
-  if (req) {
-    const maxstanzas = Number.parseInt(req.attrs.maxstanzas ?? '', 10);
-    if (Number.isFinite(maxstanzas) && maxstanzas >= 0) list = maxstanzas === 0 ? [] : list.slice(-maxstanzas);
-    const seconds = Number.parseInt(req.attrs.seconds ?? '', 10);
-    if (Number.isFinite(seconds) && seconds >= 0) list = list.filter((h) => h.at >= Date.now() - seconds * 1000);
-    const since = req.attrs.since ? Date.parse(req.attrs.since) : Number.NaN;
-    if (Number.isFinite(since)) list = list.filter((h) => h.at > since);
-    const maxchars = Number.parseInt(req.attrs.maxchars ?? '', 10);
-    if (Number.isFinite(maxchars) && maxchars >= 0) {
-      let total = 0;
-      const kept: typeof list = [];
-      for (const h of [...list].reverse()) {
-        total += h.stanza.toString().length;
-        if (total > maxchars) break;
-        kept.unshift(h);
-      }
-      list = kept;
-    }
-  }
-  return list.map((h) => {
-    const m = cloneEl(h.stanza);
-    m.cnode(new Element('delay', { xmlns: NS.delay, from: room.jid, stamp: isoStamp(h.at) }));
-    return m;
-  });
 }
 
 function contentOf(stanza: Element): { body: string; attachments: string[] } {
@@ -71,17 +45,17 @@ export function groupchat(m: MucState, room: Room, me: Occupant | undefined, sta
   const out = cloneEl(stanza);
   out.attrs.from = `${room.jid}/${me.nick}`;
   delete out.attrs.to;
-  for (const d of out.getChildren('delay', NS.delay)) out.remove(d);
+  // What the room vouches for is the room's to add: delays, stanza-ids (XEP-0359 §7) and MUC user
+  // data (the sender's real JID, XEP-0313 §5.1.2) a client put in are removed.
+  out.remove('delay', NS.delay);
+  out.remove('stanza-id', NS_SID);
+  out.remove('x', NS_USER);
   if (isSubject) {
     room.subject = subject.getText();
     room.subjectBy = me.nick;
     persist(m, room);
-  } else if (body || attachments.length) {
-    const at = Date.now();
-    room.history.push({ stanza: cloneEl(out), at });
-    if (room.history.length > room.config.maxHistory) room.history.splice(0, room.history.length - room.config.maxHistory);
-    if (room.persistent) m.deps.store.rooms.addHistory(room.jid, out.toString(), at, room.config.maxHistory);
   }
+  record(m, room, me, out, { subject: isSubject, content: !!body || attachments.length > 0 });
   for (const o of room.occupants.values()) sendTo(o, out);
 }
 

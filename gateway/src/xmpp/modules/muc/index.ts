@@ -11,7 +11,8 @@
 // Rooms are ad-hoc — created by the first occupant's join, who becomes owner; locked until the
 // owner submits the configuration (an empty submitted form = instant room), destroyed when the
 // last occupant leaves — or persistent (muc#roomconfig_persistentroom), kept in SQLite (store/
-// rooms.ts) with configuration, subject, affiliations and history, and alive without occupants.
+// rooms.ts) with configuration, subject and affiliations (their messages: the archive), and alive
+// without occupants.
 // Implemented: join/leave/presence/nick change with occupant presence and status codes (110, 100,
 // 170, 201, nick change 303, kick 307, ban 301, 321/322 for members-only, 104 config change),
 // nick conflicts (409, case-insensitive), one nick shared by several clients of a user, history on
@@ -24,16 +25,21 @@
 // Not implemented: password-protected and moderated rooms (voice, visitors), reserved nicks
 // (jabber:iq:register), semi-anonymous rooms, iq forwarding to occupants, leaving rooms on a
 // broadcast unavailable presence without closing the stream (rooms are left when the session
-// ends), and room MAM (the history kept here is the last messages of a room, not an archive).
+// ends).
+// Room archives (XEP-0313 MAM on the room's JID, XEP-0359 stanza-ids) and history on join served
+// from them: archive.ts.
 //
 // This file wires the parts: room.ts (state), occupants.ts (presence), groupchat.ts (messages,
-// history, subject), invitations.ts, owner.ts (muc#owner), admin.ts (muc#admin), disco.ts.
+// subject), archive.ts (archive, history, MAM queries), invitations.ts, owner.ts (muc#owner),
+// admin.ts (muc#admin), disco.ts.
 import type { Element } from 'ltx';
 import type { Component, ServerContext, XmppModule } from '../../core/host.ts';
 import type { Jid } from '../../core/jid.ts';
 import type { Session } from '../../core/session.ts';
 import { errorReply, iqResult, NS, payloadOf } from '../../core/stanza.ts';
+import { NS_MAM } from '../mam-query.ts';
 import { admin } from './admin.ts';
+import { archiveQuery, importLegacyHistory } from './archive.ts';
 import { roomInfo, roomItems, serviceInfo, serviceItems } from './disco.ts';
 import { groupchat, privateMessage } from './groupchat.ts';
 import { decline, invite } from './invitations.ts';
@@ -61,11 +67,14 @@ export function createMucModule(deps: MucDeps): XmppModule {
   return {
     name: 'muc',
     setup(host, ctx) {
+      importLegacyHistory(deps, ctx.log);
       const rooms = new Map<string, Room>();
       for (const r of deps.store.rooms.list()) rooms.set(r.jid, roomFromStore(r));
       const muc = new Muc(ctx, deps, rooms);
       host.components.push(muc);
       host.closed.push((session) => muc.sessionClosed(session));
+      // The shared archive writer is flushed at shutdown whoever else uses it.
+      if (deps.archive) host.stopping.push(() => deps.archive!.stop());
       ctx.log.info({ rooms: rooms.size }, 'MUC: persistent rooms loaded');
     },
   };
@@ -150,11 +159,12 @@ class Muc implements Component, MucState {
       return refuse('cancel', 'service-unavailable', 'requests to occupants are not forwarded');
     }
     if (!room || (room.locked && affiliation(room, session.jid!.bare) !== 'owner')) return refuse('cancel', 'item-not-found', `there is no room ${to.bare}`);
-    if (type === 'get' && ns === NS.discoInfo) return reply(roomInfo(room));
+    if (type === 'get' && ns === NS.discoInfo) return reply(roomInfo(room, !!this.deps.archive));
     if (type === 'get' && ns === NS.discoItems) return reply(roomItems(room, session, me));
     if (type === 'get' && ns === NS.ping) return reply();
     if (ns === NS_OWNER) return reply(owner(this, room, iq, payload!, session));
     if (ns === NS_ADMIN) return reply(admin(this, room, iq, payload!, session, me));
+    if (ns === NS_MAM) return session.send(archiveQuery(this, room, iq, session));
     refuse('cancel', 'service-unavailable', `${ns ?? 'this request'} is not supported by rooms`);
   }
 }

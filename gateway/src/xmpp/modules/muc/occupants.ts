@@ -3,11 +3,13 @@ import { Element } from 'ltx';
 import type { Jid } from '../../core/jid.ts';
 import type { Session } from '../../core/session.ts';
 import { cloneEl } from '../../core/stanza.ts';
-import { historyFor, subjectMessage } from './groupchat.ts';
+import { historyFor } from './archive.ts';
+import { subjectMessage } from './groupchat.ts';
 import {
   affiliation,
   defaultConfig,
   destroyIfEmpty,
+  forgetArchive,
   key,
   NS_MUC,
   NS_USER,
@@ -105,6 +107,7 @@ function join(m: MucState, existing: Room | undefined, to: Jid, stanza: Element,
       createdAt: Date.now(),
     };
     m.rooms.set(room.jid, room);
+    forgetArchive(m, room.jid);
     m.ctx.log.info({ room: room.jid, owner: bare }, 'MUC: room created');
   }
   const aff = affiliation(room, bare);
@@ -126,7 +129,7 @@ function join(m: MucState, existing: Room | undefined, to: Jid, stanza: Element,
     room.occupants.set(key(nick), o);
     broadcastPresence(room, o, { selfCodes });
   }
-  for (const h of historyFor(room, stanza.getChild('x', NS_MUC)?.getChild('history'))) session.send(toSession(h, full));
+  for (const h of historyFor(m, room, stanza.getChild('x', NS_MUC)?.getChild('history'))) session.send(toSession(h, full));
   session.send(toSession(subjectMessage(room), full));
 }
 

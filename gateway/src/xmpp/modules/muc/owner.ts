@@ -3,7 +3,7 @@ import { Element } from 'ltx';
 import type { RoomConfig } from '../../../store/rooms.ts';
 import type { Session } from '../../core/session.ts';
 import { remove } from './occupants.ts';
-import { affiliation, destroyIfEmpty, MAX_HISTORY, NS_DATA, NS_OWNER, NS_ROOMCONFIG, NS_USER, persist, refuse, sendTo, type MucState, type Room } from './room.ts';
+import { affiliation, destroyIfEmpty, forgetArchive, MAX_HISTORY, NS_DATA, NS_OWNER, NS_ROOMCONFIG, NS_USER, persist, refuse, sendTo, type MucState, type Room } from './room.ts';
 
 export function owner(m: MucState, room: Room, iq: Element, query: Element, session: Session): Element | undefined {
   if (affiliation(room, session.jid!.bare) !== 'owner') refuse('auth', 'forbidden', 'only owners may configure or destroy this room');
@@ -70,17 +70,12 @@ function applyConfig(m: MucState, room: Room, form: Element): void {
   room.config = next;
   room.locked = false;
   if (room.history.length > next.maxHistory) room.history.splice(0, room.history.length - next.maxHistory);
-  if (persistent && !room.persistent) {
-    room.persistent = true;
-    persist(m, room);
-    for (const h of room.history) m.deps.store.rooms.addHistory(room.jid, h.stanza.toString(), h.at, next.maxHistory);
-  } else if (!persistent && room.persistent) {
+  if (!persistent && room.persistent) {
     room.persistent = false;
     m.deps.store.rooms.remove(room.jid);
-  } else if (room.persistent) {
+  } else if (persistent) {
+    room.persistent = true;
     persist(m, room);
-    m.deps.store.rooms.clearHistory(room.jid);
-    for (const h of room.history) m.deps.store.rooms.addHistory(room.jid, h.stanza.toString(), h.at, next.maxHistory);
   }
   m.ctx.log.info({ room: room.jid, persistent: room.persistent, membersOnly: next.membersOnly }, wasLocked ? 'MUC: room configured and unlocked' : 'MUC: room configuration changed');
   if (next.membersOnly) {
@@ -107,5 +102,6 @@ function destroy(m: MucState, room: Room, reason?: string, alternate?: string): 
   room.occupants.clear();
   m.rooms.delete(room.jid);
   if (room.persistent) m.deps.store.rooms.remove(room.jid);
+  forgetArchive(m, room.jid);
   m.ctx.log.info({ room: room.jid, reason }, 'MUC: room destroyed');
 }

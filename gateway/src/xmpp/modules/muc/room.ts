@@ -1,11 +1,12 @@
 // XEP-0045 §4–§5, §10.9: room and occupant state — affiliations, roles, persistence and the lifetime of temporary rooms.
-import { parse, type Element } from 'ltx';
+import type { Element } from 'ltx';
 import type { Store } from '../../../store/index.ts';
 import type { RoomAffiliation, RoomConfig, StoredRoom } from '../../../store/rooms.ts';
 import type { ServerContext } from '../../core/host.ts';
 import type { Session } from '../../core/session.ts';
 import type { ErrorType, StanzaErrorCondition } from '../../core/stanza.ts';
 import type { MessageLogger } from '../message.ts';
+import type { ArchiveWriter } from '../mam-writer.ts';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_USER = `${NS_MUC}#user`;
@@ -51,6 +52,7 @@ export interface Room {
   affiliations: Map<string, RoomAffiliation>;
   /** By nick, case-folded (so "Bob" and "bob" cannot both be in a room). */
   occupants: Map<string, Occupant>;
+  /** The last messages, for history on join — only while archiving is off (else the archive has them: archive.ts). */
   history: { stanza: Element; at: number }[];
   createdAt: number;
 }
@@ -59,6 +61,8 @@ export interface MucDeps {
   store: Store;
   logMessage: MessageLogger;
   offlineQuota: number;
+  /** Room archives (archive.ts) go through the writer of every archive; undefined = archiving is off. */
+  archive: ArchiveWriter | undefined;
 }
 
 /** What every part of the MUC component works on: the server, its collaborators and the rooms. */
@@ -102,7 +106,7 @@ export function roomFromStore(r: StoredRoom): Room {
     subjectBy: r.subjectBy,
     affiliations: r.affiliations,
     occupants: new Map(),
-    history: r.history.map((h) => ({ stanza: parse(h.stanza), at: h.at })),
+    history: [],
     createdAt: r.createdAt,
   };
 }
@@ -138,10 +142,20 @@ export function persist(m: MucState, room: Room): void {
   m.deps.store.rooms.save({ jid: room.jid, config: room.config, subject: room.subject, subjectBy: room.subjectBy, affiliations: room.affiliations, createdAt: room.createdAt });
 }
 
-/** A temporary room with nobody in it is gone (XEP-0045 §10.9). */
+/** A temporary room with nobody in it is gone (XEP-0045 §10.9), and its archive with it. */
 export function destroyIfEmpty(m: MucState, room: Room): void {
   if (room.occupants.size === 0 && !room.persistent) {
     m.rooms.delete(room.jid);
+    forgetArchive(m, room.jid);
     m.ctx.log.info({ room: room.jid }, 'MUC: temporary room destroyed (last occupant left)');
   }
+}
+
+/**
+ * Deletes a room's archive (archive.ts): the room is gone, or a room is created under a name
+ * whose earlier temporary room ended with a shutdown (its messages are not the new room's).
+ */
+export function forgetArchive(m: MucState, room: string): void {
+  const n = m.deps.archive?.clear(room) ?? 0;
+  if (n) m.ctx.log.info({ room, count: n }, 'MUC: room archive deleted');
 }
