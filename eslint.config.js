@@ -17,11 +17,15 @@ const zones = [
   layer('http', [`${G}/cli`, `${G}/main.ts`, `${G}/cli.ts`], 'http must not import the composition root'),
   // desktop: core imports only gateway/src/protocol and desktop/src/shared; main/preload/renderer never import each other.
   { target: './desktop/src/core', from: [`${G}/config`, `${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top, './desktop/src/main', './desktop/src/preload', './desktop/src/renderer'], message: 'desktop core may import only gateway/src/protocol and desktop/src/shared' },
+  { target: './desktop/src/shared', from: ['./desktop/src/core', './desktop/src/main', './desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'desktop shared is the pure IPC contract: it imports nothing of ours' },
   { target: './desktop/src/main', from: ['./desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'main imports only core and shared' },
   { target: './desktop/src/preload', from: ['./desktop/src/main', './desktop/src/renderer', './gateway'], message: 'preload imports only core and shared' },
   { target: './desktop/src/renderer', from: ['./desktop/src/main', './desktop/src/preload', './desktop/src/core', './gateway'], message: 'the renderer talks only to window.herald (shared types)' },
   { target: './gateway', from: ['./desktop', './test'], message: 'the gateway never imports desktop or test code' },
 ];
+
+const noElectron = { name: 'electron', message: 'electron is imported only in desktop/src/main and desktop/src/preload' };
+const testSupport = { group: ['**/test-support/**'], message: 'desktop/test-support fakes are for tests only' };
 
 export default tseslint.config(
   { ignores: ['node_modules/**', 'data/**', 'dist/**', 'desktop/dist/**', '**/*.d.ts'] },
@@ -41,5 +45,14 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'protocol is shared with the desktop renderer: no Node modules' }], paths: [{ name: 'electron', message: 'no electron here' }] }] },
   },
   { files: ['desktop/src/main/**', 'desktop/src/preload/**'], rules: { 'no-restricted-imports': 'off' } },
+  {
+    // The IPC contract runs in the sandboxed renderer too: no Node modules.
+    files: ['desktop/src/shared/**'],
+    ignores: ['**/*.test.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['node:*'], message: 'desktop/src/shared is pure: no Node modules' }, testSupport], paths: [noElectron] }] },
+  },
+  // Fakes (fake clock, in-memory ports) are for tests only, never for production code.
+  { files: ['desktop/src/core/**', 'desktop/src/renderer/**'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [testSupport], paths: [noElectron] }] } },
+  { files: ['desktop/src/main/**', 'desktop/src/preload/**'], ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [testSupport] }] } },
   { files: ['**/*.test.ts', 'test/**'], rules: { '@typescript-eslint/no-non-null-assertion': 'off' } },
 );

@@ -1,0 +1,386 @@
+// The desktop core's composition root: builds the session, the folder feed, the mail monitor and
+// the alert policy from the ports it is given, and keeps one CoreState that the tray (one render
+// call per change) and the renderer (through the DesktopApi) show. No Electron, no DOM: the
+// Electron main process passes real adapters, tests pass fakes for the ports and a real gateway.
+import { ClientConfigSchema, type ClientConfig, type Folder } from '../../../gateway/src/protocol/api.ts';
+import type { SettingsView, SignInResult } from '../shared/ipc.ts';
+import { defaultSettings, type EffectiveSettings, type UserSettingsPatch } from '../shared/settings.ts';
+import type { Skin, SkinCatalog } from '../shared/skins.ts';
+import type { CoreState, FolderView } from '../shared/state.ts';
+import type { ChatService } from './chat/chat-service.ts';
+import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './gateway/backoff.ts';
+import { createFolderFeed, type FolderFeed } from './gateway/folder-feed.ts';
+import { AuthRevokedError } from './gateway/gateway-errors.ts';
+import { createAlertPolicy } from './mail/alert-policy.ts';
+import { createMailMonitor } from './mail/mail-monitor.ts';
+import type { Browser } from './ports/browser.ts';
+import { systemClock, type Clock, type TimerHandle } from './ports/clock.ts';
+import type { Notifier } from './ports/notifier.ts';
+import type { SecretStore } from './ports/secret-store.ts';
+import type { SoundPlayer } from './ports/sound-player.ts';
+import type { Storage } from './ports/storage.ts';
+import type { TrayView } from './ports/tray-view.ts';
+import type { ProvisionPlaces } from './provisioning/provision-sources.ts';
+import { SignInError, createSession, type SignedIn, type StartResult } from './session/session.ts';
+import { effectiveSettings } from './settings/effective-settings.ts';
+import { loadSettings, type SettingsStore } from './settings/settings-store.ts';
+import { discoverSkins, pickSkin } from './skins/skin-catalog.ts';
+import { trayModel } from './tray/tray-model.ts';
+import { isAllowedWebmailUrl, validateTemplate, webmailUrl } from './webmail/webmail-url.ts';
+
+export interface CoreDeps {
+  storage: Storage;
+  secrets: SecretStore;
+  notifier: Notifier;
+  sound: SoundPlayer;
+  tray: TrayView;
+  browser: Browser;
+  clock?: Clock;
+  places: ProvisionPlaces;
+  styles: { bundledDir: string; userDir?: string };
+  /** Shown to the admin in the gateway's device list. */
+  deviceName?: string;
+  tuning?: {
+    /** How long count increases wait for the pushed alerts that explain them. */
+    graceMs?: number;
+    burstMs?: number;
+    soundGapMs?: number;
+    backoff?: BackoffOptions;
+    deadAfterMs?: number;
+    random?: () => number;
+    apiTimeoutMs?: number;
+  };
+}
+
+export class CoreError extends Error {
+  override name = 'CoreError';
+  constructor(
+    readonly code: 'not_signed_in' | 'webmail_unavailable' | 'busy',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const isInbox = (p: string) => p.toUpperCase() === 'INBOX';
+/** The last GET /api/v1/config answer (no secrets in it). */
+export const CONFIG_CACHE_FILE = 'client-config.json';
+
+export function createHeraldCore(d: CoreDeps) {
+  const clock = d.clock ?? systemClock;
+  const t = d.tuning ?? {};
+  const session = createSession({ storage: d.storage, secrets: d.secrets, clock, places: d.places, deviceName: d.deviceName ?? 'Herald desktop', apiTimeoutMs: t.apiTimeoutMs });
+  let settings: SettingsStore | undefined;
+  let catalog: SkinCatalog = { skins: [], rejected: [] };
+  let config: ClientConfig | undefined;
+  let effective: EffectiveSettings = effectiveSettings(defaultSettings(), undefined);
+  let current: SignedIn | undefined;
+  let feed: FolderFeed | undefined;
+  let folders: Folder[] = [];
+  let retryTimer: TimerHandle | undefined;
+  let retryAttempt = 0;
+  let generation = 0;
+  let chat: ChatService | undefined;
+
+  let state: CoreState = {
+    connection: { state: 'connecting' },
+    user: null,
+    gatewayUrl: null,
+    folders: [],
+    signIn: null,
+    doNotDisturb: false,
+    quiet: false,
+    problems: [],
+  };
+  const listeners = new Set<(s: CoreState) => void>();
+  let lastTray = '';
+
+  const monitor = createMailMonitor({ storage: d.storage, clock, graceMs: t.graceMs, onAlert: (item) => policy.handle(item) });
+  const policy = createAlertPolicy({
+    clock,
+    notifier: d.notifier,
+    sound: d.sound,
+    settings: () => effective,
+    skin: () => activeSkin(),
+    folderName: (p) => folders.find((f) => f.path === p)?.name ?? p,
+    burstMs: t.burstMs,
+    soundGapMs: t.soundGapMs,
+  });
+
+  const folderViews = (): FolderView[] =>
+    folders.map((f) => ({
+      ...f,
+      alerts: effective.alerts.enabled && effective.alerts.folders[f.path] !== false && (effective.alerts.scope === 'all' || isInbox(f.path)),
+    }));
+
+  const problems = (): string[] => {
+    const out: string[] = [];
+    if (settings?.problem) out.push(`Settings: ${settings.problem.message}`);
+    if (monitor.problem) out.push(`Mail alerts: ${monitor.problem}`);
+    for (const r of catalog.rejected) out.push(`Skin ${r.id || r.dir} (${r.source}) skipped: ${r.reason}`);
+    return out;
+  };
+
+  function emit(patch: Partial<CoreState> = {}): void {
+    state = { ...state, ...patch, folders: folderViews(), doNotDisturb: effective.alerts.doNotDisturb, quiet: policy.quiet(), problems: problems() };
+    const model = trayModel(state);
+    const json = JSON.stringify(model);
+    if (json !== lastTray) {
+      lastTray = json;
+      d.tray.render(model);
+    }
+    for (const l of listeners) {
+      try {
+        l(state);
+      } catch {
+        // A listener's bug (a window gone, a renderer that threw) must not stop the core.
+      }
+    }
+  }
+
+  const recompute = () => {
+    effective = effectiveSettings(settings!.get(), config);
+    feed?.setPollInterval(effective.pollIntervalSeconds);
+  };
+
+  function activeSkin(): Skin | undefined {
+    return pickSkin(catalog, effective.skin.name);
+  }
+
+  async function loadConfig(gen: number): Promise<void> {
+    const s = current;
+    if (!s) return;
+    try {
+      const c = await s.api.config(s.token);
+      if (gen !== generation) return;
+      config = c;
+      recompute();
+      emit();
+      // Kept, so the admin's policy (locks, webmail, poll interval) applies from the next start on,
+      // even before the gateway answers.
+      await d.storage.write(CONFIG_CACHE_FILE, JSON.stringify(c)).catch(() => {});
+    } catch (e) {
+      if (gen !== generation) return;
+      if (e instanceof AuthRevokedError) await revoked(e.message);
+      // Otherwise keep the last config; it is fetched again at the next (re)connection.
+    }
+  }
+
+  async function cachedConfig(user: string): Promise<ClientConfig | undefined> {
+    try {
+      const r = ClientConfigSchema.safeParse(JSON.parse((await d.storage.read(CONFIG_CACHE_FILE)) ?? 'null'));
+      return r.success && r.data.user.address === user ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async function teardown(): Promise<void> {
+    generation++;
+    clock.clearTimeout(retryTimer);
+    retryTimer = undefined;
+    feed?.stop();
+    feed = undefined;
+    policy.stop();
+    await monitor.stop();
+    await chat?.disconnect().catch(() => {});
+    current = undefined;
+    config = undefined;
+    folders = [];
+    if (settings) recompute();
+  }
+
+  async function revoked(message: string): Promise<void> {
+    await teardown();
+    const prompt = await session.revoked(message);
+    emit({ connection: { state: 'signed-out', detail: prompt.message }, signIn: prompt, user: null });
+  }
+
+  async function begin(s: SignedIn): Promise<void> {
+    await teardown();
+    const gen = generation;
+    current = s;
+    retryAttempt = 0;
+    await monitor.load(s.user.address);
+    config = await cachedConfig(s.user.address);
+    recompute();
+    emit({ connection: { state: 'connecting' }, user: s.user, gatewayUrl: s.gatewayUrl, signIn: null });
+    let wasConnected = false;
+    feed = createFolderFeed({
+      api: s.api,
+      token: s.token,
+      clock,
+      pollIntervalSeconds: effective.pollIntervalSeconds,
+      backoff: t.backoff,
+      random: t.random,
+      deadAfterMs: t.deadAfterMs,
+      events: {
+        folders(snapshot) {
+          if (gen !== generation) return;
+          folders = snapshot.folders;
+          monitor.snapshot(folders);
+          emit();
+        },
+        alert(a) {
+          if (gen === generation) monitor.alert(a);
+        },
+        connection(c) {
+          if (gen !== generation || c.state === 'signed-out') return;
+          const connected = c.state === 'connected' || c.state === 'mail-unavailable';
+          // A (re)connection: the admin may have changed the config meanwhile.
+          if (connected && !wasConnected) void loadConfig(gen);
+          wasConnected = connected;
+          emit({ connection: c });
+        },
+        revoked(message) {
+          if (gen === generation) void revoked(message);
+        },
+      },
+    });
+    feed.start();
+  }
+
+  async function apply(r: StartResult): Promise<void> {
+    if ('signedIn' in r) return begin(r.signedIn);
+    if ('prompt' in r) {
+      await teardown();
+      return emit({ connection: { state: 'signed-out', detail: r.prompt.message }, signIn: r.prompt, user: null });
+    }
+    // Provisioned but the gateway is not there yet: keep trying to enroll, with backoff.
+    const gen = generation;
+    const delay = backoffDelay(retryAttempt++, t.backoff ?? DEFAULT_BACKOFF, t.random);
+    emit({ connection: { state: 'gateway-unreachable', detail: r.unreachable, nextRetryAt: clock.now() + delay }, signIn: null });
+    retryTimer = clock.setTimeout(() => {
+      if (gen === generation) void r.retry().then((next) => (gen === generation ? apply(next) : undefined));
+    }, delay);
+  }
+
+  const requireSession = (): SignedIn => {
+    if (!current) throw new CoreError('not_signed_in', 'not signed in');
+    return current;
+  };
+
+  /** Opens webmail at the folder and acknowledges it (its `new` count drops to 0). */
+  async function openFolder(path: string): Promise<void> {
+    const s = requireSession();
+    if (!config) await loadConfig(generation);
+    if (!effective.webmail.template) throw new CoreError('webmail_unavailable', 'no webmail is configured');
+    await d.browser.open(webmailUrl(effective.webmail.template, { folder: path, user: s.user.address }));
+    try {
+      const r = await s.api.ack(s.token, path);
+      if (current !== s) return;
+      folders = r.folders;
+      monitor.snapshot(folders);
+      emit();
+    } catch (e) {
+      if (e instanceof AuthRevokedError) await revoked(e.message);
+      // Otherwise the counts catch up with the next snapshot.
+    }
+  }
+
+  const settingsView = (): SettingsView => ({ user: settings!.get(), effective, ...(settings!.problem ? { problem: settings!.problem.message } : {}) });
+
+  return {
+    async start(): Promise<CoreState> {
+      settings = await loadSettings(d.storage);
+      settings.onChange(() => {
+        recompute();
+        emit();
+      });
+      catalog = await discoverSkins(d.styles);
+      recompute();
+      await apply(await session.start());
+      return state;
+    },
+
+    async stop(): Promise<void> {
+      await teardown();
+      listeners.clear();
+    },
+
+    state: () => state,
+
+    onState(listener: (s: CoreState) => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    async signIn(gatewayUrl: string, user: string, password: string): Promise<SignInResult> {
+      if (current) return { ok: false, message: `already signed in as ${current.user.address}; sign out first` };
+      try {
+        await begin(await session.signIn(gatewayUrl, user, password));
+        return { ok: true, state };
+      } catch (e) {
+        if (!(e instanceof SignInError)) throw e;
+        emit({ signIn: { reason: 'login-failed', message: e.message, gatewayUrl, user } });
+        return { ok: false, message: e.message, ...(e.retryAfterSeconds ? { retryAfterSeconds: e.retryAfterSeconds } : {}) };
+      }
+    },
+
+    async signOut(): Promise<void> {
+      const s = current;
+      await teardown();
+      const prompt = await session.signOut(s);
+      emit({ connection: { state: 'signed-out', detail: prompt.message }, signIn: prompt, user: null });
+    },
+
+    /** A `herald://provision?...` link: used only while signed out (a link never switches accounts). */
+    async handleDeepLink(url: string): Promise<CoreState> {
+      if (current) return state;
+      await apply(await session.provision(url));
+      return state;
+    },
+
+    openFolder,
+    openWebmail: (): Promise<void> => openFolder('INBOX'),
+
+    /** Opens an arbitrary link only if it is http(s) under the webmail's origin; false otherwise. */
+    async openExternal(url: string): Promise<boolean> {
+      let origin: string;
+      try {
+        origin = validateTemplate(effective.webmail.template);
+      } catch {
+        return false;
+      }
+      if (!isAllowedWebmailUrl(url, origin)) return false;
+      await d.browser.open(url);
+      return true;
+    },
+
+    checkNow(): void {
+      feed?.refresh();
+    },
+
+    /** After sleep/resume or a network change. */
+    resume(): void {
+      feed?.resume();
+      emit();
+    },
+
+    async setDoNotDisturb(on: boolean): Promise<void> {
+      await settings!.update({ alerts: { doNotDisturb: on } });
+    },
+
+    settings: settingsView,
+
+    async updateSettings(patch: UserSettingsPatch): Promise<SettingsView> {
+      await settings!.update(patch);
+      return settingsView();
+    },
+
+    skins: (): SkinCatalog => catalog,
+    activeSkin: (): Skin | undefined => activeSkin(),
+    async reloadSkins(): Promise<SkinCatalog> {
+      catalog = await discoverSkins(d.styles);
+      emit();
+      return catalog;
+    },
+
+    /** The chat part plugs in here (issue 5, item 5); undefined until it exists. */
+    attachChat(service: ChatService): void {
+      chat = service;
+    },
+    chat: (): ChatService | undefined => chat,
+  };
+}
+export type HeraldCore = ReturnType<typeof createHeraldCore>;

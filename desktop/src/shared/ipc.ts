@@ -1,0 +1,151 @@
+// The IPC contract between the Electron main process, the preload bridge and the renderer:
+// channel names, the zod schema of every request payload (main validates each one, and checks
+// the sender, before acting), and the DesktopApi type that preload exposes as `window.herald`
+// and the renderer calls. Pure: no Node, no DOM, no Electron.
+import { z } from 'zod';
+import {
+  ChatStateSchema,
+  CreateRoomSchema,
+  HistoryQuerySchema,
+  InviteSchema,
+  JoinRoomSchema,
+  OwnPresenceSchema,
+  SendFileSchema,
+  SendMessageSchema,
+  type ChatEvent,
+  type ChatMessage,
+  type Contact,
+  type Room,
+} from './chat.ts';
+import { UserSettingsPatchSchema, type EffectiveSettings, type SoundEvent, type UserSettings, type UserSettingsPatch } from './settings.ts';
+import type { Skin, SkinCatalog } from './skins.ts';
+import type { CoreState } from './state.ts';
+
+/** Renderer → main, request/response (ipcRenderer.invoke / ipcMain.handle). */
+export const INVOKE = {
+  getState: 'herald:state:get',
+  signIn: 'herald:auth:sign-in',
+  signOut: 'herald:auth:sign-out',
+  openFolder: 'herald:mail:open-folder',
+  openWebmail: 'herald:mail:open-webmail',
+  checkNow: 'herald:mail:check-now',
+  getSettings: 'herald:settings:get',
+  updateSettings: 'herald:settings:update',
+  listSkins: 'herald:skins:list',
+  activeSkin: 'herald:skins:active',
+  // Chat (filled in by the chat part; until then main answers `chat_unavailable`).
+  chatContacts: 'herald:chat:contacts',
+  chatSetPresence: 'herald:chat:set-presence',
+  chatSend: 'herald:chat:send',
+  chatState: 'herald:chat:chat-state',
+  chatHistory: 'herald:chat:history',
+  chatCreateRoom: 'herald:chat:create-room',
+  chatJoinRoom: 'herald:chat:join-room',
+  chatLeaveRoom: 'herald:chat:leave-room',
+  chatInvite: 'herald:chat:invite',
+  chatSendFile: 'herald:chat:send-file',
+} as const;
+
+/** Main → renderer pushes (webContents.send / ipcRenderer.on). */
+export const EVENTS = {
+  state: 'herald:state:changed',
+  settings: 'herald:settings:changed',
+  /** Play a sound (the renderer owns audio output). */
+  sound: 'herald:sound:play',
+  chat: 'herald:chat:event',
+} as const;
+
+export type InvokeChannel = (typeof INVOKE)[keyof typeof INVOKE];
+export type EventChannel = (typeof EVENTS)[keyof typeof EVENTS];
+
+const none = z.undefined();
+export const SignInRequestSchema = z.strictObject({
+  gatewayUrl: z.string().min(1).max(2000),
+  user: z.string().min(3).max(320),
+  password: z.string().min(1).max(1024),
+});
+export type SignInRequest = z.infer<typeof SignInRequestSchema>;
+export const OpenFolderSchema = z.strictObject({ path: z.string().min(1).max(1000) });
+export const LeaveRoomSchema = z.strictObject({ room: JoinRoomSchema.shape.room });
+
+/** The schema of each invoke channel's single argument. */
+export const REQUEST_SCHEMAS = {
+  [INVOKE.getState]: none,
+  [INVOKE.signIn]: SignInRequestSchema,
+  [INVOKE.signOut]: none,
+  [INVOKE.openFolder]: OpenFolderSchema,
+  [INVOKE.openWebmail]: none,
+  [INVOKE.checkNow]: none,
+  [INVOKE.getSettings]: none,
+  [INVOKE.updateSettings]: UserSettingsPatchSchema,
+  [INVOKE.listSkins]: none,
+  [INVOKE.activeSkin]: none,
+  [INVOKE.chatContacts]: none,
+  [INVOKE.chatSetPresence]: OwnPresenceSchema,
+  [INVOKE.chatSend]: SendMessageSchema,
+  [INVOKE.chatState]: ChatStateSchema,
+  [INVOKE.chatHistory]: HistoryQuerySchema,
+  [INVOKE.chatCreateRoom]: CreateRoomSchema,
+  [INVOKE.chatJoinRoom]: JoinRoomSchema,
+  [INVOKE.chatLeaveRoom]: LeaveRoomSchema,
+  [INVOKE.chatInvite]: InviteSchema,
+  [INVOKE.chatSendFile]: SendFileSchema,
+} as const satisfies Record<InvokeChannel, z.ZodType>;
+
+/** Validates an invoke payload; throws an IpcPayloadError naming the channel and the field. */
+export function parseRequest<C extends InvokeChannel>(channel: C, payload: unknown): z.infer<(typeof REQUEST_SCHEMAS)[C]> {
+  const schema: z.ZodType | undefined = (REQUEST_SCHEMAS as Record<string, z.ZodType>)[channel];
+  if (!schema) throw new IpcPayloadError(`unknown channel ${JSON.stringify(channel)}`);
+  const r = schema.safeParse(payload);
+  if (!r.success) {
+    const i = r.error.issues[0];
+    throw new IpcPayloadError(`${channel}: invalid payload${i?.path.length ? ` at "${i.path.join('.')}"` : ''}: ${i?.message ?? 'invalid'}`);
+  }
+  return r.data as z.infer<(typeof REQUEST_SCHEMAS)[C]>;
+}
+
+export class IpcPayloadError extends Error {
+  override name = 'IpcPayloadError';
+}
+
+/** Error codes an invoke may reject with (as `{code, message}`). */
+export type IpcErrorCode = 'bad_request' | 'sign_in_failed' | 'not_signed_in' | 'webmail_unavailable' | 'settings_invalid' | 'chat_unavailable' | 'internal';
+
+export type SignInResult = { ok: true; state: CoreState } | { ok: false; message: string; retryAfterSeconds?: number };
+
+export interface SettingsView {
+  user: UserSettings;
+  effective: EffectiveSettings;
+  /** Why the settings file on disk could not be used, if so. */
+  problem?: string;
+}
+
+/** What `window.herald` offers the renderer: nothing more (preload exposes exactly this). */
+export interface DesktopApi {
+  getState(): Promise<CoreState>;
+  onState(listener: (state: CoreState) => void): () => void;
+  signIn(req: SignInRequest): Promise<SignInResult>;
+  signOut(): Promise<void>;
+  openFolder(path: string): Promise<void>;
+  openWebmail(): Promise<void>;
+  checkNow(): Promise<void>;
+  getSettings(): Promise<SettingsView>;
+  updateSettings(patch: UserSettingsPatch): Promise<SettingsView>;
+  onSettings(listener: (view: SettingsView) => void): () => void;
+  listSkins(): Promise<SkinCatalog>;
+  activeSkin(): Promise<Skin | null>;
+  onSound(listener: (sound: { event: SoundEvent; url: string }) => void): () => void;
+  chat: {
+    contacts(): Promise<Contact[]>;
+    setPresence(p: z.infer<typeof OwnPresenceSchema>): Promise<void>;
+    send(m: z.input<typeof SendMessageSchema>): Promise<ChatMessage>;
+    setChatState(s: z.infer<typeof ChatStateSchema>): Promise<void>;
+    history(q: z.input<typeof HistoryQuerySchema>): Promise<ChatMessage[]>;
+    createRoom(r: z.input<typeof CreateRoomSchema>): Promise<Room>;
+    joinRoom(r: z.input<typeof JoinRoomSchema>): Promise<Room>;
+    leaveRoom(r: z.infer<typeof LeaveRoomSchema>): Promise<void>;
+    invite(i: z.infer<typeof InviteSchema>): Promise<void>;
+    sendFile(f: z.infer<typeof SendFileSchema>): Promise<ChatMessage>;
+    onEvent(listener: (e: ChatEvent) => void): () => void;
+  };
+}
