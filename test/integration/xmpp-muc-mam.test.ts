@@ -4,7 +4,7 @@
 // domains); history on join served from the archive; a destroyed room's archive is gone;
 // retention; archiving off; a shutdown writes what was waiting; history kept before room archives
 // moves into them. Interop with slixmpp's own MAM plugin: xmpp-muc-interop.test.ts.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,56 +12,16 @@ import path from 'node:path';
 import type { Element } from 'ltx';
 import { archiveIdAt } from '../../gateway/src/store/archive.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { mam, NS_MAM, type MamQuery } from '../fixtures/mam-query.ts';
-import { login, type RawClient } from '../fixtures/xmpp-raw.ts';
+import { login } from '../fixtures/xmpp-raw.ts';
+import { startTestGateway } from '../fixtures/gateway.ts';
+import { CONF, errorOf, field, iq, join as joinRoom, MUC, mucGateway, PW, USER, type Client } from '../fixtures/muc-raw.ts';
 
-const PW = 'correct horse battery';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = `${MUC}#user`;
+const env = mucGateway();
 const NS_SID = 'urn:xmpp:sid:0';
-const CONF = 'conference.example.com';
-type Client = RawClient & { jid: string };
-
-let gw: TestGateway;
-let port: number;
-
-before(async () => {
-  gw = await startTestGateway({ 'xmpp.requireTls': false });
-  port = gw.xmppPort!;
-  for (const u of ['alice', 'bob', 'carol', 'dave']) await gw.user(`${u}@example.com`, PW);
-  await gw.user('zed@other.example', PW);
-});
-after(() => gw.destroy());
-
-const codes = (e: Element) =>
-  e
-    .getChild('x', USER)
-    ?.getChildren('status')
-    .map((s) => Number(s.attrs.code)) ?? [];
-const errorOf = (e: Element) => e.getChild('error')?.getChildElements()[0]?.name;
-const field = (v: string, value: string) => `<field var='${v}'><value>${value}</value></field>`;
 const roomSid = (e: Element, room: string) => e.getChildren('stanza-id', NS_SID).find((s) => s.attrs.by === room)?.attrs.id;
-let ids = 0;
-
-async function iq(c: Client, to: string, type: 'get' | 'set', payload: string): Promise<Element> {
-  const id = `iq${++ids}`;
-  c.send(`<iq type='${type}' to='${to}' id='${id}'>${payload}</iq>`);
-  return c.next((e) => e.name === 'iq' && e.attrs.id === id);
-}
-
-/** Joins (creating if needed, accepted as an instant room or with `config`); returns the self-presence. */
-async function join(c: Client, room: string, nick: string, opts: { history?: string; config?: string } = {}): Promise<Element> {
-  c.send(`<presence to='${room}/${nick}'><x xmlns='${MUC}'>${opts.history ?? ''}</x></presence>`);
-  const self = await c.next((e) => e.name === 'presence' && e.attrs.from === `${room}/${nick}` && (codes(e).includes(110) || e.attrs.type === 'error'));
-  if (codes(self).includes(201)) {
-    const r = await iq(c, room, 'set', `<query xmlns='${MUC}#owner'><x xmlns='jabber:x:data' type='submit'>${opts.config ?? ''}</x></query>`);
-    assert.equal(r.attrs.type, 'result', r.toString());
-  }
-  // The subject ends the join (after history).
-  await c.next((e) => e.name === 'message' && e.attrs.from?.startsWith(room) === true && !!e.getChild('subject') && !e.getChild('body'));
-  return self;
-}
+/** Joins and waits for the subject that ends the join (after history). */
+const join = (c: Client, room: string, nick: string, opts: { history?: string; config?: string } = {}) => joinRoom(c, room, nick, { ...opts, untilSubject: true });
 
 /** Sends a groupchat message and returns the room's echo of it (by id). */
 async function say(c: Client, room: string, id: string, inner: string): Promise<Element> {
@@ -74,8 +34,8 @@ const history = (c: Client, room: string, since: number) =>
 
 test('a room archives what it accepts, once, with a stanza-id by the room; anyone of the domain may read an open room’s archive', async () => {
   const room = `lounge@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'laptop');
-  const bob = await login(port, 'bob@example.com', PW, 'desk');
+  const alice = await login(env.port, 'alice@example.com', PW, 'laptop');
+  const bob = await login(env.port, 'bob@example.com', PW, 'desk');
   await join(alice, room, 'Alice');
   await join(bob, room, 'Bob');
 
@@ -103,7 +63,7 @@ test('a room archives what it accepts, once, with a stanza-id by the room; anyon
   assert.equal(roomSid(await bob.next((e) => e.attrs.id === 'm1'), room), sidOne);
 
   // carol never joined: the room is open, she is of the domain, she may read.
-  const carol = await login(port, 'carol@example.com', PW, 'reader');
+  const carol = await login(env.port, 'carol@example.com', PW, 'reader');
   const all = await mam(carol, { to: room });
   assert.equal(all.answer.attrs.type, 'result', all.answer.toString());
   assert.deepEqual(all.ids, [sidOne, roomSid(two, room), roomSid(topic, room), roomSid(file, room)]);
@@ -134,8 +94,8 @@ test('a room archives what it accepts, once, with a stanza-id by the room; anyon
 
 test('paging and filters on a room archive: RSM both ways, with = occupant JID, after-id/before-id/ids, dates, metadata; bad queries', async () => {
   const room = `paging@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'pg');
-  const bob = await login(port, 'bob@example.com', PW, 'pg');
+  const alice = await login(env.port, 'alice@example.com', PW, 'pg');
+  const bob = await login(env.port, 'bob@example.com', PW, 'pg');
   await join(alice, room, 'Alice');
   await join(bob, room, 'Bob');
   const sids: string[] = [];
@@ -166,7 +126,7 @@ test('paging and filters on a room archive: RSM both ways, with = occupant JID, 
   assert.ok(form.getChildren('field').some((f) => f.attrs.var === 'with'));
 
   // Rows from 2021, put straight into the store (archive ids are times): start/end select them.
-  gw.services.store.archive.add([
+  env.gw.services.store.archive.add([
     { id: archiveIdAt(Date.parse('2021-06-01T09:00:00Z')), owner: room, peer: `${room}/Old`, stanza: `<message type='groupchat' from='${room}/Old'><body>June</body></message>` },
     { id: archiveIdAt(Date.parse('2021-07-01T09:00:00Z')), owner: room, peer: `${room}/Old`, stanza: `<message type='groupchat' from='${room}/Old'><body>July</body></message>` },
   ]);
@@ -199,10 +159,10 @@ test('paging and filters on a room archive: RSM both ways, with = occupant JID, 
 
 test('who may read: members-only rooms their members, open rooms everyone of the domain but the banned; other domains never', async () => {
   const board = `board@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'acl');
+  const alice = await login(env.port, 'alice@example.com', PW, 'acl');
   await join(alice, board, 'Alice', { config: field('muc#roomconfig_membersonly', '1') });
   await say(alice, board, 'b1', '<body>for members</body>');
-  const dave = await login(port, 'dave@example.com', PW, 'acl');
+  const dave = await login(env.port, 'dave@example.com', PW, 'acl');
   const refused = await mam(dave, { to: board });
   assert.deepEqual([refused.error, refused.results], ['forbidden', []]);
   assert.equal(errorOf(await iq(alice, board, 'set', `<query xmlns='${MUC}#admin'><item jid='dave@example.com' affiliation='member'/></query>`)), undefined);
@@ -212,26 +172,26 @@ test('who may read: members-only rooms their members, open rooms everyone of the
   const open = `open@${CONF}`;
   await join(alice, open, 'Alice');
   await say(alice, open, 'o1', '<body>hello all</body>');
-  const bob = await login(port, 'bob@example.com', PW, 'acl');
+  const bob = await login(env.port, 'bob@example.com', PW, 'acl');
   assert.deepEqual((await mam(bob, { to: open })).bodies, ['hello all']);
   await iq(alice, open, 'set', `<query xmlns='${MUC}#admin'><item jid='bob@example.com' affiliation='outcast'/></query>`);
   assert.equal((await mam(bob, { to: open })).error, 'forbidden', 'the banned may not');
 
-  const zed = await login(port, 'zed@other.example', PW, 'acl');
+  const zed = await login(env.port, 'zed@other.example', PW, 'acl');
   assert.equal((await mam(zed, { to: open })).error, 'forbidden', 'users of another domain may not');
   for (const c of [alice, bob, dave, zed]) c.close();
 });
 
 test('history on join comes from the archive: last messages (no subject changes, no <no-store/>), with their stanza-ids; maxstanzas and since', async () => {
   const room = `hist@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'h');
+  const alice = await login(env.port, 'alice@example.com', PW, 'h');
   await join(alice, room, 'Alice', { config: field('muc#maxhistoryfetch', '3') });
   const sent: Element[] = [];
   for (const i of [1, 2, 3, 4]) sent.push(await say(alice, room, `h${i}`, `<body>h${i}</body>`));
   await say(alice, room, 'nh', `<body>not kept</body><no-store xmlns='urn:xmpp:hints'/>`);
   await say(alice, room, 'hs', '<subject>the latest thing is a subject</subject>');
 
-  const bob = await login(port, 'bob@example.com', PW, 'h');
+  const bob = await login(env.port, 'bob@example.com', PW, 'h');
   let mark = bob.received.length;
   await join(bob, room, 'Bob');
   const got = history(bob, room, mark);
@@ -250,14 +210,14 @@ test('history on join comes from the archive: last messages (no subject changes,
   assert.equal(subject.getChildText('subject'), 'the latest thing is a subject');
   assert.ok(bob.received.indexOf(got.at(-1)!) < bob.received.indexOf(subject), 'history, then the subject');
 
-  const carol = await login(port, 'carol@example.com', PW, 'h');
+  const carol = await login(env.port, 'carol@example.com', PW, 'h');
   mark = carol.received.length;
   await join(carol, room, 'Carol', { history: `<history maxstanzas='1'/>` });
   assert.deepEqual(
     history(carol, room, mark).map((e) => e.getChildText('body')),
     ['h4'],
   );
-  const dave = await login(port, 'dave@example.com', PW, 'h');
+  const dave = await login(env.port, 'dave@example.com', PW, 'h');
   mark = dave.received.length;
   await join(dave, room, 'Dave', { history: `<history since='2999-01-01T00:00:00Z'/>` });
   assert.deepEqual(history(dave, room, mark), []);
@@ -265,9 +225,9 @@ test('history on join comes from the archive: last messages (no subject changes,
 });
 
 test('destroying a room deletes its archive; so does the end of a temporary room; a new room starts with an empty one', async () => {
-  const store = gw.services.store.archive;
+  const store = env.gw.services.store.archive;
   const room = `doomed@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'd');
+  const alice = await login(env.port, 'alice@example.com', PW, 'd');
   await join(alice, room, 'Alice', { config: field('muc#roomconfig_persistentroom', '1') });
   await say(alice, room, 'd1', '<body>soon gone</body>');
   assert.equal((await mam(alice, { to: room })).count, 1);
@@ -279,7 +239,7 @@ test('destroying a room deletes its archive; so does the end of a temporary room
   assert.deepEqual([(await mam(alice, { to: room })).count], [0], 'the new room’s archive is empty');
 
   const temp = `adhoc@${CONF}`;
-  const bob = await login(port, 'bob@example.com', PW, 'd');
+  const bob = await login(env.port, 'bob@example.com', PW, 'd');
   await join(bob, temp, 'Bob');
   await say(bob, temp, 't1', '<body>temporary</body>');
   assert.equal((await mam(bob, { to: temp })).count, 1, 'written (a query writes what waits)');

@@ -2,63 +2,23 @@
 // and the instant room, joins with occupant presence and status codes, groupchat fan-out and the
 // central IM log, subject, history on join, nick conflicts, kick and ban, invitations, leaving and
 // the end of temporary rooms, and a persistent room across a gateway restart.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Element } from 'ltx';
-import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { login, type RawClient } from '../fixtures/xmpp-raw.ts';
+import { login } from '../fixtures/xmpp-raw.ts';
+import { CONF, codes, errorOf, field, iq, join, MUC, mucGateway, PW, USER } from '../fixtures/muc-raw.ts';
+import { startTestGateway } from '../fixtures/gateway.ts';
 
-const PW = 'correct horse battery';
-const MUC = 'http://jabber.org/protocol/muc';
-const USER = `${MUC}#user`;
-const CONF = 'conference.example.com';
-type Client = RawClient & { jid: string };
+const env = mucGateway();
 
-let gw: TestGateway;
-let port: number;
-
-before(async () => {
-  gw = await startTestGateway({ 'xmpp.requireTls': false });
-  port = gw.xmppPort!;
-  for (const u of ['alice', 'bob', 'carol', 'dave']) await gw.user(`${u}@example.com`, PW);
-  await gw.user('zed@other.example', PW);
-});
-after(() => gw.destroy());
-
-const codes = (e: Element) =>
-  e
-    .getChild('x', USER)
-    ?.getChildren('status')
-    .map((s) => Number(s.attrs.code)) ?? [];
 const item = (e: Element) => e.getChild('x', USER)?.getChild('item')?.attrs ?? {};
 const presenceFrom = (from: string, type?: string) => (e: Element) => e.name === 'presence' && e.attrs.from === from && e.attrs.type === type;
-const errorOf = (e: Element) => e.getChild('error')?.getChildElements()[0]?.name;
 const isSubject = (e: Element) => e.name === 'message' && e.attrs.type === 'groupchat' && !!e.getChild('subject') && !e.getChild('body');
 const groupchat = (body: string) => (e: Element) => e.name === 'message' && e.attrs.type === 'groupchat' && e.getChildText('body') === body;
-let ids = 0;
-const nextId = () => `q${++ids}`;
 
-async function iq(c: Client, to: string, type: 'get' | 'set', payload: string): Promise<Element> {
-  const id = nextId();
-  c.send(`<iq type='${type}' to='${to}' id='${id}'>${payload}</iq>`);
-  return c.next((e) => e.name === 'iq' && e.attrs.id === id);
-}
-
-/** Joins (creating if needed); returns the self-presence. A created room is accepted as instant. */
-async function join(c: Client, room: string, nick: string, opts: { history?: string; config?: string } = {}): Promise<Element> {
-  c.send(`<presence to='${room}/${nick}'><x xmlns='${MUC}'>${opts.history ?? ''}</x></presence>`);
-  const self = await c.next((e) => e.name === 'presence' && e.attrs.from === `${room}/${nick}` && (codes(e).includes(110) || e.attrs.type === 'error'));
-  if (codes(self).includes(201)) {
-    const r = await iq(c, room, 'set', `<query xmlns='${MUC}#owner'><x xmlns='jabber:x:data' type='submit'>${opts.config ?? ''}</x></query>`);
-    assert.equal(r.attrs.type, 'result', r.toString());
-  }
-  return self;
-}
-
-const field = (v: string, value: string) => `<field var='${v}'><value>${value}</value></field>`;
 
 function imLog(dataDir: string): string {
   const dir = path.join(dataDir, 'logs');
@@ -69,7 +29,7 @@ function imLog(dataDir: string): string {
 }
 
 test('disco: the server lists conference.<domain>; only the component claims MUC', async () => {
-  const alice = await login(port, 'alice@example.com', PW, 'disco');
+  const alice = await login(env.port, 'alice@example.com', PW, 'disco');
   const items = await iq(alice, 'example.com', 'get', `<query xmlns='http://jabber.org/protocol/disco#items'/>`);
   const listed = items
     .getChild('query')!
@@ -88,7 +48,7 @@ test('disco: the server lists conference.<domain>; only the component claims MUC
 
 test('create an instant room; a colleague joins and sees the occupants; groupchat fan-out is logged; subject; history with delay', async () => {
   const room = `team@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'laptop');
+  const alice = await login(env.port, 'alice@example.com', PW, 'laptop');
   alice.send(`<presence to='${room}/Alice'><x xmlns='${MUC}'/></presence>`);
   const created = await alice.next(presenceFrom(`${room}/Alice`));
   assert.deepEqual(codes(created).sort(), [100, 110, 170, 201]);
@@ -96,7 +56,7 @@ test('create an instant room; a colleague joins and sees the occupants; groupcha
   await alice.next(isSubject);
 
   // Locked until configured (XEP-0045 §10.1): nobody else gets in.
-  const bob = await login(port, 'bob@example.com', PW, 'desk');
+  const bob = await login(env.port, 'bob@example.com', PW, 'desk');
   bob.send(`<presence to='${room}/Bob'><x xmlns='${MUC}'/></presence>`);
   const locked = await bob.next(presenceFrom(`${room}/Bob`, 'error'));
   assert.equal(errorOf(locked), 'item-not-found');
@@ -145,7 +105,7 @@ test('create an instant room; a colleague joins and sees the occupants; groupcha
   assert.equal(atAlice.attrs.from, `${room}/Bob`);
   assert.equal(atAlice.attrs.to, 'alice@example.com/laptop');
   await bob.next(groupchat('hello room'));
-  assert.match(imLog(gw.dataDir), /\tgroupchat\tbob@example\.com\/desk\tteam@conference\.example\.com\thello room\t/);
+  assert.match(imLog(env.gw.dataDir), /\tgroupchat\tbob@example\.com\/desk\tteam@conference\.example\.com\thello room\t/);
 
   // Subject: moderators only by default.
   bob.send(`<message to='${room}' type='groupchat' id='s1'><subject>Bob's topic</subject></message>`);
@@ -162,7 +122,7 @@ test('create an instant room; a colleague joins and sees the occupants; groupcha
   assert.ok(pm.getChild('x', USER));
 
   // A late joiner asking for one message of history gets the last one and the current subject.
-  const carol = await login(port, 'carol@example.com', PW, 'phone');
+  const carol = await login(env.port, 'carol@example.com', PW, 'phone');
   carol.send(`<presence to='${room}/Carol'><x xmlns='${MUC}'><history maxstanzas='1'/></x></presence>`);
   await carol.next(presenceFrom(`${room}/Carol`));
   const carolSubject = await carol.next(isSubject);
@@ -177,14 +137,14 @@ test('create an instant room; a colleague joins and sees the occupants; groupcha
 
 test('nick conflict (409), kick (307), ban (301) and the outcast list', async () => {
   const room = `ops@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'ops');
+  const alice = await login(env.port, 'alice@example.com', PW, 'ops');
   await join(alice, room, 'Alice');
-  const bob = await login(port, 'bob@example.com', PW, 'ops');
+  const bob = await login(env.port, 'bob@example.com', PW, 'ops');
   const conflict = await join(bob, room, 'alice'); // nicks compare case-insensitively
   assert.equal(conflict.attrs.type, 'error');
   assert.equal(errorOf(conflict), 'conflict');
   await join(bob, room, 'Bob');
-  const carol = await login(port, 'carol@example.com', PW, 'ops');
+  const carol = await login(env.port, 'carol@example.com', PW, 'ops');
   await join(carol, room, 'Carol');
 
   const denied = await iq(bob, room, 'set', `<query xmlns='${MUC}#admin'><item nick='Carol' role='none'/></query>`);
@@ -225,9 +185,9 @@ test('nick conflict (409), kick (307), ban (301) and the outcast list', async ()
 
 test('invitations: mediated through the room, direct (XEP-0249), declines; other domains and non-members refused', async () => {
   const room = `plans@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'inv');
+  const alice = await login(env.port, 'alice@example.com', PW, 'inv');
   alice.send('<presence/>'); // declines and invitations go to available clients (or offline storage)
-  const carol = await login(port, 'carol@example.com', PW, 'inv');
+  const carol = await login(env.port, 'carol@example.com', PW, 'inv');
   carol.send('<presence/>');
   await join(alice, room, 'Alice');
 
@@ -251,14 +211,14 @@ test('invitations: mediated through the room, direct (XEP-0249), declines; other
   assert.equal(errorOf(await alice.next((e) => e.attrs.id === 'i2')), 'not-acceptable', 'only colleagues can be invited');
 
   // Users of another domain cannot use this conference service at all.
-  const zed = await login(port, 'zed@other.example', PW, 'x');
+  const zed = await login(env.port, 'zed@other.example', PW, 'x');
   const foreign = await join(zed, room, 'Zed');
   assert.equal(errorOf(foreign), 'forbidden');
 
   // Members-only: a colleague who is not a member is told to register; an invitation makes him one.
   const board = `board@${CONF}`;
   await join(alice, board, 'Alice', { config: field('muc#roomconfig_membersonly', '1') });
-  const dave = await login(port, 'dave@example.com', PW, 'inv');
+  const dave = await login(env.port, 'dave@example.com', PW, 'inv');
   dave.send('<presence/>');
   assert.equal(errorOf(await join(dave, board, 'Dave')), 'registration-required');
   alice.send(`<message to='${board}'><x xmlns='${USER}'><invite to='dave@example.com'/></x></message>`);
@@ -270,9 +230,9 @@ test('invitations: mediated through the room, direct (XEP-0249), declines; other
 
 test('leaving: unavailable presence to the others (also when a connection dies); an empty temporary room is gone', async () => {
   const room = `adhoc@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'leave');
+  const alice = await login(env.port, 'alice@example.com', PW, 'leave');
   await join(alice, room, 'Alice');
-  const bob = await login(port, 'bob@example.com', PW, 'leave');
+  const bob = await login(env.port, 'bob@example.com', PW, 'leave');
   await join(bob, room, 'Bob');
   await alice.next(presenceFrom(`${room}/Bob`));
 
@@ -285,7 +245,7 @@ test('leaving: unavailable presence to the others (also when a connection dies);
   assert.deepEqual(codes(left), [110]);
   assert.equal(left.getChildText('status'), 'bye');
 
-  const carol = await login(port, 'carol@example.com', PW, 'leave');
+  const carol = await login(env.port, 'carol@example.com', PW, 'leave');
   const info = await iq(carol, room, 'get', `<query xmlns='http://jabber.org/protocol/disco#info'/>`);
   assert.equal(errorOf(info), 'item-not-found', 'the temporary room was destroyed');
   const again = await join(carol, room, 'Carol');
@@ -296,9 +256,9 @@ test('leaving: unavailable presence to the others (also when a connection dies);
 
 test('nick change (303), two clients of one user sharing a nick, XEP-0410 self-ping, owner destroys the room', async () => {
   const room = `nicks@${CONF}`;
-  const alice = await login(port, 'alice@example.com', PW, 'n1');
+  const alice = await login(env.port, 'alice@example.com', PW, 'n1');
   await join(alice, room, 'Alice');
-  const bob = await login(port, 'bob@example.com', PW, 'n1');
+  const bob = await login(env.port, 'bob@example.com', PW, 'n1');
   await join(bob, room, 'Bob');
   await alice.next(presenceFrom(`${room}/Bob`));
 
@@ -313,7 +273,7 @@ test('nick change (303), two clients of one user sharing a nick, XEP-0410 self-p
   assert.equal(errorOf(taken), 'conflict', 'a nick change to a nick in use is refused too');
 
   // bob's second client joins under the same nick: it shares the occupant, the others see nothing new.
-  const bob2 = await login(port, 'bob@example.com', PW, 'n2');
+  const bob2 = await login(env.port, 'bob@example.com', PW, 'n2');
   const shared = await join(bob2, room, 'Robert');
   assert.ok(codes(shared).includes(110));
   alice.send(`<message to='${room}' type='groupchat'><body>to both of bob's clients</body></message>`);
