@@ -167,6 +167,8 @@ test('gateway restart: unreachable while it is down, then mail delivered meanwhi
   const down = await waitState(alice.core, (s) => s.connection.state === 'gateway-unreachable', 'gateway unreachable');
   assert.match(down.connection.detail!, /unreachable/);
   assert.equal(alice.tray.last!.icon, 'offline');
+  const retrying = await waitState(alice.core, (s) => s.connection.state === 'gateway-unreachable' && (s.connection.nextRetryAt ?? 0) > Date.now(), 'a reconnect scheduled');
+  assert.ok(retrying.connection.nextRetryAt! - Date.now() <= 800, 'within the backoff ceiling');
   await deliverToMaildir(mailRoot('alice'), msg('sent while the gateway was down'));
   gw = await startTestGateway({ ...GW, 'http.port': gwPort }, { dataDir: gwData });
   await waitState(alice.core, (s) => connected(s) && s.folders[0]?.total === 3, 'reconnected with the new count');
@@ -193,6 +195,14 @@ test('core restart: mail that arrived while the app was off is alerted once; not
   await alice.notifier.waitFor(2);
   await sleep(GRACE * 2);
   assert.deepEqual(alice.notifier.shown.map((x) => x.kind), ['missed', 'mail']);
+
+  // Resume from sleep: the socket is dropped and made again; nothing is alerted twice.
+  alice.core.resume();
+  await waitState(alice.core, (s) => connected(s) && s.connection.transport === 'push', 'connected after resume');
+  await deliverToMaildir(mailRoot('alice'), msg('after resume'));
+  await alice.notifier.waitFor(3);
+  await sleep(GRACE * 2);
+  assert.deepEqual(alice.notifier.shown.map((x) => x.body.split('\n')[0]).slice(1), ['after the restart', 'after resume']);
 });
 
 test('opening a folder opens webmail there (percent-encoded) and acknowledges it; only the webmail origin is ever opened', async () => {
@@ -329,6 +339,11 @@ test('behind a proxy that refuses WebSockets: counts by ETag polling at the conf
     assert.deepEqual([n!.kind, n!.title], ['missed', '1 new message in INBOX']);
     await sleep(1500 + GRACE);
     assert.equal(d.notifier.shown.length, 1, 'once');
+    // Revoked while polling: the next poll's 401 signs out.
+    gw3.services.tokens.revoke('dave@example.com');
+    const out = await waitState(d.core, (x) => x.connection.state === 'signed-out', 'signed out by a 401 poll', 5000);
+    assert.equal(out.signIn?.reason, 'revoked');
+    assert.equal(d.secrets.values.size, 0);
   } finally {
     await d.core.stop();
     proxy.close();

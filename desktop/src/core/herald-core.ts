@@ -12,6 +12,7 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './gateway/ba
 import { createFolderFeed, type FolderFeed } from './gateway/folder-feed.ts';
 import { AuthRevokedError } from './gateway/gateway-errors.ts';
 import { createAlertPolicy } from './mail/alert-policy.ts';
+import { msUntilQuietChange } from './mail/quiet-hours.ts';
 import { createMailMonitor } from './mail/mail-monitor.ts';
 import type { Browser } from './ports/browser.ts';
 import { systemClock, type Clock, type TimerHandle } from './ports/clock.ts';
@@ -81,6 +82,7 @@ export function createHeraldCore(d: CoreDeps) {
   let retryAttempt = 0;
   let generation = 0;
   let chat: ChatService | undefined;
+  let quietTimer: TimerHandle | undefined;
 
   let state: CoreState = {
     connection: { state: 'connecting' },
@@ -141,7 +143,20 @@ export function createHeraldCore(d: CoreDeps) {
   const recompute = () => {
     effective = effectiveSettings(settings!.get(), config);
     feed?.setPollInterval(effective.pollIntervalSeconds);
+    armQuietTimer();
   };
+
+  // The tray says "quiet hours" while they last: redraw when they begin or end.
+  function armQuietTimer(): void {
+    clock.clearTimeout(quietTimer);
+    quietTimer = undefined;
+    const ms = msUntilQuietChange(effective.alerts.quietHours, new Date(clock.now()));
+    if (ms === undefined) return;
+    quietTimer = clock.setTimeout(() => {
+      armQuietTimer();
+      emit();
+    }, ms + 1000);
+  }
 
   function activeSkin(): Skin | undefined {
     return pickSkin(catalog, effective.skin.name);
@@ -295,6 +310,8 @@ export function createHeraldCore(d: CoreDeps) {
 
     async stop(): Promise<void> {
       await teardown();
+      clock.clearTimeout(quietTimer);
+      quietTimer = undefined;
       listeners.clear();
     },
 

@@ -7,7 +7,7 @@ import { FakeClock } from '../../../test-support/fake-clock.ts';
 import { RecordingNotifier, RecordingSoundPlayer } from '../../../test-support/fake-ports.ts';
 import { effectiveSettings } from '../settings/effective-settings.ts';
 import { createAlertPolicy } from './alert-policy.ts';
-import { inQuietHours } from './quiet-hours.ts';
+import { inQuietHours, msUntilQuietChange } from './quiet-hours.ts';
 
 const skin = { sounds: { NewMail: { file: '/styles/Default/sounds/new-mail.wav', relative: 'sounds/new-mail.wav', bytes: 1 } } } as unknown as Skin;
 
@@ -111,4 +111,13 @@ test('quiet hours: spans midnight, a same-day range, equal times mean none', () 
   assert.deepEqual([at(11, 59), at(12), at(13, 29), at(13, 30)].map((d) => inQuietHours(lunch, d)), [false, true, true, false]);
   assert.equal(inQuietHours({ enabled: true, from: '08:00', to: '08:00' }, at(8)), false);
   assert.equal(inQuietHours({ ...night, enabled: false }, at(23)), false);
+});
+
+test('the next quiet-hours change is found across midnight', () => {
+  const at = (h: number, m = 0) => new Date(2026, 0, 15, h, m);
+  const night = { enabled: true, from: '22:00', to: '07:00' };
+  assert.equal(msUntilQuietChange(night, at(21)), 3600_000);
+  assert.equal(msUntilQuietChange(night, at(22)), 9 * 3600_000, 'at 22:00 sharp the next change is 07:00');
+  assert.equal(msUntilQuietChange(night, at(23, 30)), 7.5 * 3600_000);
+  assert.equal(msUntilQuietChange({ ...night, enabled: false }, at(21)), undefined);
 });
