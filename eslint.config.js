@@ -18,9 +18,12 @@ const zones = [
   // desktop: core imports only gateway/src/protocol and desktop/src/shared; main/preload/renderer never import each other.
   { target: './desktop/src/core', from: [`${G}/config`, `${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top, './desktop/src/main', './desktop/src/preload', './desktop/src/renderer'], message: 'desktop core may import only gateway/src/protocol and desktop/src/shared' },
   { target: './desktop/src/shared', from: ['./desktop/src/core', './desktop/src/main', './desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'desktop shared is the pure IPC contract: it imports nothing of ours' },
-  { target: './desktop/src/main', from: ['./desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'main imports only core and shared' },
-  { target: './desktop/src/preload', from: ['./desktop/src/main', './desktop/src/renderer', './gateway'], message: 'preload imports only core and shared' },
-  { target: './desktop/src/renderer', from: ['./desktop/src/main', './desktop/src/preload', './desktop/src/core', './gateway'], message: 'the renderer talks only to window.herald (shared types)' },
+  { target: './desktop/src/main', from: ['./desktop/src/preload', './desktop/src/renderer', './desktop/preview', './gateway'], message: 'main imports only core and shared' },
+  { target: './desktop/src/preload', from: ['./desktop/src/main', './desktop/src/renderer', './desktop/preview', './gateway'], message: 'preload imports only core and shared' },
+  { target: './desktop/src/renderer', from: ['./desktop/src/main', './desktop/src/preload', './desktop/src/core', './desktop/preview', './gateway'], message: 'the renderer talks only to window.herald (shared types)' },
+  // The browser preview (desktop/preview) is a dev tool that stands in for Electron: its server may
+  // use main's plain modules and the core; the half that runs in the page only the preload's API builder.
+  { target: './desktop/preview/client', from: ['./desktop/src/main', './desktop/src/core', './desktop/src/renderer', './gateway'], message: 'the preview page script builds window.herald from the preload module and the shared contract only' },
   { target: './gateway', from: ['./desktop', './test'], message: 'the gateway never imports desktop or test code' },
 ];
 

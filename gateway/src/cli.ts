@@ -1,4 +1,4 @@
-// herald-gateway: serve | user | domain | token | log | im | spool
+// herald-gateway: serve | user | domain | token | package | log | im | spool
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger } from './config/logger.ts';
@@ -6,6 +6,7 @@ import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
 import { runLogCommand } from './cli/log-commands.ts';
+import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
 import { createServices, startGateway } from './main.ts';
 
@@ -25,6 +26,10 @@ const USAGE = `usage: herald-gateway <command> [options]
   token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
   token list <local@domain>
+  package --from BUILD --out DIR (--domain D | --user <local@domain>) [--ttl HOURS] [--url URL]
+        per-user copies of a generic build (zip, tar.gz; an installer gets provision.json
+        beside it), each with a one-time sign-in; DIR/manifest.csv lists user, file, expiry
+  package keys [--out FILE]                      the public key set builds ship as provision-keys.json
   log search [--user ADDR] [--since YYYY-MM-DD] [--until YYYY-MM-DD] [--text STR]
         find messages in the central IM log: from or to ADDR (any resource), UTC days
         inclusive, body containing STR (case-insensitive); the count goes to stderr
@@ -60,6 +65,8 @@ async function main(argv: string[]): Promise<number> {
       until: { type: 'string' },
       text: { type: 'string' },
       from: { type: 'string' },
+      out: { type: 'string' },
+      url: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
@@ -103,6 +110,15 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'spool') {
     runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'package') {
+    const services = createServices(settings, createLogger('warn', { pretty: false }));
+    try {
+      await runPackageCommand(settings, services, rest, values as Flags, { out: (line) => console.log(line), err: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true });
+    } finally {
+      services.store.close();
+    }
     return 0;
   }
   if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);

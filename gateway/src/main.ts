@@ -8,12 +8,20 @@ import { createDirectory } from './directory/directory.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
 import { createHttpApp } from './http/app.ts';
-import { createMailService } from './mail/mail-service.ts';
+import { createMailService, type MailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
+import { createAlertEngine, type AlertEngine } from './im/alerts/alert-engine.ts';
+import { createAlertRuleBook } from './im/alerts/rule-book.ts';
+import type { SendAlert } from './im/alerts/types.ts';
+import { CalendarSendError, type SendCalendarIm } from './im/calendar/calendar-im.ts';
+import { createCalendarUsers, type CalendarUser } from './im/calendar/calendar-users.ts';
+import { createInvitations, type Invitations } from './im/calendar/invitations.ts';
+import { startReminders, type ReminderService } from './im/calendar/reminders.ts';
 import { createImLog, imLogDir } from './im/im-log.ts';
+import { createProvisioning, type Provisioning } from './provisioning/provisioning.ts';
 import { SpoolDeliveryError, startSemSpool, type DeliverScripted, type SemSpool } from './im/spool/spool.ts';
 import { spoolDirOf } from './im/spool/spool-layout.ts';
-import { createStore, type Store } from './store/index.ts';
+import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
 import { loadTlsContext } from './xmpp/tls.ts';
@@ -21,6 +29,8 @@ import { loadTlsContext } from './xmpp/tls.ts';
 export const VERSION = '0.1.0';
 /** How often the server looks for changes another process (the CLI) committed. */
 const DIRECTORY_POLL_MS = 1000;
+/** How often the users with alert rules are looked up again (accounts this process created, e.g. imap autoCreate). */
+const ALERT_WATCH_SYNC_MS = 30_000;
 
 export function createServices(settings: Settings, log: Logger, store: Store = createStore(settings.dataDir)) {
   const window = settings.rateLimit.windowSeconds * 1000;
@@ -46,6 +56,14 @@ export interface Gateway {
   spool: SemSpool;
   /** The XMPP server, when it runs (its system-message entry point serves the spool). */
   xmpp: XmppServer | undefined;
+  /** Mail watching: per-user watches, new-mail reports (onNewMail), raw messages (fetchRaw). */
+  mail: MailService;
+  /** Mail-to-IM alert rules, when they run (XMPP server on, im.alerts.enabled). */
+  alerts: AlertEngine | undefined;
+  /** Per-user packages: signing key, builds, stamping (the download page uses it). */
+  provisioning: Provisioning;
+  /** Calendar reminders (XMPP server on, a CalDAV URL configured) and invitation summaries (im.calendar.invitations). */
+  calendar: { reminders: ReminderService | undefined; invitations: Invitations | undefined };
   close(): Promise<void>;
 }
 
@@ -80,6 +98,18 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   });
   const port = (server.address() as AddressInfo).port;
   const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
+
+  // Per-user packages (download page, `herald-gateway package`): the signing key is made on first start.
+  let provisioning: Provisioning;
+  try {
+    provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
+  } catch (e) {
+    server.close();
+    await mail.close();
+    store.close();
+    throw new Error(`cannot load the provisioning key: ${(e as Error).message}`);
+  }
+  if (provisioning.key.warning) log.warn(provisioning.key.warning);
 
   // Every routed message is appended to the central IM log before it is delivered.
   const imLog = createImLog({ dir: imLogDir(settings.dataDir) });
@@ -124,7 +154,72 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
   }
 
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port });
+  // Mail-to-IM alert rules: mail's new-mail reports → the rules (im/alerts/) → the XMPP server.
+  const alertLog = log.child({ alerts: true });
+  const alertRules = createAlertRuleBook({
+    store,
+    adminRules: settings.im.alerts.rules,
+    maxRules: settings.im.alerts.maxRulesPerUser,
+    log: alertLog,
+    onChange: () => syncAlertWatch(),
+  });
+  const alerts =
+    xmpp && settings.im.alerts.enabled
+      ? createAlertEngine({
+          book: alertRules,
+          watch: store.alertRules,
+          send: alertDelivery(xmpp),
+          serviceAddress: settings.im.serviceAddress,
+          dates: { timeZone: settings.im.timeZone, locale: settings.im.locale },
+          limits: { windowMs: settings.im.alerts.windowSeconds * 1000, perRule: settings.im.alerts.perRule, perRecipient: settings.im.alerts.perRecipient },
+          log: alertLog,
+        })
+      : undefined;
+  if (alerts) mail.onNewMail((account, m) => alerts.onNewMail(account, m));
+  /** Users with enabled rules are watched all the time, whether or not a client of theirs runs. */
+  const syncAlertWatch = () => {
+    const ruled = alerts ? alertRules.ruledAccounts() : [];
+    alerts?.setWatched(ruled); // first: the catch-up of watches opened now is judged by it (alert-engine.ts)
+    // With im.calendar.invitations = all, every IM user is watched too (their invitations are summarised).
+    mail.keepWatching(xmpp && settings.im.calendar.invitations === 'all' ? [...ruled, ...imAccountRows(store)] : ruled);
+  };
+  syncAlertWatch();
+  const alertWatchSync = setInterval(syncAlertWatch, ALERT_WATCH_SYNC_MS);
+  alertWatchSync.unref();
+
+  // Calendar (im/calendar/): reminders read from each user's CalDAV calendars, and summaries of
+  // iMIP invitations in new mail, both sent as IMs through the XMPP server.
+  const calendarLog = log.child({ calendar: true });
+  const calendarUsers = createCalendarUsers(settings.im.calendar, settings.im.timeZone);
+  const calendarSettings = settings.im.calendar;
+  const hasCalDav = !!calendarSettings.url || Object.values(calendarSettings.users).some((u) => u.url);
+  const reminders =
+    xmpp && hasCalDav
+      ? startReminders({
+          settings: calendarSettings,
+          users: calendarUsers,
+          accounts: () => imAccounts(store),
+          store: store.calendarReminders,
+          send: calendarDelivery(xmpp),
+          serviceAddress: settings.im.serviceAddress,
+          locale: settings.im.locale,
+          log: calendarLog,
+        })
+      : undefined;
+  const invitations =
+    xmpp && calendarSettings.invitations !== 'off'
+      ? createInvitations({ users: calendarUsers, send: calendarDelivery(xmpp), serviceAddress: settings.im.serviceAddress, locale: settings.im.locale, log: calendarLog })
+      : undefined;
+  if (invitations) {
+    mail.onNewMail((account, m) => {
+      void (async () => {
+        const specialUse = await mail.folders(account).then((s) => s.folders.find((f) => f.path === m.folder)?.specialUse, () => undefined);
+        await invitations.onNewMail({ accountId: account.id, address: account.address }, { folder: m.folder, uid: m.uid, received: m.received, specialUse }, async (max) => (await mail.fetchRaw(account, m.folder, m.uid, max)).bytes);
+      })();
+    });
+  }
+
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules });
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
     if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
@@ -144,6 +239,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
     accountIds = now;
+    syncAlertWatch(); // users added to (or removed from) a domain an admin rule covers
   }, DIRECTORY_POLL_MS);
   directoryPoll.unref();
 
@@ -158,8 +254,15 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     services,
     spool,
     xmpp,
+    mail,
+    alerts,
+    provisioning,
+    calendar: { reminders, invitations },
     async close() {
       clearInterval(directoryPoll);
+      clearInterval(alertWatchSync);
+      reminders?.close();
+      alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs
       events.close();
       spool.close();
       await xmpp?.close();
@@ -169,6 +272,34 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       await mail.close();
       store.close();
     },
+  };
+}
+
+/** Alert IMs: the XMPP server's system-message path, logged as `alert`; its refusals are thrown as they are. */
+function alertDelivery(xmpp: XmppServer): SendAlert {
+  return (m) => {
+    xmpp.sendSystemMessage({ ...m, logType: 'alert' });
+  };
+}
+
+/** Every account of a domain with IM switched on. */
+function imAccountRows(store: Store): AccountRow[] {
+  const off = new Set(store.domains.list().filter((d) => !d.imEnabled).map((d) => d.name));
+  return store.accounts.list().filter((a) => !off.has(a.domain));
+}
+
+/** Users who may get calendar IMs. */
+const imAccounts = (store: Store): CalendarUser[] => imAccountRows(store).map((a) => ({ accountId: a.id, address: a.address }));
+
+/** Calendar IMs (reminders, invitation summaries): the system-message path, logged as `alert`; refusals made the calendar's. */
+function calendarDelivery(xmpp: XmppServer): SendCalendarIm {
+  return (m, o = {}) => {
+    try {
+      xmpp.sendSystemMessage({ ...m, logType: 'alert' }, { logged: o.logged, commit: o.commit && (() => o.commit!()) });
+    } catch (e) {
+      if (e instanceof SystemMessageError) throw new CalendarSendError(e.message, e.transient, e.logged);
+      throw e;
+    }
   };
 }
 

@@ -171,6 +171,7 @@ export function createHeraldCore(d: CoreDeps) {
       config = c;
       recompute();
       emit();
+      syncChat();
       // Kept, so the admin's policy (locks, webmail, poll interval) applies from the next start on,
       // even before the gateway answers.
       await d.storage.write(CONFIG_CACHE_FILE, JSON.stringify(c)).catch(() => {});
@@ -179,6 +180,23 @@ export function createHeraldCore(d: CoreDeps) {
       if (e instanceof AuthRevokedError) await revoked(e.message);
       // Otherwise keep the last config; it is fetched again at the next (re)connection.
     }
+  }
+
+  /**
+   * Chat follows the session: connected with the device token once the gateway's config says IM
+   * is on (again after each reconnection of the feed, if it went offline), disconnected when it is
+   * off. Its own failures show in its `connection` events, not here.
+   */
+  function syncChat(): void {
+    const s = current;
+    if (!chat || !s || !config) return;
+    if (!config.xmpp.enabled) {
+      void chat.disconnect().catch(() => {});
+      return;
+    }
+    if (chat.connection().state !== 'offline') return;
+    const { websocketUrl, tcp, domain } = config.xmpp;
+    void chat.connect({ websocketUrl, tcp, domain, jid: s.user.address, deviceToken: s.token }).catch(() => {});
   }
 
   async function cachedConfig(user: string): Promise<ClientConfig | undefined> {
@@ -393,9 +411,10 @@ export function createHeraldCore(d: CoreDeps) {
       return catalog;
     },
 
-    /** The chat part plugs in here (issue 5, item 5); undefined until it exists. */
+    /** The chat part (chat/xmpp-chat.ts: createXmppChat) plugs in here; connected while signed in with IM on. */
     attachChat(service: ChatService): void {
       chat = service;
+      syncChat();
     },
     chat: (): ChatService | undefined => chat,
   };

@@ -1,6 +1,6 @@
-// Chat as the renderer sees it (issue 5, item 5 — built later over @xmpp/client): the payload
-// schemas of the chat IPC channels and the events the chat part pushes. Only the contract lives
-// here; core/chat/chat-service.ts is the seam the implementation fills.
+// Chat as the renderer sees it (issue 5, item 5): the payload schemas of the chat IPC channels and
+// the events the chat part pushes. Only the contract lives here; core/chat/chat-service.ts is the
+// seam, core/chat/xmpp-chat.ts the implementation over @xmpp/client.
 import { z } from 'zod';
 
 export const PresenceShowSchema = z.enum(['online', 'away', 'xa', 'dnd', 'offline']);
@@ -15,14 +15,25 @@ export const ContactSchema = z.object({
   groups: z.array(z.string()),
   show: PresenceShowSchema,
   status: z.string().optional(),
+  /** RFC 6121 §2.1.2.5: `to`/`both` = we see their presence; `pending` = our request is unanswered. */
+  subscription: z.enum(['none', 'to', 'from', 'both', 'pending']).optional(),
 });
 export type Contact = z.infer<typeof ContactSchema>;
 
+/**
+ * `invisible`: connected, but shown as offline to everyone (unavailable presence; what contacts
+ * send to the bare address waits in the server's offline store until the user is visible again);
+ * `offline`: disconnected from the chat server until another show is set.
+ */
 export const OwnPresenceSchema = z.strictObject({
-  show: z.enum(['online', 'away', 'xa', 'dnd', 'invisible']),
+  show: z.enum(['online', 'away', 'xa', 'dnd', 'invisible', 'offline']),
   status: z.string().max(500).optional(),
 });
 export type OwnPresence = z.infer<typeof OwnPresenceSchema>;
+
+/** A shared file (XEP-0066 jabber:x:oob, e.g. an XEP-0363 upload's GET URL): only http(s) URLs. */
+export const AttachmentSchema = z.object({ url: z.string(), name: z.string().optional(), description: z.string().optional() });
+export type Attachment = z.infer<typeof AttachmentSchema>;
 
 export const ChatMessageSchema = z.object({
   id: z.string(),
@@ -37,6 +48,7 @@ export const ChatMessageSchema = z.object({
   /** ISO 8601. */
   at: z.string(),
   delivery: z.enum(['pending', 'sent', 'received', 'failed']).optional(),
+  attachments: z.array(AttachmentSchema).optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
@@ -72,6 +84,26 @@ export const InviteSchema = z.strictObject({ room: JidSchema, jid: JidSchema, re
 export const ChatStateSchema = z.strictObject({ to: JidSchema, state: z.enum(['active', 'composing', 'paused', 'inactive', 'gone']) });
 export const SendFileSchema = z.strictObject({ to: JidSchema, kind: z.enum(['chat', 'groupchat']), file: z.string().min(1).max(4096) });
 
+/** The chat's own preferences (kept by the chat part in chat-preferences.json). */
+export const ChatPreferencesSchema = z.strictObject({
+  /** Text shortcuts such as :-) become emoji in what is sent and shown. */
+  emoticons: z.boolean().default(true),
+  /** Away after `awayMinutes` without input, extended away after `xaMinutes`; back when input returns. */
+  autoAway: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      awayMinutes: z.number().int().min(1).max(24 * 60).default(5),
+      xaMinutes: z.number().int().min(1).max(24 * 60).default(30),
+    })
+    .prefault({}),
+});
+export type ChatPreferences = z.infer<typeof ChatPreferencesSchema>;
+export const ChatPreferencesPatchSchema = z.strictObject({
+  emoticons: z.boolean(),
+  autoAway: z.strictObject({ enabled: z.boolean(), awayMinutes: z.number().int().min(1).max(24 * 60), xaMinutes: z.number().int().min(1).max(24 * 60) }).partial(),
+}).partial();
+export type ChatPreferencesPatch = z.infer<typeof ChatPreferencesPatchSchema>;
+
 /** What the chat part pushes to the renderer. */
 export type ChatEvent =
   | { type: 'roster'; contacts: Contact[] }
@@ -80,5 +112,10 @@ export type ChatEvent =
   | { type: 'delivery'; id: string; delivery: NonNullable<ChatMessage['delivery']> }
   | { type: 'chat-state'; jid: string; state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone' }
   | { type: 'room'; room: Room }
+  | { type: 'room-left'; room: string; reason?: string }
+  /** A mediated (XEP-0045 §7.8.2) or direct (XEP-0249) invitation: join with joinRoom(room). */
+  | { type: 'invite'; room: string; from: string; reason?: string }
+  /** Someone asks to see the user's presence: answer with answerSubscription(jid, yes/no). */
+  | { type: 'subscription-request'; jid: string }
   | { type: 'upload-progress'; id: string; sent: number; total: number }
   | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string };

@@ -4,16 +4,20 @@
 // and the renderer calls. Pure: no Node, no DOM, no Electron.
 import { z } from 'zod';
 import {
+  ChatPreferencesPatchSchema,
   ChatStateSchema,
   CreateRoomSchema,
   HistoryQuerySchema,
   InviteSchema,
+  JidSchema,
   JoinRoomSchema,
   OwnPresenceSchema,
   SendFileSchema,
   SendMessageSchema,
   type ChatEvent,
   type ChatMessage,
+  type ChatPreferences,
+  type ChatPreferencesPatch,
   type Contact,
   type Room,
 } from './chat.ts';
@@ -44,6 +48,15 @@ export const INVOKE = {
   chatLeaveRoom: 'herald:chat:leave-room',
   chatInvite: 'herald:chat:invite',
   chatSendFile: 'herald:chat:send-file',
+  // The desktop shell (issue 6): the native file picker for sending files, start at login, about.
+  chatPickFile: 'herald:chat:pick-file',
+  chatOverview: 'herald:chat:overview',
+  chatAnswerSubscription: 'herald:chat:answer-subscription',
+  chatGetPreferences: 'herald:chat:get-preferences',
+  chatSetPreferences: 'herald:chat:set-preferences',
+  getStartup: 'herald:app:get-startup',
+  setStartup: 'herald:app:set-startup',
+  appInfo: 'herald:app:info',
 } as const;
 
 /** Main → renderer pushes (webContents.send / ipcRenderer.on). */
@@ -67,6 +80,8 @@ export const SignInRequestSchema = z.strictObject({
 export type SignInRequest = z.infer<typeof SignInRequestSchema>;
 export const OpenFolderSchema = z.strictObject({ path: z.string().min(1).max(1000) });
 export const LeaveRoomSchema = z.strictObject({ room: JoinRoomSchema.shape.room });
+export const StartupSchema = z.strictObject({ openAtLogin: z.boolean() });
+export const AnswerSubscriptionSchema = z.strictObject({ jid: JidSchema, approve: z.boolean() });
 
 /** The schema of each invoke channel's single argument. */
 export const REQUEST_SCHEMAS = {
@@ -90,6 +105,14 @@ export const REQUEST_SCHEMAS = {
   [INVOKE.chatLeaveRoom]: LeaveRoomSchema,
   [INVOKE.chatInvite]: InviteSchema,
   [INVOKE.chatSendFile]: SendFileSchema,
+  [INVOKE.chatPickFile]: none,
+  [INVOKE.chatOverview]: none,
+  [INVOKE.chatAnswerSubscription]: AnswerSubscriptionSchema,
+  [INVOKE.chatGetPreferences]: none,
+  [INVOKE.chatSetPreferences]: ChatPreferencesPatchSchema,
+  [INVOKE.getStartup]: none,
+  [INVOKE.setStartup]: StartupSchema,
+  [INVOKE.appInfo]: none,
 } as const satisfies Record<InvokeChannel, z.ZodType>;
 
 /** Validates an invoke payload; throws an IpcPayloadError naming the channel and the field. */
@@ -109,7 +132,37 @@ export class IpcPayloadError extends Error {
 }
 
 /** Error codes an invoke may reject with (as `{code, message}`). */
-export type IpcErrorCode = 'bad_request' | 'sign_in_failed' | 'not_signed_in' | 'webmail_unavailable' | 'settings_invalid' | 'chat_unavailable' | 'internal';
+export type IpcErrorCode = 'bad_request' | 'sign_in_failed' | 'not_signed_in' | 'webmail_unavailable' | 'settings_invalid' | 'chat_unavailable' | 'chat_failed' | 'forbidden' | 'internal';
+
+/** Start at login: `supported` is false where the shell cannot set it. */
+export interface StartupView {
+  openAtLogin: boolean;
+  supported: boolean;
+}
+
+/** A file the user chose in the native picker (the path goes back in chat.sendFile). */
+export interface PickedFile {
+  file: string;
+  name: string;
+  bytes: number;
+}
+
+/** The chat as a window opening late needs it (later changes come as chat events). */
+export interface ChatOverview {
+  connection: { state: 'offline' | 'connecting' | 'online'; detail?: string };
+  rooms: Room[];
+}
+
+/** For the About window: the version and where the device token is kept. */
+export interface AppInfo {
+  version: string;
+  platform: string;
+  /** `keychain`: OS-encrypted; `weak`: Linux without a keyring (safeStorage's basic_text); `memory`: not persisted. */
+  secretStorage: 'keychain' | 'weak' | 'memory';
+}
+
+/** How main answers every invoke: errors travel as values (Electron keeps only an Error's message). */
+export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: IpcErrorCode; message: string } };
 
 export type SignInResult = { ok: true; state: CoreState } | { ok: false; message: string; retryAfterSeconds?: number };
 
@@ -135,6 +188,9 @@ export interface DesktopApi {
   listSkins(): Promise<SkinCatalog>;
   activeSkin(): Promise<Skin | null>;
   onSound(listener: (sound: { event: SoundEvent; url: string }) => void): () => void;
+  getStartup(): Promise<StartupView>;
+  setStartup(s: z.infer<typeof StartupSchema>): Promise<StartupView>;
+  appInfo(): Promise<AppInfo>;
   chat: {
     contacts(): Promise<Contact[]>;
     setPresence(p: z.infer<typeof OwnPresenceSchema>): Promise<void>;
@@ -146,6 +202,12 @@ export interface DesktopApi {
     leaveRoom(r: z.infer<typeof LeaveRoomSchema>): Promise<void>;
     invite(i: z.infer<typeof InviteSchema>): Promise<void>;
     sendFile(f: z.infer<typeof SendFileSchema>): Promise<ChatMessage>;
+    /** Opens the native file picker; null when the user cancels. */
+    pickFile(): Promise<PickedFile | null>;
+    overview(): Promise<ChatOverview>;
+    answerSubscription(a: z.infer<typeof AnswerSubscriptionSchema>): Promise<void>;
+    preferences(): Promise<ChatPreferences>;
+    setPreferences(p: ChatPreferencesPatch): Promise<ChatPreferences>;
     onEvent(listener: (e: ChatEvent) => void): () => void;
   };
 }

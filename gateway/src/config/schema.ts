@@ -1,10 +1,35 @@
 // The gateway's settings: one zod schema, defaults included. Every key can come from the
 // config file (JSON), from HERALD_* environment variables, or from CLI flags (see load.ts).
 import { z } from 'zod';
+import { AddressSchema, AlertRuleSchema } from '../protocol/api.ts';
+import { webmailTemplateProblem } from '../protocol/webmail-template.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const seconds = z.coerce.number().int().positive();
 const bool = z.union([z.boolean(), z.enum(['true', 'false', 'on', 'off', '1', '0']).transform((v) => v === 'true' || v === 'on' || v === '1')]);
+
+const timeZone = z.string().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'not an IANA time zone (e.g. "Europe/Berlin", "UTC")');
+
+/** A mail-to-IM rule of the admin (gateway/src/im/alerts/): a user rule plus whom it applies to. */
+const adminAlertRule = AlertRuleSchema.extend({
+  /** Every user of these mail domains… */
+  domains: z.array(z.string().trim().min(1).transform((d) => d.toLowerCase())).default([]),
+  /** …and these users. */
+  users: z.array(AddressSchema).default([]),
+}).refine((r) => r.domains.length > 0 || r.users.length > 0, { message: 'an admin rule needs "domains" or "users" (whom it applies to)', path: ['domains'] });
+
+/** client.webmailUrl: `<preset>:<url>` or an http(s) URL template (protocol/webmail-template.ts). */
+const webmailUrl = z.string().superRefine((t, ctx) => {
+  const problem = webmailTemplateProblem(t);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
 
 const imapServer = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
@@ -131,6 +156,19 @@ export const SettingsSchema = z.strictObject({
       enrollTtlHours: z.coerce.number().positive().default(7 * 24),
     })
     .prefault({}),
+  /** Per-user packages (gateway/src/provisioning/, README "Per-user packages"). */
+  provisioning: z
+    .strictObject({
+      /** Generic desktop builds (Herald-<version>-<os>-<arch>.<ext>) that /download and `package` stamp; %data% = the data folder. */
+      buildsDir: z.string().min(1).default('%data%/builds'),
+      /** Who the app says provisioned it; default: the host name of http.publicUrl. */
+      issuer: z.string().trim().min(1).max(200).optional(),
+      /** The download page at /download (sign in with mail credentials, get a personal package). */
+      downloadPage: bool.default(true),
+      /** How long the one-time sign-in inside a downloaded package stays valid. */
+      downloadTtlHours: z.coerce.number().positive().max(24 * 366).default(72),
+    })
+    .prefault({}),
   rateLimit: z
     .strictObject({
       windowSeconds: seconds.default(900),
@@ -140,15 +178,33 @@ export const SettingsSchema = z.strictObject({
       perAddress: z.coerce.number().int().positive().default(20),
     })
     .prefault({}),
+  /** What GET /api/v1/config hands the desktop: admin choices the app obeys and the user cannot override. */
   client: z
     .strictObject({
-      webmailUrl: z.string().default('http://localhost/roundcube/?_task=mail&_mbox={folder}'),
+      webmailUrl: webmailUrl.default('http://localhost/roundcube/?_task=mail&_mbox={folder}'),
       pollSeconds: seconds.default(60),
       defaultSkin: z.string().default('Default'),
       skinLocked: bool.default(false),
       sounds: bool.default(true),
       digestThreshold: z.coerce.number().int().positive().default(5),
       alertFolders: z.enum(['all', 'inbox']).default('all'),
+      /** Per mail domain: any of the keys above, for that domain's users (config file only). */
+      domains: z
+        .record(
+          z.string().transform((d) => d.trim().toLowerCase()),
+          z
+            .strictObject({
+              webmailUrl,
+              pollSeconds: seconds,
+              defaultSkin: z.string(),
+              skinLocked: bool,
+              sounds: bool,
+              digestThreshold: z.coerce.number().int().positive(),
+              alertFolders: z.enum(['all', 'inbox']),
+            })
+            .partial(),
+        )
+        .default({}),
     })
     .prefault({}),
   im: z
@@ -164,6 +220,75 @@ export const SettingsSchema = z.strictObject({
           maxBytes: z.coerce.number().int().min(256).max(16 * 1024 * 1024).default(256 * 1024),
           /** Safety-net full rescan of the folder, in case a change notification was missed. */
           rescanSeconds: seconds.default(5),
+        })
+        .prefault({}),
+      /** Time zone of dates in alert IMs ($DATE$); an IANA name. */
+      timeZone: timeZone.default('UTC'),
+      /** Language of dates in alert IMs (a BCP 47 tag: en-GB "Fri, 27 Nov 2026, 10:00 CET", de-DE ...). */
+      locale: z.string().min(2).default('en-GB'),
+      /** Mail-to-IM alert rules (gateway/src/im/alerts/, README "Mail-to-IM alert rules"). */
+      alerts: z
+        .strictObject({
+          /** Off: no rule fires and users are watched only while a client of theirs runs (rules can still be edited). */
+          enabled: bool.default(true),
+          /** The admin's rules, each for `domains` and/or `users`; users see them read-only. */
+          rules: z
+            .array(adminAlertRule)
+            .default([])
+            .superRefine((rules, ctx) => {
+              const seen = new Set<string>();
+              rules.forEach((r, i) => {
+                if (seen.has(r.name.toLowerCase())) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `another admin rule is named "${r.name}"` });
+                seen.add(r.name.toLowerCase());
+              });
+            }),
+          /** Personal rules one user may keep (PUT /api/v1/alert-rules); 0 = no personal rules. */
+          maxRulesPerUser: z.coerce.number().int().min(0).max(1000).default(20),
+          /** Rate limit: the window, per recipient… */
+          windowSeconds: seconds.default(600),
+          /** …in which one rule sends one recipient at most this many IMs… */
+          perRule: z.coerce.number().int().positive().default(5),
+          /** …and all rules together at most this many; the rest become ONE summary IM at the window's end. */
+          perRecipient: z.coerce.number().int().positive().default(20),
+        })
+        .prefault({}),
+      /** Calendar reminders and invitation summaries as IMs (gateway/src/im/calendar/, README "Calendar reminders and invitations"). */
+      calendar: z
+        .strictObject({
+          /** Each user's CalDAV calendar home: {user} = address, {local}, {domain} (URL-encoded). Unset: no reminders, no conflict checks. */
+          url: z
+            .string()
+            .refine((u) => /^https?:\/\//.test(u) && URL.canParse(u.replace(/\{(user|local|domain)\}/g, 'x')), 'an http(s) URL, with {user}, {local} or {domain} where the user goes')
+            .optional(),
+          /** Account the gateway reads every user's calendars with (HTTP Basic); unset: no credentials. */
+          username: z.string().min(1).optional(),
+          password: z.string().default(''),
+          /** How often each user's calendars are checked for changes (ctag/ETag: unchanged ones cost one PROPFIND). */
+          pollSeconds: seconds.default(300),
+          /** How far ahead events are read; an alarm set further ahead of its event than this is sent when the event comes into view. */
+          lookaheadHours: z.coerce.number().int().min(1).max(24 * 31).default(48),
+          /** Reminder this long before events (not all-day ones) that have no alarm of their own; 0 = none. */
+          defaultLeadMinutes: z.coerce.number().int().min(0).max(7 * 24 * 60).default(15),
+          /** Limit for one CalDAV request. */
+          timeoutSeconds: seconds.default(15),
+          /**
+           * IM summaries of iMIP invitations, cancellations and replies arriving by mail (needs no CalDAV):
+           * `all` watches every user's mailbox all the time (in imap mode one IMAP connection per user);
+           * `connected` only while a client of theirs runs (or alert rules keep them watched); `off`.
+           */
+          invitations: z.enum(['all', 'connected', 'off']).default('all'),
+          /** Per user (address): another calendar home, own credentials (e.g. an app password), own time zone (default im.timeZone). */
+          users: z
+            .record(
+              z.string().transform((a) => a.trim().toLowerCase()),
+              z.strictObject({
+                url: z.string().url().optional(),
+                username: z.string().min(1).optional(),
+                password: z.string().optional(),
+                timeZone: timeZone.optional(),
+              }),
+            )
+            .default({}),
         })
         .prefault({}),
     })

@@ -7,13 +7,17 @@ import type { Settings } from '../config/schema.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { RateLimiter } from '../directory/rate-limit.ts';
 import type { TokenService } from '../directory/tokens.ts';
+import type { AlertRuleBook } from '../im/alerts/rule-book.ts';
 import type { MailService } from '../mail/mail-service.ts';
 import { API_PREFIX } from '../protocol/api.ts';
+import type { Provisioning } from '../provisioning/provisioning.ts';
 import type { Store } from '../store/index.ts';
 import { errorHandler } from './errors.ts';
 import { createEventsSocket } from './events-socket.ts';
+import { alertRuleRoutes } from './routes/alert-rules-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { configRoutes } from './routes/config-routes.ts';
+import { downloadRoutes } from './routes/download-routes.ts';
 import { folderRoutes } from './routes/folder-routes.ts';
 import { uploadRoutes } from './routes/upload-routes.ts';
 
@@ -29,6 +33,10 @@ export interface HttpDeps {
   version: string;
   /** The embedded XMPP server's c2s port, when it runs. */
   xmppPort: number | undefined;
+  /** Mail-to-IM alert rules (GET/PUT /alert-rules); without it the routes are not there. */
+  alertRules?: AlertRuleBook;
+  /** Per-user packages: the download page at /download (when provisioning.downloadPage is on). */
+  provisioning?: Provisioning;
 }
 
 export function createHttpApp(deps: HttpDeps) {
@@ -55,6 +63,7 @@ export function createHttpApp(deps: HttpDeps) {
   authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
   configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppPort: deps.xmppPort, publicUrl: deps.publicUrl });
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
+  if (deps.alertRules) alertRuleRoutes(api, { rules: deps.alertRules, tokens: deps.tokens, bodyLimit });
   api.get('/health', (ctx) => {
     ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers() };
   });
@@ -70,6 +79,11 @@ export function createHttpApp(deps: HttpDeps) {
     const files = new Router();
     uploadRoutes(files, { uploads: deps.store.uploads, log });
     app.use(files.routes()).use(files.allowedMethods({ throw: true }));
+  }
+  if (deps.provisioning && settings.provisioning.downloadPage) {
+    const download = new Router();
+    downloadRoutes(download, { provisioning: deps.provisioning, directory: deps.directory, settings, log });
+    app.use(download.routes()).use(download.allowedMethods({ throw: true }));
   }
 
   const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });

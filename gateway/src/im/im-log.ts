@@ -27,7 +27,8 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HeraldError } from '../protocol/errors.ts';
 
-export const IM_LOG_TYPES = ['chat', 'groupchat', 'headline', 'normal', 'scripted'] as const;
+// `alert`: a mail-to-IM rule's message (im/alerts/), sent by the server from its service address.
+export const IM_LOG_TYPES = ['chat', 'groupchat', 'headline', 'normal', 'scripted', 'alert'] as const;
 export type ImLogType = (typeof IM_LOG_TYPES)[number];
 const TYPES: ReadonlySet<string> = new Set(IM_LOG_TYPES);
 

@@ -40,3 +40,22 @@ test('an empty Subject is "(no subject)"', () => {
   assert.equal(h.subject, NO_SUBJECT);
   assert.match(h.problem ?? '', /empty Subject/);
 });
+
+test('To, Cc and the priority for mail-to-IM rules; first From address parsed', () => {
+  const h = parseAlertHeaders(
+    Buffer.from(
+      'From: "Billing Dept." <billing@bigcustomer.example>\r\n' +
+        'To: Alice <alice@example.com>,\r\n  =?UTF-8?Q?Bj=C3=B6rn?= <bjorn@example.com>\r\n' +
+        'Cc: team@example.com\r\nSubject: Invoice\r\nX-Priority: 1 (Highest)\r\nImportance: low\r\n\r\nbody\r\n',
+    ),
+  );
+  assert.deepEqual(h.sender, { name: 'Billing Dept.', address: 'billing@bigcustomer.example' });
+  assert.deepEqual(h.to, [
+    { name: 'Alice', address: 'alice@example.com' },
+    { name: 'Björn', address: 'bjorn@example.com' },
+  ]);
+  assert.deepEqual(h.cc, [{ name: '', address: 'team@example.com' }]);
+  assert.equal(h.priority, 'high', 'X-Priority is read first');
+  const plain = parseAlertHeaders(Buffer.from('Subject: x\n\n'));
+  assert.deepEqual([plain.to, plain.cc, plain.priority, plain.sender], [[], [], 'normal', { name: '', address: '' }]);
+});

@@ -1,7 +1,11 @@
 // Reads what a new-mail alert shows (From, Subject, Date) from the head of an RFC 5322
-// message, decoding RFC 2047 encoded words. Broken headers never throw: they become
-// "(no subject)" / "(unknown sender)" and a reason the caller logs.
+// message, decoding RFC 2047 encoded words, plus what mail-to-IM rules match on (To, Cc, the
+// priority headers). Broken headers never throw: they become "(no subject)" /
+// "(unknown sender)" and a reason the caller logs.
 import libmime from 'libmime';
+import { parseAddressList } from './addresses.ts';
+import { priorityOf } from './priority.ts';
+import type { MailAddress, MailPriority } from './source.ts';
 
 export interface AlertHeaders {
   from: string;
@@ -11,13 +15,26 @@ export interface AlertHeaders {
   problem: string | undefined;
   /** The blank line ending the header block was found (false: cut short, or still being written). */
   complete: boolean;
+  /** The first From address, parsed. */
+  sender: MailAddress;
+  to: MailAddress[];
+  cc: MailAddress[];
+  priority: MailPriority;
 }
 
 export const NO_SUBJECT = '(no subject)';
 export const UNKNOWN_SENDER = '(unknown sender)';
 
-/** Parses the header block of `head` (the first bytes of a message; it may be cut short). */
-export function parseAlertHeaders(head: Buffer): AlertHeaders {
+export interface HeaderFields {
+  /** Lower-case name → the first occurrence's value, unfolded, as latin1 text of the raw bytes. */
+  fields: Map<string, string>;
+  problems: string[];
+  /** Offset of the blank line ending the header block, -1 when there is none. */
+  end: number;
+}
+
+/** The header fields of `head` (a message's first bytes, or a FETCH of some header fields). */
+export function readHeaderFields(head: Buffer): HeaderFields {
   const text = head.toString('latin1');
   const end = text.search(/\r?\n\r?\n/);
   const block = end === -1 ? text : text.slice(0, end);
@@ -39,11 +56,22 @@ export function parseAlertHeaders(head: Buffer): AlertHeaders {
     if (!fields.has(current)) fields.set(current, line.slice(colon + 1).trim());
     else current = undefined; // keep the first occurrence only
   }
+  return { fields, problems, end };
+}
+
+/** Header bytes are usually ASCII with encoded words; raw 8-bit is most likely UTF-8 (RFC 6532). */
+export const headerText = (raw: string): string => Buffer.from(raw, 'latin1').toString('utf8');
+
+/** The normalised priority of a message whose header fields these are. */
+export const priorityOfFields = (fields: Map<string, string>): MailPriority => priorityOf((name) => fields.get(name));
+
+/** Parses the header block of `head` (the first bytes of a message; it may be cut short). */
+export function parseAlertHeaders(head: Buffer): AlertHeaders {
+  const { fields, problems, end } = readHeaderFields(head);
   const decode = (name: string): string | undefined => {
     const raw = fields.get(name);
     if (raw === undefined) return undefined;
-    // Header bytes are usually ASCII with encoded words; raw 8-bit is most likely UTF-8 (RFC 6532).
-    const utf8 = Buffer.from(raw, 'latin1').toString('utf8');
+    const utf8 = headerText(raw);
     try {
       return libmime.decodeWords(utf8).replace(/\s+/g, ' ').trim();
     } catch {
@@ -70,5 +98,19 @@ export function parseAlertHeaders(head: Buffer): AlertHeaders {
   }
   if (head.length === 0) problems.push('empty message file');
   else if (end === -1 && fields.size === 0) problems.push('no header block');
-  return { from, subject, date, problem: problems.length ? problems.join('; ') : undefined, complete: end !== -1 };
+  const addresses = (name: string) => {
+    const raw = fields.get(name);
+    return raw === undefined ? [] : parseAddressList(headerText(raw));
+  };
+  return {
+    from,
+    subject,
+    date,
+    problem: problems.length ? problems.join('; ') : undefined,
+    complete: end !== -1,
+    sender: addresses('from')[0] ?? { name: '', address: '' },
+    to: addresses('to'),
+    cc: addresses('cc'),
+    priority: priorityOfFields(fields),
+  };
 }

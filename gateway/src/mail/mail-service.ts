@@ -1,14 +1,24 @@
 // Mail for the HTTP layer: one watch per active user, shared by all of that user's clients
 // (WebSocket subscribers and pollers). Keeps the latest snapshot with its version and ETag so
 // the poll path (304) costs a map lookup, and closes watches nobody used for a while.
+//
+// Server-side consumers (mail-to-IM rules) see every new message too, through onNewMail, and
+// may keep users watched while none of their clients runs (keepWatching). Each new message is
+// reported by the watch exactly once (its per-folder watermark), and that one report goes both
+// to the user's connected clients (as the public MailAlert) and to every new-mail listener.
 import { createHash } from 'node:crypto';
 import type { Logger } from '../config/logger.ts';
-import type { Folder, MailStatus, ServerEvent } from '../protocol/api.ts';
+import type { Folder, MailAlert, MailStatus, ServerEvent } from '../protocol/api.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow } from '../store/index.ts';
-import type { MailboxWatch, MailSource } from './source.ts';
+import type { MailboxWatch, MailSource, NewMail, RawMessage } from './source.ts';
 
 export type Listener = (event: ServerEvent) => void;
+/** Told of every new message of every watched user (after that user's clients were). */
+export type NewMailListener = (account: AccountRow, mail: NewMail) => void;
+
+/** The public alert (what the desktop is pushed): NewMail's extra fields stay in the gateway. */
+const publicAlert = (m: NewMail): MailAlert => ({ folder: m.folder, from: m.from, subject: m.subject, date: m.date, uid: m.uid });
 
 export interface FoldersSnapshot {
   folders: Folder[];
@@ -22,6 +32,8 @@ interface Entry {
   listeners: Set<Listener>;
   lastUse: number;
   snapshot: FoldersSnapshot | undefined;
+  /** Watched whether or not a client uses it (keepWatching); the idle reaper leaves it alone. */
+  pinned: boolean;
 }
 
 /** Versions increase across all users, so a re-opened watch never repeats an old version. */
@@ -29,6 +41,7 @@ let versionCounter = 0;
 
 export function createMailService({ source, log, idleMs }: { source: MailSource; log: Logger; idleMs: number }) {
   const entries = new Map<number, Entry>();
+  const newMailListeners = new Set<NewMailListener>();
 
   const broadcast = (e: Entry, event: ServerEvent) => {
     for (const l of e.listeners) {
@@ -54,7 +67,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
       e.lastUse = Date.now();
       return e;
     }
-    const entry: Entry = { account, listeners: new Set(), lastUse: Date.now(), snapshot: undefined, watch: undefined as never };
+    const entry: Entry = { account, listeners: new Set(), lastUse: Date.now(), snapshot: undefined, pinned: false, watch: undefined as never };
     entry.watch = source.open(account, {
       folders(folders) {
         const before = entry.snapshot;
@@ -63,7 +76,14 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
       },
       alert(alert) {
         log.info({ user: account.address, folder: alert.folder, uid: alert.uid }, 'new mail');
-        broadcast(entry, { type: 'mail', alert });
+        broadcast(entry, { type: 'mail', alert: publicAlert(alert) });
+        for (const l of newMailListeners) {
+          try {
+            l(entry.account, alert);
+          } catch (err) {
+            log.warn({ user: account.address, err: (err as Error).message }, 'new-mail listener failed');
+          }
+        }
       },
       status(mail: MailStatus) {
         if (mail.state === 'unavailable') entry.snapshot = undefined;
@@ -96,7 +116,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
 
   const reaper = setInterval(() => {
     const cutoff = Date.now() - idleMs;
-    for (const e of entries.values()) if (e.listeners.size === 0 && e.lastUse < cutoff) void closeEntry(e);
+    for (const e of entries.values()) if (!e.pinned && e.listeners.size === 0 && e.lastUse < cutoff) void closeEntry(e);
   }, Math.max(1000, Math.min(idleMs, 60_000)));
   reaper.unref();
 
@@ -139,6 +159,41 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
         e.lastUse = Date.now();
       };
     },
+
+    /**
+     * The raw source of a message (by its alert's folder and uid), at most `maxBytes` of it — for
+     * server-side consumers such as the calendar's invitation reader. Throws like
+     * MailboxWatch.fetchRaw (not_found, mail_unavailable).
+     */
+    async fetchRaw(account: AccountRow, path: string, uid: number, maxBytes: number): Promise<RawMessage> {
+      const e = entryFor(account);
+      await e.watch.ready;
+      return e.watch.fetchRaw(path, uid, maxBytes);
+    },
+
+    /** Adds a listener for every new message of every watched user; returns the unsubscribe function. */
+    onNewMail(listener: NewMailListener): () => void {
+      newMailListeners.add(listener);
+      return () => newMailListeners.delete(listener);
+    },
+
+    /**
+     * Keeps exactly these users watched whether or not a client of theirs is connected (users
+     * with mail-to-IM rules). Users left out become ordinary again: closed once idle.
+     */
+    keepWatching(accounts: readonly AccountRow[]): void {
+      const wanted = new Set(accounts.map((a) => a.id));
+      for (const e of entries.values()) {
+        if (e.pinned && !wanted.has(e.account.id)) {
+          e.pinned = false;
+          e.lastUse = Date.now();
+        }
+      }
+      for (const a of accounts) entryFor(a).pinned = true;
+    },
+
+    /** Users watched now, and how many of them only because keepWatching asked. */
+    watched: () => ({ total: entries.size, pinned: [...entries.values()].filter((e) => e.pinned).length }),
 
     /** Stops watching a user (deleted account). */
     async drop(accountId: number): Promise<void> {

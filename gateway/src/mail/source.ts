@@ -5,11 +5,44 @@
 import type { Folder, MailAlert, MailStatus } from '../protocol/api.ts';
 import type { AccountRow } from '../store/index.ts';
 
+export type MailPriority = 'high' | 'normal' | 'low';
+
+/** One parsed address of a header (name decoded; either part may be '' when the header had none). */
+export interface MailAddress {
+  name: string;
+  address: string;
+}
+
+/**
+ * What a source reports about a new message: the public alert (what the desktop is pushed) plus
+ * what server-side consumers (mail-to-IM rules, calendar) match on. Internal: the mail service
+ * strips it to a MailAlert before it leaves the gateway.
+ */
+export interface NewMail extends MailAlert {
+  /** The first From address, parsed (`from` is its display form). */
+  sender: MailAddress;
+  to: MailAddress[];
+  cc: MailAddress[];
+  /** X-Priority / Importance / Priority / X-MSMail-Priority, normalised (mail/priority.ts). */
+  priority: MailPriority;
+  /** ISO 8601: when the message reached the mailbox (IMAP INTERNALDATE, the Maildir file's mtime). */
+  received: string;
+}
+
+/** A message's raw RFC 5322 source, or its first `maxBytes` bytes. */
+export interface RawMessage {
+  bytes: Buffer;
+  /** The whole message's size in bytes. */
+  size: number;
+  /** `bytes` is only the beginning (the message is larger than `maxBytes`). */
+  truncated: boolean;
+}
+
 export interface MailboxEvents {
   /** The full folder list, whenever any count, or the set of folders, changed. */
   folders(folders: Folder[]): void;
   /** One per new message (unread, uid above the folder's alerted watermark), after `folders`. */
-  alert(alert: MailAlert): void;
+  alert(alert: NewMail): void;
   /** Mail server reachable or not; `message` names the server and the reason. */
   status(status: MailStatus): void;
 }
@@ -28,6 +61,12 @@ export interface MailboxWatch {
   ack(path: string, uid?: number): Promise<void>;
   /** Re-reads every folder now (the user asked "check mail now"). */
   refresh(): Promise<void>;
+  /**
+   * The raw source of message `uid` in folder `path` (the uid of its alert), at most `maxBytes`
+   * of it. Throws HeraldError('not_found') for an unknown folder or a message that is gone,
+   * HeraldError('mail_unavailable') while the mail server is unreachable.
+   */
+  fetchRaw(path: string, uid: number, maxBytes: number): Promise<RawMessage>;
   close(): Promise<void>;
 }
 

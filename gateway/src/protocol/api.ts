@@ -119,5 +119,77 @@ export const ClientEventSchema = z.discriminatedUnion('type', [
 ]);
 export type ClientEvent = z.infer<typeof ClientEventSchema>;
 
+// ---- Mail-to-IM alert rules (GET/PUT /api/v1/alert-rules; the engine is gateway/src/im/alerts/) ----
+
+/** Macros an alert template may use; anything else between dollars stays as written. */
+export const ALERT_MACROS = ['$SENDER$', '$SUBJECT$', '$FOLDER$', '$DATE$', '$RECIPIENT$', '$TO$', '$PRIORITY$'] as const;
+
+export const MailPrioritySchema = z.enum(['high', 'normal', 'low']);
+export type MailPriorityValue = z.infer<typeof MailPrioritySchema>;
+
+/**
+ * How a text condition compares, always case-insensitively: `contains` a substring, `equals` the
+ * whole text, `glob` the whole text with `*` (any run of characters) and `?` (one character).
+ * No regular expressions: a pattern from a user must never be able to stall the server.
+ */
+export const TextMatchSchema = z.strictObject({
+  match: z.enum(['contains', 'equals', 'glob']),
+  value: z.string().min(1).max(256),
+});
+export type TextMatch = z.infer<typeof TextMatchSchema>;
+
+/** All given conditions must hold (AND); none given: every new message matches. */
+export const AlertConditionsSchema = z.strictObject({
+  /** The folder path as the mail server names it ("INBOX", "Projects/Herald"). */
+  folder: TextMatchSchema.optional(),
+  /** The From address or name ("Name <address>" matches too). */
+  sender: TextMatchSchema.optional(),
+  subject: TextMatchSchema.optional(),
+  /** Any To or Cc address (or name). */
+  recipient: TextMatchSchema.optional(),
+  /** One priority, or a list of which any matches. */
+  priority: z.union([MailPrioritySchema, z.array(MailPrioritySchema).min(1).max(3)]).optional(),
+});
+export type AlertConditions = z.infer<typeof AlertConditionsSchema>;
+
+export const AlertActionSchema = z.strictObject({
+  /** Who gets the IM; default: the owner of the mailbox the mail arrived in. */
+  to: AddressSchema.optional(),
+  /** The IM text; macros: ALERT_MACROS. Default: see the README ("Mail-to-IM alert rules"). */
+  template: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1000)
+    .regex(/^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$/, 'no control characters (line breaks and tabs are fine)')
+    .optional(),
+});
+export type AlertAction = z.infer<typeof AlertActionSchema>;
+
+export const AlertRuleSchema = z.strictObject({
+  /** Unique among the user's rules; shown in rate-limit summaries. */
+  name: z.string().trim().min(1).max(100),
+  enabled: z.boolean().default(true),
+  conditions: AlertConditionsSchema.prefault({}),
+  action: AlertActionSchema.prefault({}),
+});
+export type AlertRule = z.infer<typeof AlertRuleSchema>;
+
+/** PUT /api/v1/alert-rules: the user's whole rule list (replaces what was stored). */
+export const AlertRulesPutSchema = z.strictObject({
+  rules: z.array(AlertRuleSchema).max(1000),
+});
+export type AlertRulesPut = z.infer<typeof AlertRulesPutSchema>;
+
+export const AlertRulesResponseSchema = z.object({
+  rules: z.array(AlertRuleSchema),
+  /** The admin's rules that apply to this user: shown, not editable. */
+  adminRules: z.array(AlertRuleSchema.extend({ readOnly: z.literal(true) })),
+  /** How many personal rules the user may have. */
+  maxRules: z.number().int().nonnegative(),
+  macros: z.array(z.string()),
+});
+export type AlertRulesResponse = z.infer<typeof AlertRulesResponseSchema>;
+
 export const ApiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof ApiErrorSchema>;

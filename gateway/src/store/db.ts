@@ -166,6 +166,29 @@ const MIGRATIONS: string[] = [
     updated_at INTEGER NOT NULL
   );
   `,
+  `
+  CREATE TABLE alert_rules (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    rules TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE TABLE alert_watch (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    since INTEGER NOT NULL
+  );
+  `,
+  `
+  CREATE TABLE calendar_reminders (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    uid TEXT NOT NULL,
+    recurrence_id INTEGER NOT NULL,
+    trigger_at INTEGER NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('sent', 'late', 'skipped', 'failed')),
+    done_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, uid, recurrence_id, trigger_at)
+  ) WITHOUT ROWID;
+  CREATE INDEX calendar_reminders_trigger ON calendar_reminders(trigger_at);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

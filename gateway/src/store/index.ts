@@ -1,6 +1,8 @@
 // The store: every SQLite-backed thing, opened once by the composition root.
 import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
+import { createAlertRuleStore } from './alert-rules.ts';
+import { createCalendarReminderStore } from './calendar-reminders.ts';
 import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
@@ -28,6 +30,8 @@ export function createStore(dataDir: string) {
     rooms: createRoomStore(db),
     roster: createRosterStore(db),
     spoolJournal: createSpoolJournal(db),
+    alertRules: createAlertRuleStore(db),
+    calendarReminders: createCalendarReminderStore(db),
     uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
@@ -35,6 +39,8 @@ export function createStore(dataDir: string) {
 }
 export type Store = ReturnType<typeof createStore>;
 export type { AccountRow } from './accounts.ts';
+export type { AlertRuleStore } from './alert-rules.ts';
+export type { CalendarReminderStore, ReminderKey, ReminderOutcome } from './calendar-reminders.ts';
 export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';
 export type { RosterRow, RosterStore } from './roster.ts';

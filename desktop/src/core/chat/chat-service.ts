@@ -1,30 +1,63 @@
-// The seam for chat (issue 5, item 5): what the core expects of the chat part, built later over
-// @xmpp/client against any standard XMPP server. Nothing implements it yet; the core runs without
-// it (mail alerts only) and the DesktopApi's chat methods answer "not available" until it exists.
-import type { ChatEvent, ChatMessage, Contact, HistoryQuery, OwnPresence, Room, SendMessage } from '../../shared/chat.ts';
+// The seam between the core and the chat (issue 5, item 5): what herald-core.ts and the IPC layer
+// call. Built over @xmpp/client against any standard XMPP server (xmpp-chat.ts: createXmppChat).
+import type {
+  ChatEvent,
+  ChatMessage,
+  ChatPreferences,
+  ChatPreferencesPatch,
+  Contact,
+  HistoryQuery,
+  OwnPresence,
+  Room,
+  SendMessage,
+} from '../../shared/chat.ts';
 
 export interface ChatConnectOptions {
-  /** From GET /api/v1/config (xmpp.websocketUrl, xmpp.tcp, xmpp.domain). */
+  /** From GET /api/v1/config (xmpp.websocketUrl): an RFC 7395 endpoint, '' for none. */
   websocketUrl: string;
+  /** From GET /api/v1/config (xmpp.tcp): c2s with STARTTLS. */
   tcp: { host: string; port: number };
   domain: string;
-  /** The bare JID; SASL PLAIN with the device token (the gateway accepts it) or SCRAM elsewhere. */
+  /** The bare JID. */
   jid: string;
-  deviceToken: string;
+  /** SASL PLAIN with the device token: what the gateway accepts (never sent without TLS). */
+  deviceToken?: string;
+  /** A password instead (any server: SCRAM-SHA-1, or PLAIN over TLS). */
+  password?: string;
+  /** Default: the WebSocket when there is a URL, else TCP. */
+  transport?: 'websocket' | 'tcp';
+  /** PEM certificates trusted besides the system's (a server with a self-signed certificate). */
+  trustedCertificates?: string[];
 }
 
+export type ChatConnectionState = { state: 'offline' | 'connecting' | 'online'; detail?: string };
+
 export interface ChatService {
+  /**
+   * Connects. Resolves once online; rejects with a ChatError when the first attempt fails —
+   * `auth_failed` ends it, anything else keeps retrying in the background (`connection` events).
+   */
   connect(o: ChatConnectOptions): Promise<void>;
   disconnect(): Promise<void>;
+  connection(): ChatConnectionState;
   onEvent(listener: (e: ChatEvent) => void): () => void;
   contacts(): Contact[];
+  addContact(jid: string, name?: string): Promise<void>;
+  /** Answers a `subscription-request`. */
+  answerSubscription(jid: string, approve: boolean): Promise<void>;
+  /** `offline` disconnects; any other show connects again if needed. */
   setPresence(p: OwnPresence): Promise<void>;
   send(m: SendMessage): Promise<ChatMessage>;
   setChatState(to: string, state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone'): void;
+  /** The local history folder, completed from the server's archive (MAM) when it has older messages. */
   history(q: HistoryQuery): Promise<ChatMessage[]>;
+  rooms(): Room[];
   createRoom(name: string, invite: string[]): Promise<Room>;
   joinRoom(room: string, nick?: string): Promise<Room>;
   leaveRoom(room: string): Promise<void>;
   invite(room: string, jid: string, reason?: string): Promise<void>;
+  setRoomSubject(room: string, subject: string): Promise<void>;
   sendFile(to: string, kind: 'chat' | 'groupchat', file: string): Promise<ChatMessage>;
+  preferences(): ChatPreferences;
+  setPreferences(patch: ChatPreferencesPatch): Promise<ChatPreferences>;
 }

@@ -1,4 +1,5 @@
-// GET /api/v1/config: the signed-in user's client settings (admin-controlled).
+// GET /api/v1/config: the signed-in user's client settings (admin-controlled: client.*, with
+// client.domains.<domain> over them, and IM on only while the server runs and the domain has it on).
 import type Router from '@koa/router';
 import type { Settings } from '../../config/schema.ts';
 import type { TokenService } from '../../directory/tokens.ts';
@@ -19,7 +20,8 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppPort
   router.get('/config', requireDevice(tokens), (ctx) => {
     const { account } = authOf(ctx);
     const domain = store.domains.get(account.domain);
-    const c = settings.client;
+    // The domain's own choices (client.domains.<domain>) over the global ones.
+    const c = { ...settings.client, ...settings.client.domains[account.domain] };
     const host = new URL(publicUrl).hostname;
     const body: ClientConfig = {
       user: { address: account.address, displayName: account.displayName },

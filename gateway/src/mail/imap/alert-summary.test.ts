@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NO_SUBJECT, UNKNOWN_SENDER } from '../headers.ts';
-import { alertFromEnvelope, formatSender } from './alert-summary.ts';
+import { alertFromEnvelope, formatSender, newMailFromFetch } from './alert-summary.ts';
 
 test('sender: "Name <address>", the address alone, or the name alone', () => {
   assert.equal(formatSender([{ name: 'Jürgen  Müller', address: 'jm@example.org' }]), 'Jürgen Müller <jm@example.org>');
@@ -32,4 +32,35 @@ test('date: envelope date, else internal date, else now; always ISO', () => {
     date: '2026-11-27T12:00:00.000Z',
     uid: 7,
   });
+});
+
+test('newMailFromFetch: the alert plus To, Cc, arrival time and the fetched priority header fields', () => {
+  const internal = new Date('2026-11-27T11:00:05Z');
+  const m = newMailFromFetch(
+    'INBOX',
+    9,
+    {
+      date: new Date('2026-11-27T10:59:00Z'),
+      subject: 'Invoice',
+      from: [{ name: 'Billing', address: 'billing@bigcustomer.example' }],
+      to: [{ name: 'Alice', address: 'alice@example.com' }],
+      cc: [{ address: 'team@example.com' }],
+    },
+    internal,
+    Buffer.from('Importance: High\r\n\r\n'),
+  );
+  assert.deepEqual(m, {
+    folder: 'INBOX',
+    from: 'Billing <billing@bigcustomer.example>',
+    subject: 'Invoice',
+    date: '2026-11-27T10:59:00.000Z',
+    uid: 9,
+    sender: { name: 'Billing', address: 'billing@bigcustomer.example' },
+    to: [{ name: 'Alice', address: 'alice@example.com' }],
+    cc: [{ name: '', address: 'team@example.com' }],
+    priority: 'high',
+    received: '2026-11-27T11:00:05.000Z',
+  });
+  const bare = newMailFromFetch('F', 1, undefined, undefined, undefined, () => internal);
+  assert.deepEqual([bare.to, bare.cc, bare.priority, bare.received], [[], [], 'normal', internal.toISOString()]);
 });

@@ -1,12 +1,13 @@
 // The IMAP reads a watch makes, one function each: the folder list with every folder's counters
 // in one round trip (LIST-STATUS, RFC 5819), STATUS of one folder (RFC 3501 §6.3.10), the
 // number of new messages (UID SEARCH UNSEEN, §6.4.4) and the summaries of new messages
-// (UID FETCH ENVELOPE FLAGS, §6.4.5). Every folder is opened read-only (EXAMINE, §6.3.2), so
-// watching never changes a flag.
+// (UID FETCH ENVELOPE FLAGS INTERNALDATE + the priority header fields, §6.4.5), and one
+// message's source with a size cap (BODY.PEEK[]<0.n>). Every folder is opened read-only
+// (EXAMINE, §6.3.2), so watching never changes a flag.
 import type { FetchMessageObject, ImapFlow, ListResponse, StatusObject } from 'imapflow';
-import type { MailAlert } from '../../protocol/api.ts';
-import { guessSpecialUse } from '../source.ts';
-import { alertFromEnvelope } from './alert-summary.ts';
+import { PRIORITY_HEADERS } from '../priority.ts';
+import { guessSpecialUse, type NewMail, type RawMessage } from '../source.ts';
+import { newMailFromFetch } from './alert-summary.ts';
 import { topUid, uidChunks, type FolderStatus, type TrackedFolder } from './folder-track.ts';
 
 const STATUS_QUERY = { messages: true, unseen: true, uidNext: true, uidValidity: true } as const;
@@ -91,7 +92,7 @@ export async function countFresh(client: ImapFlow, t: TrackedFolder): Promise<nu
 export interface NewMessage {
   uid: number;
   /** Undefined when the message is already \Seen (read elsewhere before we looked). */
-  alert: MailAlert | undefined;
+  alert: NewMail | undefined;
 }
 
 /** Summaries of the messages with uid in from..to, in uid order. */
@@ -99,12 +100,26 @@ export async function fetchNewMessages(client: ImapFlow, t: TrackedFolder, from:
   await examine(client, t.path);
   const out: NewMessage[] = [];
   for (const range of uidChunks(from, to, FETCH_CHUNK)) {
-    const msgs: FetchMessageObject[] = await client.fetchAll(range, { uid: true, envelope: true, flags: true, internalDate: true }, { uid: true });
+    const msgs: FetchMessageObject[] = await client.fetchAll(
+      range,
+      { uid: true, envelope: true, flags: true, internalDate: true, headers: [...PRIORITY_HEADERS] },
+      { uid: true },
+    );
     for (const m of msgs) {
       if (m.uid < from || m.uid > to) continue;
       const seen = m.flags?.has('\\Seen') ?? false;
-      out.push({ uid: m.uid, alert: seen ? undefined : alertFromEnvelope(t.path, m.uid, m.envelope, m.internalDate) });
+      out.push({ uid: m.uid, alert: seen ? undefined : newMailFromFetch(t.path, m.uid, m.envelope, m.internalDate, m.headers) });
     }
   }
   return out.sort((a, b) => a.uid - b.uid);
+}
+
+/** The first `maxBytes` of message `uid`'s source (BODY.PEEK[]<0.maxBytes>, RFC 3501 §6.4.5); undefined when there is no such message. */
+export async function fetchRawMessage(client: ImapFlow, path: string, uid: number, maxBytes: number): Promise<RawMessage | undefined> {
+  await examine(client, path);
+  const m = await client.fetchOne(String(uid), { uid: true, size: true, source: { start: 0, maxLength: maxBytes } }, { uid: true });
+  if (!m || m.uid !== uid) return undefined;
+  const bytes = m.source ?? Buffer.alloc(0);
+  const size = m.size ?? bytes.length;
+  return { bytes, size, truncated: size > bytes.length };
 }

@@ -11,9 +11,9 @@ import type { Logger } from '../../config/logger.ts';
 import type { Folder, MailStatus } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
-import type { MailboxEvents, MailboxWatch } from '../source.ts';
+import type { MailboxEvents, MailboxWatch, RawMessage } from '../source.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
-import { examine, folderStatus, listFolders } from './folder-sync.ts';
+import { examine, fetchRawMessage, folderStatus, listFolders } from './folder-sync.ts';
 import { closeClient, createImapClient, describeImapError, describeLogin, serverLabel, type ImapSettings } from './imap-connection.ts';
 import { MailboxState } from './mailbox-state.ts';
 
@@ -102,6 +102,31 @@ export class ImapWatch implements MailboxWatch {
     if (this.unavailable || !this.client) throw this.unavailableError();
     await this.request('sweep');
     if (this.unavailable) throw this.unavailableError();
+  }
+
+  async fetchRaw(path: string, uid: number, maxBytes: number): Promise<RawMessage> {
+    if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, not ${maxBytes}`);
+    if (this.unavailable || !this.client) throw this.unavailableError();
+    if (!this.state.get(path)) throw new HeraldError('not_found', `no folder "${path}"`);
+    const raw = await this.serial(async () => {
+      const c = this.client;
+      if (!c) throw this.unavailableError();
+      try {
+        return await fetchRawMessage(c, path, uid, maxBytes);
+      } catch (err) {
+        if (c !== this.client || !c.usable) throw this.unavailableError();
+        throw err;
+      } finally {
+        // IDLE belongs on INBOX: go back, and look again at what came there meanwhile.
+        if (c === this.client && c.usable && c.mailbox && c.mailbox.path !== 'INBOX') {
+          await examine(c, 'INBOX').catch(() => undefined);
+          this.want.inbox = true;
+        }
+      }
+    });
+    if (this.want.inbox) void this.pump();
+    if (!raw) throw new HeraldError('not_found', `no message ${uid} in "${path}"`);
+    return raw;
   }
 
   async close(): Promise<void> {

@@ -7,9 +7,9 @@
 // on a prototype cost nothing per instance.
 import type { ImapFlow } from 'imapflow';
 import type { Logger } from '../../config/logger.ts';
-import type { Folder, MailAlert } from '../../protocol/api.ts';
+import type { Folder } from '../../protocol/api.ts';
 import type { AccountRow, FolderStateRow, Store } from '../../store/index.ts';
-import { sortFolders, type MailboxEvents } from '../source.ts';
+import { sortFolders, type MailboxEvents, type NewMail } from '../source.ts';
 import { countFresh, fetchNewMessages, type FolderList } from './folder-sync.ts';
 import {
   alertRange,
@@ -29,7 +29,7 @@ export class MailboxState {
   private stored: Map<string, FolderStateRow> | undefined;
   /** The folder list changed since it was last told. */
   private dirty = false;
-  private readonly pendingAlerts: MailAlert[] = [];
+  private readonly pendingAlerts: NewMail[] = [];
   /** folder → alerted uid to store once the alerts up to it are out. */
   private readonly pendingMarks = new Map<string, number>();
 

@@ -2,24 +2,17 @@
 // the root (folders created, renamed, deleted), a coalesced re-read of just the folder that
 // changed, stable uids from the store, and one alert per new unread message.
 import { watch as fsWatch, type FSWatcher } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
-import type { Folder, MailAlert, MailStatus } from '../../protocol/api.ts';
+import type { Folder, MailStatus } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
-import { parseAlertHeaders } from '../headers.ts';
-import { guessSpecialUse, sortFolders, type MailboxEvents, type MailboxWatch } from '../source.ts';
-import { listFolders, scanFolder, type FolderScan } from './layout.ts';
+import { guessSpecialUse, sortFolders, type MailboxEvents, type MailboxWatch, type NewMail } from '../source.ts';
+import { listFolders, scanFolder } from './layout.ts';
+import { readNewMail, readRawMessage } from './message-read.ts';
 
 /** inotify reports a delivery as several events (create in tmp, rename into new): coalesce them. */
 const COALESCE_MS = 3;
-/** The head of a message read for an alert: headers are rarely longer. */
-const HEAD_BYTES = 64 * 1024;
-/** A file written less than this long ago with an incomplete header block may still be growing. */
-const GROWING_MS = 2000;
-const GROWING_RETRY_MS = 25;
-const GROWING_RETRIES = 40;
 
 export interface MaildirWatchDeps {
   account: AccountRow;
@@ -56,7 +49,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
   let status: MailStatus = { state: 'ok' };
   let closed = false;
   let initializing = true;
-  const pendingAlerts: MailAlert[] = [];
+  const pendingAlerts: NewMail[] = [];
   let rootWatcher: FSWatcher | undefined;
   let ancestorWatcher: FSWatcher | undefined;
   let listTimer: NodeJS.Timeout | undefined;
@@ -238,56 +231,13 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     if (changed) emitFolders();
     for (const [key, uid] of candidates) {
       if (closed) return;
-      const alert = await readAlert(t, scan, key, uid);
+      const alert = await readNewMail({ dir: t.dir, folder: t.path, key, uid, file: scan.newFiles.get(key) ?? scan.curFiles.get(key), log });
       // Mail that arrived while the gateway was away is alerted once the first snapshot is out.
       if (initializing) pendingAlerts.push(alert);
       else events.alert(alert);
       t.alertedUid = Math.max(t.alertedUid, uid);
       store.folderState.markAlerted(account.id, t.path, uid);
     }
-  };
-
-  /**
-   * Reads the head of a new message for its alert. A file copied straight into new/ (not via
-   * tmp/ and rename, as MTAs do) may still be growing: while its header block is incomplete and
-   * the file was written just now, read again a little later.
-   */
-  const readAlert = async (t: Tracked, scan: FolderScan, key: string, uid: number) => {
-    let file = scan.newFiles.get(key) ?? scan.curFiles.get(key);
-    let head = await readHead(t, key, file);
-    for (let i = 0; i < GROWING_RETRIES && head.file && !parseAlertHeaders(head.bytes).complete && Date.now() - head.mtimeMs < GROWING_MS; i++) {
-      await new Promise((r) => setTimeout(r, GROWING_RETRY_MS));
-      head = await readHead(t, key, head.file);
-    }
-    file = head.file;
-    const h = parseAlertHeaders(head.bytes);
-    if (h.problem) log.warn({ folder: t.path, uid, file }, `new message with broken headers: ${h.problem}`);
-    const date = h.date ?? (head.mtimeMs ? new Date(head.mtimeMs) : new Date());
-    return { folder: t.path, from: h.from, subject: h.subject, date: date.toISOString(), uid };
-  };
-
-  const readHead = async (t: Tracked, key: string, file: string | undefined) => {
-    for (let attempt = 0; attempt < 2 && file; attempt++) {
-      try {
-        const fh = await open(file, 'r');
-        try {
-          const { bytesRead, buffer } = await fh.read(Buffer.alloc(HEAD_BYTES), 0, HEAD_BYTES, 0);
-          return { file, bytes: buffer.subarray(0, bytesRead), mtimeMs: (await fh.stat()).mtimeMs };
-        } finally {
-          await fh.close();
-        }
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
-          log.warn({ file, err: (e as Error).message }, 'cannot read new message');
-          break;
-        }
-        // Moved meanwhile (a mail client read it: new/ → cur/, flags in the name). Find it again.
-        const names = await readdir(path.join(t.dir, 'cur')).catch(() => [] as string[]);
-        const name = names.find((n) => n === key || n.startsWith(`${key}:`));
-        file = name ? path.join(t.dir, 'cur', name) : undefined;
-      }
-    }
-    return { file: undefined, bytes: Buffer.alloc(0), mtimeMs: 0 };
   };
 
   const scheduleList = (delay = COALESCE_MS) => {
@@ -393,6 +343,22 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       emitFolders();
     },
     refresh: rescanAll,
+    async fetchRaw(folderPath, uid, maxBytes) {
+      if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, not ${maxBytes}`);
+      if (status.state === 'unavailable') throw new HeraldError('mail_unavailable', status.message ?? `Maildir ${root} is unavailable`);
+      const t = folders.get(folderPath);
+      if (!t) throw new HeraldError('not_found', `no folder "${folderPath}"`);
+      let key: string | undefined;
+      for (const [k, v] of t.msgs) {
+        if (Math.floor(v / 2) === uid) {
+          key = k;
+          break;
+        }
+      }
+      const raw = key === undefined ? undefined : await readRawMessage(t.dir, key, maxBytes, log);
+      if (!raw) throw new HeraldError('not_found', `no message ${uid} in "${folderPath}"`);
+      return raw;
+    },
     async close() {
       closed = true;
       clearInterval(rescanTimer);

@@ -17,7 +17,7 @@ const NS_MAM = 'urn:xmpp:mam:2';
 
 export interface LoggedMessage {
   /** `scripted`: sent by the server for a script (the SEM spool, system-message.ts), delivered as chat. */
-  type: 'chat' | 'groupchat' | 'headline' | 'normal' | 'scripted';
+  type: 'chat' | 'groupchat' | 'headline' | 'normal' | 'scripted' | 'alert';
   from: string;
   to: string;
   body: string;

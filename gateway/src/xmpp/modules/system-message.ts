@@ -63,7 +63,7 @@ export interface SystemMessage {
   /** The stanza id (stable across retries lets clients drop a duplicate). */
   id?: string;
   /** How the central IM log names it (the stanza is a chat message either way). */
-  logType?: 'scripted' | 'chat';
+  logType?: 'scripted' | 'chat' | 'alert';
 }
 
 export interface SystemDelivery {

@@ -1,0 +1,132 @@
+// `herald-gateway package`: per-user packages in bulk. Every user of a domain (or one user) gets a
+// copy of one generic build with a signed provision.json (a fresh one-time enrollment token)
+// stamped in — <out>/<address>/<build name> — and a line in <out>/manifest.csv (user, file, token
+// expiry). Installers that cannot be stamped are linked (or copied) per user with provision.json
+// and the herald:// sign-in link beside them. A progress bar on a terminal, plain lines otherwise.
+// `package keys` prints the public key set (provision-keys.json) for builds to ship.
+import { existsSync, linkSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Settings } from '../config/schema.ts';
+import type { createServices } from '../main.ts';
+import { HeraldError } from '../protocol/errors.ts';
+import { stampableFormatOf } from '../provisioning/stamper.ts';
+import { createProvisioning, type Provisioning } from '../provisioning/provisioning.ts';
+import { UsageError, type Flags } from './admin-commands.ts';
+
+type Services = ReturnType<typeof createServices>;
+
+export const MANIFEST_FILE = 'manifest.csv';
+
+export interface PackageIo {
+  out: (line: string) => void;
+  /** Progress and warnings (stderr). */
+  err: (text: string) => void;
+  /** Draw a progress bar (stderr is a terminal) instead of one line per user. */
+  tty: boolean;
+}
+
+const csv = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+
+/** The URL the desktop will use: --url, http.publicUrl, else the local default (with a warning). */
+function gatewayUrlOf(settings: Settings, flags: Flags, io: PackageIo): string {
+  if (typeof flags.url === 'string') {
+    if (!/^https?:\/\/[^/]/.test(flags.url)) throw new UsageError(`--url takes the gateway's public http(s) URL (got ${flags.url})`);
+    return flags.url;
+  }
+  if (settings.http.publicUrl) return settings.http.publicUrl;
+  const url = `http://localhost:${settings.http.port}`;
+  io.err(`warning: http.publicUrl is not set; packages point at ${url}. Set it (or --url) to the address users' computers reach.\n`);
+  return url;
+}
+
+function progress(io: PackageIo, done: number, total: number, label: string): void {
+  if (!io.tty) return io.out(`packaged ${done}/${total} ${label}`);
+  const width = 24;
+  const filled = Math.round((done / total) * width);
+  io.err(`\r\x1b[2K[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${label}`);
+  if (done === total) io.err('\n');
+}
+
+/** Hard link when the output is on the same file system (no copy of a 100 MB installer per user), else a copy. */
+function linkOrCopy(from: string, to: string): void {
+  rmSync(to, { force: true });
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+async function packageOne(p: Provisioning, from: string, address: string, dir: string, ttlMs: number | undefined): Promise<{ file: string; expiresAt: Date }> {
+  const target = path.join(dir, path.basename(from));
+  if (!stampableFormatOf(from)) {
+    mkdirSync(dir, { recursive: true });
+    const issued = p.issue(address, ttlMs);
+    linkOrCopy(from, target);
+    writeFileSync(path.join(dir, 'provision.json'), issued.bytes);
+    writeFileSync(path.join(dir, 'sign-in-link.txt'), `${issued.deepLink}\n`);
+    return { file: target, expiresAt: issued.expiresAt };
+  }
+  const { pkg, issued } = await p.package(from, address, ttlMs); // checks the build before anything is made
+  mkdirSync(dir, { recursive: true });
+  const part = `${target}.part`; // a crash never leaves a half package under the real name
+  try {
+    await pkg.writeTo(part);
+    renameSync(part, target);
+  } catch (e) {
+    rmSync(part, { force: true });
+    throw e;
+  }
+  return { file: target, expiresAt: issued.expiresAt };
+}
+
+export async function runPackageCommand(settings: Settings, s: Services, args: string[], flags: Flags, io: PackageIo): Promise<void> {
+  const [action] = args;
+  if (action === 'keys') {
+    const p = createProvisioning({ dataDir: settings.dataDir, tokens: s.tokens, gatewayUrl: settings.http.publicUrl ?? 'http://localhost', buildsDir: settings.provisioning.buildsDir });
+    const text = `${JSON.stringify(p.key.keySet, null, 2)}\n`;
+    if (typeof flags.out === 'string') {
+      writeFileSync(flags.out, text);
+      return io.out(`wrote the provisioning public key (${p.key.kid}) to ${flags.out}; ship it as provision-keys.json in the app's resources`);
+    }
+    return io.out(text.trimEnd());
+  }
+  if (action !== undefined) throw new UsageError(`unknown command: package ${action}`);
+
+  const from = typeof flags.from === 'string' ? path.resolve(flags.from) : undefined;
+  const out = typeof flags.out === 'string' ? path.resolve(flags.out) : undefined;
+  if (!from) throw new UsageError('missing --from <generic build> (a .zip or .tar.gz; an installer gets a provision.json beside it)');
+  if (!out) throw new UsageError('missing --out <folder>');
+  if (!existsSync(from) || !statSync(from).isFile()) throw new HeraldError('not_found', `no build file ${from}`);
+  const hours = flags.ttl === undefined ? undefined : Number(flags.ttl);
+  if (hours !== undefined && !(hours > 0)) throw new UsageError('--ttl takes a number of hours > 0');
+
+  let users: string[];
+  if (typeof flags.user === 'string') {
+    const u = s.directory.get(flags.user);
+    if (!u) throw new HeraldError('not_found', `no user ${flags.user}`);
+    if (typeof flags.domain === 'string' && u.domain !== flags.domain.toLowerCase()) throw new UsageError(`${u.address} is not in ${flags.domain}`);
+    users = [u.address];
+  } else if (typeof flags.domain === 'string') {
+    const domain = flags.domain.toLowerCase();
+    if (!s.directory.listDomains().some((d) => d.name === domain)) throw new HeraldError('not_found', `no domain ${domain}`);
+    users = s.directory.listUsers(domain).map((u) => u.address);
+    if (users.length === 0) throw new HeraldError('not_found', `${domain} has no users`);
+  } else throw new UsageError('say whom to package for: --domain <domain> (every user) or --user <local@domain>');
+
+  const p = createProvisioning({ dataDir: settings.dataDir, tokens: s.tokens, gatewayUrl: gatewayUrlOf(settings, flags, io), issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
+  if (p.key.warning) io.err(`warning: ${p.key.warning}\n`);
+  mkdirSync(out, { recursive: true });
+  const manifest = path.join(out, MANIFEST_FILE);
+  writeFileSync(manifest, 'user,file,token_expires\n'); // rows are appended as packages are made: a failed run lists what it made
+  const ttlMs = hours === undefined ? undefined : hours * 3600_000;
+  let lastExpiry: Date | undefined;
+  for (const [i, address] of users.entries()) {
+    const made = await packageOne(p, from, address, path.join(out, address), ttlMs);
+    appendFileSync(manifest, `${csv(address)},${csv(path.relative(out, made.file))},${made.expiresAt.toISOString()}\n`);
+    lastExpiry = made.expiresAt;
+    progress(io, i + 1, users.length, address);
+  }
+  io.out(`${users.length} package(s) in ${out}, listed in ${MANIFEST_FILE}; the sign-ins expire ${lastExpiry!.toISOString()}`);
+  io.out("a package must reach no one but its user; to cancel one: herald-gateway token revoke <address> (also signs out that user's devices)");
+}

@@ -1,0 +1,126 @@
+// The generic builds an admin put in the builds folder (provisioning.buildsDir, default
+// <data>/builds/), recognised by the names electron-builder.yml gives them:
+// `${productName}-${version}-${os}-${arch}.${ext}` (Herald-0.1.0-linux-x64.tar.gz). A zip or tar.gz
+// is stamped per user; installers (exe, dmg, AppImage, deb, rpm, msi, pkg) cannot be edited, so
+// they are served as they are, with the user's provision as a sidecar file or a deep link.
+import { readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { stampableFormatOf, type StampableFormat } from './stamper.ts';
+
+export type Os = 'win' | 'mac' | 'linux';
+export type Arch = 'x64' | 'arm64';
+
+export interface Platform {
+  id: `${Os}-${Arch}`;
+  os: Os;
+  arch: Arch;
+  label: string;
+}
+
+/** The platforms the download page offers, in its order. */
+export const PLATFORMS: readonly Platform[] = [
+  { id: 'win-x64', os: 'win', arch: 'x64', label: 'Windows (64-bit)' },
+  { id: 'win-arm64', os: 'win', arch: 'arm64', label: 'Windows on Arm' },
+  { id: 'mac-arm64', os: 'mac', arch: 'arm64', label: 'macOS (Apple silicon)' },
+  { id: 'mac-x64', os: 'mac', arch: 'x64', label: 'macOS (Intel)' },
+  { id: 'linux-x64', os: 'linux', arch: 'x64', label: 'Linux (64-bit)' },
+  { id: 'linux-arm64', os: 'linux', arch: 'arm64', label: 'Linux on Arm (64-bit)' },
+];
+export type PlatformId = Platform['id'];
+export const platformById = (id: string): Platform | undefined => PLATFORMS.find((p) => p.id === id);
+
+export interface BuildFile {
+  name: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  version: string;
+  os: Os;
+  /** `universal` (macOS) serves both architectures. */
+  arch: Arch | 'universal';
+  /** zip / tar.gz: stamped per user; else an installer served as it is. */
+  stampable: StampableFormat | undefined;
+  ext: string;
+}
+
+const NAME = /^(?<product>.+?)-(?<version>\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)-(?<os>win|mac|linux)-(?<arch>x64|amd64|x86_64|arm64|aarch64|universal)\.(?<ext>zip|tar\.gz|tgz|exe|msi|dmg|pkg|AppImage|deb|rpm)$/;
+const ARCH: Record<string, Arch | 'universal'> = { x64: 'x64', amd64: 'x64', x86_64: 'x64', arm64: 'arm64', aarch64: 'arm64', universal: 'universal' };
+
+/** What a build file's name says it is; undefined for names that do not follow the pattern. */
+export function classifyBuild(name: string): Omit<BuildFile, 'path' | 'size' | 'mtimeMs'> | undefined {
+  const m = NAME.exec(name);
+  if (!m?.groups) return undefined;
+  const g = m.groups as { version: string; os: Os; arch: string; ext: string };
+  return { name, version: g.version, os: g.os, arch: ARCH[g.arch]!, stampable: stampableFormatOf(name), ext: g.ext };
+}
+
+/** Every recognisable build in `dir` (a missing folder is an empty catalog). */
+export function listBuilds(dir: string): BuildFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  const out: BuildFile[] = [];
+  for (const name of names) {
+    const c = classifyBuild(name);
+    if (!c) continue;
+    const file = path.join(dir, name);
+    try {
+      const st = statSync(file);
+      if (st.isFile()) out.push({ ...c, path: file, size: st.size, mtimeMs: st.mtimeMs });
+    } catch {
+      // removed while listing
+    }
+  }
+  return out;
+}
+
+const versionKey = (v: string) => v.split(/[.-]/).map((p) => (/^\d+$/.test(p) ? p.padStart(8, '0') : p));
+const newer = (a: BuildFile, b: BuildFile) => {
+  const ka = versionKey(a.version);
+  const kb = versionKey(b.version);
+  for (let i = 0; i < Math.max(ka.length, kb.length); i++) {
+    if (ka[i] === kb[i]) continue;
+    if (ka[i] === undefined) return true; // 1.0.0 is newer than 1.0.0-beta
+    if (kb[i] === undefined) return false;
+    return ka[i]! > kb[i]!;
+  }
+  return a.mtimeMs > b.mtimeMs;
+};
+
+/** The build to serve for a platform: the newest version; at one version a stampable archive wins. */
+export function buildFor(builds: readonly BuildFile[], platform: Platform): BuildFile | undefined {
+  let best: BuildFile | undefined;
+  for (const b of builds) {
+    if (b.os !== platform.os || (b.arch !== platform.arch && b.arch !== 'universal')) continue;
+    if (!best) best = b;
+    else if (b.version === best.version) {
+      if ((b.stampable && !best.stampable) || (!!b.stampable === !!best.stampable && b.mtimeMs > best.mtimeMs)) best = b;
+    } else if (newer(b, best)) best = b;
+  }
+  return best;
+}
+
+/**
+ * The platform a browser runs on, from User-Agent Client Hints when sent (Sec-CH-UA-Platform,
+ * Sec-CH-UA-Arch), else the User-Agent string. Browsers on Apple silicon still say "Intel Mac OS X",
+ * so a Mac defaults to Apple silicon (every Mac sold since 2021) unless a hint says x86.
+ */
+export function platformFromBrowser(userAgent: string, hints: { platform?: string; arch?: string } = {}): PlatformId | undefined {
+  const hint = hints.platform?.replace(/"/g, '').toLowerCase();
+  const hintArch = hints.arch?.replace(/"/g, '').toLowerCase();
+  const ua = userAgent.toLowerCase();
+  let os: Os | undefined;
+  if (hint === 'windows' || (!hint && ua.includes('windows nt'))) os = 'win';
+  else if (hint === 'macos' || (!hint && ua.includes('macintosh'))) os = 'mac';
+  else if (hint === 'linux' || hint === 'chrome os' || (!hint && ua.includes('linux') && !ua.includes('android'))) os = 'linux';
+  if (!os) return undefined;
+  let arch: Arch;
+  if (hintArch) arch = hintArch === 'arm' ? 'arm64' : 'x64';
+  else if (os === 'mac') arch = 'arm64';
+  else arch = /aarch64|arm64|armv8/.test(ua) ? 'arm64' : 'x64';
+  return `${os}-${arch}`;
+}
