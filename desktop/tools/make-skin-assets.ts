@@ -134,8 +134,10 @@ function write(skin: string, rel: string, data: Buffer) {
 
 const light: Palette = { paper: [255, 255, 255, 255], edge: [52, 84, 140, 255], badge: [226, 68, 52, 255], off: [200, 204, 210, 255], bubble: [222, 236, 255, 255] };
 const classic: Palette = { paper: [255, 244, 196, 255], edge: [0, 0, 128, 255], badge: [255, 0, 0, 255], off: [192, 192, 192, 255], bubble: [255, 255, 225, 255] };
+// Dark: a light outline that reads on dark taskbars and panels, the accent of the Dark skin.
+const dark: Palette = { paper: [52, 58, 74, 255], edge: [196, 208, 255, 255], badge: [255, 104, 88, 255], off: [84, 88, 98, 255], bubble: [62, 80, 132, 255] };
 
-for (const [skin, p, size] of [['Default', light, 32], ['Classic', classic, 16]] as const) {
+for (const [skin, p, size] of [['Default', light, 32], ['Classic', classic, 16], ['Dark', dark, 32]] as const) {
   write(skin, 'images/tray-idle.png', envelope(p, size, 'idle'));
   write(skin, 'images/tray-new-mail.png', envelope(p, size, 'new'));
   write(skin, 'images/tray-offline.png', envelope(p, size, 'offline'));
@@ -146,3 +148,8 @@ write('Default', 'sounds/message-in.wav', wav([{ hz: 660, ms: 90, gain: 0.4 }]))
 write('Default', 'sounds/contact-online.wav', wav([{ hz: 523, ms: 70, gain: 0.3 }, { hz: 784, ms: 110, gain: 0.3 }]));
 write('Classic', 'sounds/new-mail.wav', wav([{ hz: 1046, ms: 80 }, { hz: 0, ms: 40 }, { hz: 1046, ms: 80 }, { hz: 0, ms: 40 }, { hz: 1568, ms: 200 }], 11025));
 write('Classic', 'sounds/message-in.wav', wav([{ hz: 988, ms: 120, gain: 0.4 }], 11025));
+// Dark: softer and lower than Default, so an evening pop-up does not startle.
+write('Dark', 'sounds/new-mail.wav', wav([{ hz: 587, ms: 120, gain: 0.35 }, { hz: 880, ms: 260, gain: 0.35 }]));
+write('Dark', 'sounds/message-in.wav', wav([{ hz: 523, ms: 110, gain: 0.3 }]));
+write('Dark', 'sounds/contact-online.wav', wav([{ hz: 440, ms: 80, gain: 0.25 }, { hz: 659, ms: 120, gain: 0.25 }]));
+write('Dark', 'sounds/file-received.wav', wav([{ hz: 659, ms: 70, gain: 0.3 }, { hz: 784, ms: 70, gain: 0.3 }, { hz: 988, ms: 160, gain: 0.3 }]));

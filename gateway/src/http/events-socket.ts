@@ -118,7 +118,13 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
 
     close(): void {
       clearInterval(heartbeat);
-      for (const ws of live.keys()) ws.close(1001, 'gateway shutting down');
+      // The close frame tells clients why; the TCP connection ends at once (an upgraded socket is
+      // no longer the HTTP server's to close, and a client that never answers the close frame
+      // would otherwise keep it — and its idea that the gateway is up — for ws's 30 s timeout).
+      for (const ws of live.keys()) {
+        ws.close(1001, 'gateway shutting down');
+        ws.terminate();
+      }
       wss.close();
     },
   };

@@ -1,0 +1,96 @@
+// What each contract channel does: a thin mapping onto the desktop core (and its chat part) plus
+// the few things only the shell knows (the native file picker, start at login, the app's version).
+// Used by the Electron main process and, unchanged, by the browser preview's bridge.
+import type { ChatService } from '../core/chat/chat-service.ts';
+import type { HeraldCore } from '../core/herald-core.ts';
+import type { OwnPresence } from '../shared/chat.ts';
+import { INVOKE, type AppInfo, type PickedFile, type StartupView } from '../shared/ipc.ts';
+import { IpcError, type Handlers } from './ipc-router.ts';
+import type { SenderInfo } from './sender-check.ts';
+
+export interface ShellServices {
+  /** The native "open file" dialog for the sender's window; null when cancelled. */
+  pickFile(sender: SenderInfo): Promise<PickedFile | null>;
+  startup: { get(): Promise<StartupView>; set(openAtLogin: boolean): Promise<StartupView> };
+  appInfo(): AppInfo;
+}
+
+export interface HandlerDeps {
+  core: HeraldCore;
+  shell: ShellServices;
+  /** Sets the user's own presence (the shell keeps do-not-disturb and the tray in step); default: the chat's. */
+  setPresence?: (p: OwnPresence) => Promise<void>;
+}
+
+/** Files the user picked in the native dialog: the only paths chat.sendFile will send. */
+export function createPickedFiles() {
+  const picked = new Set<string>();
+  return {
+    add: (file: string) => void picked.add(file),
+    has: (file: string) => picked.has(file),
+  };
+}
+
+export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked: ReturnType<typeof createPickedFiles> } {
+  const { core } = d;
+  const picked = createPickedFiles();
+  const chat = (): ChatService => {
+    const c = core.chat();
+    if (!c) throw new IpcError('chat_unavailable', 'chat is not available (not signed in, or instant messaging is off for this account)');
+    return c;
+  };
+  // Chat failures (a refused room, an upload the server rejected) are shown to the user as they are.
+  const guard = async <T>(fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (e instanceof IpcError) throw e;
+      throw new IpcError('chat_failed', e instanceof Error ? e.message : String(e));
+    }
+  };
+  const chatCall = <T>(fn: (c: ChatService) => T | Promise<T>): Promise<T> => {
+    const c = chat();
+    return guard(() => fn(c));
+  };
+
+  return {
+    picked,
+    [INVOKE.getState]: () => core.state(),
+    [INVOKE.signIn]: (r) => core.signIn(r.gatewayUrl, r.user, r.password),
+    [INVOKE.signOut]: () => core.signOut(),
+    [INVOKE.openFolder]: (r) => core.openFolder(r.path),
+    [INVOKE.openWebmail]: () => core.openWebmail(),
+    [INVOKE.checkNow]: () => core.checkNow(),
+    [INVOKE.getSettings]: () => core.settings(),
+    [INVOKE.updateSettings]: (patch) => core.updateSettings(patch),
+    [INVOKE.listSkins]: () => core.skins(),
+    [INVOKE.activeSkin]: () => core.activeSkin() ?? null,
+    [INVOKE.chatContacts]: () => chatCall((c) => c.contacts()),
+    [INVOKE.chatSetPresence]: (p) => (d.setPresence ? guard(() => d.setPresence!(p)) : chatCall((c) => c.setPresence(p))),
+    [INVOKE.chatSend]: (m) => chatCall((c) => c.send(m)),
+    [INVOKE.chatState]: (s) => chatCall((c) => c.setChatState(s.to, s.state)),
+    [INVOKE.chatHistory]: (q) => chatCall((c) => c.history(q)),
+    [INVOKE.chatCreateRoom]: (r) => chatCall((c) => c.createRoom(r.name, r.invite)),
+    [INVOKE.chatJoinRoom]: (r) => chatCall((c) => c.joinRoom(r.room, r.nick)),
+    [INVOKE.chatLeaveRoom]: (r) => chatCall((c) => c.leaveRoom(r.room)),
+    [INVOKE.chatInvite]: (i) => chatCall((c) => c.invite(i.room, i.jid, i.reason)),
+    [INVOKE.chatSendFile]: (f) => {
+      // A renderer names a path, but only a file the user chose in the native dialog may leave the
+      // machine: a compromised page cannot send ~/.ssh/id_ed25519 to anyone.
+      if (!picked.has(f.file)) throw new IpcError('forbidden', 'only a file chosen in the file dialog can be sent');
+      return chatCall((c) => c.sendFile(f.to, f.kind, f.file));
+    },
+    [INVOKE.chatPickFile]: async (_none, sender) => {
+      const p = await d.shell.pickFile(sender);
+      if (p) picked.add(p.file);
+      return p;
+    },
+    [INVOKE.chatOverview]: () => chatCall((c) => ({ connection: c.connection(), rooms: c.rooms() })),
+    [INVOKE.chatAnswerSubscription]: (a) => chatCall((c) => c.answerSubscription(a.jid, a.approve)),
+    [INVOKE.chatGetPreferences]: () => chatCall((c) => c.preferences()),
+    [INVOKE.chatSetPreferences]: (p) => chatCall((c) => c.setPreferences(p)),
+    [INVOKE.getStartup]: () => d.shell.startup.get(),
+    [INVOKE.setStartup]: (s) => d.shell.startup.set(s.openAtLogin),
+    [INVOKE.appInfo]: () => d.shell.appInfo(),
+  };
+}

@@ -1,0 +1,154 @@
+// The renderer's live view of the app, kept from window.herald: the core state, the settings, the
+// active skin (applied to the page as it changes) and the chat (contacts, rooms, invitations, the
+// chat connection). One subscription each, shared by every component through small hooks.
+import { useEffect, useState } from 'preact/hooks';
+import type { ChatEvent, Contact, OwnPresence, Room } from '../shared/chat.ts';
+import type { SettingsView } from '../shared/ipc.ts';
+import type { Skin, SkinCatalog } from '../shared/skins.ts';
+import type { CoreState } from '../shared/state.ts';
+import { api } from './api.ts';
+import { applySkin } from './skin.ts';
+import { playSound } from './sound.ts';
+
+type Listener = () => void;
+class Cell<T> {
+  private listeners = new Set<Listener>();
+  constructor(public value: T) {}
+  set(v: T): void {
+    this.value = v;
+    for (const l of this.listeners) l();
+  }
+  subscribe(l: Listener): () => void {
+    this.listeners.add(l);
+    return () => this.listeners.delete(l);
+  }
+}
+
+export interface ChatView {
+  connection: 'offline' | 'connecting' | 'online' | 'unavailable';
+  detail?: string;
+  contacts: Contact[];
+  rooms: Room[];
+  invites: { room: string; from: string; reason?: string }[];
+  /** People asking to see the user's presence. */
+  requests: string[];
+}
+
+export const coreState = new Cell<CoreState | undefined>(undefined);
+export const settings = new Cell<SettingsView | undefined>(undefined);
+export const skin = new Cell<Skin | null>(null);
+export const skins = new Cell<SkinCatalog>({ skins: [], rejected: [] });
+/** The user's own presence as set from this window (the contract has no getter for it). */
+export const ownPresence = new Cell<OwnPresence>({ show: 'online' });
+export const chat = new Cell<ChatView>({ connection: 'unavailable', contacts: [], rooms: [], invites: [], requests: [] });
+const chatListeners = new Set<(e: ChatEvent) => void>();
+
+export function useCell<T>(cell: Cell<T>): T {
+  const [, force] = useState(0);
+  useEffect(() => cell.subscribe(() => force((n) => n + 1)), [cell]);
+  return cell.value;
+}
+
+/** Every chat event, for views that keep their own conversation state. */
+export function useChatEvents(listener: (e: ChatEvent) => void, deps: unknown[]): void {
+  useEffect(() => {
+    chatListeners.add(listener);
+    return () => void chatListeners.delete(listener);
+  }, deps);
+}
+
+async function refreshSkin(): Promise<void> {
+  const s = await api().activeSkin();
+  if (JSON.stringify(s) !== JSON.stringify(skin.value)) {
+    skin.set(s);
+    applySkin(s);
+  }
+}
+
+// A snapshot must not overwrite what events said after it was asked for (a presence that came in
+// while contacts() was on its way): if any chat event arrived meanwhile, ask again.
+let chatSeq = 0;
+async function refreshChat(): Promise<void> {
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const seq = chatSeq;
+    let next: ChatView;
+    try {
+      const [overview, contacts] = await Promise.all([api().chat.overview(), api().chat.contacts()]);
+      next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, rooms: overview.rooms, contacts };
+    } catch {
+      next = { ...chat.value, connection: 'unavailable', contacts: [], rooms: [] };
+    }
+    if (seq !== chatSeq) continue;
+    chat.set(next);
+    return;
+  }
+}
+
+function onChat(e: ChatEvent): void {
+  chatSeq++;
+  const c = chat.value;
+  switch (e.type) {
+    case 'roster':
+      chat.set({ ...c, contacts: e.contacts });
+      break;
+    case 'presence':
+      chat.set({ ...c, contacts: c.contacts.map((x) => (x.jid === e.jid ? { ...x, show: e.show, status: e.status } : x)) });
+      break;
+    case 'room':
+      chat.set({ ...c, rooms: [...c.rooms.filter((r) => r.jid !== e.room.jid), e.room] });
+      break;
+    case 'room-left':
+      chat.set({ ...c, rooms: c.rooms.filter((r) => r.jid !== e.room) });
+      break;
+    case 'invite':
+      if (!c.invites.some((i) => i.room === e.room)) chat.set({ ...c, invites: [...c.invites, { room: e.room, from: e.from, reason: e.reason }] });
+      break;
+    case 'subscription-request':
+      if (!c.requests.includes(e.jid)) chat.set({ ...c, requests: [...c.requests, e.jid] });
+      break;
+    case 'connection':
+      chat.set({ ...c, connection: e.state, detail: e.detail });
+      if (e.state === 'online') void refreshChat();
+      break;
+  }
+  for (const l of chatListeners) l(e);
+}
+
+export function dismissRequest(jid: string): void {
+  chat.set({ ...chat.value, requests: chat.value.requests.filter((r) => r !== jid) });
+}
+
+export function dismissInvite(room: string): void {
+  chat.set({ ...chat.value, invites: chat.value.invites.filter((i) => i.room !== room) });
+}
+
+let started: Promise<void> | undefined;
+/** Loads everything once and follows the pushes. */
+export function startStore(o: { playsSounds: boolean }): Promise<void> {
+  started ??= (async () => {
+    const h = api();
+    h.onState((s) => {
+      const wasSignedIn = !!coreState.value?.user;
+      coreState.set(s);
+      void refreshSkin();
+      if (!!s.user !== wasSignedIn) void refreshChat();
+    });
+    h.onSettings((v) => {
+      settings.set(v);
+      void refreshSkin();
+    });
+    h.chat.onEvent(onChat);
+    if (o.playsSounds) h.onSound((s) => void playSound(s.url));
+    const [s, v, catalog] = await Promise.all([h.getState(), h.getSettings(), h.listSkins()]);
+    coreState.set(s);
+    settings.set(v);
+    skins.set(catalog);
+    await refreshSkin();
+    await refreshChat();
+  })();
+  return started;
+}
+
+export async function reloadSkins(): Promise<void> {
+  skins.set(await api().listSkins());
+}
