@@ -1,7 +1,7 @@
 // Watches one user's Maildir++ tree: inotify (fs.watch) on every folder's new/ and cur/ and on
 // the root (folders created, renamed, deleted), a coalesced re-read of just the folder that
 // changed, stable uids from the store, and one alert per new unread message.
-import { watch as fsWatch, type FSWatcher } from 'node:fs';
+import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
 import type { Folder, MailStatus } from '../../protocol/api.ts';
@@ -139,8 +139,12 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     ancestorWatcher = undefined;
     for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
       ancestorWatcher = watchDir(dir, () => scheduleList());
-      if (ancestorWatcher || path.dirname(dir) === dir) return;
+      if (ancestorWatcher || path.dirname(dir) === dir) break;
     }
+    // The Maildir may have been made between the listing that missed it and this watch (a delivery
+    // creates domain/, user/ and new/ in quick succession): look again, or its first mail would
+    // wait for the rescan. Delayed, so a root that exists but cannot be listed cannot spin.
+    if (existsSync(root)) scheduleList(50);
   };
 
   const untrack = (t: Tracked, forget: boolean) => {
