@@ -59,8 +59,8 @@ function outlookInvite(o: { method: string; uid: string; summary: string; start:
 before(async () => {
   radicale = await startRadicale({ users: { alice: 'alice-secret' } });
   await radicale.mkcalendar('alice', 'work', 'Work');
-  const day = new Date(Date.now() + 48 * H);
-  // 14:30 in Berlin the day after tomorrow.
+  const day = new Date(Date.now() + 72 * H);
+  // 14:30 in Berlin three UTC days ahead: never "today" or "tomorrow" in Berlin, whatever the hour.
   meeting = Date.parse(`${day.toISOString().slice(0, 10)}T14:30:00+01:00`);
   if (new Intl.DateTimeFormat('en', { timeZone: TZ, timeZoneName: 'short' }).format(meeting).includes('+2')) meeting -= H;
   // alice's calendar: a dentist appointment that overlaps, one that does not, a cancelled one that

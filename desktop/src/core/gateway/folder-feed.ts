@@ -13,6 +13,9 @@ import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './backoff.ts
 import { AuthRevokedError, GatewayApiError, GatewayUnreachableError } from './gateway-errors.ts';
 
 /** The gateway's close code for a revoked token (gateway/src/http/events-socket.ts). */
+
+/** Socket errors that mean no gateway answers at its address. */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'ETIMEDOUT', 'EAI_AGAIN']);
 export const CLOSE_UNAUTHORIZED = 4401;
 
 export interface FeedEvents {
@@ -186,7 +189,13 @@ export function createFolderFeed(o: FeedOptions): FolderFeed {
         setState(mailDown ? { state: 'mail-unavailable', detail: mailDown, transport: 'push' } : { state: 'connected', transport: 'push' });
       }
     });
-    socket.on('error', () => fail());
+    socket.on('error', (e: NodeJS.ErrnoException) => {
+      // Nobody listens at the gateway's address (it stopped, or the network is gone): that is
+      // "unreachable" now, whatever the last poll said — a poll that got through while the
+      // gateway was shutting down would otherwise keep "connected" until the next poll.
+      if (ws === socket && UNREACHABLE.has(e.code ?? '')) setState({ state: 'gateway-unreachable', detail: `${api.baseUrl}: ${e.code}` });
+      fail();
+    });
     socket.on('close', (code, reason) => {
       if (code === CLOSE_UNAUTHORIZED) return revoke(reason.toString() || 'the device token was revoked; sign in again');
       fail();
