@@ -110,6 +110,23 @@ test('the log folder is created on demand and lines are appended to an existing 
   rmSync(path.dirname(path.dirname(dir)), { recursive: true });
 });
 
+test('a line torn by an earlier crash (no newline at the end) is not glued to the next one after a restart', () => {
+  const dir = tmp();
+  const file = path.join(dir, 'XMPPServer-2026-11-27.log');
+  const whole = formatImLogLine({ type: 'chat', from: 'a@x.org', to: 'b@x.org', body: 'acknowledged' }, new Date('2026-11-27T08:00:00.000Z'));
+  const torn = formatImLogLine({ type: 'chat', from: 'a@x.org', to: 'b@x.org', body: 'being written when kill -9 came' }, new Date('2026-11-27T08:00:01.000Z')).slice(0, 40);
+  writeFileSync(file, whole + torn);
+  const log = createImLog({ dir, now: at('2026-11-27T09:00:00.000Z') }); // the restarted gateway
+  log.append({ type: 'chat', from: 'a@x.org', to: 'b@x.org', body: 'after the restart' });
+  log.append({ type: 'chat', from: 'a@x.org', to: 'b@x.org', body: 'and the next' });
+  log.close();
+  const lines = linesOf(file);
+  assert.deepEqual(lines, [whole.slice(0, -1), torn, lines[2], lines[3], '']);
+  assert.throws(() => parseImLogLine(torn), ImLogLineError);
+  assert.deepEqual([lines[2], lines[3]].map((l) => parseImLogLine(l!).body), ['after the restart', 'and the next']);
+  rmSync(dir, { recursive: true });
+});
+
 test('a log folder that cannot be created throws a clear error, and the log recovers once it can', () => {
   const dir = tmp();
   const blocker = path.join(dir, 'data');

@@ -13,7 +13,11 @@
 // FLUSH POLICY. append() returns only after the whole line was handed to the kernel by
 // synchronous write(2) calls on an O_APPEND file descriptor — no buffer in this process. So a
 // crash or `kill -9` of the gateway after append() returned loses nothing: the data is in the
-// page cache and the kernel writes it out. A power cut or kernel panic can lose what the OS had
+// page cache and the kernel writes it out. A `kill -9` *during* a write(2) can cut it short (Linux
+// stops a write at a page boundary when a fatal signal is pending): the line being written then —
+// never one whose append() had returned — is left without its newline. The next process to open
+// that file sees the missing newline and starts its first line with one, so only the torn line is
+// malformed (search skips and counts it) and nothing is glued onto it. A power cut or kernel panic can lose what the OS had
 // not yet written to disk (usually the last few seconds): there is no fsync per message, because
 // an fsync costs a disk flush (milliseconds; far more on a busy disk) and the log must keep up
 // with ~13,000 messages/s, where a write(2) costs a few microseconds.
@@ -23,7 +27,7 @@
 // log folder is a file...), the message was NOT logged: refuse it (XMPP: <resource-constraint/>,
 // RFC 6120 §8.3.3.18) rather than let it pass unlogged. A later append() tries again (it reopens
 // the file), so the log recovers by itself once the disk does.
-import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { HeraldError } from '../protocol/errors.ts';
 
@@ -150,16 +154,18 @@ export function createImLog({ dir, now = () => new Date() }: { dir: string; now?
       const file = path.join(dir, imLogFileName(d));
       if (closed) throw new ImLogWriteError(file, new Error('the log is closed'));
       const line = formatImLogLine(entry, time);
-      const buf = Buffer.from(tornFile === file ? `\n${line}` : line, 'utf8');
       let written = 0;
       try {
         if (d !== day || fd === undefined) {
           // A new UTC day (or the first message, or a retry after a failure): switch files.
           drop();
           mkdirSync(dir, { recursive: true, mode: 0o750 });
-          fd = openSync(file, 'a', 0o640); // O_WRONLY|O_CREAT|O_APPEND; the log holds private messages
+          // O_RDWR|O_CREAT|O_APPEND (writes always go to the end); the log holds private messages.
+          fd = openSync(file, 'a+', 0o640);
           day = d;
+          if (endsTorn(fd)) tornFile = file;
         }
+        const buf = Buffer.from(tornFile === file ? `\n${line}` : line, 'utf8');
         // write(2) may write less than asked (a full disk); the rest follows, or the error does.
         while (written < buf.length) {
           const n = writeSync(fd, buf, written, buf.length - written);
@@ -183,4 +189,12 @@ export function createImLog({ dir, now = () => new Date() }: { dir: string; now?
       drop();
     },
   };
+}
+
+/** Whether a log file ends in the middle of a line: a write cut short by a crash or a full disk. */
+function endsTorn(fd: number): boolean {
+  const { size } = fstatSync(fd);
+  if (size === 0) return false;
+  const last = Buffer.alloc(1);
+  return readSync(fd, last, 0, 1, size - 1) === 1 && last[0] !== 0x0a;
 }
