@@ -9,20 +9,7 @@ import type { CoreState } from '../shared/state.ts';
 import { api } from './api.ts';
 import { applySkin } from './skin.ts';
 import { playSound } from './sound.ts';
-
-type Listener = () => void;
-class Cell<T> {
-  private listeners = new Set<Listener>();
-  constructor(public value: T) {}
-  set(v: T): void {
-    this.value = v;
-    for (const l of this.listeners) l();
-  }
-  subscribe(l: Listener): () => void {
-    this.listeners.add(l);
-    return () => this.listeners.delete(l);
-  }
-}
+import { Cell } from './cell.ts';
 
 export interface ChatView {
   connection: 'offline' | 'connecting' | 'online' | 'unavailable';
@@ -45,7 +32,9 @@ const chatListeners = new Set<(e: ChatEvent) => void>();
 
 export function useCell<T>(cell: Cell<T>): T {
   const [, force] = useState(0);
-  useEffect(() => cell.subscribe(() => force((n) => n + 1)), [cell]);
+  const rendered = cell.value;
+  // Effects run after the paint: follow() catches a value set between this render and the subscription.
+  useEffect(() => cell.follow(rendered, () => force((n) => n + 1)), [cell]);
   return cell.value;
 }
 
