@@ -40,6 +40,7 @@ export interface PreviewOptions {
   dataDir: string;
   host?: string;
   port?: number;
+  /** The locale the main process's and the core's words follow (as Electron's app.getLocale()); default English. */
   locale?: string;
   /** Faster pop-up timings for tests. */
   tuning?: Parameters<typeof createHeraldCore>[0]['tuning'];
@@ -152,11 +153,12 @@ export async function startPreview(o: PreviewOptions) {
       places: { userDataDir: dir },
       styles: { bundledDir: o.stylesDir, userDir: path.join(dir, 'Styles') },
       deviceName: `Herald preview (${name})`,
+      locale: o.locale,
       ...(o.tuning ? { tuning: o.tuning } : {}),
     });
     late.core = c;
     shell.attach(c);
-    c.attachChat(createXmppChat({ storage, historyDir: path.join(dir, 'History') }));
+    c.attachChat(createXmppChat({ storage, historyDir: path.join(dir, 'History'), locale: o.locale }));
     const handlers = createIpcHandlers({
       core: c,
       setPresence: shell.setPresence,

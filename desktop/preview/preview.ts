@@ -2,6 +2,9 @@
 //   --gateway URL   use a running gateway (sign in with the form); default: start a demo gateway
 //   --port N        the preview's port (default 5174)        --host H   (default 127.0.0.1)
 //   --data DIR      where the demo gateway and the profiles keep their files (default .tmp/preview)
+//   --locale L      the language of the main process's and the core's words (tray, pop-ups, prompts),
+//                   like Electron's app.getLocale(): default $LC_ALL, $LC_MESSAGES or $LANG (de_DE.UTF-8
+//                   → German), else English. The page's own words follow the browser's language.
 // The demo gateway is the `serve --demo` one (example.com: alice, bob, carol, with mail); the
 // preview sets fresh passwords for them at each start, prints them, and signs alice and bob in,
 // each in a profile of their own — open both URLs to chat with yourself.
@@ -14,7 +17,13 @@ import { startPreview } from './preview-server.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const { values } = parseArgs({
-  options: { gateway: { type: 'string' }, port: { type: 'string', default: '5174' }, host: { type: 'string', default: '127.0.0.1' }, data: { type: 'string', default: path.join(root, '.tmp', 'preview') } },
+  options: {
+    gateway: { type: 'string' },
+    port: { type: 'string', default: '5174' },
+    host: { type: 'string', default: '127.0.0.1' },
+    data: { type: 'string', default: path.join(root, '.tmp', 'preview') },
+    locale: { type: 'string', default: process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || 'en' },
+  },
 });
 const dataDir = path.resolve(values.data!);
 mkdirSync(dataDir, { recursive: true });
@@ -52,6 +61,7 @@ const preview = await startPreview({
   dataDir: path.join(dataDir, 'profiles'),
   host: values.host,
   port: Number(values.port),
+  locale: values.locale,
 });
 
 for (const a of accounts.filter((x) => x.profile !== 'carol')) {

@@ -153,7 +153,7 @@ test('gateway restart: mail and a chat message sent meanwhile arrive once; nothi
   const bobAgain = await bob('laptop');
   await line((f) => f[0] === 'state' && f[1] === 'connected', 'connected again', mark);
   // Announced by its subject, or (when the gateway's restart sent no pushed alert for it) as one missed message.
-  const whileDown = (f: string[]) => f[0] === 'alert' && f[4] === 'INBOX' && (f[3] === 'while the gateway was down' || (f[1] === 'missed' && f[2] === '1 new message in INBOX'));
+  const whileDown = (f: string[]) => f[0] === 'alert' && f[4] === 'INBOX' && (f[3] === 'while the gateway was down' || (f[1] === 'missed' && f[2] === '1 new message in Inbox'));
   await line(whileDown, 'the alert for mail while down', mark);
   await line((f) => f[0] === 'chat' && f[1] === 'online', 'chat online again', mark);
   await bobAgain.next((e) => e.event === 'message' && e.body === 'written while the gateway was down', 30_000);

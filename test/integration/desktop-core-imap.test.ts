@@ -139,7 +139,7 @@ test('imap mode: enroll with a provisioned token; folders and counts are Dovecot
 test('imap mode: a message delivered by LMTP gives exactly one alert; two more give one each', async () => {
   await dovecot.deliver('alice@example.com', msg('Invoice 2026-11'));
   const [n] = await alice.notifier.waitFor(1, 8000);
-  assert.deepEqual([n!.kind, n!.title, n!.body], ['mail', 'Carol <carol@example.org>', 'Invoice 2026-11\nINBOX']);
+  assert.deepEqual([n!.kind, n!.title, n!.body], ['mail', 'Carol <carol@example.org>', 'Invoice 2026-11\nInbox']);
   await dovecot.deliver('alice@example.com', msg('second'));
   await dovecot.deliver('alice@example.com', msg('third'), 'Projects');
   await alice.notifier.waitFor(3, 8000);
@@ -161,7 +161,7 @@ test('imap mode: gateway restart — mail delivered while it was down is alerted
   const fresh = alice.notifier.shown.slice(before);
   assert.equal(fresh.length, 1, JSON.stringify(fresh));
   assert.equal(fresh[0]!.folder, 'INBOX');
-  assert.ok(fresh[0]!.body.startsWith('while the gateway was down') || fresh[0]!.title === '1 new message in INBOX', JSON.stringify(fresh[0]));
+  assert.ok(fresh[0]!.body.startsWith('while the gateway was down') || fresh[0]!.title === '1 new message in Inbox', JSON.stringify(fresh[0]));
   t.diagnostic(`mail delivered while the gateway was down: ${fresh[0]!.kind} | ${fresh[0]!.title} | ${fresh[0]!.body.split('\n')[0]}`);
 
   // And after the restart, live delivery is alerted once again.
@@ -182,7 +182,7 @@ test('imap mode: core restart — what came while the app was off is alerted onc
   const [n] = await alice.notifier.waitFor(1, 8000);
   await sleep(GRACE * 3);
   assert.equal(alice.notifier.shown.length, 1, JSON.stringify(alice.notifier.shown));
-  assert.deepEqual([n!.kind, n!.title, n!.folder], ['missed', '1 new message in INBOX', 'INBOX']);
+  assert.deepEqual([n!.kind, n!.title, n!.folder], ['missed', '1 new message in Inbox', 'INBOX']);
 });
 
 test('imap mode, bad input: an enrollment token that was never issued leads to the sign-in form; the mail password (IMAP LOGIN) signs in', async () => {

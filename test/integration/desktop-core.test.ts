@@ -64,7 +64,7 @@ interface Desktop {
   userData: string;
 }
 
-function desktop(o: { userData?: string; secrets?: MemorySecretStore; resourcesDir?: string; pollGatewayUrl?: string } = {}): Desktop {
+function desktop(o: { userData?: string; secrets?: MemorySecretStore; resourcesDir?: string; pollGatewayUrl?: string; locale?: string } = {}): Desktop {
   const userData = o.userData ?? mkdtempSync(path.join(root, 'user-'));
   const secrets = o.secrets ?? new MemorySecretStore();
   const notifier = new RecordingNotifier();
@@ -81,6 +81,7 @@ function desktop(o: { userData?: string; secrets?: MemorySecretStore; resourcesD
     places: { resourcesDir: o.resourcesDir, userDataDir: userData },
     styles: { bundledDir: STYLES, userDir: path.join(userData, 'Styles') },
     deviceName: 'test laptop',
+    locale: o.locale,
     tuning: { graceMs: GRACE, burstMs: 300, backoff: { minMs: 100, maxMs: 800 }, apiTimeoutMs: 3000 },
   });
   cores.push(core);
@@ -150,7 +151,7 @@ test('a delivered message gives exactly one alert (sender, subject, folder) with
   await deliverToMaildir(mailRoot('alice'), msg('Quarterly numbers'));
   const [n] = await alice.notifier.waitFor(1);
   assert.ok(Date.now() - sent < 2000);
-  assert.deepEqual({ ...n!, id: '' }, { id: '', kind: 'mail', title: 'Bob <bob@example.com>', body: 'Quarterly numbers\nINBOX', folder: 'INBOX' });
+  assert.deepEqual({ ...n!, id: '' }, { id: '', kind: 'mail', title: 'Bob <bob@example.com>', body: 'Quarterly numbers\nInbox', folder: 'INBOX' });
   assert.equal(alice.sound.played.length, 1);
   assert.match(alice.sound.played[0]!.file, /styles\/Default\/sounds\/new-mail\.wav$/);
   for (const subject of ['one', 'two', 'three']) await deliverToMaildir(mailRoot('alice'), msg(subject), { folder: 'Projects/Herald' });
@@ -190,7 +191,7 @@ test('core restart: mail that arrived while the app was off is alerted once; not
   const [n] = await alice.notifier.waitFor(1);
   await sleep(GRACE * 3);
   assert.equal(alice.notifier.shown.length, 1, JSON.stringify(alice.notifier.shown));
-  assert.deepEqual([n!.kind, n!.title, n!.folder], ['missed', '1 new message in INBOX', 'INBOX']);
+  assert.deepEqual([n!.kind, n!.title, n!.folder], ['missed', '1 new message in Inbox', 'INBOX']);
   await deliverToMaildir(mailRoot('alice'), msg('after the restart'));
   await alice.notifier.waitFor(2);
   await sleep(GRACE * 2);
@@ -336,7 +337,7 @@ test('behind a proxy that refuses WebSockets: counts by ETag polling at the conf
     assert.equal(s.folders[0]!.total, 0);
     await deliverToMaildir(mailRoot('dave', data), msg('seen by polling'));
     const [n] = await d.notifier.waitFor(1, 5000);
-    assert.deepEqual([n!.kind, n!.title], ['missed', '1 new message in INBOX']);
+    assert.deepEqual([n!.kind, n!.title], ['missed', '1 new message in Inbox']);
     await sleep(1500 + GRACE);
     assert.equal(d.notifier.shown.length, 1, 'once');
     // Revoked while polling: the next poll's 401 signs out.
@@ -367,5 +368,25 @@ test('a mail server that is down shows as "mail server unavailable", naming it',
   } finally {
     await d.core.stop();
     await gw4.close();
+  }
+});
+
+test('in German (locale de-DE): the sign-in prompt, the tray, and a pop-up for mail without a subject', async () => {
+  await gw.user('dora@example.com', 'dora password');
+  const d = desktop({ locale: 'de-DE' });
+  try {
+    const s = await d.core.start();
+    assert.equal(s.signIn?.message, 'Melden Sie sich mit Ihrer Mailadresse und Ihrem Passwort an.');
+    assert.equal(d.tray.last!.tooltip, 'Herald — Abgemeldet — Melden Sie sich mit Ihrer Mailadresse und Ihrem Passwort an.');
+    assert.equal((await d.core.signIn(gw.url, 'dora@example.com', 'dora password')).ok, true);
+    await waitState(d.core, (x) => connected(x) && x.folders.some((f) => f.path === 'INBOX'), 'dora connected');
+    assert.deepEqual(d.tray.last!.menu[0], { kind: 'status', label: 'dora@example.com: Verbunden' });
+    await deliverToMaildir(mailRoot('dora'), composeMessage({ from: 'Bob <bob@example.com>', to: 'dora@example.com', subject: '' }));
+    const [n] = await d.notifier.waitFor(1);
+    assert.deepEqual([n!.title, n!.body], ['Bob <bob@example.com>', '(kein Betreff)\nPosteingang']);
+    await waitState(d.core, (x) => x.folders.some((f) => f.new === 1), 'one new');
+    assert.equal(d.tray.last!.tooltip, 'Herald — 1 neue Nachricht');
+  } finally {
+    await d.core.stop();
   }
 });

@@ -11,6 +11,7 @@ import type { ChatService } from './chat/chat-service.ts';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './gateway/backoff.ts';
 import { createFolderFeed, type FolderFeed } from './gateway/folder-feed.ts';
 import { AuthRevokedError } from './gateway/gateway-errors.ts';
+import { coreStrings } from './i18n/core-strings.ts';
 import { createAlertPolicy } from './mail/alert-policy.ts';
 import { msUntilQuietChange } from './mail/quiet-hours.ts';
 import { createMailMonitor } from './mail/mail-monitor.ts';
@@ -41,6 +42,8 @@ export interface CoreDeps {
   styles: { bundledDir: string; userDir?: string };
   /** Shown to the admin in the gateway's device list. */
   deviceName?: string;
+  /** The OS locale (Electron's app.getLocale()): 'de…' gets German pop-ups, tray status and prompts; default English. */
+  locale?: string;
   tuning?: {
     /** How long count increases wait for the pushed alerts that explain them. */
     graceMs?: number;
@@ -70,7 +73,8 @@ export const CONFIG_CACHE_FILE = 'client-config.json';
 export function createHeraldCore(d: CoreDeps) {
   const clock = d.clock ?? systemClock;
   const t = d.tuning ?? {};
-  const session = createSession({ storage: d.storage, secrets: d.secrets, clock, places: d.places, deviceName: d.deviceName ?? 'Herald desktop', apiTimeoutMs: t.apiTimeoutMs });
+  const text = coreStrings(d.locale);
+  const session = createSession({ storage: d.storage, secrets: d.secrets, clock, places: d.places, deviceName: d.deviceName ?? 'Herald desktop', apiTimeoutMs: t.apiTimeoutMs, text });
   let settings: SettingsStore | undefined;
   let catalog: SkinCatalog = { skins: [], rejected: [] };
   let config: ClientConfig | undefined;
@@ -105,6 +109,7 @@ export function createHeraldCore(d: CoreDeps) {
     settings: () => effective,
     skin: () => activeSkin(),
     folderName: (p) => folders.find((f) => f.path === p)?.name ?? p,
+    text,
     burstMs: t.burstMs,
     soundGapMs: t.soundGapMs,
   });
@@ -125,7 +130,7 @@ export function createHeraldCore(d: CoreDeps) {
 
   function emit(patch: Partial<CoreState> = {}): void {
     state = { ...state, ...patch, folders: folderViews(), doNotDisturb: effective.alerts.doNotDisturb, quiet: policy.quiet(), problems: problems() };
-    const model = trayModel(state);
+    const model = trayModel(state, text);
     const json = JSON.stringify(model);
     if (json !== lastTray) {
       lastTray = json;
@@ -341,7 +346,7 @@ export function createHeraldCore(d: CoreDeps) {
     },
 
     async signIn(gatewayUrl: string, user: string, password: string): Promise<SignInResult> {
-      if (current) return { ok: false, message: `already signed in as ${current.user.address}; sign out first` };
+      if (current) return { ok: false, message: text.t('alreadySignedIn', { user: current.user.address }) };
       try {
         await begin(await session.signIn(gatewayUrl, user, password));
         return { ok: true, state };

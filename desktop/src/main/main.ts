@@ -94,7 +94,9 @@ async function run(): Promise<void> {
   const userData = app.getPath('userData');
   const appRoot = app.getAppPath();
   const resources = app.isPackaged ? process.resourcesPath : appRoot;
-  const strings = mainStrings(app.getLocale());
+  // One OS locale for the main process's words and the core's (pop-ups, tray status, prompts).
+  const locale = app.getLocale();
+  const strings = mainStrings(locale);
   const storage = createDirStorage(userData);
   const secrets = createSafeSecretStore({
     safe: safeStorage,
@@ -173,11 +175,12 @@ async function run(): Promise<void> {
     places: { resourcesDir: resources, userDataDir: userData },
     styles: { bundledDir: path.join(resources, 'styles'), userDir: path.join(userData, 'Styles') },
     deviceName: `Herald on ${os.hostname()}`,
+    locale,
   });
   const c = core;
   shell.attach(c);
   // Chat: connected by the core with the device token once the gateway says IM is on.
-  c.attachChat(createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() } }));
+  c.attachChat(createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale }));
   // Signing in closes the sign-in window and shows the contacts; being signed out (revoked, or
   // from the tray) brings the sign-in window back.
   let signedOut: boolean | undefined;

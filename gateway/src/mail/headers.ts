@@ -3,6 +3,7 @@
 // priority headers). Broken headers never throw: they become "(no subject)" /
 // "(unknown sender)" and a reason the caller logs.
 import libmime from 'libmime';
+import { NO_SUBJECT, UNKNOWN_SENDER } from '../protocol/api.ts';
 import { parseAddressList } from './addresses.ts';
 import { priorityOf } from './priority.ts';
 import type { MailAddress, MailPriority } from './source.ts';
@@ -22,8 +23,8 @@ export interface AlertHeaders {
   priority: MailPriority;
 }
 
-export const NO_SUBJECT = '(no subject)';
-export const UNKNOWN_SENDER = '(unknown sender)';
+// The placeholders are part of the wire contract (the desktop shows them in the user's language).
+export { NO_SUBJECT, UNKNOWN_SENDER } from '../protocol/api.ts';
 
 export interface HeaderFields {
   /** Lower-case name → the first occurrence's value, unfolded, as latin1 text of the raw bytes. */

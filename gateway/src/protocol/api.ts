@@ -61,6 +61,10 @@ export const AckRequestSchema = z.strictObject({
 });
 export type AckRequest = z.infer<typeof AckRequestSchema>;
 
+/** What a mail alert's `subject` and `from` say when the message has none (clients may show their own words). */
+export const NO_SUBJECT = '(no subject)';
+export const UNKNOWN_SENDER = '(unknown sender)';
+
 export const MailAlertSchema = z.object({
   folder: z.string(),
   from: z.string(),

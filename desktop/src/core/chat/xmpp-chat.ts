@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Element } from 'ltx';
 import { HistoryQuerySchema, JidSchema, OwnPresenceSchema, type ChatEvent, type ChatMessage, type HistoryQuery } from '../../shared/chat.ts';
 import type { BackoffOptions } from '../gateway/backoff.ts';
+import { coreStrings } from '../i18n/core-strings.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
 import type { IdleSource } from '../ports/idle-source.ts';
 import type { Storage } from '../ports/storage.ts';
@@ -44,6 +45,8 @@ export interface XmppChatDeps {
   historyDir: string;
   clock?: Clock;
   idle?: IdleSource;
+  /** The OS locale, as for createHeraldCore: the words of the connection detail the user chose ("offline by choice"). */
+  locale?: string;
   tuning?: {
     backoff?: BackoffOptions;
     random?: () => number;
@@ -301,7 +304,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
         userOffline = true;
         presence.stop();
         await conn.stop();
-        showState({ state: 'offline', detail: 'offline by choice' });
+        showState({ state: 'offline', detail: coreStrings(d.locale).t('chatOfflineByChoice') });
         return;
       }
       await presence.set(r.data);

@@ -5,13 +5,14 @@ import { defaultSettings, type UserSettings } from '../../shared/settings.ts';
 import type { Skin } from '../../shared/skins.ts';
 import { FakeClock } from '../../../test-support/fake-clock.ts';
 import { RecordingNotifier, RecordingSoundPlayer } from '../../../test-support/fake-ports.ts';
+import { coreStrings } from '../i18n/core-strings.ts';
 import { effectiveSettings } from '../settings/effective-settings.ts';
 import { createAlertPolicy } from './alert-policy.ts';
 import { inQuietHours, msUntilQuietChange } from './quiet-hours.ts';
 
 const skin = { sounds: { NewMail: { file: '/styles/Default/sounds/new-mail.wav', relative: 'sounds/new-mail.wav', bytes: 1 } } } as unknown as Skin;
 
-function setup(edit: (s: UserSettings) => void = () => {}, scope: 'all' | 'inbox' = 'all', clock = new FakeClock()) {
+function setup(edit: (s: UserSettings) => void = () => {}, scope: 'all' | 'inbox' = 'all', clock = new FakeClock(), locale?: string) {
   const user = defaultSettings();
   edit(user);
   const config = {
@@ -26,7 +27,8 @@ function setup(edit: (s: UserSettings) => void = () => {}, scope: 'all' | 'inbox
   const notifier = new RecordingNotifier();
   const sound = new RecordingSoundPlayer();
   let settings = effectiveSettings(user, config);
-  const policy = createAlertPolicy({ clock, notifier, sound, settings: () => settings, skin: () => skin, folderName: (p) => p.split('/').at(-1)!, burstMs: 2000, soundGapMs: 1000 });
+  const text = locale === undefined ? undefined : coreStrings(locale);
+  const policy = createAlertPolicy({ clock, notifier, sound, settings: () => settings, skin: () => skin, folderName: (p) => p.split('/').at(-1)!, burstMs: 2000, soundGapMs: 1000, text });
   return { clock, notifier, sound, policy, set: (e: (s: UserSettings) => void) => ((e(user), (settings = effectiveSettings(user, config)))) };
 }
 const mail = (uid: number, folder = 'INBOX'): { kind: 'mail'; alert: MailAlert } => ({ kind: 'mail', alert: { folder, uid, from: 'Bob <bob@example.com>', subject: `s${uid}`, date: '2026-01-15T12:00:00Z' } });
@@ -37,7 +39,9 @@ test('one pop-up per message with sender, subject and folder, and the skin’s s
   assert.deepEqual(notifier.shown, [{ id: 'mail-1', kind: 'mail', title: 'Bob <bob@example.com>', body: 's1\nHerald', folder: 'Projects/Herald' }]);
   assert.deepEqual(sound.played, [{ event: 'NewMail', file: '/styles/Default/sounds/new-mail.wav' }]);
   policy.handle({ kind: 'missed', folder: 'INBOX', count: 2 });
-  assert.equal(notifier.shown[1]!.title, '2 new messages in INBOX');
+  assert.equal(notifier.shown[1]!.title, '2 new messages in Inbox', 'INBOX is named like in the tray and the folder list');
+  policy.handle({ kind: 'missed', folder: 'Lists/dev', count: 1 });
+  assert.deepEqual([notifier.shown[2]!.title, notifier.shown[2]!.body], ['1 new message in dev', 'arrived while Herald was not connected']);
 });
 
 test('a burst above the digest threshold: the first ones at once, the rest as one digest; one sound per second', async () => {
@@ -50,7 +54,7 @@ test('a burst above the digest threshold: the first ones at once, the rest as on
   policy.handle({ kind: 'missed', folder: 'INBOX', count: 5 }); // still the same burst
   await clock.advance(2000);
   assert.equal(notifier.shown.length, 4);
-  assert.deepEqual(notifier.shown[3], { id: 'mail-4', kind: 'digest', title: '12 more new messages', body: 'INBOX: 8\ndev: 4', folder: 'INBOX' });
+  assert.deepEqual(notifier.shown[3], { id: 'mail-4', kind: 'digest', title: '12 more new messages', body: 'Inbox: 8\ndev: 4', folder: 'INBOX' });
   assert.equal(sound.played.length, 2);
   policy.handle(mail(11));
   assert.equal(notifier.shown.length, 5, 'a new burst pops up at once again');
@@ -120,4 +124,30 @@ test('the next quiet-hours change is found across midnight', () => {
   assert.equal(msUntilQuietChange(night, at(22)), 9 * 3600_000, 'at 22:00 sharp the next change is 07:00');
   assert.equal(msUntilQuietChange(night, at(23, 30)), 7.5 * 3600_000);
   assert.equal(msUntilQuietChange({ ...night, enabled: false }, at(21)), undefined);
+});
+
+test('in German: sender, subject, folder, missed mail and the digest in German words and plurals', async () => {
+  const { clock, notifier, policy } = setup(() => {}, 'all', new FakeClock(), 'de_DE.UTF-8');
+  policy.handle({ kind: 'mail', alert: { folder: 'INBOX', uid: 1, from: '', subject: '', date: '2026-01-15T12:00:00Z' } });
+  // What the gateway sends for a message without From or Subject is said in German too.
+  policy.handle({ kind: 'mail', alert: { folder: 'Projects/Herald', uid: 2, from: '(unknown sender)', subject: '(no subject)', date: '2026-01-15T12:00:00Z' } });
+  policy.handle({ kind: 'missed', folder: 'INBOX', count: 3 });
+  assert.deepEqual(
+    notifier.shown.map((n) => [n.title, n.body]),
+    [
+      ['Unbekannter Absender', '(kein Betreff)\nPosteingang'],
+      ['Unbekannter Absender', '(kein Betreff)\nHerald'],
+      ['3 neue Nachrichten in Posteingang', 'eingegangen, während Herald nicht verbunden war'],
+    ],
+  );
+  policy.handle({ kind: 'missed', folder: 'Lists/dev', count: 1 }); // over the threshold of 3: into the digest
+  await clock.advance(2000);
+  assert.deepEqual([notifier.shown[3]!.title, notifier.shown[3]!.body], ['1 weitere neue Nachricht', 'dev: 1']);
+
+  const one = setup(() => {}, 'all', new FakeClock(), 'de');
+  one.policy.handle({ kind: 'missed', folder: 'INBOX', count: 1 });
+  assert.equal(one.notifier.shown[0]!.title, '1 neue Nachricht in Posteingang');
+  for (let i = 1; i <= 5; i++) one.policy.handle(mail(i));
+  await one.clock.advance(2000);
+  assert.deepEqual([one.notifier.shown.at(-1)!.title, one.notifier.shown.at(-1)!.body], ['3 weitere neue Nachrichten', 'Posteingang: 3']);
 });

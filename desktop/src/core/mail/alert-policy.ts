@@ -5,9 +5,12 @@
 //    the rest of the burst (until `burstMs` without a new alert) become one digest;
 //  - a sound with a pop-up (the user's choice for the event, else the skin's), at most one per
 //    `soundGapMs`, so a burst does not rattle.
+// The words are the core's catalog's (i18n/core-strings.ts), English unless told otherwise.
+import { NO_SUBJECT as GATEWAY_NO_SUBJECT, UNKNOWN_SENDER as GATEWAY_UNKNOWN_SENDER } from '../../../../gateway/src/protocol/api.ts';
 import type { NotificationView } from '../../shared/state.ts';
 import type { EffectiveSettings } from '../../shared/settings.ts';
 import type { Skin } from '../../shared/skins.ts';
+import { coreStrings, type CoreText } from '../i18n/core-strings.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import type { Notifier } from '../ports/notifier.ts';
 import type { SoundPlayer } from '../ports/sound-player.ts';
@@ -20,8 +23,10 @@ export interface AlertPolicyDeps {
   sound: SoundPlayer;
   settings: () => EffectiveSettings;
   skin: () => Skin | undefined;
-  /** Display name of a folder path (last segment, from the folder list). */
+  /** Display name of a folder path (last segment, from the folder list); INBOX is named by `text`. */
   folderName: (path: string) => string;
+  /** The words of the pop-ups; default English. */
+  text?: CoreText;
   burstMs?: number;
   soundGapMs?: number;
 }
@@ -36,11 +41,12 @@ export interface AlertPolicy {
 }
 
 const isInbox = (path: string) => path.toUpperCase() === 'INBOX';
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
 export function createAlertPolicy(d: AlertPolicyDeps): AlertPolicy {
   const burstMs = d.burstMs ?? 2000;
   const soundGapMs = d.soundGapMs ?? 1000;
+  const text = d.text ?? coreStrings();
+  const folderName = (path: string) => (isInbox(path) ? text.t('inbox') : d.folderName(path));
   let seq = 0;
   let shownInBurst = 0;
   let burstTimer: TimerHandle | undefined;
@@ -83,8 +89,8 @@ export function createAlertPolicy(d: AlertPolicyDeps): AlertPolicy {
     }
     show({
       kind: 'digest',
-      title: plural(total, 'more new message', 'more new messages'),
-      body: folders.map(([p, n]) => `${d.folderName(p)}: ${n}`).join('\n'),
+      title: text.count('moreNewMessages', total),
+      body: folders.map(([p, n]) => text.t('digestLine', { folder: folderName(p), n })).join('\n'),
       ...(folders.length === 1 ? { folder: folders[0]![0] } : { folder: 'INBOX' }),
     });
   };
@@ -106,11 +112,14 @@ export function createAlertPolicy(d: AlertPolicyDeps): AlertPolicy {
         return;
       }
       shownInBurst++;
-      const name = d.folderName(folder);
+      const name = folderName(folder);
       if (item.kind === 'mail') {
-        show({ kind: 'mail', title: `${item.alert.from || 'Unknown sender'}`, body: `${item.alert.subject || '(no subject)'}\n${name}`, folder });
+        const { from, subject } = item.alert;
+        const title = !from.trim() || from === GATEWAY_UNKNOWN_SENDER ? text.t('unknownSender') : from;
+        const about = !subject.trim() || subject === GATEWAY_NO_SUBJECT ? text.t('noSubject') : subject;
+        show({ kind: 'mail', title, body: `${about}\n${name}`, folder });
       } else {
-        show({ kind: 'missed', title: `${plural(count, 'new message', 'new messages')} in ${name}`, body: 'arrived while Herald was not connected', folder });
+        show({ kind: 'missed', title: text.count('newMessagesIn', count, { folder: name }), body: text.t('missedBody'), folder });
       }
     },
     quiet,

@@ -8,6 +8,7 @@ import { Ed25519JwkSchema } from '../../../../gateway/src/protocol/provision.ts'
 import type { SignInPrompt } from '../../shared/state.ts';
 import { createApiClient, normalizeGatewayUrl, type ApiClient } from '../gateway/api-client.ts';
 import { GatewayApiError, GatewayProtocolError, GatewayUnreachableError } from '../gateway/gateway-errors.ts';
+import { coreStrings, type CoreText } from '../i18n/core-strings.ts';
 import type { Clock } from '../ports/clock.ts';
 import type { SecretStore } from '../ports/secret-store.ts';
 import type { Storage } from '../ports/storage.ts';
@@ -55,12 +56,15 @@ export interface SessionDeps {
   places: ProvisionPlaces;
   deviceName: string;
   apiTimeoutMs?: number;
+  /** The words of the sign-in prompts (the reasons inside them are the gateway's); default English. */
+  text?: CoreText;
 }
 
 export function createSession(d: SessionDeps) {
   let record: SessionRecord = { v: 1, gatewayUrl: null, user: null, pinnedKeys: [], usedProvisions: [] };
   const api = (url: string) => createApiClient({ baseUrl: url, timeoutMs: d.apiTimeoutMs });
   const save = () => d.storage.write(SESSION_FILE, JSON.stringify(record));
+  const words = d.text ?? coreStrings();
 
   async function loadRecord(): Promise<void> {
     const text = await d.storage.read(SESSION_FILE);
@@ -99,12 +103,18 @@ export function createSession(d: SessionDeps) {
     });
     if (!found) {
       const p = problems[0]?.error;
-      if (!p) return { prompt: { reason: 'not-provisioned', message: 'Sign in with your mail address and password.', ...prefill() } };
+      if (!p) return { prompt: { reason: 'not-provisioned', message: words.t('promptNotProvisioned'), ...prefill() } };
       const expired = p.reason === 'expired';
+      // An expired provision is said in the user's words; why another one is unusable, in the verifier's.
+      const message = !expired
+        ? words.t('promptProvisionInvalid', { reason: p.message })
+        : p.payload
+          ? words.t('promptProvisionExpired', { user: p.payload.user, date: words.date(new Date(p.payload.expiresAt)) })
+          : p.message;
       return {
         prompt: {
           reason: expired ? 'provision-expired' : 'provision-invalid',
-          message: expired ? p.message : `The provisioning in this app cannot be used (${p.message}). Sign in with your mail address and password.`,
+          message,
           ...prefill(),
           ...(p.payload ? { gatewayUrl: p.payload.gateway, user: p.payload.user } : {}),
         },
@@ -123,7 +133,7 @@ export function createSession(d: SessionDeps) {
         await save();
       }
       const why = e instanceof GatewayApiError || e instanceof GatewayProtocolError ? e.message : String(e);
-      return { prompt: { reason: 'enrollment-refused', message: `The gateway refused this app's enrollment: ${why}`, gatewayUrl, user: payload.user } };
+      return { prompt: { reason: 'enrollment-refused', message: words.t('promptEnrollmentRefused', { reason: why }), gatewayUrl, user: payload.user } };
     }
   }
 
@@ -161,13 +171,13 @@ export function createSession(d: SessionDeps) {
     async signOut(current: SignedIn | undefined): Promise<SignInPrompt> {
       if (current) await current.api.signOut(current.token).catch(() => {});
       await d.secrets.delete(DEVICE_TOKEN_KEY);
-      return { reason: 'signed-out', message: 'You are signed out.', ...prefill() };
+      return { reason: 'signed-out', message: words.t('promptSignedOut'), ...prefill() };
     },
 
     /** The gateway no longer accepts the token: forget it. */
     async revoked(message: string): Promise<SignInPrompt> {
       await d.secrets.delete(DEVICE_TOKEN_KEY);
-      return { reason: 'revoked', message: `Signed out: ${message}`, ...prefill() };
+      return { reason: 'revoked', message: words.t('promptRevoked', { reason: message }), ...prefill() };
     },
   };
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CoreState } from '../../shared/state.ts';
+import { coreStrings } from '../i18n/core-strings.ts';
 import { trayModel } from './tray-model.ts';
 
 const base: CoreState = {
@@ -49,4 +50,18 @@ test('honest states: idle, offline with the reason, polling, do-not-disturb, sig
   assert.equal(out.icon, 'offline');
   assert.ok(out.menu.some((i) => i.kind === 'action' && i.action === 'sign-in'));
   assert.ok(out.menu.some((i) => i.kind === 'action' && i.action === 'open-webmail' && !i.enabled));
+});
+
+test('in German: the status line and the tooltip (the connection’s detail stays as it came)', () => {
+  const de = coreStrings('de-DE');
+  assert.equal(trayModel(base, de).tooltip, 'Herald — 2 neue Nachrichten');
+  assert.equal(trayModel({ ...base, folders: [{ ...base.folders[0]!, new: 1 }] }, de).tooltip, 'Herald — 1 neue Nachricht');
+  assert.deepEqual(trayModel(base, de).menu[0], { kind: 'status', label: 'alice@example.com: Verbunden' });
+  const poll = trayModel({ ...base, connection: { state: 'connected', transport: 'poll' }, doNotDisturb: true }, de);
+  assert.deepEqual(poll.menu[0], { kind: 'status', label: 'alice@example.com: Verbunden (regelmäßige Abfrage) · nicht stören' });
+  const down = trayModel({ ...base, connection: { state: 'gateway-unreachable', detail: 'ECONNREFUSED' }, quiet: true }, de);
+  assert.equal(down.tooltip, 'Herald — Gateway nicht erreichbar — ECONNREFUSED · Ruhezeit');
+  const out = trayModel({ ...base, connection: { state: 'signed-out', detail: 'Sie sind abgemeldet.' }, user: null, folders: [] }, de);
+  assert.equal(out.tooltip, 'Herald — Abgemeldet — Sie sind abgemeldet.');
+  assert.equal(trayModel({ ...base, connection: { state: 'connecting' } }).tooltip, 'Herald — Connecting…', 'English by default');
 });

@@ -1,26 +1,21 @@
 // The tray, computed from state by one function (Signal Desktop's SystemTrayService pattern):
 // icon, tooltip, badge and the whole menu. The menu always says what the icon means, because
 // Linux trays may show neither tooltips nor react to clicks.
+// The status line and the tooltip are in the user's language (`text`, i18n/core-strings.ts); the
+// connection's detail stays as the gateway or the network said it. The folder and action labels
+// are English only: the shell (main/tray-menu.ts) draws its own, localized, from `path`/`action`.
 import type { CoreState, TrayMenuItem, TrayModel } from '../../shared/state.ts';
+import { coreStrings, type CoreText } from '../i18n/core-strings.ts';
 
-const STATUS: Record<CoreState['connection']['state'], string> = {
-  'signed-out': 'Signed out',
-  connecting: 'Connecting…',
-  connected: 'Connected',
-  'gateway-unreachable': 'Gateway unreachable',
-  'mail-unavailable': 'Mail server unavailable',
-};
-
-export function trayModel(s: CoreState): TrayModel {
+export function trayModel(s: CoreState, text: CoreText = coreStrings()): TrayModel {
   const c = s.connection;
   const online = c.state === 'connected';
   const newCount = s.folders.reduce((n, f) => n + f.new, 0);
   const icon = !online ? 'offline' : newCount > 0 ? 'new-mail' : 'idle';
-  let status = STATUS[c.state];
-  if (c.state === 'connected' && c.transport === 'poll') status += ' (checking periodically)';
+  let status = text.t(c.state === 'connected' && c.transport === 'poll' ? 'conn.connected-poll' : `conn.${c.state}`);
   if (c.detail && c.state !== 'connected') status += ` — ${c.detail}`;
-  if (s.doNotDisturb) status += ' · do not disturb';
-  else if (s.quiet) status += ' · quiet hours';
+  if (s.doNotDisturb) status = text.t('statusDnd', { status });
+  else if (s.quiet) status = text.t('statusQuiet', { status });
 
   const menu: TrayMenuItem[] = [{ kind: 'status', label: s.user ? `${s.user.address}: ${status}` : status }];
   if (s.folders.length) {
@@ -40,6 +35,6 @@ export function trayModel(s: CoreState): TrayModel {
   menu.push({ kind: 'separator' });
   menu.push({ kind: 'action', action: 'quit', label: 'Quit Herald', enabled: true });
 
-  const tooltip = newCount > 0 && online ? `Herald — ${newCount} new message${newCount === 1 ? '' : 's'}` : `Herald — ${status}`;
+  const tooltip = `Herald — ${newCount > 0 && online ? text.count('newMessages', newCount) : status}`;
   return { icon, tooltip, badge: online ? newCount : 0, menu };
 }
