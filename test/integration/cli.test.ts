@@ -2,7 +2,7 @@
 // (changes apply without restart), restart keeping data, and bad settings named clearly.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -18,13 +18,19 @@ after(() => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-function cli(args: string[], opts: { input?: string; env?: Record<string, string> } = {}) {
-  const r = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], {
-    input: opts.input ?? '',
-    encoding: 'utf8',
-    env: { ...process.env, ...opts.env },
+// Not spawnSync: a blocked event loop cannot see the server close an idle keep-alive connection,
+// and the next fetch() then goes out on the dead socket ("other side closed").
+function cli(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [bin, ...args, '--data', dataDir], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+  child.stdin.end(opts.input ?? '');
+  return new Promise((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 async function serve(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
@@ -83,32 +89,32 @@ test('demo, admin commands while serving, restart keeps data', async () => {
   assert.equal(events.find((e) => e.type === 'mail')?.alert?.subject, 'Disk almost full');
 
   // Admin commands on the same data folder take effect in the running server.
-  assert.equal(cli(['user', 'add', 'dave@example.com', '--password', 'dave pw 1']).code, 0);
+  assert.equal((await cli(['user', 'add', 'dave@example.com', '--password', 'dave pw 1'])).code, 0);
   assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 200, 'new user logs in at once');
-  const passwd = cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw 2\n' });
+  const passwd = await cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw 2\n' });
   assert.equal(passwd.code, 0, passwd.stderr);
   assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 401, 'old password refused');
   assert.equal((await login(first.url, 'dave@example.com', 'dave pw 2')).status, 200, 'new password works');
 
-  const list = cli(['user', 'list']);
+  const list = await cli(['user', 'list']);
   assert.match(list.stdout, /alice@example\.com\s+Alice Adams/);
   assert.match(list.stdout, /4 user\(s\)/);
-  assert.match(cli(['domain', 'set', 'example.com', '--im', 'off']).stdout, /IM for example.com is now off/);
-  assert.match(cli(['domain', 'list']).stdout, /example\.com\s+IM off\s+users 4/);
+  assert.match((await cli(['domain', 'set', 'example.com', '--im', 'off'])).stdout, /IM for example.com is now off/);
+  assert.match((await cli(['domain', 'list'])).stdout, /example\.com\s+IM off\s+users 4/);
 
-  const enroll = cli(['token', 'enroll', 'carol@example.com', '--ttl', '1']);
+  const enroll = await cli(['token', 'enroll', 'carol@example.com', '--ttl', '1']);
   assert.equal(enroll.code, 0);
   const token = enroll.stdout.trim();
   assert.match(enroll.stderr, /expires/);
   const enrolled = await fetch(`${first.url}/api/v1/enroll`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token }) });
   assert.equal(enrolled.status, 200);
 
-  assert.match(cli(['token', 'revoke', 'alice@example.com']).stdout, /revoked 2 token\(s\) of alice/);
+  assert.match((await cli(['token', 'revoke', 'alice@example.com'])).stdout, /revoked 2 token\(s\) of alice/);
   assert.equal(await closed, 4401, 'live socket closed on revocation');
   assert.equal((await folders(first.url, alice.json.deviceToken)).status, 401);
 
   const bob = await login(first.url, 'bob@example.com', pw('bob')!);
-  assert.equal(cli(['user', 'del', 'bob@example.com']).code, 0);
+  assert.equal((await cli(['user', 'del', 'bob@example.com'])).code, 0);
   assert.equal((await folders(first.url, bob.json.deviceToken)).status, 401, 'deleted user is out');
 
   first.child.kill('SIGTERM');
@@ -123,34 +129,34 @@ test('demo, admin commands while serving, restart keeps data', async () => {
   await new Promise((r) => second.child.once('exit', r));
 });
 
-test('bad settings stop start-up with a message naming the key', () => {
-  const env = cli(['serve'], { env: { HERALD_HTTP_PORT: 'eighty' } });
+test('bad settings stop start-up with a message naming the key', async () => {
+  const env = await cli(['serve'], { env: { HERALD_HTTP_PORT: 'eighty' } });
   assert.equal(env.code, 1);
   assert.match(env.stderr, /invalid setting "http\.port" \(from environment variable HERALD_HTTP_PORT\)/);
-  const flag = cli(['serve', '--http-port', '99999']);
+  const flag = await cli(['serve', '--http-port', '99999']);
   assert.match(flag.stderr, /invalid setting "http\.port" \(from command-line option/);
   const file = path.join(dataDir, 'bad.json');
   writeFileSync(file, JSON.stringify({ mail: { source: 'pop3', imap: { hots: 'x' } } }));
-  const cfg = cli(['serve', '--config', file]);
+  const cfg = await cli(['serve', '--config', file]);
   assert.equal(cfg.code, 1);
   assert.match(cfg.stderr, /unknown setting "mail\.imap\.hots"/);
   assert.match(cfg.stderr, /invalid setting "mail\.source" \(from config file .*bad\.json\)/);
   writeFileSync(file, '{ not json');
-  assert.match(cli(['serve', '--config', file]).stderr, /is not valid JSON/);
-  assert.match(cli(['serve', '--config', '/nonexistent.json']).stderr, /cannot read config file/);
+  assert.match((await cli(['serve', '--config', file])).stderr, /is not valid JSON/);
+  assert.match((await cli(['serve', '--config', '/nonexistent.json'])).stderr, /cannot read config file/);
 });
 
-test('admin command mistakes: usage errors exit 2, unknown users exit 1, nothing changes', () => {
-  const usage = cli(['user', 'frob']);
+test('admin command mistakes: usage errors exit 2, unknown users exit 1, nothing changes', async () => {
+  const usage = await cli(['user', 'frob']);
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /unknown command: user frob/);
-  assert.equal(cli(['user', 'add', 'not-an-address', '--password', 'x']).code, 1);
-  const nodomain = cli(['user', 'add', 'x@nowhere.example', '--password', 'x']);
+  assert.equal((await cli(['user', 'add', 'not-an-address', '--password', 'x'])).code, 1);
+  const nodomain = await cli(['user', 'add', 'x@nowhere.example', '--password', 'x']);
   assert.match(nodomain.stderr, /no domain nowhere\.example/);
-  assert.match(cli(['user', 'del', 'ghost@example.com']).stderr, /no user ghost@example\.com/);
-  assert.match(cli(['token', 'enroll', 'ghost@example.com']).stderr, /no user/);
-  assert.equal(cli(['domain', 'set', 'example.com', '--im', 'maybe']).code, 2);
-  assert.equal(cli(['--bogus-flag']).code, 2);
+  assert.match((await cli(['user', 'del', 'ghost@example.com'])).stderr, /no user ghost@example\.com/);
+  assert.match((await cli(['token', 'enroll', 'ghost@example.com'])).stderr, /no user/);
+  assert.equal((await cli(['domain', 'set', 'example.com', '--im', 'maybe'])).code, 2);
+  assert.equal((await cli(['--bogus-flag'])).code, 2);
 });
 
 test('log search finds messages in the central IM log by user, date and text', async () => {
@@ -162,12 +168,12 @@ test('log search finds messages in the central IM log by user, date and text', a
   t = new Date('2026-11-21T12:00:00Z');
   log.append({ type: 'chat', from: 'bob@example.com/desk', to: 'carol@example.com', body: 'lunch?' });
   log.close();
-  const r = cli(['log', 'search', '--user', 'alice@example.com', '--text', 'INVOICE']);
+  const r = await cli(['log', 'search', '--user', 'alice@example.com', '--text', 'INVOICE']);
   assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '2026-11-20 08:30:00  chat      alice@example.com/laptop → bob@example.com: The invoice is attached (https://gw.example.com/upload/x/invoice.pdf)\n');
   assert.match(r.stderr, /^1 message\(s\)/);
-  assert.match(cli(['log', 'search', '--since', '2026-11-21']).stdout, /lunch\?/);
-  const bad = cli(['log', 'search', '--since', 'yesterday']);
+  assert.match((await cli(['log', 'search', '--since', '2026-11-21'])).stdout, /lunch\?/);
+  const bad = await cli(['log', 'search', '--since', 'yesterday']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--since takes a date as YYYY-MM-DD/);
 });
