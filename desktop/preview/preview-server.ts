@@ -44,6 +44,8 @@ export interface PreviewOptions {
   locale?: string;
   /** Faster pop-up timings for tests. */
   tuning?: Parameters<typeof createHeraldCore>[0]['tuning'];
+  /** How often the chat's auto-away reads the idle time (default 15 s; tests make it quick). */
+  idleCheckMs?: number;
   log?: (message: string) => void;
 }
 
@@ -62,6 +64,8 @@ export interface PreviewProfile {
   tray(): TrayLook | undefined;
   /** URLs the core asked the system browser to open. */
   opened: string[];
+  /** The seconds without input that the chat's auto-away sees: a browser tells none, so 0 unless a test sets it. */
+  idle: { seconds: number };
   /** Resolves when the profile's core has started. */
   ready: Promise<void>;
 }
@@ -158,7 +162,16 @@ export async function startPreview(o: PreviewOptions) {
     });
     late.core = c;
     shell.attach(c);
-    c.attachChat(createXmppChat({ storage, historyDir: path.join(dir, 'History'), locale: o.locale }));
+    const idle = { seconds: 0 };
+    c.attachChat(
+      createXmppChat({
+        storage,
+        historyDir: path.join(dir, 'History'),
+        locale: o.locale,
+        idle: { idleSeconds: () => idle.seconds },
+        ...(o.idleCheckMs ? { tuning: { idleCheckMs: o.idleCheckMs } } : {}),
+      }),
+    );
     const handlers = createIpcHandlers({
       core: c,
       setPresence: shell.setPresence,
@@ -173,7 +186,7 @@ export async function startPreview(o: PreviewOptions) {
       },
     });
     const route = createIpcRouter({ handlers, sender: { origins: [origin], isOurs: (id) => conns.has(id) }, log: (m) => log(`${name}: ${m}`) });
-    const p: Profile = { name, core: c, shell, tray: () => tray, opened, conns, picks, route, notes, ready: Promise.resolve() };
+    const p: Profile = { name, core: c, shell, tray: () => tray, opened, idle, conns, picks, route, notes, ready: Promise.resolve() };
     p.ready = c.start().then(() => undefined);
     p.ready.catch((e: Error) => log(`${name}: the core did not start: ${e.message}`));
     profiles.set(name, p);

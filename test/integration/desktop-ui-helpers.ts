@@ -50,7 +50,8 @@ export interface DesktopUi {
   close(): Promise<void>;
 }
 
-export async function startDesktopUi(): Promise<DesktopUi> {
+/** `idleCheckMs`: how often the chats' auto-away reads the idle time a test sets (profile.idle). */
+export async function startDesktopUi(opts: { idleCheckMs?: number } = {}): Promise<DesktopUi> {
   const root = mkdtempSync(path.join(tmpdir(), 'herald-ui-'));
   const gw = await startTestGateway({ 'client.webmailUrl': WEBMAIL }, { dataDir: path.join(root, 'gateway') });
   for (const [local, pw] of Object.entries(PASSWORDS)) await gw.user(`${local}@example.com`, pw);
@@ -62,6 +63,7 @@ export async function startDesktopUi(): Promise<DesktopUi> {
     dataDir: path.join(root, 'profiles'),
     log: () => {},
     tuning: { graceMs: 300, burstMs: 200, soundGapMs: 50, backoff: { minMs: 100, maxMs: 800 }, apiTimeoutMs: 5000 },
+    ...(opts.idleCheckMs ? { idleCheckMs: opts.idleCheckMs } : {}),
   });
   // Sounds play without a click first (the app's own pages would; a browser wants a gesture).
   const browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });

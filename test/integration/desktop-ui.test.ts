@@ -64,7 +64,7 @@ test('a message dropped into the Maildir raises a pop-up (sender, subject, folde
   await ui.deliver('alice', 'Dora <dora@example.com>', 'Contract signed');
   const note = page.getByRole('button', { name: /Dora <dora@example.com>.*Contract signed/s });
   await note.waitFor();
-  assert.match(await note.innerText(), /Herald\s+Dora <dora@example.com>\s+Contract signed\s+INBOX/);
+  assert.match(await note.innerText(), /Herald\s+Dora <dora@example.com>\s+Contract signed\s+Inbox/);
   // The page played the skin's sound (its recorder); the file it names is served as audio. (Not
   // by waiting for the page's own fetch: the earlier pop-up may have put the file in its cache.)
   await until('the new-mail sound played', async () => (await sounds(page)).length > before);

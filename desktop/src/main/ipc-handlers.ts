@@ -4,7 +4,7 @@
 import type { ChatService } from '../core/chat/chat-service.ts';
 import type { HeraldCore } from '../core/herald-core.ts';
 import type { OwnPresence } from '../shared/chat.ts';
-import { INVOKE, type AppInfo, type PickedFile, type StartupView } from '../shared/ipc.ts';
+import { INVOKE, type AppInfo, type ChatOverview, type PickedFile, type StartupView } from '../shared/ipc.ts';
 import { IpcError, type Handlers } from './ipc-router.ts';
 import type { SenderInfo } from './sender-check.ts';
 
@@ -85,7 +85,7 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
       if (p) picked.add(p.file);
       return p;
     },
-    [INVOKE.chatOverview]: () => chatCall((c) => ({ connection: c.connection(), rooms: c.rooms() })),
+    [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), ownPresence: c.ownPresence() })),
     [INVOKE.chatAnswerSubscription]: (a) => chatCall((c) => c.answerSubscription(a.jid, a.approve)),
     [INVOKE.chatGetPreferences]: () => chatCall((c) => c.preferences()),
     [INVOKE.chatSetPreferences]: (p) => chatCall((c) => c.setPreferences(p)),

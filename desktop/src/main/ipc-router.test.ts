@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createXmppChat } from '../core/chat/xmpp-chat.ts';
 import { createHeraldCore, type HeraldCore } from '../core/herald-core.ts';
 import { createDirStorage } from '../core/storage/dir-storage.ts';
-import { INVOKE, type IpcReply } from '../shared/ipc.ts';
+import { INVOKE, type ChatOverview, type IpcReply } from '../shared/ipc.ts';
 import { MemorySecretStore, RecordingBrowser, RecordingNotifier, RecordingSoundPlayer, RecordingTray } from '../../test-support/fake-ports.ts';
 import { APP_ORIGIN } from './app-origin.ts';
 import { createIpcHandlers } from './ipc-handlers.ts';
@@ -139,4 +140,19 @@ test('only a file the user picked in the native dialog may be sent', async () =>
   assert.deepEqual(await route(INVOKE.chatPickFile, undefined, ok), { ok: true, value: { file, name: 'report.pdf', bytes: 5 } });
   // Now allowed past the check; the chat part is what answers (not available while signed out).
   assert.equal(code(await route(INVOKE.chatSendFile, send, ok)), 'chat_unavailable');
+});
+
+test('the chat overview carries the own presence, so a window opened later shows what was chosen elsewhere', async () => {
+  // Last in this file: from here on the core has a chat part (not connected: signed out).
+  const chat = createXmppChat({ storage: createDirStorage(path.join(dir, 'user')), historyDir: path.join(dir, 'History') });
+  core.attachChat(chat);
+  const overview = async () => {
+    const r = await route(INVOKE.chatOverview, undefined, ok);
+    assert.ok(r.ok, JSON.stringify(r));
+    return r.value as ChatOverview;
+  };
+  assert.deepEqual((await overview()).ownPresence, { chosen: { show: 'online' }, shown: 'online' });
+  assert.equal(code(await route(INVOKE.chatSetPresence, { show: 'xa', status: 'On leave' }, ok)), 'ok');
+  assert.deepEqual(await overview(), { connection: { state: 'offline' }, rooms: [], ownPresence: { chosen: { show: 'xa', status: 'On leave' }, shown: 'xa' } });
+  await chat.disconnect();
 });

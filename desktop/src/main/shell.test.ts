@@ -2,12 +2,14 @@
 // to do): the tray is drawn at start with the skin's images and a full menu; state and settings
 // reach the windows; a mail pop-up's click that cannot open webmail opens the folders window; the
 // core's sounds become URLs our origin serves; "Do not disturb" from the tray quiets mail; a skin
-// switch redraws the tray with the new skin's images.
+// switch redraws the tray with the new skin's images; the tray's status follows the chat's own
+// presence however it was set.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createXmppChat } from '../core/chat/xmpp-chat.ts';
 import { createHeraldCore, type HeraldCore } from '../core/herald-core.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { createDirStorage } from '../core/storage/dir-storage.ts';
@@ -105,4 +107,53 @@ test('tray status "Do not disturb" switches mail do-not-disturb on, and back off
   assert.equal(rec.trays.at(-1)!.images.offline, path.join(STYLES, 'Classic', 'images', 'tray-offline.png'));
   const settings = rec.pushed.filter((p) => p.channel === EVENTS.settings).at(-1)!.payload as { user: { skin: string } };
   assert.equal(settings.user.skin, 'Classic');
+});
+
+test('with chat: the tray’s status follows the chat’s own presence, also when set elsewhere; the tray keeps its status text', async () => {
+  const trays: TrayLook[] = [];
+  const adapters: ShellAdapters = {
+    broadcast: () => {},
+    playSound: () => {},
+    drawTray: (look) => void trays.push(look),
+    notify: () => {},
+    openWindow: () => {},
+    focusedConversation: () => undefined,
+    quit: () => {},
+    log: () => {},
+  };
+  const user = path.join(dir, 'with-chat');
+  const appFiles = createAppFiles({ rendererDir: path.join(dir, 'renderer'), skins: () => withChat.skins() });
+  const s = createShell({ adapters, strings: MAIN_STRINGS.en, clock: systemClock, appFiles, origin: APP_ORIGIN });
+  const withChat = createHeraldCore({
+    storage: createDirStorage(user),
+    secrets: new MemorySecretStore(),
+    notifier: s.ports.notifier,
+    sound: s.ports.sound,
+    tray: s.ports.tray,
+    browser: new RecordingBrowser(),
+    places: { userDataDir: user },
+    styles: { bundledDir: STYLES },
+  });
+  const chat = createXmppChat({ storage: createDirStorage(user), historyDir: path.join(user, 'History') });
+  withChat.attachChat(chat);
+  s.attach(withChat);
+  await withChat.start();
+  const checked = () => trays.at(-1)!.menu.find((i) => i.label === 'Status')!.submenu!.filter((i) => i.checked).map((i) => i.label);
+  assert.deepEqual(checked(), ['Online']);
+  // Set by the chat part itself (as a window would through the contract): its event redraws the tray.
+  const drawn = trays.length;
+  await chat.setPresence({ show: 'invisible', status: 'Heads down' });
+  assert.ok(trays.length > drawn, 'redrawn');
+  assert.deepEqual(checked(), ['Invisible']);
+  // From the tray: the chat gets the new show with the status text it has.
+  await s.run({ kind: 'presence', show: 'away' });
+  assert.deepEqual(chat.ownPresence(), { chosen: { show: 'away', status: 'Heads down' }, shown: 'away' });
+  assert.deepEqual(checked(), ['Away']);
+  await s.run({ kind: 'presence', show: 'dnd' });
+  assert.equal(withChat.state().doNotDisturb, true, 'do not disturb quiets mail too');
+  assert.deepEqual(checked(), ['Do not disturb']);
+  await s.run({ kind: 'presence', show: 'online' });
+  assert.equal(withChat.state().doNotDisturb, false);
+  assert.deepEqual(checked(), ['Online']);
+  await withChat.stop();
 });

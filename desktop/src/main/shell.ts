@@ -20,7 +20,7 @@ import type { MainStrings } from './main-strings.ts';
 import { mailClickTarget, routeClick, type ClickTarget } from './notification-routing.ts';
 import { soundFile } from './sound-choice.ts';
 import { IpcError } from './ipc-router.ts';
-import { trayLook, type MenuCommand, type OwnShow, type TrayLook } from './tray-menu.ts';
+import { trayLook, type MenuCommand, type TrayLook } from './tray-menu.ts';
 import type { Route } from './window-routes.ts';
 
 export interface ShellAdapters {
@@ -55,7 +55,6 @@ export function createShell(d: ShellDeps) {
   const a = d.adapters;
   let core: HeraldCore | undefined;
   let model: TrayModel | undefined;
-  let presence: OwnShow = 'online';
   let chat: ChatService | undefined;
   let offChat: (() => void) | undefined;
   let lastSettings = '';
@@ -90,7 +89,7 @@ export function createShell(d: ShellDeps) {
   function redraw(): void {
     if (!model || !core) return;
     const s = core.state();
-    const look = trayLook(model, { chat: !!chat, presence, chatUnread: alerts.unread(), doNotDisturb: s.doNotDisturb }, d.strings);
+    const look = trayLook(model, { chat: !!chat, ...(chat ? { own: chat.ownPresence() } : {}), chatUnread: alerts.unread(), doNotDisturb: s.doNotDisturb }, d.strings);
     const skin = core.activeSkin();
     const images: Partial<Record<TrayIcon, string>> = {};
     for (const [icon, role] of Object.entries(ICON_ROLE) as [TrayIcon, keyof Skin['images']][]) {
@@ -111,20 +110,21 @@ export function createShell(d: ShellDeps) {
       offChat = chat.onEvent((e) => {
         a.broadcast(EVENTS.chat, e);
         alerts.handle(e);
-        if (e.type === 'roster' || e.type === 'connection') redraw();
+        if (e.type === 'roster' || e.type === 'connection' || e.type === 'own-presence') redraw();
       });
     }
   }
 
-  let statusText: string | undefined;
-  /** Sets the user's status from the tray or the renderer. "Do not disturb" quiets mail pop-ups too; any other status ends that. */
+  /**
+   * Sets the user's status from the tray or the renderer. "Do not disturb" quiets mail pop-ups too;
+   * any other status ends that. The chat part keeps the status (the tray is redrawn from its
+   * `own-presence` event); without it, mail do-not-disturb is the whole status.
+   */
   async function setPresence(p: OwnPresence): Promise<void> {
     if (!core) return;
     if (!chat && p.show !== 'online' && p.show !== 'dnd') throw new IpcError('chat_unavailable', 'chat is not available, so only "online" and "do not disturb" can be set');
     if (core.state().doNotDisturb !== (p.show === 'dnd')) await core.setDoNotDisturb(p.show === 'dnd');
     if (chat) await chat.setPresence(p);
-    presence = p.show;
-    statusText = p.status;
     redraw();
   }
 
@@ -168,8 +168,10 @@ export function createShell(d: ShellDeps) {
             return click({ kind: 'folder', path: cmd.path });
           case 'open-window':
             return a.openWindow(cmd.route);
-          case 'presence':
-            return await setPresence({ show: cmd.show, ...(statusText ? { status: statusText } : {}) });
+          case 'presence': {
+            const status = chat?.ownPresence().chosen.status;
+            return await setPresence({ show: cmd.show, ...(status ? { status } : {}) });
+          }
           case 'core':
             if (cmd.action === 'check-now') return core.checkNow();
             if (cmd.action === 'open-webmail') return click({ kind: 'folder', path: 'INBOX' });

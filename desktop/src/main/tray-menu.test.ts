@@ -24,7 +24,7 @@ const connected: CoreState = {
   problems: [],
 };
 const signedOut: CoreState = { ...connected, connection: { state: 'signed-out' }, user: null, folders: [], signIn: { reason: 'not-provisioned', message: 'Sign in' } };
-const shell: ShellTrayState = { chat: true, presence: 'online', chatUnread: 0, doNotDisturb: false };
+const shell: ShellTrayState = { chat: true, own: { chosen: { show: 'online' }, shown: 'online' }, chatUnread: 0, doNotDisturb: false };
 const en = MAIN_STRINGS.en;
 
 const labels = (m: MenuSpec[]) => m.map((i) => (i.type === 'separator' ? '---' : `${i.label}${i.enabled === false ? ' (disabled)' : ''}`));
@@ -70,12 +70,26 @@ test('unread chat messages: the chat icon, a menu line that opens the contacts, 
 });
 
 test('do-not-disturb is the status submenu’s choice; without chat only Online and Do not disturb are offered', () => {
-  const dnd = trayLook(trayModel({ ...connected, doNotDisturb: true }), { ...shell, doNotDisturb: true, presence: 'away' }, en);
+  const dnd = trayLook(trayModel({ ...connected, doNotDisturb: true }), { ...shell, doNotDisturb: true, own: { chosen: { show: 'away' }, shown: 'away' } }, en);
   const status = dnd.menu.find((i) => i.label === 'Status')!;
   assert.deepEqual(status.submenu!.filter((i) => i.checked).map((i) => i.label), ['Do not disturb']);
   const noChat = trayLook(trayModel(connected), { ...shell, chat: false }, en);
   assert.deepEqual(noChat.menu.find((i) => i.label === 'Status')!.submenu!.map((i) => i.label), ['Online', 'Do not disturb']);
   assert.equal(noChat.menu.find((i) => i.label === 'Contacts…')!.enabled, false);
+});
+
+test('the status submenu shows the chat’s own presence: the choice, and auto-away in words while it is in effect', () => {
+  const checked = (s: ShellTrayState, t = en) => trayLook(trayModel(connected), s, t).menu.find((i) => i.label === t.status)!.submenu!.filter((i) => i.checked).map((i) => i.label);
+  assert.deepEqual(checked({ ...shell, own: { chosen: { show: 'invisible', status: 'Busy' }, shown: 'invisible' } }), ['Invisible']);
+  assert.deepEqual(checked({ ...shell, own: { chosen: { show: 'online' }, shown: 'away' } }), ['Away (idle)']);
+  assert.deepEqual(checked({ ...shell, own: { chosen: { show: 'online' }, shown: 'xa' } }), ['Extended away (idle)']);
+  assert.deepEqual(checked({ ...shell, own: { chosen: { show: 'online' }, shown: 'xa' } }, MAIN_STRINGS.de), ['Länger abwesend (inaktiv)']);
+  const idle = trayLook(trayModel(connected), { ...shell, own: { chosen: { show: 'online' }, shown: 'away' } }, en).menu.find((i) => i.label === 'Status')!;
+  assert.deepEqual(idle.submenu!.map((i) => i.label), ['Online', 'Away (idle)', 'Extended away', 'Do not disturb', 'Invisible', 'Offline']);
+  assert.deepEqual(idle.submenu![0]!.command, { kind: 'presence', show: 'online' }, 'choosing Online again is offered');
+  // "Do not disturb" is one choice with mail: switched off in the settings, the status reads as online.
+  assert.deepEqual(checked({ ...shell, own: { chosen: { show: 'dnd' }, shown: 'dnd' } }), ['Online']);
+  assert.deepEqual(checked({ ...shell, chat: false, own: { chosen: { show: 'away' }, shown: 'away' } }), ['Online'], 'without chat only mail do-not-disturb counts');
 });
 
 test('signed out: offline icon, no folders, Sign in… opens the sign-in window; status and mail actions disabled', () => {

@@ -3,7 +3,7 @@
 // presence and unread chat messages — become an icon, a tooltip, a badge and a menu spec that
 // electron-tray.ts turns into Electron's Menu. The menu is always there (Linux AppIndicator trays
 // show nothing else) and says in words what the icon means.
-import type { OwnPresence } from '../shared/chat.ts';
+import { statusShown, type OwnPresence, type OwnPresenceState } from '../shared/chat.ts';
 import type { TrayAction, TrayIcon, TrayModel } from '../shared/state.ts';
 import { fmt, type MainStrings } from './main-strings.ts';
 import type { Route } from './window-routes.ts';
@@ -36,8 +36,8 @@ export interface TrayLook {
 export interface ShellTrayState {
   /** Whether the chat part exists for this account (IM on) — the presence choices beyond DnD need it. */
   chat: boolean;
-  /** The user's own presence as last set (tray or renderer). */
-  presence: OwnShow;
+  /** The user's own presence as the chat part has it: chosen (tray or a window) and in effect (auto-away). */
+  own?: OwnPresenceState;
   /** Incoming chat messages not seen yet. */
   chatUnread: number;
   /** Mail do-not-disturb (the core's). */
@@ -62,13 +62,15 @@ export function trayLook(model: TrayModel, shell: ShellTrayState, t: MainStrings
   menu.push(separator);
 
   // Status: chat presence and mail do-not-disturb are one choice ("Do not disturb" quiets both).
-  const current: OwnShow = shell.doNotDisturb ? 'dnd' : shell.chat ? shell.presence : 'online';
+  // While auto-away is in effect, the away (or extended away) item is checked and says so.
+  const status = statusShown(shell.chat ? shell.own : undefined, shell.doNotDisturb);
   const shows = shell.chat ? OWN_SHOWS : (['online', 'dnd'] as const);
+  const label = (show: OwnShow) => (status.idle && show === status.shown ? (show === 'xa' ? t.xaIdle : t.awayIdle) : t[show]);
   menu.push({
     type: 'submenu',
     label: t.status,
     enabled: signedIn,
-    submenu: shows.map((show) => ({ type: 'radio', label: t[show], checked: show === current, command: { kind: 'presence', show } })),
+    submenu: shows.map((show) => ({ type: 'radio', label: label(show), checked: show === status.shown, command: { kind: 'presence', show } })),
   });
   menu.push({ type: 'normal', label: t.contacts, enabled: signedIn && shell.chat, command: { kind: 'open-window', route: { view: 'contacts' } } });
   menu.push({ type: 'normal', label: t.folders, enabled: signedIn, command: { kind: 'open-window', route: { view: 'folders' } } });

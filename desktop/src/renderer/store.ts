@@ -1,8 +1,9 @@
 // The renderer's live view of the app, kept from window.herald: the core state, the settings, the
 // active skin (applied to the page as it changes) and the chat (contacts, rooms, invitations, the
-// chat connection). One subscription each, shared by every component through small hooks.
+// chat connection, the user's own presence). One subscription each, shared by every component
+// through small hooks.
 import { useEffect, useState } from 'preact/hooks';
-import type { ChatEvent, Contact, OwnPresence, Room } from '../shared/chat.ts';
+import type { ChatEvent, Contact, OwnPresenceState, Room } from '../shared/chat.ts';
 import type { SettingsView } from '../shared/ipc.ts';
 import type { Skin, SkinCatalog } from '../shared/skins.ts';
 import type { CoreState } from '../shared/state.ts';
@@ -25,8 +26,8 @@ export const coreState = new Cell<CoreState | undefined>(undefined);
 export const settings = new Cell<SettingsView | undefined>(undefined);
 export const skin = new Cell<Skin | null>(null);
 export const skins = new Cell<SkinCatalog>({ skins: [], rejected: [] });
-/** The user's own presence as set from this window (the contract has no getter for it). */
-export const ownPresence = new Cell<OwnPresence>({ show: 'online' });
+/** The user's own presence as the chat part keeps it (chosen anywhere; auto-away); undefined without chat. */
+export const ownPresence = new Cell<OwnPresenceState | undefined>(undefined);
 export const chat = new Cell<ChatView>({ connection: 'unavailable', contacts: [], rooms: [], invites: [], requests: [] });
 const chatListeners = new Set<(e: ChatEvent) => void>();
 
@@ -61,13 +62,16 @@ async function refreshChat(): Promise<void> {
   for (let attempt = 0; attempt < 5; attempt++) {
     const seq = chatSeq;
     let next: ChatView;
+    let own: OwnPresenceState | undefined;
     try {
       const [overview, contacts] = await Promise.all([api().chat.overview(), api().chat.contacts()]);
       next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, rooms: overview.rooms, contacts };
+      own = overview.ownPresence;
     } catch {
       next = { ...chat.value, connection: 'unavailable', contacts: [], rooms: [] };
     }
     if (seq !== chatSeq) continue;
+    if (JSON.stringify(own) !== JSON.stringify(ownPresence.value)) ownPresence.set(own);
     chat.set(next);
     return;
   }
@@ -98,6 +102,9 @@ function onChat(e: ChatEvent): void {
     case 'connection':
       chat.set({ ...c, connection: e.state, detail: e.detail });
       if (e.state === 'online') void refreshChat();
+      break;
+    case 'own-presence':
+      ownPresence.set({ chosen: e.chosen, shown: e.shown });
       break;
   }
   for (const l of chatListeners) l(e);

@@ -31,6 +31,26 @@ export const OwnPresenceSchema = z.strictObject({
 });
 export type OwnPresence = z.infer<typeof OwnPresenceSchema>;
 
+/**
+ * The user's own presence as the chat part keeps it: what the user chose (in any window or the
+ * tray) and what is in effect now — `shown` is the chosen show, or away/xa while auto-away applies.
+ */
+export const OwnPresenceStateSchema = z.object({ chosen: OwnPresenceSchema, shown: OwnPresenceSchema.shape.show });
+export type OwnPresenceState = z.infer<typeof OwnPresenceStateSchema>;
+
+/**
+ * The one status the tray and every window show. "Do not disturb" is one choice for chat and mail,
+ * so mail do-not-disturb (also a settings checkbox) decides it; `idle` while auto-away is in effect
+ * (`shown` is then away or xa). Without the chat part (`own` undefined) only online and dnd exist.
+ */
+export function statusShown(own: OwnPresenceState | undefined, doNotDisturb: boolean): { chosen: OwnPresence['show']; shown: OwnPresence['show']; idle: boolean } {
+  if (doNotDisturb) return { chosen: 'dnd', shown: 'dnd', idle: false };
+  if (!own) return { chosen: 'online', shown: 'online', idle: false };
+  const chosen = own.chosen.show === 'dnd' ? 'online' : own.chosen.show;
+  const idle = own.chosen.show === 'online' && (own.shown === 'away' || own.shown === 'xa');
+  return { chosen, shown: idle ? own.shown : chosen, idle };
+}
+
 /** A shared file (XEP-0066 jabber:x:oob, e.g. an XEP-0363 upload's GET URL): only http(s) URLs. */
 export const AttachmentSchema = z.object({ url: z.string(), name: z.string().optional(), description: z.string().optional() });
 export type Attachment = z.infer<typeof AttachmentSchema>;
@@ -118,4 +138,6 @@ export type ChatEvent =
   /** Someone asks to see the user's presence: answer with answerSubscription(jid, yes/no). */
   | { type: 'subscription-request'; jid: string }
   | { type: 'upload-progress'; id: string; sent: number; total: number }
-  | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string };
+  | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string }
+  /** The user's own presence changed: chosen (in a window, the tray) or by auto-away starting or ending. */
+  | ({ type: 'own-presence' } & OwnPresenceState);

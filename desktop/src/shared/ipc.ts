@@ -19,6 +19,7 @@ import {
   type ChatPreferences,
   type ChatPreferencesPatch,
   type Contact,
+  type OwnPresenceState,
   type Room,
 } from './chat.ts';
 import { UserSettingsPatchSchema, type EffectiveSettings, type SoundEvent, type UserSettings, type UserSettingsPatch } from './settings.ts';
@@ -151,6 +152,8 @@ export interface PickedFile {
 export interface ChatOverview {
   connection: { state: 'offline' | 'connecting' | 'online'; detail?: string };
   rooms: Room[];
+  /** The user's own presence (later: `own-presence` events). */
+  ownPresence: OwnPresenceState;
 }
 
 /** For the About window: the version and where the device token is kept. */

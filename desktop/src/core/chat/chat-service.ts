@@ -8,6 +8,7 @@ import type {
   Contact,
   HistoryQuery,
   OwnPresence,
+  OwnPresenceState,
   Room,
   SendMessage,
 } from '../../shared/chat.ts';
@@ -47,6 +48,8 @@ export interface ChatService {
   answerSubscription(jid: string, approve: boolean): Promise<void>;
   /** `offline` disconnects; any other show connects again if needed. */
   setPresence(p: OwnPresence): Promise<void>;
+  /** What the user chose and what is in effect (auto-away); changes come as `own-presence` events. */
+  ownPresence(): OwnPresenceState;
   send(m: SendMessage): Promise<ChatMessage>;
   setChatState(to: string, state: 'active' | 'composing' | 'paused' | 'inactive' | 'gone'): void;
   /** The local history folder, completed from the server's archive (MAM) when it has older messages. */

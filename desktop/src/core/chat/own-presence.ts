@@ -5,8 +5,10 @@
 // Auto-away: while the chosen show is `online`, the IdleSource is read on a Clock timer; after
 // `awayMinutes` without input the show becomes away, after `xaMinutes` xa, and the chosen one
 // comes back with the first input. Nothing is sent when nothing changed.
+// What the user chose and what is in effect (`shown`: away/xa while auto-away applies) are told to
+// `onChange` whenever either changes, so the tray and every window show the same status.
 import { Element } from 'ltx';
-import type { ChatPreferences, OwnPresence } from '../../shared/chat.ts';
+import type { ChatPreferences, OwnPresence, OwnPresenceState } from '../../shared/chat.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
 import type { IdleSource } from '../ports/idle-source.ts';
 import type { XmppConnection } from './xmpp-connection.ts';
@@ -36,17 +38,37 @@ export function createOwnPresence(d: {
   prefs: () => ChatPreferences;
   /** Occupant addresses (room/nick) to tell as well. */
   rooms: () => string[];
+  /** The chosen or the shown presence changed (not called when nothing did). */
+  onChange?: (s: OwnPresenceState) => void;
   checkMs?: number;
 }) {
-  let chosen: Shown = { show: 'online' };
+  /** What the user chose; `offline` is kept here too (xmpp-chat.ts disconnects for it). */
+  let chosen: OwnPresence = { show: 'online' };
+  let shown: OwnPresenceState['shown'] = 'online';
+  let told = JSON.stringify({ chosen, shown });
   let sent: string | undefined;
   let timer: TimerHandle | undefined;
   const checkMs = d.checkMs ?? 15_000;
 
-  const current = (): Shown => autoAway(chosen, d.idle ? Math.max(0, d.idle.idleSeconds()) : 0, d.prefs().autoAway);
+  const state = (): OwnPresenceState => ({ chosen: { ...chosen }, shown });
+  function tell(): void {
+    const s = state();
+    const key = JSON.stringify(s);
+    if (key === told) return;
+    told = key;
+    d.onChange?.(s);
+  }
+
+  const current = (): Shown => {
+    const c: Shown = { show: chosen.show === 'offline' ? 'online' : chosen.show, ...(chosen.status ? { status: chosen.status } : {}) };
+    return autoAway(c, d.idle ? Math.max(0, d.idle.idleSeconds()) : 0, d.prefs().autoAway);
+  };
 
   async function push(force: boolean): Promise<void> {
+    if (chosen.show === 'offline') return;
     const p = current();
+    shown = p.show;
+    tell();
     const key = JSON.stringify(p);
     if (!force && key === sent) return;
     if (!(await d.conn.send(presenceStanza(p)))) return;
@@ -57,19 +79,30 @@ export function createOwnPresence(d: {
   function arm(): void {
     d.clock.clearTimeout(timer);
     timer = undefined;
-    if (!d.idle || d.conn.state.state !== 'online') return;
+    if (!d.idle || d.conn.state.state !== 'online' || chosen.show === 'offline') return;
     timer = d.clock.setTimeout(() => {
       timer = undefined;
       void push(false).finally(arm);
     }, checkMs);
   }
 
+  /** No session: nobody sees auto-away, so what is shown is the choice again. */
+  function stop(): void {
+    d.clock.clearTimeout(timer);
+    timer = undefined;
+    sent = undefined;
+    shown = chosen.show;
+    tell();
+  }
+
   return {
-    chosen: (): Shown => chosen,
+    /** What the user chose, and what is in effect now. */
+    state,
     current,
+    /** Records the user's choice and sends it; `offline` only records it and stops the idle watch. */
     async set(p: OwnPresence): Promise<void> {
-      if (p.show === 'offline') return;
       chosen = { show: p.show, ...(p.status ? { status: p.status } : {}) };
+      if (p.show === 'offline') return stop();
       await push(false);
     },
     /** The initial presence of a new session (RFC 6121 §4.2), then the idle watch. */
@@ -82,11 +115,7 @@ export function createOwnPresence(d: {
     resume(): void {
       arm();
     },
-    stop(): void {
-      d.clock.clearTimeout(timer);
-      timer = undefined;
-      sent = undefined;
-    },
+    stop,
   };
 }
 export type OwnPresenceControl = ReturnType<typeof createOwnPresence>;

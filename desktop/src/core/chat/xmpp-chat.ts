@@ -122,6 +122,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     ...(d.idle ? { idle: d.idle } : {}),
     prefs: () => prefs.get(),
     rooms: () => muc.rooms().map((r) => `${r.jid}/${muc.nickIn(r.jid)}`),
+    onChange: (s) => emit({ type: 'own-presence', ...s }),
     ...(d.tuning?.idleCheckMs ? { checkMs: d.tuning.idleCheckMs } : {}),
   });
   const uploader = createUploader({ conn, services, trusted: () => options?.trustedCertificates ?? [] });
@@ -217,7 +218,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   }
 
   /** The user chose `offline`: connect() only remembers the options until another show is chosen. */
-  let userOffline = false;
+  const userOffline = () => presence.state().chosen.show === 'offline';
 
   async function connect(o: ChatConnectOptions): Promise<void> {
     const jid = validJid(o.jid, 'jid');
@@ -228,7 +229,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     if (!useWs && (!o.tcp.host || !(o.tcp.port > 0 && o.tcp.port < 65536))) throw new ChatError('bad_request', 'no TCP host and port to connect to');
     if (options && bareJid(options.jid) !== jid) muc.reset();
     options = o;
-    if (userOffline) return;
+    if (userOffline()) return;
     domain = o.domain.toLowerCase();
     await prefs.load();
     const state = await session.load(jid);
@@ -300,19 +301,16 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     async setPresence(p) {
       const r = OwnPresenceSchema.safeParse(p);
       if (!r.success) throw new ChatError('bad_request', `presence: ${r.error.issues[0]?.message ?? 'invalid'}`);
+      const wasOffline = userOffline();
+      await presence.set(r.data);
       if (r.data.show === 'offline') {
-        userOffline = true;
-        presence.stop();
         await conn.stop();
         showState({ state: 'offline', detail: coreStrings(d.locale).t('chatOfflineByChoice') });
         return;
       }
-      await presence.set(r.data);
-      if (userOffline) {
-        userOffline = false;
-        if (options) await connect(options);
-      }
+      if (wasOffline && options) await connect(options);
     },
+    ownPresence: () => presence.state(),
     send: async (m) => messaging.send(m),
     setChatState(to, state) {
       void messaging.setChatState(validJid(to, 'chat state'), state).catch(() => {});

@@ -19,6 +19,7 @@ export const de: Catalog = {
   statusText: 'Statusnachricht',
   statusTextPlaceholder: 'Was machen Sie gerade?',
   myStatus: 'Mein Status',
+  idleShown: 'Wird als „{show}“ angezeigt, solange Sie inaktiv sind',
 
   'conn.signed-out': 'Abgemeldet',
   'conn.connecting': 'Verbindung wird aufgebaut…',

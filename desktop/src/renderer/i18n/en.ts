@@ -20,6 +20,7 @@ export const en = {
   statusText: 'Status message',
   statusTextPlaceholder: 'What are you up to?',
   myStatus: 'My status',
+  idleShown: 'Shown as “{show}” while you are idle',
 
   // Connection
   'conn.signed-out': 'Signed out',

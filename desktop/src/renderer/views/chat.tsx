@@ -217,7 +217,7 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
   };
   const offline = c.connection !== 'online';
   const sub = isRoom ? (
-    <span>{room?.subject || t('memberCount', { count: room?.members.length ?? 0 })}</span>
+    <span>{room?.subject || (left ? '' : t('memberCount', { count: room?.members.length ?? 0 }))}</span>
   ) : (
     <span class="presence-line">
       <PresenceDot show={contact?.show ?? 'offline'} />
@@ -308,7 +308,8 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
             </div>
           </div>
         </div>
-        {isRoom && room && <Members room={room} contacts={c.contacts} />}
+        {/* Once left, who is in the room is no longer known here (the list would still show the user). */}
+        {isRoom && room && !left && <Members room={room} contacts={c.contacts} />}
       </div>
       {inviting && room && <InviteDialog room={room} contacts={c.contacts} onClose={() => setInviting(false)} />}
       {state.doNotDisturb && <div class="sr-only">{t('dndOn')}</div>}

@@ -1,9 +1,11 @@
-// The user's own status (online, away, ..., invisible, offline) and status message. "Do not
-// disturb" also quiets mail pop-ups (main keeps the two in step). Without chat, only online and
-// do-not-disturb make sense.
+// The user's own status (online, away, ..., invisible, offline) and status message, as the chat
+// part keeps them: chosen here, in another window or in the tray, every window shows the same
+// (store.ts follows the overview and the own-presence events), and a line says when auto-away is
+// in effect. "Do not disturb" also quiets mail pop-ups (main keeps the two in step). Without chat,
+// only online and do-not-disturb make sense.
 import type { JSX } from 'preact';
 import { useState } from 'preact/hooks';
-import type { OwnPresence } from '../../shared/chat.ts';
+import { statusShown, type OwnPresence } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
 import { PresenceDot } from '../components/presence.tsx';
 import { t } from '../i18n/i18n.ts';
@@ -15,27 +17,32 @@ export function OwnStatus(): JSX.Element {
   const state = useCell(coreState)!;
   const c = useCell(chat);
   const own = useCell(ownPresence);
-  const show = state.doNotDisturb ? 'dnd' : own.show === 'dnd' ? 'online' : own.show;
-  const [text, setText] = useState(own.status ?? '');
+  const unavailable = c.connection === 'unavailable';
+  const status = statusShown(unavailable ? undefined : own, state.doNotDisturb);
+  const show = status.chosen;
+  const saved = own?.chosen.status ?? '';
+  // What is being typed and not set yet; otherwise the field shows the status text the chat has.
+  const [draft, setDraft] = useState<string>();
+  const text = draft ?? saved;
   const [error, setError] = useState<string>();
-  const shows = c.connection === 'unavailable' ? (['online', 'dnd'] as const) : SHOWS;
+  const shows = unavailable ? (['online', 'dnd'] as const) : SHOWS;
 
   async function set(p: OwnPresence) {
     setError(undefined);
     try {
       await api().chat.setPresence(p);
-      ownPresence.set(p);
+      setDraft(undefined);
     } catch (e) {
       setError(errorMessage(e));
     }
   }
-  const status = () => (text.trim() ? { status: text.trim() } : {});
+  const typed = () => (text.trim() ? { status: text.trim() } : {});
 
   return (
     <div class="own-status">
       <div class="own-status-row">
-        <PresenceDot show={show === 'invisible' ? 'invisible' : show} />
-        <select aria-label={t('myStatus')} value={show} onChange={(e) => void set({ show: e.currentTarget.value as OwnPresence['show'], ...status() })}>
+        <PresenceDot show={status.shown} />
+        <select aria-label={t('myStatus')} value={show} onChange={(e) => void set({ show: e.currentTarget.value as OwnPresence['show'], ...typed() })}>
           {shows.map((s) => (
             <option key={s} value={s}>
               {t(`show.${s}`)}
@@ -43,7 +50,8 @@ export function OwnStatus(): JSX.Element {
           ))}
         </select>
       </div>
-      {c.connection !== 'unavailable' && (
+      {status.idle && <div class="own-status-idle muted small">{t('idleShown', { show: t(`show.${status.shown}`) })}</div>}
+      {!unavailable && (
         <input
           class="status-text"
           type="text"
@@ -51,12 +59,14 @@ export function OwnStatus(): JSX.Element {
           aria-label={t('statusText')}
           placeholder={t('statusTextPlaceholder')}
           value={text}
-          onInput={(e) => setText(e.currentTarget.value)}
+          onInput={(e) => setDraft(e.currentTarget.value)}
           onKeyDown={(e) => {
-            if (e.key === 'Enter') void set({ show, ...status() });
+            if (e.key === 'Enter') void set({ show, ...typed() });
           }}
           onBlur={() => {
-            if ((own.status ?? '') !== text.trim()) void set({ show, ...status() });
+            if (draft === undefined) return;
+            if (draft.trim() !== saved) void set({ show, ...typed() });
+            else setDraft(undefined);
           }}
         />
       )}
