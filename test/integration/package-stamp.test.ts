@@ -168,7 +168,7 @@ test('an expired provision is refused by the app (and its token by the gateway):
   const app = unpack(file, mkdtempSync(path.join(root, 'app-')));
   const p = promptOf(await desktop(path.join(app, 'resources')).session.start());
   assert.equal(p.reason, 'provision-expired');
-  assert.match(p.message, /^the provision for erin@example\.com expired on .*; sign in with your password$/);
+  assert.match(p.message, /^The provisioning for erin@example\.com expired on .+\. Sign in with your password\.$/);
   assert.equal(p.user, 'erin@example.com');
   assert.equal(p.gatewayUrl, gw.url);
   const direct = await gw.api('POST', '/api/v1/enroll', { body: { token: issued.token } });
