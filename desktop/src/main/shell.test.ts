@@ -23,6 +23,13 @@ import { createShell, type ShellAdapters } from './shell.ts';
 import type { TrayLook } from './tray-menu.ts';
 import type { Route } from './window-routes.ts';
 
+async function until(ok: () => boolean): Promise<void> {
+  for (let i = 0; !ok(); i++) {
+    assert.ok(i < 200, 'waited 2 s');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
 const STYLES = path.resolve(import.meta.dirname, '../../../styles');
 let dir: string;
 let core: HeraldCore;
@@ -155,5 +162,20 @@ test('with chat: the tray’s status follows the chat’s own presence, also whe
   await s.run({ kind: 'presence', show: 'online' });
   assert.equal(withChat.state().doNotDisturb, false);
   assert.deepEqual(checked(), ['Online']);
+  assert.deepEqual(chat.ownPresence().chosen, { show: 'online', status: 'Heads down' });
+  // The Settings checkbox switches mail do-not-disturb: the chat follows, the status text stays.
+  await withChat.updateSettings({ alerts: { doNotDisturb: true } });
+  await until(() => chat.ownPresence().chosen.show === 'dnd');
+  assert.deepEqual(chat.ownPresence().chosen, { show: 'dnd', status: 'Heads down' });
+  assert.deepEqual(checked(), ['Do not disturb']);
+  await withChat.updateSettings({ alerts: { doNotDisturb: false } });
+  await until(() => chat.ownPresence().chosen.show === 'online');
+  assert.deepEqual(checked(), ['Online']);
+  // A hidden user stays hidden when do-not-disturb is switched on.
+  await chat.setPresence({ show: 'invisible' });
+  await withChat.updateSettings({ alerts: { doNotDisturb: true } });
+  await new Promise((r) => setImmediate(r));
+  assert.equal(chat.ownPresence().chosen.show, 'invisible');
+  await withChat.updateSettings({ alerts: { doNotDisturb: false } });
   await withChat.stop();
 });

@@ -120,12 +120,33 @@ export function createShell(d: ShellDeps) {
    * any other status ends that. The chat part keeps the status (the tray is redrawn from its
    * `own-presence` event); without it, mail do-not-disturb is the whole status.
    */
+  let settingPresence = false;
   async function setPresence(p: OwnPresence): Promise<void> {
     if (!core) return;
     if (!chat && p.show !== 'online' && p.show !== 'dnd') throw new IpcError('chat_unavailable', 'chat is not available, so only "online" and "do not disturb" can be set');
-    if (core.state().doNotDisturb !== (p.show === 'dnd')) await core.setDoNotDisturb(p.show === 'dnd');
-    if (chat) await chat.setPresence(p);
+    settingPresence = true;
+    try {
+      if (core.state().doNotDisturb !== (p.show === 'dnd')) await core.setDoNotDisturb(p.show === 'dnd');
+      if (chat) await chat.setPresence(p);
+    } finally {
+      settingPresence = false;
+    }
     redraw();
+  }
+
+  /**
+   * Mail do-not-disturb switched elsewhere (the Settings checkbox): the chat follows, so contacts
+   * see what the tray and the windows show. Invisible and offline are left alone: turning on
+   * do-not-disturb must not make a hidden user visible.
+   */
+  let lastDnd: boolean | undefined;
+  function followDoNotDisturb(on: boolean): void {
+    const changed = lastDnd !== undefined && lastDnd !== on;
+    lastDnd = on;
+    if (!changed || settingPresence || !chat) return;
+    const chosen = chat.ownPresence().chosen;
+    if (chosen.show === 'invisible' || chosen.show === 'offline' || (chosen.show === 'dnd') === on) return;
+    void chat.setPresence({ ...chosen, show: on ? 'dnd' : 'online' }).catch((e: Error) => a.log(`status could not follow do-not-disturb: ${e.message}`));
   }
 
   const ports: { notifier: Notifier; sound: SoundPlayer; tray: TrayView } = {
@@ -148,6 +169,7 @@ export function createShell(d: ShellDeps) {
       core = c;
       return c.onState((s) => {
         followChat();
+        followDoNotDisturb(s.doNotDisturb);
         a.broadcast(EVENTS.state, s);
         const view = c.settings();
         const json = JSON.stringify(view);
