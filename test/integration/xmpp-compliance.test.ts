@@ -188,7 +188,8 @@ for (const row of ROWS) {
   const name = `XEP-0479 ${row.suite} / ${row.feature} (${row.spec}, ${row.level} level)`;
   const check = row.check;
   if (typeof check !== 'function') {
-    test(`${name}: not claimed — ${check.notClaimed}`, () => {});
+    // Not a pass: the runner counts it as skipped, with the reason (the disco test below proves it is not advertised).
+    test(`${name}: not claimed`, { skip: `not claimed — ${check.notClaimed}` });
     continue;
   }
   test(`${name}: claimed and proven`, async () => {
