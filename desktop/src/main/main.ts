@@ -180,7 +180,11 @@ async function run(): Promise<void> {
   const c = core;
   shell.attach(c);
   // Chat: connected by the core with the device token once the gateway says IM is on.
-  c.attachChat(createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale }));
+  const chatService = createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale });
+  chatService.onEvent((e) => {
+    if (e.type === 'storage-problem') log(e.detail ? `${e.file}: ${e.detail}` : `${e.file}: saved again`);
+  });
+  c.attachChat(chatService);
   // Signing in closes the sign-in window and shows the contacts; being signed out (revoked, or
   // from the tray) brings the sign-in window back.
   let signedOut: boolean | undefined;

@@ -139,5 +139,10 @@ export type ChatEvent =
   | { type: 'subscription-request'; jid: string }
   | { type: 'upload-progress'; id: string; sent: number; total: number }
   | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string }
+  /**
+   * A file the chat keeps could not be written (today: the outbox of unacknowledged messages).
+   * Nothing is lost while the app runs; `detail` says what and why; without it the problem is over.
+   */
+  | { type: 'storage-problem'; file: string; detail?: string }
   /** The user's own presence changed: chosen (in a window, the tray) or by auto-away starting or ending. */
   | ({ type: 'own-presence' } & OwnPresenceState);

@@ -38,3 +38,32 @@ test('unacknowledged messages survive a restart, for their account only, and go 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a failure to save the outbox is reported, keeps every message in memory, and the next good write puts them all on disk', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'herald-outbox-fail-'));
+  try {
+    // The storage folder's place is taken by a plain file: mkdir fails with EEXIST (as root too).
+    const dir = path.join(root, 'userdata');
+    writeFileSync(dir, 'not a folder');
+    const problems: (string | undefined)[] = [];
+    const box = createOutbox(createDirStorage(dir), { onSaveProblem: (e) => problems.push(e && (e as NodeJS.ErrnoException).code) });
+    await box.load('alice@example.com');
+    const msg = (id: string, at: string) => ({ id, to: 'bob@example.com', kind: 'chat' as const, xml: `<message to='bob@example.com' id='${id}'><body>${id}</body></message>`, at });
+    await box.add(msg('m1', '2026-11-27T10:00:01.000Z'));
+    await box.add(msg('m2', '2026-11-27T10:00:02.000Z'));
+    assert.deepEqual(problems, ['EEXIST', 'EEXIST'], 'each failed write is reported');
+    assert.equal((box.saveProblem() as NodeJS.ErrnoException | undefined)?.code, 'EEXIST');
+    assert.deepEqual(box.waiting().map((e) => e.id), ['m1', 'm2'], 'nothing is lost in memory');
+
+    // The folder can be made again: the next change writes the whole list and clears the problem.
+    rmSync(dir);
+    await box.add(msg('m3', '2026-11-27T10:00:03.000Z'));
+    assert.deepEqual(problems, ['EEXIST', 'EEXIST', undefined]);
+    assert.equal(box.saveProblem(), undefined);
+    const again = createOutbox(createDirStorage(dir));
+    await again.load('alice@example.com');
+    assert.deepEqual(again.waiting().map((e) => e.id), ['m1', 'm2', 'm3'], 'the messages from the failed writes are on disk too');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -27,14 +27,38 @@ export interface OutboxEntry {
   written: boolean;
 }
 
-export function createOutbox(storage: Storage) {
+export interface OutboxOptions {
+  /**
+   * Saving the file failed (disk full, folder gone, no permission). The messages stay in memory
+   * and are still sent; every later change writes the whole list again, so one good write heals
+   * it. Called again with `undefined` once a write succeeds after a failure.
+   */
+  onSaveProblem?: (e: Error | undefined) => void;
+}
+
+export function createOutbox(storage: Storage, o: OutboxOptions = {}) {
   let account = '';
   const entries = new Map<string, OutboxEntry>();
   let saving: Promise<void> = Promise.resolve();
+  let problem: Error | undefined;
 
   const save = (): Promise<void> => {
     const snapshot = JSON.stringify({ account, entries: [...entries.values()].map(({ id, to, kind, xml, at }) => ({ id, to, kind, xml, at })) });
-    saving = saving.then(() => storage.write(OUTBOX_FILE, snapshot)).catch(() => {});
+    saving = saving
+      .then(() => storage.write(OUTBOX_FILE, snapshot))
+      .then(
+        () => {
+          if (!problem) return;
+          problem = undefined;
+          o.onSaveProblem?.(undefined);
+        },
+        (e: unknown) => {
+          // Not thrown to the sender: the message is kept (in memory) and goes out all the same;
+          // what is lost is only its surviving a restart, and that is what the report says.
+          problem = e instanceof Error ? e : new Error(String(e));
+          o.onSaveProblem?.(problem);
+        },
+      );
     return saving;
   };
 
@@ -77,6 +101,8 @@ export function createOutbox(storage: Storage) {
     waiting: (): OutboxEntry[] => [...entries.values()].filter((e) => !e.written).sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)),
     size: (): number => entries.size,
     flushed: (): Promise<void> => saving,
+    /** Why the last write of the file failed; undefined when it is on disk as it stands. */
+    saveProblem: (): Error | undefined => problem,
   };
 }
 export type Outbox = ReturnType<typeof createOutbox>;

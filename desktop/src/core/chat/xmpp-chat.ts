@@ -28,7 +28,7 @@ import { buildMessage } from './message-stanza.ts';
 import { createMessaging, toChatMessage } from './messages.ts';
 import { createMuc } from './muc.ts';
 import { NS } from './ns.ts';
-import { createOutbox } from './outbox.ts';
+import { createOutbox, OUTBOX_FILE } from './outbox.ts';
 import { createOwnPresence } from './own-presence.ts';
 import { createRoster } from './roster.ts';
 import { createXmppConnection, iq, type ConnectionTarget } from './xmpp-connection.ts';
@@ -81,7 +81,10 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   const conn = createXmppConnection({ clock, ...(d.tuning?.backoff ? { backoff: d.tuning.backoff } : {}), ...(d.tuning?.random ? { random: d.tuning.random } : {}) });
   const prefs = createChatPreferences(d.storage);
   const session = createSessionState(d.storage);
-  const outbox = createOutbox(d.storage);
+  const outbox = createOutbox(d.storage, {
+    onSaveProblem: (e) =>
+      emit({ type: 'storage-problem', file: OUTBOX_FILE, ...(e ? { detail: coreStrings(d.locale).t('chatOutboxNotSaved', { reason: e.message }) } : {}) }),
+  });
   const services = createServiceFinder(conn, () => domain);
   const archive = createArchive(conn);
   const roster = createRoster({ conn, emit });

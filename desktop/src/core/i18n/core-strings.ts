@@ -40,6 +40,8 @@ const en = {
   alreadySignedIn: 'already signed in as {user}; sign out first',
   // chat (chat/xmpp-chat.ts): the detail shown after "Offline"
   chatOfflineByChoice: 'offline by choice',
+  // chat (chat/outbox.ts): the file of messages not yet confirmed could not be written
+  chatOutboxNotSaved: 'Messages not yet confirmed by the server could not be saved ({reason}). They are kept while Herald runs, but would be lost if it closed now.',
 } satisfies Record<string, string | Plural>;
 
 type Catalog = typeof en;
@@ -74,6 +76,7 @@ const de: CoreCatalog = {
   promptEnrollmentRefused: 'Das Gateway hat die Registrierung dieser App abgelehnt: {reason}',
   alreadySignedIn: 'Sie sind bereits als {user} angemeldet; melden Sie sich zuerst ab.',
   chatOfflineByChoice: 'selbst gewählt',
+  chatOutboxNotSaved: 'Noch nicht vom Server bestätigte Nachrichten konnten nicht gespeichert werden ({reason}). Sie bleiben erhalten, solange Herald läuft, gingen aber verloren, wenn es jetzt beendet würde.',
 };
 
 export type CoreLang = 'en' | 'de';

@@ -15,7 +15,12 @@ function fileOf(dir: string, name: string): string {
 
 export function createDirStorage(dir: string): Storage {
   let made: Promise<unknown> | undefined;
-  const ensureDir = () => (made ??= mkdir(dir, { recursive: true, mode: 0o700 }));
+  // A failed mkdir is not remembered: once the folder can be made (a missing drive is back), writes work again.
+  const ensureDir = () =>
+    (made ??= mkdir(dir, { recursive: true, mode: 0o700 }).catch((e: unknown) => {
+      made = undefined;
+      throw e;
+    }));
   // One write at a time per name, in call order: a slow older write can never land last.
   const queues = new Map<string, Promise<void>>();
   const serial = (name: string, job: () => Promise<void>): Promise<void> => {
