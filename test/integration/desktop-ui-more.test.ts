@@ -3,7 +3,9 @@
 // linked to example.com asks to see alice's presence — allowed from the bar, then a second one
 // denied; a member leaves a group conversation from its window; a member invites another from
 // inside a room and the invitee joins from the bar; and alice signs out from Settings and back in
-// through the sign-in form. Every step is checked on the page and in the cores / the gateway.
+// through the sign-in form; a left room is rejoined; and an Allow or Join that fails (the chat session
+// ended) stays in its bar with the reason and works when tried again. Every step is checked on the page
+// and in the cores / the gateway.
 // Screenshots go to test/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -17,9 +19,11 @@ import { PASSWORDS, shoot, startDesktopUi, until, type DesktopUi } from './deskt
 // the RFC 6121 subscription flow applies between them and alice.
 const DAVE = 'dave@other.example';
 const ERIN = 'erin@other.example';
+const FRANK = 'frank@other.example';
 const OTHERS: Record<string, { address: string; password: string }> = {
   dave: { address: DAVE, password: 'dave the diver 4' },
   erin: { address: ERIN, password: 'erin the explorer 5' },
+  frank: { address: FRANK, password: 'frank the fisher 6' },
 };
 const CONTACTS_SIZE = { width: 340, height: 620 };
 const ROOM_SIZE = { width: 680, height: 580 };
@@ -174,6 +178,15 @@ test('leaving a group conversation from its window: gone from the list, from the
   const seen = chatOf('alice').rooms().find((r) => r.jid === roomJid);
   assert.deepEqual(seen?.members.map((m) => m.nick), ['alice'], 'the gateway told alice’s core that bob left');
   await shoot(bobRoom, 'room-left');
+
+  // "Rejoin" in the left room's window: back in, members shown again on both sides, the room listed again.
+  await bobRoom.getByRole('button', { name: 'Rejoin' }).click();
+  await shown('bob’s room window to drop “You left” after Rejoin', bobRoom.getByText('You left this conversation.'), { state: 'detached', ms: 8000 });
+  await until('alice and bob in both members lists after Rejoin', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob' && (await memberNicks(bobRoom)).join() === 'alice,bob');
+  await shown('Retro back in bob’s group conversations after Rejoin', bobRow, { ms: 5000 });
+  assert.equal(await bobRoom.getByRole('textbox', { name: 'Message to Retro' }).isDisabled(), false, 'bob can type again');
+  assert.equal(chatOf('bob').rooms().some((r) => r.jid === roomJid), true, 'bob’s core is in the room again');
+  assert.deepEqual(bob.problems, []);
   await bobRoom.close();
   await aliceRoom.close();
 });
@@ -274,4 +287,55 @@ test('sign out from Settings: the sign-in form shows, the token is revoked, and 
   assert.equal(await alice.page.getByRole('alert').count(), 0, 'no request bar after signing in again');
   assert.deepEqual([...alice.problems, ...settings.problems], []);
   await settings.close();
+});
+
+test('a failed Allow or Join stays in its bar with the reason, buttons disabled meanwhile, and works when tried again', async () => {
+  await signInOther('frank');
+  await until('frank’s chat online', () => online('frank'), 15000);
+  await chatOf('frank').addContact('alice@example.com');
+  const request = alice.page.getByRole('alert').filter({ hasText: `${FRANK} would like to see when you are online` });
+  await shown('frank’s subscription request bar in alice’s contacts window', request, { ms: 10000 });
+  const room = await chatOf('bob').createRoom('Budget', ['alice@example.com']);
+  const invite = alice.page.getByRole('alert').filter({ hasText: `invites you to ${room.jid.split('@')[0]}` });
+  await shown('bob’s invitation bar for Budget in alice’s contacts window', invite, { ms: 10000 });
+
+  // Alice's chat session ends (she goes offline): the core's calls are refused, not faked.
+  await chatOf('alice').setPresence({ show: 'offline' });
+  await until('alice’s chat offline', () => chatOf('alice').connection().state === 'offline');
+  // Every button of a bar seen disabled, recorded as it happens (the call is an HTTP round trip away).
+  await alice.page.evaluate(`
+    window.__disabled = [];
+    new MutationObserver(() => {
+      for (const b of document.querySelectorAll('.invite button')) if (b.disabled) window.__disabled.push(b.textContent);
+    }).observe(document, { subtree: true, attributes: true, attributeFilter: ['disabled'] });
+  `);
+  const disabledSeen = () => alice.page.evaluate('window.__disabled') as Promise<string[]>;
+
+  await request.getByRole('button', { name: 'Allow' }).click();
+  await shown('the reason Allow failed, in frank’s bar', request.getByText(/^Could not allow: .*not connected.*Try again\.$/), { ms: 8000 });
+  assert.deepEqual([...new Set(await disabledSeen())].sort(), ['Allow', 'Deny'], 'both buttons were disabled while the call ran');
+  assert.equal(await request.getByRole('button', { name: 'Allow' }).isEnabled(), true, 'Allow can be tried again');
+  assert.ok(rosterRow('alice@example.com', FRANK)?.pendingIn, 'the gateway still keeps frank’s request: nothing was answered');
+
+  const popups: Page[] = [];
+  alice.context.on('page', (p) => popups.push(p));
+  await invite.getByRole('button', { name: 'Join' }).click();
+  await shown('the reason Join failed, in the invitation bar', invite.getByText(/^Could not join: .*not connected.*Try again\.$/), { ms: 8000 });
+  assert.equal(await invite.getByRole('button', { name: 'Join' }).isEnabled(), true, 'Join can be tried again');
+  assert.equal(await request.count(), 1, 'frank’s bar is still there');
+  assert.equal(popups.length, 0, 'no room window opened for a failed join');
+  await shoot(alice.page, 'ask-bar-failed');
+
+  // Back online: the same buttons now work, and only then do the bars go.
+  await chatOf('alice').setPresence({ show: 'online' });
+  await until('alice’s chat online again', () => online('alice'), 15000);
+  await request.getByRole('button', { name: 'Allow' }).click();
+  await shown('frank’s request bar to go after Allow succeeded', request, { state: 'detached', ms: 8000 });
+  await until('frank’s core lists alice with subscription both', () => contactOf('frank', 'alice@example.com')?.subscription === 'both');
+  const aliceRoom = await popup(alice, () => invite.getByRole('button', { name: 'Join' }).click());
+  assert.equal(roomOf(aliceRoom), room.jid);
+  await shown('the invitation bar to go after Join succeeded', invite, { state: 'detached', ms: 5000 });
+  await until('alice and bob in alice’s members list', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob');
+  assert.deepEqual(alice.problems, []);
+  await aliceRoom.close();
 });

@@ -57,6 +57,9 @@ export const de: Catalog = {
   subscriptionRequest: '{jid} möchte sehen, wann Sie online sind',
   allow: 'Erlauben',
   deny: 'Ablehnen',
+  allowFailed: 'Erlauben hat nicht geklappt: {reason}. Bitte erneut versuchen.',
+  denyFailed: 'Ablehnen hat nicht geklappt: {reason}. Bitte erneut versuchen.',
+  joinFailed: 'Beitreten hat nicht geklappt: {reason}. Bitte erneut versuchen.',
   chatPrefs: 'Chat',
   prefEmoticons: 'Kürzel wie :-) in Emoticons verwandeln',
   autoAway: 'Mich als abwesend zeigen, wenn ich nicht am Computer bin',
@@ -99,6 +102,7 @@ export const de: Catalog = {
   yesterday: 'Gestern',
   fileShared: 'Datei',
   roomLeft: 'Sie haben diese Unterhaltung verlassen.',
+  rejoin: 'Wieder beitreten',
   earlier: 'Frühere Nachrichten',
 
   historyTitle: 'Chat-Verlauf',

@@ -60,6 +60,9 @@ export const en = {
   subscriptionRequest: '{jid} would like to see when you are online',
   allow: 'Allow',
   deny: 'Deny',
+  allowFailed: 'Could not allow: {reason}. Try again.',
+  denyFailed: 'Could not deny: {reason}. Try again.',
+  joinFailed: 'Could not join: {reason}. Try again.',
   chatPrefs: 'Chat',
   prefEmoticons: 'Turn text shortcuts such as :-) into emoticons',
   autoAway: 'Set me away when I am not at the computer',
@@ -104,6 +107,7 @@ export const en = {
   yesterday: 'Yesterday',
   fileShared: 'File',
   roomLeft: 'You left this conversation.',
+  rejoin: 'Rejoin',
   earlier: 'Earlier messages',
 
   // History

@@ -108,6 +108,7 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
   const contact = c.contacts.find((x) => same(x.jid, jid));
   const [room, setRoom] = useState<Room | undefined>(() => c.rooms.find((r) => same(r.jid, jid)));
   const [left, setLeft] = useState(false);
+  const [rejoining, setRejoining] = useState(false);
   const [messages, setMessages] = useState<ChatMessage[]>([]);
   const [typing, setTyping] = useState<'composing' | 'paused' | undefined>();
   const [upload, setUpload] = useState<{ name: string; sent: number; total: number }>();
@@ -177,6 +178,21 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
       cs.on = false;
       chatState('paused');
     }, PAUSE_MS);
+  }
+
+  /** "Rejoin" on a left room: the same join as opening it; the note stays (with the reason) if it fails. */
+  async function rejoin() {
+    setRejoining(true);
+    setError(undefined);
+    try {
+      const r = await api().chat.joinRoom({ room: jid });
+      setRoom(r);
+      setLeft(false);
+    } catch (e) {
+      setError(t('joinFailed', { reason: errorMessage(e) }));
+    } finally {
+      setRejoining(false);
+    }
   }
 
   async function send() {
@@ -259,7 +275,14 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
           <div class="typing" aria-live="polite">
             {typing === 'composing' ? t('typing', { name: contact?.name ?? jid }) : ''}
           </div>
-          {left && <p class="note pad">{t('roomLeft')}</p>}
+          {left && (
+            <p class="note pad room-left">
+              <span>{t('roomLeft')}</span>{' '}
+              <button type="button" class="small" disabled={rejoining} onClick={() => void rejoin()}>
+                {t('rejoin')}
+              </button>
+            </p>
+          )}
           {upload && <UploadProgress {...upload} />}
           {error && (
             <p class="error pad" role="alert">

@@ -5,6 +5,7 @@ import type { JSX } from 'preact';
 import { useMemo, useRef, useState } from 'preact/hooks';
 import type { Contact } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
+import { AskBar } from '../components/ask-bar.tsx';
 import { ConnectionBanner } from '../components/banner.tsx';
 import { Icon } from '../components/icons.tsx';
 import { listKeys } from '../components/list-keys.ts';
@@ -186,11 +187,10 @@ export function ContactsView(): JSX.Element {
   const [newRoom, setNewRoom] = useState(false);
   const newMail = state.folders.reduce((n, f) => n + f.new, 0);
   const online = c.connection === 'online';
+  /** The bar goes once the answer is sent; a failure is the AskBar's to show. */
   const answer = async (jid: string, approve: boolean) => {
+    await api().chat.answerSubscription({ jid, approve });
     dismissRequest(jid);
-    await api()
-      .chat.answerSubscription({ jid, approve })
-      .catch(() => {});
   };
 
   return (
@@ -205,36 +205,34 @@ export function ContactsView(): JSX.Element {
       </button>
       <ConnectionBanner state={state} />
       {c.requests.map((jid) => (
-        <div key={jid} class="invite" role="alert">
-          <span>{t('subscriptionRequest', { jid })}</span>
-          <button type="button" class="primary small" onClick={() => void answer(jid, true)}>
-            {t('allow')}
-          </button>
-          <button type="button" class="small" onClick={() => void answer(jid, false)}>
-            {t('deny')}
-          </button>
-        </div>
+        <AskBar
+          key={jid}
+          text={t('subscriptionRequest', { jid })}
+          actions={[
+            { label: t('allow'), primary: true, run: () => answer(jid, true), failed: (reason) => t('allowFailed', { reason }) },
+            { label: t('deny'), run: () => answer(jid, false), failed: (reason) => t('denyFailed', { reason }) },
+          ]}
+        />
       ))}
       {c.invites.map((i) => (
-        <div key={i.room} class="invite" role="alert">
-          <span>{t('invitation', { from: i.from.split('/')[0]!, room: i.room.split('@')[0]! })}</span>
-          <button
-            type="button"
-            class="primary small"
-            onClick={() => {
-              dismissInvite(i.room);
-              void api()
-                .chat.joinRoom({ room: i.room })
-                .then(() => openView({ view: 'room', jid: i.room }))
-                .catch(() => {});
-            }}
-          >
-            {t('join')}
-          </button>
-          <button type="button" class="small" onClick={() => dismissInvite(i.room)}>
-            {t('dismiss')}
-          </button>
-        </div>
+        <AskBar
+          key={i.room}
+          text={t('invitation', { from: i.from.split('/')[0]!, room: i.room.split('@')[0]! })}
+          actions={[
+            {
+              label: t('join'),
+              primary: true,
+              async run() {
+                await api().chat.joinRoom({ room: i.room });
+                dismissInvite(i.room);
+                openView({ view: 'room', jid: i.room });
+              },
+              failed: (reason) => t('joinFailed', { reason }),
+            },
+            // Only forgets the invitation here: nothing to call, nothing that can fail.
+            { label: t('dismiss'), run: async () => dismissInvite(i.room), failed: (reason) => reason },
+          ]}
+        />
       ))}
       {c.connection === 'unavailable' ? (
         <p class="empty grow">{t('chatUnavailable')}</p>
