@@ -1,14 +1,14 @@
 // herald-gateway: serve | user | domain | token | package | log | im | spool
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
-import { createLogger } from './config/logger.ts';
+import { createLogger, type Logger } from './config/logger.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
 import { runLogCommand } from './cli/log-commands.ts';
 import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
-import { createServices, startGateway } from './main.ts';
+import { createServices, startGateway, type Gateway } from './main.ts';
 
 const USAGE = `usage: herald-gateway <command> [options]
 
@@ -90,13 +90,7 @@ async function main(argv: string[]): Promise<number> {
       if (banner) console.log(`\n${banner}\n`);
     }
     const gateway = await startGateway(settings, log);
-    const stop = async (signal: string) => {
-      log.info(`${signal}: shutting down`);
-      await gateway.close();
-      process.exit(0);
-    };
-    process.once('SIGINT', () => void stop('SIGINT'));
-    process.once('SIGTERM', () => void stop('SIGTERM'));
+    stopOnSignals(gateway, settings.shutdownSeconds, log);
     return new Promise<number>(() => {});
   }
 
@@ -129,6 +123,47 @@ async function main(argv: string[]): Promise<number> {
     services.store.close();
   }
   return 0;
+}
+
+/**
+ * SIGTERM/SIGINT close the gateway within shutdownSeconds: exit 0 when everything closed, 1 with
+ * a line naming what did not finish. A second signal exits at once (1), naming the step it cut short.
+ */
+function stopOnSignals(gateway: Gateway, seconds: number, log: Logger): void {
+  let closing: string | undefined;
+  let stopping = false;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.error({ closing }, `${signal} again: exiting now, shutdown cut short${closing ? ` while closing ${closing}` : ''}`);
+      process.exit(1);
+    }
+    stopping = true;
+    log.info(`${signal}: shutting down (at most ${seconds} s; ${signal} again exits at once)`);
+    // close() keeps its own deadline; this one is for a close() that itself never returns.
+    setTimeout(() => {
+      log.error({ closing }, `shutdown did not return within ${seconds + 5} s${closing ? `; still closing ${closing}` : ''}`);
+      process.exit(1);
+    }, (seconds + 5) * 1000).unref();
+    gateway
+      .close({
+        onStep: (name) => {
+          closing = name;
+          log.info(`shutdown: closing ${name}`);
+        },
+      })
+      .then(
+        () => {
+          log.info('shutdown complete');
+          process.exit(0);
+        },
+        (e: unknown) => {
+          log.error((e as Error).message);
+          process.exit(1);
+        },
+      );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
 }
 
 main(process.argv.slice(2)).then(

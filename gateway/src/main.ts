@@ -1,6 +1,6 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
@@ -21,6 +21,7 @@ import { createImLog, imLogDir } from './im/im-log.ts';
 import { createProvisioning, type Provisioning } from './provisioning/provisioning.ts';
 import { SpoolDeliveryError, startSemSpool, type DeliverScripted, type SemSpool } from './im/spool/spool.ts';
 import { spoolDirOf } from './im/spool/spool-layout.ts';
+import { closeWithin } from './shutdown.ts';
 import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
@@ -64,7 +65,11 @@ export interface Gateway {
   provisioning: Provisioning;
   /** Calendar reminders (XMPP server on, a CalDAV URL configured) and invitation summaries (im.calendar.invitations). */
   calendar: { reminders: ReminderService | undefined; invitations: Invitations | undefined };
-  close(): Promise<void>;
+  /**
+   * Closes everything in order within `deadlineMs` (default: shutdownSeconds); rejects with
+   * ShutdownIncompleteError naming what did not finish (it was forced) or failed.
+   */
+  close(o?: { deadlineMs?: number; onStep?: (name: string) => void }): Promise<void>;
 }
 
 export async function startGateway(settings: Settings, log: Logger): Promise<Gateway> {
@@ -79,6 +84,11 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const mail = createMailService({ source, log, idleMs });
 
   const server = createServer();
+  const httpSockets = new Set<Socket>();
+  server.on('connection', (s: Socket) => {
+    httpSockets.add(s);
+    s.once('close', () => httpSockets.delete(s));
+  });
   const listening = new Promise<void>((resolve, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(
@@ -258,19 +268,41 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     alerts,
     provisioning,
     calendar: { reminders, invitations },
-    async close() {
-      clearInterval(directoryPoll);
-      clearInterval(alertWatchSync);
-      reminders?.close();
-      alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs
-      events.close();
-      spool.close();
-      await xmpp?.close();
-      imLog.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
-      await mail.close();
-      store.close();
+    close(o = {}) {
+      // In order, within shutdownSeconds (shutdown.ts): past it the step is forced and named.
+      return closeWithin(
+        [
+          {
+            name: 'timers and alert rules',
+            run() {
+              clearInterval(directoryPoll);
+              clearInterval(alertWatchSync);
+              reminders?.close();
+              alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs
+            },
+          },
+          { name: 'events sockets', run: () => events.close() },
+          { name: 'SEM spool', run: () => spool.close() },
+          { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
+          { name: 'IM log', run: () => imLog.close() },
+          {
+            name: 'HTTP server',
+            run() {
+              server.closeAllConnections();
+              return new Promise<void>((r) => server.close(() => r()));
+            },
+            // Sockets the HTTP server no longer tracks (upgraded or refused upgrades) keep close() waiting
+            // for as long as their peer keeps them open.
+            waiting: () => `${httpSockets.size} connection${httpSockets.size === 1 ? '' : 's'} still open`,
+            force: () => {
+              for (const s of httpSockets) s.destroy();
+            },
+          },
+          { name: 'mail', run: () => mail.close(), waiting: () => `${mail.activeUsers()} mail watches` },
+          { name: 'database', run: () => store.close() },
+        ],
+        { deadlineMs: o.deadlineMs ?? settings.shutdownSeconds * 1000, ...(o.onStep ? { onStep: o.onStep } : {}) },
+      );
     },
   };
 }

@@ -44,6 +44,8 @@ const imapServer = z.strictObject({
 export const SettingsSchema = z.strictObject({
   /** Data folder: SQLite database, Maildir store (demo), logs, spool. */
   dataDir: z.string().min(1).default('./data'),
+  /** How long `serve` may take to close everything on SIGTERM/SIGINT before it gives up and exits non-zero. */
+  shutdownSeconds: seconds.default(10),
   http: z
     .strictObject({
       host: z.string().default('0.0.0.0'),
