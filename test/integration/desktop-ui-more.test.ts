@@ -9,8 +9,11 @@
 // Screenshots go to test/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import type { ChatService } from '../../desktop/src/core/chat/chat-service.ts';
+import { OUTBOX_FILE } from '../../desktop/src/core/chat/outbox.ts';
 import type { Contact } from '../../desktop/src/shared/chat.ts';
 import type { OpenedPage } from '../fixtures/chromium.ts';
 import { PASSWORDS, shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
@@ -338,4 +341,25 @@ test('a failed Allow or Join stays in its bar with the reason, buttons disabled 
   await until('alice and bob in alice’s members list', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob');
   assert.deepEqual(alice.problems, []);
   await aliceRoom.close();
+});
+
+test('unconfirmed messages that cannot be saved: the contacts window says so, the message still goes, and the warning leaves with the next good write', async () => {
+  // The outbox file's place is taken by a folder: writing it fails for real (rename onto a directory).
+  const outbox = path.join(ui.root, 'profiles', 'profiles', 'alice', OUTBOX_FILE);
+  rmSync(outbox, { force: true });
+  mkdirSync(outbox);
+  try {
+    const warning = alice.page.locator('.storage-problem');
+    assert.equal(await warning.count(), 0, 'no warning before a write failed');
+    const sent = await chatOf('alice').send({ to: 'bob@example.com', kind: 'chat', body: 'kept in memory' });
+    await shown('the outbox warning in alice’s contacts window', warning, { ms: 8000 });
+    assert.match(await warning.innerText(), /^Messages not yet confirmed by the server could not be saved \(the app’s data folder cannot be written: EISDIR\)\. They are kept while Herald runs, but would be lost if it closed now\.$/);
+    await until('bob’s core has the message (nothing lost)', async () => (await chatOf('bob').history({ with: 'alice@example.com', max: 20 })).some((m) => m.id === sent.id));
+    await shoot(alice.page, 'outbox-not-saved');
+  } finally {
+    rmSync(outbox, { recursive: true, force: true });
+  }
+  await chatOf('alice').send({ to: 'bob@example.com', kind: 'chat', body: 'saved again' });
+  await shown('the outbox warning to go after a good write', alice.page.locator('.storage-problem'), { state: 'detached', ms: 8000 });
+  assert.deepEqual(alice.problems, []);
 });

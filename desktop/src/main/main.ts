@@ -182,7 +182,7 @@ async function run(): Promise<void> {
   // Chat: connected by the core with the device token once the gateway says IM is on.
   const chatService = createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale });
   chatService.onEvent((e) => {
-    if (e.type === 'storage-problem') log(e.detail ? `${e.file}: ${e.detail}` : `${e.file}: saved again`);
+    if (e.type === 'storage-problem') log(e.error ? `${e.file} not saved: ${e.error}` : `${e.file}: saved again`);
   });
   c.attachChat(chatService);
   // Signing in closes the sign-in window and shows the contacts; being signed out (revoked, or

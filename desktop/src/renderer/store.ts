@@ -20,6 +20,8 @@ export interface ChatView {
   invites: { room: string; from: string; reason?: string }[];
   /** People asking to see the user's presence. */
   requests: string[];
+  /** A file the chat keeps could not be saved (the outbox of unconfirmed messages), in words; cleared by the next good write. */
+  storageProblem?: string;
 }
 
 export const coreState = new Cell<CoreState | undefined>(undefined);
@@ -105,6 +107,9 @@ function onChat(e: ChatEvent): void {
       break;
     case 'own-presence':
       ownPresence.set({ chosen: e.chosen, shown: e.shown });
+      break;
+    case 'storage-problem':
+      chat.set({ ...c, storageProblem: e.detail });
       break;
   }
   for (const l of chatListeners) l(e);

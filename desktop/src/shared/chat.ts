@@ -143,6 +143,6 @@ export type ChatEvent =
    * A file the chat keeps could not be written (today: the outbox of unacknowledged messages).
    * Nothing is lost while the app runs; `detail` says what and why; without it the problem is over.
    */
-  | { type: 'storage-problem'; file: string; detail?: string }
+  | { type: 'storage-problem'; file: string; detail?: string; /** The system's error, for the log. */ error?: string }
   /** The user's own presence changed: chosen (in a window, the tray) or by auto-away starting or ending. */
   | ({ type: 'own-presence' } & OwnPresenceState);

@@ -66,6 +66,15 @@ function validJid(jid: string, what: string): string {
   return bareJid(jid);
 }
 
+/** Why a file could not be written, in the user's words (the raw error goes to the log). */
+function writeFailure(e: Error, locale: string | undefined): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  const s = coreStrings(locale);
+  if (code === 'ENOSPC' || code === 'EDQUOT') return s.t('writeFailedFull');
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return s.t('writeFailedDenied');
+  return s.t('writeFailedOther', { code: code ?? e.message });
+}
+
 export function createXmppChat(d: XmppChatDeps): XmppChat {
   const clock = d.clock ?? systemClock;
   const listeners = new Set<(e: ChatEvent) => void>();
@@ -83,7 +92,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   const session = createSessionState(d.storage);
   const outbox = createOutbox(d.storage, {
     onSaveProblem: (e) =>
-      emit({ type: 'storage-problem', file: OUTBOX_FILE, ...(e ? { detail: coreStrings(d.locale).t('chatOutboxNotSaved', { reason: e.message }) } : {}) }),
+      emit({ type: 'storage-problem', file: OUTBOX_FILE, ...(e ? { detail: coreStrings(d.locale).t('chatOutboxNotSaved', { reason: writeFailure(e, d.locale) }), error: e.message } : {}) }),
   });
   const services = createServiceFinder(conn, () => domain);
   const archive = createArchive(conn);

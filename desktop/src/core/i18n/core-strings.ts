@@ -42,6 +42,9 @@ const en = {
   chatOfflineByChoice: 'offline by choice',
   // chat (chat/outbox.ts): the file of messages not yet confirmed could not be written
   chatOutboxNotSaved: 'Messages not yet confirmed by the server could not be saved ({reason}). They are kept while Herald runs, but would be lost if it closed now.',
+  writeFailedFull: 'the disk is full',
+  writeFailedDenied: 'no permission to write to the app’s data folder',
+  writeFailedOther: 'the app’s data folder cannot be written: {code}',
 } satisfies Record<string, string | Plural>;
 
 type Catalog = typeof en;
@@ -77,6 +80,9 @@ const de: CoreCatalog = {
   alreadySignedIn: 'Sie sind bereits als {user} angemeldet; melden Sie sich zuerst ab.',
   chatOfflineByChoice: 'selbst gewählt',
   chatOutboxNotSaved: 'Noch nicht vom Server bestätigte Nachrichten konnten nicht gespeichert werden ({reason}). Sie bleiben erhalten, solange Herald läuft, gingen aber verloren, wenn es jetzt beendet würde.',
+  writeFailedFull: 'der Datenträger ist voll',
+  writeFailedDenied: 'keine Schreibrechte im Datenordner der App',
+  writeFailedOther: 'der Datenordner der App ist nicht beschreibbar: {code}',
 };
 
 export type CoreLang = 'en' | 'de';

@@ -204,6 +204,14 @@ export function ContactsView(): JSX.Element {
         <span>{newMail ? t('mailSummary', { count: newMail }) : t('mailSummaryNone')}</span>
       </button>
       <ConnectionBanner state={state} />
+      {c.storageProblem && (
+        <div class="banners" role="status" aria-live="polite">
+          <div class="banner banner-warn storage-problem">
+            <Icon name="alert" size={14} />
+            <span>{c.storageProblem}</span>
+          </div>
+        </div>
+      )}
       {c.requests.map((jid) => (
         <AskBar
           key={jid}
