@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
+import { createCredentials } from './directory/credentials.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
@@ -21,6 +22,7 @@ import { createImLog, imLogDir } from './im/im-log.ts';
 import { createProvisioning, type Provisioning } from './provisioning/provisioning.ts';
 import { SpoolDeliveryError, startSemSpool, type DeliverScripted, type SemSpool } from './im/spool/spool.ts';
 import { spoolDirOf } from './im/spool/spool-layout.ts';
+import { installLastResort } from './last-resort.ts';
 import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
@@ -37,9 +39,13 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
   const perAccount = createRateLimiter({ max: settings.rateLimit.perAccount, windowMs: window, what: 'account' });
   const perAddress = createRateLimiter({ max: settings.rateLimit.perAddress, windowMs: window, what: 'client address' });
   const backend = settings.directory.backend === 'imap' ? createImapBackend(settings.directory.imap) : createLocalBackend();
-  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate });
-  const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000 });
-  return { store, directory, tokens, perAccount, perAddress };
+  const credentials = createCredentials({
+    store,
+    onListenerError: (e, event) => log.error({ err: e, event: event.id }, 'a live session could not be ended after its credential ended'),
+  });
+  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate, credentials });
+  const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000, credentials });
+  return { store, directory, tokens, credentials, perAccount, perAddress };
 }
 
 export interface Gateway {
@@ -64,6 +70,8 @@ export interface Gateway {
   provisioning: Provisioning;
   /** Calendar reminders (XMPP server on, a CalDAV URL configured) and invitation summaries (im.calendar.invitations). */
   calendar: { reminders: ReminderService | undefined; invitations: Invitations | undefined };
+  /** Exceptions and rejections only the last-resort handler caught (last-resort.ts): 0 unless there is a bug. */
+  faults(): number;
   close(): Promise<void>;
 }
 
@@ -219,11 +227,29 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   }
 
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules });
+  // Last resort for what no connection's own handling caught: logged, counted, and the gateway serves on.
+  const lastResort = installLastResort(log);
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count() });
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
-    if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
-    if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    // A failure while taking an upgrade ends that one connection.
+    socket.on('error', () => socket.destroy());
+    try {
+      if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
+      if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    } catch (e) {
+      log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      socket.destroy();
+    }
+  });
+
+  // A credential ended (directory/credentials.ts: sign-out, token revoke, user del, password change,
+  // IM off) — here or in the CLI — reaches every live holder: events sockets and XMPP sessions.
+  // (Pending upload slots were ended in the change's own transaction.)
+  const stopCredentialFanOut = services.credentials.onEnded((e) => {
+    events.credentialEnded(e);
+    xmpp?.credentialEnded(e);
   });
 
   // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.
@@ -234,7 +260,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     const v = store.dataVersion();
     if (v === seenVersion) return;
     seenVersion = v;
-    events.revalidate();
+    services.credentials.pump(); // the CLI's journal rows: the same fan-out as this process's changes
     xmpp?.revalidate();
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
@@ -258,8 +284,10 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     alerts,
     provisioning,
     calendar: { reminders, invitations },
+    faults: () => lastResort.count(),
     async close() {
       clearInterval(directoryPoll);
+      stopCredentialFanOut();
       clearInterval(alertWatchSync);
       reminders?.close();
       alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs
@@ -271,6 +299,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       await new Promise<void>((r) => server.close(() => r()));
       await mail.close();
       store.close();
+      lastResort.uninstall();
     },
   };
 }

@@ -2,9 +2,12 @@
 // stored keys, and PLAIN (RFC 4616) with the account password or a device token. Failures are
 // counted per stream (the stream closes after `maxFailures`) and, through the Authenticator, per
 // account and address; an account of a domain with IM switched off is refused with a text saying so.
+// On success the stream learns which credential it used (the password, or which device token), so
+// the session can be ended when that credential ends (directory/credentials.ts).
 import { escapeXML } from 'ltx';
 import type { Element } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
+import type { HeldCredential } from '../../directory/credentials.ts';
 import type { ScramHash, ScramKeys } from '../../directory/scram.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow } from '../../store/index.ts';
@@ -13,8 +16,8 @@ import { SCRAM_MECHANISMS, ScramError, ScramExchange } from './sasl-scram.ts';
 import { NS } from './stanza.ts';
 
 export interface Authenticator {
-  /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
-  plain(address: string, secret: string, remoteAddress: string): Promise<AccountRow>;
+  /** Checks PLAIN credentials (password, or a device token: its id); throws HeraldError on failure. */
+  plain(address: string, secret: string, remoteAddress: string): Promise<{ account: AccountRow; deviceId?: number }>;
   /** SCRAM, when the accounts' passwords are ours (local directory); failures count like PLAIN's. */
   scram?: {
     keys(address: string, hash: ScramHash): ScramKeys | undefined;
@@ -33,8 +36,8 @@ export interface SaslStream {
   readonly domain: string;
   readonly remoteAddress: string;
   send(xml: string): void;
-  /** Authenticated: send <success/> with `data` (base64) and restart the stream. */
-  succeeded(account: AccountRow, data: string): void;
+  /** Authenticated with `credential`: send <success/> with `data` (base64) and restart the stream. */
+  succeeded(account: AccountRow, credential: HeldCredential, data: string): void;
   /** Ends the stream: normally (`condition` undefined) or with a stream error. */
   end(condition?: 'policy-violation', text?: string): void;
 }
@@ -82,10 +85,10 @@ export class SaslNegotiation {
     const [authzid, authcid, secret] = parts as [string, string, string];
     const address = this.addressOf(authcid);
     try {
-      const account = await this.auth.plain(address, secret, this.stream.remoteAddress);
+      const { account, deviceId } = await this.auth.plain(address, secret, this.stream.remoteAddress);
       if (account.domain !== this.stream.domain) throw new HeraldError('invalid_credentials', 'account of another domain');
       if (authzid && parseJid(authzid)?.bare !== account.address) return this.failure('invalid-authzid');
-      this.authenticated(account);
+      this.authenticated(account, deviceId);
     } catch (e) {
       if (!(e instanceof HeraldError)) throw e;
       this.failed(address, e);
@@ -127,7 +130,7 @@ export class SaslNegotiation {
       const authzid = pending.exchange.authzid;
       if (authzid && parseJid(authzid)?.bare !== account.address) return this.failure('invalid-authzid');
       scram.record(pending.address, this.stream.remoteAddress, true);
-      this.authenticated(account, serverFinal);
+      this.authenticated(account, undefined, serverFinal);
     } catch (e) {
       if (!(e instanceof ScramError)) throw e;
       if (e.condition !== 'not-authorized') return this.failure(e.condition, e.message);
@@ -136,12 +139,13 @@ export class SaslNegotiation {
     }
   }
 
-  private authenticated(account: AccountRow, successData?: string): void {
+  private authenticated(account: AccountRow, deviceId: number | undefined, successData?: string): void {
     if (!this.auth.imEnabled(account.domain)) {
       this.failure('not-authorized', `instant messaging is disabled for ${account.domain}`);
       return this.stream.end();
     }
-    this.stream.succeeded(account, successData ? Buffer.from(successData).toString('base64') : '');
+    const credential: HeldCredential = { accountId: account.id, domain: account.domain, deviceId };
+    this.stream.succeeded(account, credential, successData ? Buffer.from(successData).toString('base64') : '');
     this.log.info({ user: account.address, ip: this.stream.remoteAddress }, 'XMPP login');
   }
 

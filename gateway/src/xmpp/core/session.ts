@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Element, escapeXML } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
+import type { HeldCredential } from '../../directory/credentials.ts';
 import type { AccountRow } from '../../store/index.ts';
 import type { ModuleHost, ServerContext } from './host.ts';
 import { bounceIq, routeIq } from './iq.ts';
@@ -42,6 +43,11 @@ export class Session {
   readonly id = randomBytes(8).toString('hex');
   jid: Jid | undefined;
   account: AccountRow | undefined;
+  /**
+   * What the client authenticated with (set at SASL success, replaced by a resumption's): when it
+   * ends (directory/credentials.ts) so does the session, hibernating or not.
+   */
+  credential: HeldCredential | undefined;
   /** The stream's `to` domain. */
   domain = '';
   /** Last broadcast available presence (RFC 6121 §4.2), undefined while unavailable. */
@@ -358,14 +364,15 @@ export class Session {
     this.io = undefined;
     this.state = 'closed';
     this.deps.ended?.(this);
-    old.takeOver(io, account, h);
+    old.takeOver(io, account, this.credential!, h);
   }
 
-  private takeOver(io: StreamIo, account: AccountRow, h: number): void {
+  private takeOver(io: StreamIo, account: AccountRow, credential: HeldCredential, h: number): void {
     const sm = this.sm!;
     // A connection the server still thought alive is replaced (XEP-0198 §5).
     if (this.io) this.endConnection(this.io, 'conflict', 'replaced by a resumed connection');
     this.account = account;
+    this.credential = credential;
     this.attach(io);
     for (const hook of this.deps.host.beforeAck) hook();
     io.send(`<resumed xmlns='${NS_SM}' h='${sm.handled}' previd='${sm.id}'/>`);
@@ -391,9 +398,10 @@ export class Session {
       domain: this.domain,
       remoteAddress: this.remoteAddress,
       send: (xml) => this.io?.send(xml),
-      succeeded: (account, data) => {
+      succeeded: (account, credential, data) => {
         this.sasl = undefined;
         this.account = account;
+        this.credential = credential;
         this.io?.send(`<success xmlns='${NS.sasl}'>${data}</success>`);
         this.io?.restart();
         this.state = 'bind';
