@@ -13,6 +13,7 @@ test('the last resort logs and counts uncaught exceptions and unhandled rejectio
   proc.emit('uncaughtException', new Error('boom'));
   proc.emit('unhandledRejection', new Error('late boom'), Promise.resolve());
   assert.equal(guard.count(), 2);
+  assert.match(guard.recent()[1]!, /late boom/);
   assert.match(lines[0]!, /BUG: uncaught exception \(fault 1\); the gateway keeps serving/);
   assert.match(lines[1]!, /BUG: unhandled promise rejection \(fault 2\)/);
   guard.uninstall();

@@ -72,6 +72,8 @@ export interface Gateway {
   calendar: { reminders: ReminderService | undefined; invitations: Invitations | undefined };
   /** Exceptions and rejections only the last-resort handler caught (last-resort.ts): 0 unless there is a bug. */
   faults(): number;
+  /** The stacks of the last few of them. */
+  recentFaults(): string[];
   close(): Promise<void>;
 }
 
@@ -285,6 +287,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     provisioning,
     calendar: { reminders, invitations },
     faults: () => lastResort.count(),
+    recentFaults: () => lastResort.recent(),
     async close() {
       clearInterval(directoryPoll);
       stopCredentialFanOut();

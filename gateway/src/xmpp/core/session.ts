@@ -153,12 +153,31 @@ export class Session {
         this.streamError(e.condition, e.message);
       },
       idle: () => {
-        if (mine()) this.streamError('connection-timeout', 'idle for too long');
+        if (mine()) this.contained('idle timeout', () => this.streamError('connection-timeout', 'idle for too long'));
       },
       closed: () => {
-        if (mine()) this.connectionLost();
+        if (mine()) this.contained('connection loss', () => this.connectionLost());
       },
     });
+  }
+
+  /**
+   * Runs what a connection event (a timer, the socket closing) set off outside the stanza queue:
+   * a failure there ends this session only — it never reaches the process (issue 11).
+   */
+  private contained(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.deps.log.error({ err: e, jid: this.jid?.full }, `XMPP ${what} handling failed: the session ends`);
+      try {
+        this.finish();
+      } catch (again) {
+        this.state = 'closed';
+        this.deps.log.error({ err: again, jid: this.jid?.full }, 'XMPP session could not end cleanly');
+      }
+      this.deps.ended?.(this);
+    }
   }
 
   private endConnection(io: StreamIo, condition: StreamErrorCondition, text?: string, extra = ''): void {
@@ -184,7 +203,7 @@ export class Session {
     this.io = undefined;
     sm.hibernate(() => {
       this.deps.log.info({ jid: this.jid?.full, unacked: sm.unacked }, 'XMPP session not resumed in time (XEP-0198): it ends');
-      this.finish();
+      this.contained('hibernation end', () => this.finish());
     });
     this.deps.log.info({ jid: this.jid?.full, seconds: sm.maxSeconds }, 'XMPP connection lost: session hibernates, resumable (XEP-0198)');
   }
@@ -332,7 +351,7 @@ export class Session {
       maxUnacked,
       {
         write: (xml) => this.io?.send(xml),
-        ackTimedOut: () => this.streamError('connection-timeout', 'no answer to a stream management ack request'),
+        ackTimedOut: () => this.contained('ack timeout', () => this.streamError('connection-timeout', 'no answer to a stream management ack request')),
         overflow: () => this.streamError('policy-violation', 'too many unacknowledged stanzas (XEP-0198)'),
       },
       timing,
