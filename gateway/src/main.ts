@@ -131,6 +131,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       store,
       directory,
       tokens,
+      credentials: services.credentials,
       log: log.child({ xmpp: true }),
       tls,
       logMessage: (m) => imLog.append(m),
@@ -252,6 +253,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const stopCredentialFanOut = services.credentials.onEnded((e) => {
     events.credentialEnded(e);
     xmpp?.credentialEnded(e);
+    // A removed account's mail is watched no longer (the CLI's removals are also seen by the poll below).
+    if (e.ends === 'account' && e.accountId !== null) mail.drop(e.accountId).catch((err: unknown) => log.warn({ err }, 'mail watch of a removed account did not close'));
   });
 
   // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.

@@ -243,3 +243,26 @@ test('a hibernating XEP-0198 session of a signed-out device ends (it cannot be r
   assert.equal(await resume(x.smId), 'failed', 'the signed-out device’s session ended while hibernating');
   assert.equal(await resume(y.smId), 'resumed', 'another device’s hibernating session is still there');
 });
+
+test('a SCRAM login whose password changes between the challenge and the proof is refused, saying why', async () => {
+  const { scramClientProof } = await import('../../gateway/src/directory/scram.ts');
+  const { connectRaw, streamOpen } = await import('../fixtures/xmpp-raw.ts');
+  await gw.user('jan@example.com', PW);
+  const c = await connectRaw(port());
+  c.send(streamOpen('example.com'));
+  await c.next((e) => e.name === 'stream:features');
+  const clientFirstBare = `n=jan,r=${Buffer.from('race nonce').toString('base64')}`;
+  c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>${Buffer.from(`n,,${clientFirstBare}`).toString('base64')}</auth>`);
+  const serverFirst = Buffer.from((await c.next((e) => e.name === 'challenge')).getText(), 'base64').toString();
+  // The admin changes the password while the client computes its proof from the old one.
+  await gw.services.directory.setPassword('jan@example.com', 'changed while logging in');
+  const a = Object.fromEntries(serverFirst.split(',').map((p) => [p[0], p.slice(2)]));
+  const withoutProof = `c=${Buffer.from('n,,').toString('base64')},r=${a.r}`;
+  const { proof } = await scramClientProof('sha256', PW, Buffer.from(a.s!, 'base64'), Number(a.i), `${clientFirstBare},${serverFirst},${withoutProof}`);
+  c.send(`<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>${Buffer.from(`${withoutProof},p=${proof.toString('base64')}`).toString('base64')}</response>`);
+  const answer = await c.next((e) => e.name === 'success' || e.name === 'failure');
+  assert.equal(answer.name, 'failure', answer.toString());
+  assert.ok(answer.getChild('not-authorized'));
+  assert.equal(answer.getChildText('text'), 'your password was changed');
+  await c.closed;
+});

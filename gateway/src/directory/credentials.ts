@@ -132,6 +132,19 @@ export function createCredentials({ store, onListenerError }: { store: Store; on
       });
     },
 
+    /**
+     * The journal's position now. A check that takes time (a password hash, a SCRAM exchange's two
+     * round trips) marks it first and asks endedSince() when it succeeded: a credential that ended
+     * meanwhile — its event possibly already fanned out — is not let in.
+     */
+    mark(): number {
+      return store.credentialEvents.lastId();
+    },
+    /** The first change after `mark` that ended `held`, if any. */
+    endedSince(mark: number, held: HeldCredential): CredentialEvent | undefined {
+      return store.credentialEvents.after(mark).find((e) => endsHeld(e, held));
+    },
+
     /** Hears of every credential that ends from now on (the server's fan-out). */
     onEnded(listener: CredentialListener): () => void {
       listeners.add(listener);

@@ -12,7 +12,7 @@ import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { Settings } from '../config/schema.ts';
-import { endsHeld, REASON_TEXT, type CredentialEvent } from '../directory/credentials.ts';
+import { endsHeld, REASON_TEXT, type CredentialEvent, type Credentials } from '../directory/credentials.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { TokenService } from '../directory/tokens.ts';
 import { HeraldError } from '../protocol/errors.ts';
@@ -45,6 +45,8 @@ export interface XmppServerDeps {
   store: Store;
   directory: Directory;
   tokens: TokenService;
+  /** Where credentials end: a login whose credential ended while it was checked is refused. */
+  credentials: Credentials;
   log: Logger;
   tls: SecureContext | undefined;
   logMessage: MessageLogger;
@@ -176,6 +178,13 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       return { account: await deps.directory.authenticate(address, secret, remote) };
     },
     imEnabled: (d) => store.domains.get(d)?.imEnabled === true,
+    journal: {
+      mark: () => deps.credentials.mark(),
+      endedSince: (mark, credential) => {
+        const e = deps.credentials.endedSince(mark, credential);
+        return e && REASON_TEXT[e.reason];
+      },
+    },
     // SCRAM needs keys derived from the password: only when the passwords are ours.
     scram:
       deps.directory.backendName === 'local'
