@@ -243,7 +243,6 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     } catch (e) {
       log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-      socket.destroy();
     }
   });
 

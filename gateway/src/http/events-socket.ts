@@ -125,7 +125,12 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
           l.unsubscribe();
           live.delete(ws);
         });
-        l.unsubscribe = mail.subscribe(auth.account, (event) => send(ws, event));
+        try {
+          l.unsubscribe = mail.subscribe(auth.account, (event) => send(ws, event));
+        } catch (e) {
+          log.error({ err: e, user: auth.account.address }, 'events socket could not start: closing it');
+          return end(ws, l, 1011, 'internal error');
+        }
         log.debug({ user: auth.account.address }, 'events socket open');
       });
       return true;
