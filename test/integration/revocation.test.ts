@@ -138,7 +138,7 @@ test('CLI `user del` ends everything of that user (events, device and password s
   await Promise.all([eventsAlive(daveEvents), dave.ping()]);
 });
 
-test('a password change (CLI) ends the password and SCRAM sessions and revokes the devices; --keep-devices (in process) keeps them', async () => {
+test('a password change (CLI) ends the password and SCRAM sessions and revokes the devices; --keep-devices (in process and CLI) keeps them', async () => {
   await gw.user('erin@example.com', PW);
   const dev = await signIn(gw, 'erin@example.com', PW, 'tray');
   const events = await gw.events(dev.token);
@@ -167,6 +167,14 @@ test('a password change (CLI) ends the password and SCRAM sessions and revokes t
   await ended('SCRAM session (in process)', oldPassword.ended, t0, 'not-authorized', /^your password was changed$/);
   await Promise.all([eventsAlive(keptEvents), keptSession.ping()]);
   assert.equal((await gw.api('GET', '/api/v1/folders', { token: kept.token })).status, 200);
+
+  // The CLI's --keep-devices: the password session ends, the device's stay.
+  const viaThird = await tcpLogin(port(), 'erin@example.com', 'the third password', 'third');
+  const cliKept = await cli(gw, ['user', 'passwd', 'erin@example.com', '--password', 'the fourth password', '--keep-devices']);
+  assert.equal(cliKept.code, 0, cliKept.stderr);
+  assert.doesNotMatch(cliKept.stdout, /revoked/);
+  await ended('password session (CLI --keep-devices)', viaThird.ended, cliKept.exitedAt, 'not-authorized', /^your password was changed$/);
+  await Promise.all([eventsAlive(keptEvents), keptSession.ping()]);
 });
 
 test('IM switched off for a domain (CLI): its XMPP sessions get <policy-violation/>, its events sockets stay (mail is not IM)', async () => {

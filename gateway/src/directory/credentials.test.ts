@@ -69,3 +69,30 @@ test('the pump hands rows to every listener in order, after an in-process change
     done();
   }
 });
+
+test('pending upload slots end with the credential that asked for them, in the same transaction; uploaded ones stay', () => {
+  const { store, alice, device, done } = fixture();
+  try {
+    const c = createCredentials({ store });
+    const now = Date.now();
+    const make = (deviceId: number | null) => {
+      const s = store.uploads.create(
+        { owner: 'alice@example.com', filename: 'f.txt', size: 1, contentType: '', createdAt: now, expiresAt: now + 60_000, accountId: alice.id, deviceId },
+        { quotaBytes: 0, maxPendingSlots: 100 },
+      );
+      assert.ok('id' in s);
+      return s.id;
+    };
+    const [byDevice, byPassword, uploaded] = [make(device), make(null), make(device)];
+    assert.ok(store.uploads.markUploaded(uploaded, 'text/plain'));
+    const revoked = (id: string) => store.uploads.get(id)!.revokedAt !== undefined;
+
+    c.revokeDevices(alice.id, device);
+    assert.deepEqual([revoked(byDevice), revoked(byPassword), revoked(uploaded)], [true, false, false]);
+    assert.equal(store.uploads.markUploaded(byDevice, 'text/plain'), false, 'a revoked slot takes no file');
+    c.changePassword('alice@example.com', { hash: 'y', scram: { sha1: '', sha256: '' } }, true);
+    assert.deepEqual([revoked(byPassword), revoked(uploaded)], [true, false]);
+  } finally {
+    done();
+  }
+});
