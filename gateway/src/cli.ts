@@ -16,7 +16,9 @@ const USAGE = `usage: herald-gateway <command> [options]
         run the gateway (--demo: create demo domain, users and mail on an empty data folder)
   user add <local@domain> [--password PW] [--name "Display Name"]
   user del <local@domain>
-  user passwd <local@domain> [--password PW]
+  user passwd <local@domain> [--password PW] [--keep-devices]
+        sessions that used the old password end; so do the user's device tokens (signed-in
+        apps sign in again) unless --keep-devices
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
@@ -54,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
       'http-port': { type: 'string' },
       'xmpp-port': { type: 'string' },
       demo: { type: 'boolean' },
+      'keep-devices': { type: 'boolean' },
       password: { type: 'string' },
       name: { type: 'string' },
       domain: { type: 'string' },

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
+import { createCredentials } from './directory/credentials.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
@@ -22,6 +23,7 @@ import { createProvisioning, type Provisioning } from './provisioning/provisioni
 import { SpoolDeliveryError, startSemSpool, type DeliverScripted, type SemSpool } from './im/spool/spool.ts';
 import { spoolDirOf } from './im/spool/spool-layout.ts';
 import { closeWithin } from './shutdown.ts';
+import { installLastResort } from './last-resort.ts';
 import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
@@ -38,9 +40,13 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
   const perAccount = createRateLimiter({ max: settings.rateLimit.perAccount, windowMs: window, what: 'account' });
   const perAddress = createRateLimiter({ max: settings.rateLimit.perAddress, windowMs: window, what: 'client address' });
   const backend = settings.directory.backend === 'imap' ? createImapBackend(settings.directory.imap) : createLocalBackend();
-  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate });
-  const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000 });
-  return { store, directory, tokens, perAccount, perAddress };
+  const credentials = createCredentials({
+    store,
+    onListenerError: (e, event) => log.error({ err: e, event: event.id }, 'a live session could not be ended after its credential ended'),
+  });
+  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate, credentials });
+  const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000, credentials });
+  return { store, directory, tokens, credentials, perAccount, perAddress };
 }
 
 export interface Gateway {
@@ -65,6 +71,10 @@ export interface Gateway {
   provisioning: Provisioning;
   /** Calendar reminders (XMPP server on, a CalDAV URL configured) and invitation summaries (im.calendar.invitations). */
   calendar: { reminders: ReminderService | undefined; invitations: Invitations | undefined };
+  /** Exceptions and rejections only the last-resort handler caught (last-resort.ts): 0 unless there is a bug. */
+  faults(): number;
+  /** The stacks of the last few of them. */
+  recentFaults(): string[];
   /**
    * Closes everything in order within `deadlineMs` (default: shutdownSeconds); rejects with
    * ShutdownIncompleteError naming what did not finish (it was forced) or failed.
@@ -131,6 +141,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       store,
       directory,
       tokens,
+      credentials: services.credentials,
       log: log.child({ xmpp: true }),
       tls,
       logMessage: (m) => imLog.append(m),
@@ -229,11 +240,30 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   }
 
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules });
+  // Last resort for what no connection's own handling caught: logged, counted, and the gateway serves on.
+  const lastResort = installLastResort(log);
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count() });
   server.on('request', app.callback());
   server.on('upgrade', (req, socket, head) => {
-    if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
-    if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    // A failure while taking an upgrade ends that one connection.
+    socket.on('error', () => socket.destroy());
+    try {
+      if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
+      if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+    } catch (e) {
+      log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
+      socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    }
+  });
+
+  // A credential ended (directory/credentials.ts: sign-out, token revoke, user del, password change,
+  // IM off) — here or in the CLI — reaches every live holder: events sockets and XMPP sessions.
+  // (Pending upload slots were ended in the change's own transaction.)
+  const stopCredentialFanOut = services.credentials.onEnded((e) => {
+    events.credentialEnded(e);
+    xmpp?.credentialEnded(e);
+    // A removed account's mail is watched no longer (the CLI's removals are also seen by the poll below).
+    if (e.ends === 'account' && e.accountId !== null) mail.drop(e.accountId).catch((err: unknown) => log.warn({ err }, 'mail watch of a removed account did not close'));
   });
 
   // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.
@@ -244,7 +274,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     const v = store.dataVersion();
     if (v === seenVersion) return;
     seenVersion = v;
-    events.revalidate();
+    services.credentials.pump(); // the CLI's journal rows: the same fan-out as this process's changes
     xmpp?.revalidate();
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
@@ -268,6 +298,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     alerts,
     provisioning,
     calendar: { reminders, invitations },
+    faults: () => lastResort.count(),
+    recentFaults: () => lastResort.recent(),
     close(o = {}) {
       // In order, within shutdownSeconds (shutdown.ts): past it the step is forced and named.
       return closeWithin(
@@ -276,6 +308,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
             name: 'timers and alert rules',
             run() {
               clearInterval(directoryPoll);
+              stopCredentialFanOut();
               clearInterval(alertWatchSync);
               reminders?.close();
               alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs
@@ -299,7 +332,13 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
             },
           },
           { name: 'mail', run: () => mail.close(), waiting: () => `${mail.activeUsers()} mail watches` },
-          { name: 'database', run: () => store.close() },
+          {
+            name: 'database',
+            run() {
+              store.close();
+              lastResort.uninstall();
+            },
+          },
         ],
         { deadlineMs: o.deadlineMs ?? settings.shutdownSeconds * 1000, ...(o.onStep ? { onStep: o.onStep } : {}) },
       );

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createTokenService } from '../../gateway/src/directory/tokens.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 
@@ -16,7 +17,7 @@ export interface BenchUser {
 
 export function prepareUsers(dataDir: string, domain: string, count: number, prefix = 'u'): BenchUser[] {
   const store = createStore(dataDir);
-  const tokens = createTokenService({ store, enrollTtlMs: 3600_000 });
+  const tokens = createTokenService({ store, enrollTtlMs: 3600_000, credentials: createCredentials({ store }) });
   if (!store.domains.get(domain)) store.domains.add(domain);
   const users: BenchUser[] = [];
   store.db.transaction(() => {

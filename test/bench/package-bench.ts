@@ -16,6 +16,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { createStore } from '../../gateway/src/store/index.ts';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createTokenService } from '../../gateway/src/directory/tokens.ts';
 import { createProvisioning } from '../../gateway/src/provisioning/provisioning.ts';
 import { makeGenericBuild } from '../fixtures/generic-build.ts';
@@ -54,7 +55,7 @@ try {
   for (const f of [zip, tgz]) readFileSync(f); // warm the page cache for both contenders
 
   const store = createStore(dataDir);
-  const tokens = createTokenService({ store, enrollTtlMs: 3600_000 });
+  const tokens = createTokenService({ store, enrollTtlMs: 3600_000, credentials: createCredentials({ store }) });
   const provisioning = createProvisioning({ dataDir, tokens, gatewayUrl: 'https://gw.bench.example', buildsDir: builds });
 
   let spawnMs = 0;

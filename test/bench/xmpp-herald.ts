@@ -7,6 +7,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { hashPassword } from '../../gateway/src/directory/password-hash.ts';
 import { encodeScram, scramKeys } from '../../gateway/src/directory/scram.ts';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createTokenService } from '../../gateway/src/directory/tokens.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 import { HERALD_ROOM_DOMAIN, localOf, loginSpec, PASSWORD, pinnedCommand, roomLocalOf, teamDomain, teamOf, type BenchServer } from './xmpp-servers.ts';
@@ -22,7 +23,7 @@ export async function prepareHerald(dataDir: string, count: number, team: number
   const [hash, sha1, sha256] = await Promise.all([hashPassword(PASSWORD), scramKeys('sha1', PASSWORD), scramKeys('sha256', PASSWORD)]);
   const scram = { sha1: encodeScram(sha1), sha256: encodeScram(sha256) };
   const store = createStore(dataDir);
-  const tokens = createTokenService({ store, enrollTtlMs: 3600_000 });
+  const tokens = createTokenService({ store, enrollTtlMs: 3600_000, credentials: createCredentials({ store }) });
   const out: string[] = [];
   const account = (local: string, domain: string) => {
     const address = `${local}@${domain}`;

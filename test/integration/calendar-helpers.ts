@@ -54,8 +54,11 @@ export async function startCalendarGateway(overrides: Record<string, unknown>, o
     },
     accountId: (address) => gw.services.store.accounts.list().find((a) => a.address === address)!.id,
     async destroy(d = {}) {
+      const [faults, recent] = [gw.faults(), gw.recentFaults()];
       await gw.close();
       if (!d.keepData) rmSync(dataDir, { recursive: true, force: true });
+      // As in fixtures/gateway.ts: no test may need the last-resort handler.
+      if (faults !== 0) throw new Error(`${faults} fault(s) reached the gateway's last-resort handler; the last:\n${recent.join('\n---\n')}`);
     },
   };
 }

@@ -10,6 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createTokenService } from '../../gateway/src/directory/tokens.ts';
 import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
@@ -66,7 +67,7 @@ before(async () => {
   gwPort = await freePort();
   // The admin's part, straight in the data folder: the users, bob's device token, alice's enrollment token.
   const store = createStore(gwData);
-  const tokens = createTokenService({ store, enrollTtlMs: 3600_000 });
+  const tokens = createTokenService({ store, enrollTtlMs: 3600_000, credentials: createCredentials({ store }) });
   store.domains.add('example.com');
   for (const local of ['alice', 'bob']) store.accounts.add({ address: `${local}@example.com`, local, domain: 'example.com', displayName: local === 'alice' ? 'Alice' : 'Bob', passwordHash: null });
   bobToken = tokens.issueDevice(store.accounts.byAddress(BOB)!, 'slixmpp');

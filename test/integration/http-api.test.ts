@@ -7,6 +7,7 @@ import path from 'node:path';
 import WebSocket from 'ws';
 import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
 import type { ServerEvent } from '../../gateway/src/protocol/api.ts';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 
@@ -217,11 +218,12 @@ test('revoking a token closes that user’s live events socket', async () => {
   const ev = await gw.events(token);
   await ev.next((e) => e.type === 'folders');
   const closed = new Promise<number>((r) => ev.ws.once('close', (code) => r(code)));
-  // Revoke through a second database connection, as the CLI does from its own process:
-  // the server notices through SQLite's data_version within about a second.
+  // Revoke through a second database connection, as the CLI does from its own process (the
+  // credentials module writes the change and its journal row): the server notices through
+  // SQLite's data_version within about a second.
   const other = createStore(gw.dataDir);
   const start = Date.now();
-  other.tokens.revoke(other.accounts.byAddress('dave@example.com')!.id);
+  createCredentials({ store: other }).revokeDevices(other.accounts.byAddress('dave@example.com')!.id);
   other.close();
   assert.equal(await closed, 4401);
   assert.ok(Date.now() - start < 2500);

@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { connectRaw, login, plain, streamOpen } from '../fixtures/xmpp-raw.ts';
@@ -163,8 +164,8 @@ test('the same resource twice: the new session wins, the old one gets <conflict/
 
 test('IM switched off for a domain: live sessions are closed, new logins refused with a clear text; back on works', async () => {
   const alice = await login(port, 'alice@example.com', PW, 'switch');
-  const other = createStore(gw.dataDir); // as the CLI does, from its own connection
-  other.domains.setImEnabled('example.com', false);
+  const other = createStore(gw.dataDir); // as the CLI does, from its own connection (through the credentials module)
+  createCredentials({ store: other }).setDomainIm('example.com', false);
   const err = await alice.next((e) => e.name === 'stream:error', 3000);
   assert.ok(err.getChild('policy-violation'));
   assert.match(err.getChildText('text') ?? '', /switched off for example\.com/);

@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, type Element } from 'ltx';
 import WebSocket from 'ws';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 import { startSlixmpp, type SlixEvent, type Slixmpp } from '../fixtures/slixmpp.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
@@ -425,7 +426,7 @@ test('a waiting session over xmpp.smMaxUnacked ends at once, its messages kept; 
   bob.send(`<message to='erin@example.com' type='chat' id='e1'><body>for someone about to leave</body></message>`);
   await sleep(100);
   const cli = createStore(gw.dataDir); // as the CLI does, from its own connection
-  cli.accounts.remove('erin@example.com');
+  createCredentials({ store: cli }).removeAccount('erin@example.com');
   cli.close();
   await presenceFrom(bob, 'erin@example.com/phone', 'unavailable');
   bob.send(`<iq type='get' id='alive'><ping xmlns='urn:xmpp:ping'/></iq>`);

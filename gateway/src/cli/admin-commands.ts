@@ -35,13 +35,13 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     case 'user del': {
       const address = need(target, 'address (user del <local@domain>)');
       s.directory.removeUser(address);
-      return out(`deleted ${address}; its device tokens no longer work`);
+      return out(`deleted ${address}; its device tokens no longer work and its sessions end`);
     }
     case 'user passwd': {
       const address = need(target, 'address (user passwd <local@domain>)');
       if (!s.directory.get(address)) throw new HeraldError('not_found', `no user ${address}`);
-      await s.directory.setPassword(address, await password());
-      return out(`password of ${address} changed`);
+      const { devicesRevoked } = await s.directory.setPassword(address, await password(), { keepDevices: flags['keep-devices'] === true });
+      return out(`password of ${address} changed; sessions that used the old one end${devicesRevoked ? `, and ${devicesRevoked} device token(s) were revoked (--keep-devices keeps them)` : ''}`);
     }
     case 'user list': {
       const users = s.directory.listUsers(typeof flags.domain === 'string' ? flags.domain : undefined);

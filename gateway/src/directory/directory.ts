@@ -3,6 +3,7 @@ import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow, DomainRow, Store } from '../store/index.ts';
 import { parseAddress, parseDomain } from './address.ts';
 import type { AuthBackend } from './auth-backend.ts';
+import type { Credentials } from './credentials.ts';
 import { hashPassword } from './password-hash.ts';
 import { decodeScram, encodeScram, scramKeys, type ScramHash, type ScramKeys } from './scram.ts';
 
@@ -20,9 +21,11 @@ export interface DirectoryDeps {
   perAddress: RateLimiter;
   /** imap backend: create the account row on the first successful login. */
   autoCreate: boolean;
+  /** Where credentials end (removing users, changing passwords, IM off): the one path to live sessions. */
+  credentials: Credentials;
 }
 
-export function createDirectory({ store, backend, perAccount, perAddress, autoCreate }: DirectoryDeps) {
+export function createDirectory({ store, backend, perAccount, perAddress, autoCreate, credentials }: DirectoryDeps) {
   const displayNameOf = (local: string) =>
     local
       .split(/[._-]+/)
@@ -40,8 +43,7 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
       return store.domains.get(domain)!;
     },
     setDomainIm(name: string, on: boolean): void {
-      const domain = parseDomain(name);
-      if (!store.domains.setImEnabled(domain, on)) throw new HeraldError('not_found', `no domain ${domain}`);
+      credentials.setDomainIm(parseDomain(name), on);
     },
     listDomains(): DomainRow[] {
       return store.domains.list();
@@ -74,14 +76,14 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
       return store.accounts.byAddress(account.address)!;
     },
     removeUser(input: string): void {
-      const a = parseAddress(input);
-      if (!store.accounts.remove(a.address)) throw new HeraldError('not_found', `no user ${a.address}`);
+      credentials.removeAccount(parseAddress(input).address);
     },
-    async setPassword(input: string, password: string): Promise<void> {
+    /** New password: sessions that used the old one end, and so do the device tokens unless `keepDevices`. */
+    async setPassword(input: string, password: string, { keepDevices = false }: { keepDevices?: boolean } = {}): Promise<{ devicesRevoked: number }> {
       const a = parseAddress(input);
       if (!password) throw new HeraldError('bad_request', 'the password must not be empty');
       const secrets = await passwordSecrets(password);
-      if (!store.accounts.setPasswordHash(a.address, secrets.hash, secrets.scram)) throw new HeraldError('not_found', `no user ${a.address}`);
+      return credentials.changePassword(a.address, secrets, keepDevices);
     },
     listUsers(domain?: string): AccountRow[] {
       return store.accounts.list(domain ? parseDomain(domain) : undefined);

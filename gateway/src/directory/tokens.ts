@@ -5,6 +5,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow, Store } from '../store/index.ts';
 import { parseAddress } from './address.ts';
+import type { Credentials } from './credentials.ts';
 
 const ENROLL_PREFIX = 'hen_';
 const DEVICE_PREFIX = 'hdt_';
@@ -12,7 +13,7 @@ const DEVICE_PREFIX = 'hdt_';
 const newToken = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
-export function createTokenService({ store, enrollTtlMs }: { store: Store; enrollTtlMs: number }) {
+export function createTokenService({ store, enrollTtlMs, credentials }: { store: Store; enrollTtlMs: number; credentials: Credentials }) {
   const accountOf = (input: string) => {
     const a = parseAddress(input);
     const account = store.accounts.byAddress(a.address);
@@ -70,9 +71,9 @@ export function createTokenService({ store, enrollTtlMs }: { store: Store; enrol
       return store.tokens.listDevices(accountOf(address).id);
     },
 
-    /** Revokes one device (by id), or every device and pending enrollment token of the user. */
+    /** Revokes one device (by id), or every device and pending enrollment token of the user; what used them ends (credentials.ts). */
     revoke(address: string, deviceId?: number): number {
-      return store.tokens.revoke(accountOf(address).id, deviceId);
+      return credentials.revokeDevices(accountOf(address).id, deviceId);
     },
   };
 }

@@ -37,6 +37,8 @@ export interface HttpDeps {
   alertRules?: AlertRuleBook;
   /** Per-user packages: the download page at /download (when provisioning.downloadPage is on). */
   provisioning?: Provisioning;
+  /** Faults only the last-resort handler caught (last-resort.ts), shown in /health. */
+  faults?: () => number;
 }
 
 export function createHttpApp(deps: HttpDeps) {
@@ -65,7 +67,7 @@ export function createHttpApp(deps: HttpDeps) {
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
   if (deps.alertRules) alertRuleRoutes(api, { rules: deps.alertRules, tokens: deps.tokens, bodyLimit });
   api.get('/health', (ctx) => {
-    ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers() };
+    ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers(), faults: deps.faults?.() ?? 0 };
   });
 
   const root = new Router();

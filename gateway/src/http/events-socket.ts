@@ -1,14 +1,19 @@
 // GET /api/v1/events (WebSocket): pushes `folders` snapshots, `mail` alerts and `status`
 // changes to the signed-in user's clients. Clients may send {"type":"ping"} or
 // {"type":"refresh"}; anything else gets an `error` event and the connection stays up.
+// Each socket remembers the device token it was opened with; when that credential ends
+// (directory/credentials.ts, fanned out by main.ts) it is closed with 4401 and the reason.
+// Nothing a client sends can throw out of a handler: a failure ends that one socket only.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Logger } from '../config/logger.ts';
+import { endsHeld, REASON_TEXT, type CredentialEvent } from '../directory/credentials.ts';
 import type { TokenService } from '../directory/tokens.ts';
 import type { MailService } from '../mail/mail-service.ts';
 import { ClientEventSchema, type ServerEvent } from '../protocol/api.ts';
 import { ERROR_STATUS, HeraldError } from '../protocol/errors.ts';
+import type { AccountRow } from '../store/index.ts';
 import { authenticateToken, bearerToken } from './auth.ts';
 
 /** Close code for a revoked token or deleted user (4000–4999: application codes, RFC 6455 §7.4.2). */
@@ -19,6 +24,8 @@ const MAX_FRAME = 4096;
 interface Live {
   token: string;
   accountId: number;
+  domain: string;
+  deviceId: number;
   alive: boolean;
   unsubscribe: () => void;
 }
@@ -41,6 +48,15 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
     if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
   };
 
+  /** Ends one socket: its credential is gone (4401) or handling it failed (1011). */
+  const end = (ws: WebSocket, l: Live, code: number, reason: string) => {
+    ws.close(code, reason);
+    // A client that never answers the close frame does not keep its socket (ws waits 30 s).
+    setTimeout(() => ws.terminate(), 2000).unref();
+    l.unsubscribe();
+    live.delete(ws);
+  };
+
   const onMessage = (ws: WebSocket, l: Live, data: Buffer, isBinary: boolean) => {
     let parsed: unknown;
     try {
@@ -52,7 +68,14 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
     const r = ClientEventSchema.safeParse(parsed);
     if (!r.success) return send(ws, { type: 'error', error: { code: 'bad_request', message: 'expected {"type":"ping"} or {"type":"refresh"}' } });
     if (r.data.type === 'ping') return send(ws, { type: 'pong' });
-    const account = authenticateToken(tokens, l.token).account;
+    let account: AccountRow;
+    try {
+      account = authenticateToken(tokens, l.token).account;
+    } catch (e) {
+      // Signed out between two messages (before the revocation reached this socket): only this socket ends.
+      if (e instanceof HeraldError && e.status === 401) return end(ws, l, CLOSE_UNAUTHORIZED, `${REASON_TEXT['signed-out']}; sign in again`);
+      throw e;
+    }
     mail.refresh(account).catch((e: unknown) => {
       const message = e instanceof HeraldError ? e.message : 'refresh failed';
       send(ws, { type: 'status', mail: { state: 'unavailable', message } });
@@ -86,31 +109,38 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const l: Live = { token: token!, accountId: auth.account.id, alive: true, unsubscribe: () => {} };
+        const l: Live = { token: token!, accountId: auth.account.id, domain: auth.account.domain, deviceId: auth.deviceId, alive: true, unsubscribe: () => {} };
         live.set(ws, l);
         ws.on('pong', () => (l.alive = true));
-        ws.on('message', (data: Buffer, isBinary) => onMessage(ws, l, data, isBinary));
+        ws.on('message', (data: Buffer, isBinary) => {
+          try {
+            onMessage(ws, l, data, isBinary);
+          } catch (e) {
+            log.error({ err: e, user: auth.account.address }, 'events socket message handling failed: closing this socket');
+            end(ws, l, 1011, 'internal error');
+          }
+        });
         ws.on('error', (e) => log.debug({ err: e.message }, 'events socket error'));
         ws.on('close', () => {
           l.unsubscribe();
           live.delete(ws);
         });
-        l.unsubscribe = mail.subscribe(auth.account, (event) => send(ws, event));
+        try {
+          l.unsubscribe = mail.subscribe(auth.account, (event) => send(ws, event));
+        } catch (e) {
+          log.error({ err: e, user: auth.account.address }, 'events socket could not start: closing it');
+          return end(ws, l, 1011, 'internal error');
+        }
         log.debug({ user: auth.account.address }, 'events socket open');
       });
       return true;
     },
 
-    /** Closes sockets whose token was revoked or whose user was deleted (after a directory change). */
-    revalidate(): void {
+    /** A credential ended (directory/credentials.ts): the sockets opened with it close with 4401 and why. */
+    credentialEnded(e: CredentialEvent): void {
+      if (e.ends === 'domain-im') return; // IM off: mail alerts are not IM, the device stays signed in
       for (const [ws, l] of live) {
-        try {
-          authenticateToken(tokens, l.token);
-        } catch {
-          ws.close(CLOSE_UNAUTHORIZED, 'device token revoked; sign in again');
-          l.unsubscribe();
-          live.delete(ws);
-        }
+        if (endsHeld(e, { accountId: l.accountId, domain: l.domain, deviceId: l.deviceId })) end(ws, l, CLOSE_UNAUTHORIZED, `${REASON_TEXT[e.reason]}; sign in again`);
       }
     },
 

@@ -189,6 +189,20 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX calendar_reminders_trigger ON calendar_reminders(trigger_at);
   `,
+  `
+  CREATE TABLE credential_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    ends TEXT NOT NULL CHECK (ends IN ('device', 'devices', 'password', 'account', 'domain-im')),
+    reason TEXT NOT NULL CHECK (reason IN ('signed-out', 'password-changed', 'account-removed', 'im-off')),
+    account_id INTEGER,
+    device_id INTEGER,
+    domain TEXT,
+    created_at INTEGER NOT NULL
+  );
+  ALTER TABLE upload_slots ADD COLUMN account_id INTEGER;
+  ALTER TABLE upload_slots ADD COLUMN device_id INTEGER;
+  ALTER TABLE upload_slots ADD COLUMN revoked_at INTEGER;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

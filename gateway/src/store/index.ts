@@ -3,6 +3,7 @@ import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
 import { createAlertRuleStore } from './alert-rules.ts';
 import { createCalendarReminderStore } from './calendar-reminders.ts';
+import { createCredentialEventStore } from './credential-events.ts';
 import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
@@ -32,6 +33,7 @@ export function createStore(dataDir: string) {
     spoolJournal: createSpoolJournal(db),
     alertRules: createAlertRuleStore(db),
     calendarReminders: createCalendarReminderStore(db),
+    credentialEvents: createCredentialEventStore(db),
     uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
@@ -40,6 +42,7 @@ export function createStore(dataDir: string) {
 export type Store = ReturnType<typeof createStore>;
 export type { AccountRow } from './accounts.ts';
 export type { AlertRuleStore } from './alert-rules.ts';
+export type { CredentialEnds, CredentialEventRow, CredentialReason } from './credential-events.ts';
 export type { CalendarReminderStore, ReminderKey, ReminderOutcome } from './calendar-reminders.ts';
 export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';

@@ -80,6 +80,10 @@ export function createTokenStore(db: Db) {
         revokedAt: r.revoked_at,
       }));
     },
+    /** Revokes every live device token of the account (pending enrollment tokens stay). */
+    revokeDevices(accountId: number): number {
+      return revokeDevices.run(Date.now(), accountId).changes;
+    },
     /** Revokes one device token (by id) or all of an account's device and pending enrollment tokens. */
     revoke(accountId: number, deviceId?: number): number {
       const now = Date.now();

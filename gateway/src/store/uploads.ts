@@ -28,7 +28,18 @@ export interface UploadSlot {
   expiresAt: number;
   /** When the PUT completed; undefined while the slot waits for its file. */
   uploadedAt: number | undefined;
+  /**
+   * The credential of the session that asked (directory/credentials.ts): the account, and the
+   * device token (null: the password). A pending slot stops working when that credential ends.
+   */
+  accountId: number | null;
+  deviceId: number | null;
+  /** When the credential that made the slot ended (its PUT is refused from then on). */
+  revokedAt: number | undefined;
 }
+
+/** What a new slot is made of (the store adds the id). */
+export type NewSlot = Omit<UploadSlot, 'id' | 'uploadedAt' | 'revokedAt'>;
 
 export interface SlotLimits {
   /** Bytes an owner may hold (uploaded files plus open slots); 0 = no quota. */
@@ -49,6 +60,9 @@ interface SlotRowDb {
   created_at: number;
   expires_at: number;
   uploaded_at: number | null;
+  account_id: number | null;
+  device_id: number | null;
+  revoked_at: number | null;
 }
 
 /** Slot ids: 18 random bytes in base64url, exactly 24 characters of [A-Za-z0-9_-]. */
@@ -64,6 +78,9 @@ const fromDb = (r: SlotRowDb): UploadSlot => ({
   createdAt: r.created_at,
   expiresAt: r.expires_at,
   uploadedAt: r.uploaded_at ?? undefined,
+  accountId: r.account_id,
+  deviceId: r.device_id,
+  revokedAt: r.revoked_at ?? undefined,
 });
 
 export const uploadDir = (dataDir: string) => path.join(dataDir, 'uploads');
@@ -97,17 +114,23 @@ export function createUploadStore(db: Db, dataDir: string) {
   const tmpDir = path.join(dir, 'tmp');
   const get = db.prepare('SELECT * FROM upload_slots WHERE id = ?');
   const insert = db.prepare(
-    'INSERT INTO upload_slots (id, owner, filename, size, content_type, created_at, expires_at) VALUES (@id, @owner, @filename, @size, @contentType, @createdAt, @expiresAt)',
+    'INSERT INTO upload_slots (id, owner, filename, size, content_type, created_at, expires_at, account_id, device_id) VALUES (@id, @owner, @filename, @size, @contentType, @createdAt, @expiresAt, @accountId, @deviceId)',
   );
-  const used = db.prepare('SELECT coalesce(sum(size), 0) AS bytes FROM upload_slots WHERE owner = ? AND (uploaded_at IS NOT NULL OR expires_at > ?)');
-  const pending = db.prepare('SELECT count(*) AS n, min(expires_at) AS first FROM upload_slots WHERE owner = ? AND uploaded_at IS NULL AND expires_at > ?');
-  const markUploaded = db.prepare('UPDATE upload_slots SET uploaded_at = ?, content_type = ? WHERE id = ? AND uploaded_at IS NULL');
+  const used = db.prepare('SELECT coalesce(sum(size), 0) AS bytes FROM upload_slots WHERE owner = ? AND (uploaded_at IS NOT NULL OR (expires_at > ? AND revoked_at IS NULL))');
+  const pending = db.prepare('SELECT count(*) AS n, min(expires_at) AS first FROM upload_slots WHERE owner = ? AND uploaded_at IS NULL AND revoked_at IS NULL AND expires_at > ?');
+  const markUploaded = db.prepare('UPDATE upload_slots SET uploaded_at = ?, content_type = ? WHERE id = ? AND uploaded_at IS NULL AND revoked_at IS NULL');
   const expiredSlots = db.prepare('DELETE FROM upload_slots WHERE uploaded_at IS NULL AND expires_at <= ?');
   const pastRetention = db.prepare('SELECT id FROM upload_slots WHERE uploaded_at IS NOT NULL AND uploaded_at < ? LIMIT 1000');
   const del = db.prepare('DELETE FROM upload_slots WHERE id = ?');
+  const pendingOf = 'uploaded_at IS NULL AND revoked_at IS NULL';
+  const revokeDevice = db.prepare(`UPDATE upload_slots SET revoked_at = ? WHERE ${pendingOf} AND account_id = ? AND device_id = ?`);
+  const revokeDevices = db.prepare(`UPDATE upload_slots SET revoked_at = ? WHERE ${pendingOf} AND account_id = ? AND device_id IS NOT NULL`);
+  const revokePassword = db.prepare(`UPDATE upload_slots SET revoked_at = ? WHERE ${pendingOf} AND account_id = ? AND device_id IS NULL`);
+  const revokeAccount = db.prepare(`UPDATE upload_slots SET revoked_at = ? WHERE ${pendingOf} AND account_id = ?`);
+  const revokeDomain = db.prepare(`UPDATE upload_slots SET revoked_at = ? WHERE ${pendingOf} AND account_id IN (SELECT id FROM accounts WHERE domain = ?)`);
   const known = db.prepare('SELECT 1 FROM upload_slots WHERE id = ? AND uploaded_at IS NOT NULL');
 
-  const create = db.transaction((slot: Omit<UploadSlot, 'id' | 'uploadedAt'>, limits: SlotLimits): UploadSlot | SlotRefusal => {
+  const create = db.transaction((slot: NewSlot, limits: SlotLimits): UploadSlot | SlotRefusal => {
     const now = slot.createdAt;
     const open = pending.get(slot.owner, now) as { n: number; first: number | null };
     if (open.n >= limits.maxPendingSlots) return { reason: 'pending', retryAt: open.first ?? now };
@@ -115,7 +138,7 @@ export function createUploadStore(db: Db, dataDir: string) {
       const bytes = (used.get(slot.owner, now) as { bytes: number }).bytes;
       if (bytes + slot.size > limits.quotaBytes) return { reason: 'quota', usedBytes: bytes };
     }
-    const row = { ...slot, id: newSlotId(), uploadedAt: undefined };
+    const row = { ...slot, id: newSlotId(), uploadedAt: undefined, revokedAt: undefined };
     insert.run(row);
     return row;
   });
@@ -132,13 +155,31 @@ export function createUploadStore(db: Db, dataDir: string) {
     dir,
     tmpDir,
     /** Makes a slot unless the owner's quota or open-slot limit says no (checked and inserted in one transaction). */
-    create(slot: Omit<UploadSlot, 'id' | 'uploadedAt'>, limits: SlotLimits): UploadSlot | SlotRefusal {
+    create(slot: NewSlot, limits: SlotLimits): UploadSlot | SlotRefusal {
       return create.immediate(slot, limits);
     },
     get(id: string): UploadSlot | undefined {
       if (!SLOT_ID.test(id)) return undefined;
       const r = get.get(id) as SlotRowDb | undefined;
       return r && fromDb(r);
+    },
+    /**
+     * A credential ended (directory/credentials.ts, inside its transaction): the pending slots its
+     * sessions were given stop taking uploads. Uploaded files stay (links in chats keep working).
+     */
+    revokePending(ended: { ends: 'device' | 'devices' | 'password' | 'account'; accountId: number; deviceId?: number } | { ends: 'domain-im'; domain: string }, now = Date.now()): number {
+      switch (ended.ends) {
+        case 'device':
+          return revokeDevice.run(now, ended.accountId, ended.deviceId ?? -1).changes;
+        case 'devices':
+          return revokeDevices.run(now, ended.accountId).changes;
+        case 'password':
+          return revokePassword.run(now, ended.accountId).changes;
+        case 'account':
+          return revokeAccount.run(now, ended.accountId).changes;
+        case 'domain-im':
+          return revokeDomain.run(now, ended.domain).changes;
+      }
     },
     /** Bytes the owner holds now: uploaded files and open slots. */
     usedBytes(owner: string, now = Date.now()): number {

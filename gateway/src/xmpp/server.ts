@@ -1,6 +1,7 @@
 // The embedded XMPP server: TCP c2s with STARTTLS, the module host with the loaded modules,
-// and runtime changes from the directory (deleted users and domains with IM switched off are
-// thrown out with a stream error).
+// and runtime changes from the directory: a session whose credential ended (device signed out,
+// password changed, account removed — directory/credentials.ts) gets <not-authorized/> saying
+// why, one of a domain whose IM was switched off <policy-violation/>.
 import type { IncomingMessage } from 'node:http';
 import type { Element } from 'ltx';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -11,6 +12,7 @@ import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { Settings } from '../config/schema.ts';
+import { endsHeld, REASON_TEXT, type CredentialEvent, type Credentials } from '../directory/credentials.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { TokenService } from '../directory/tokens.ts';
 import { HeraldError } from '../protocol/errors.ts';
@@ -43,6 +45,8 @@ export interface XmppServerDeps {
   store: Store;
   directory: Directory;
   tokens: TokenService;
+  /** Where credentials end: a login whose credential ended while it was checked is refused. */
+  credentials: Credentials;
   log: Logger;
   tls: SecureContext | undefined;
   logMessage: MessageLogger;
@@ -54,8 +58,10 @@ export interface XmppServer {
   port: number;
   /** XMPP over WebSocket (RFC 7395): takes an HTTP upgrade for the /xmpp-websocket path. */
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, trustProxy: boolean): void;
-  /** Re-reads the directory after a change: closes sessions of deleted users and IM-disabled domains. */
+  /** Re-reads the directory after another process changed it (domains, links, users for rosters). */
   revalidate(): void;
+  /** A credential ended: every session (hibernating ones too) that authenticated with it ends. */
+  credentialEnded(e: CredentialEvent): void;
   sessionCount(): number;
   /** Where external components (XEP-0114) connect, when some are configured. */
   componentPort: number | undefined;
@@ -165,13 +171,20 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     async plain(address, secret, remote) {
       // A device token works as the password (the tray app never has the real one).
       if (secret.startsWith('hdt_')) {
-        const { account } = deps.tokens.verifyDevice(secret);
+        const { account, deviceId } = deps.tokens.verifyDevice(secret);
         if (account.address !== address.toLowerCase()) throw new HeraldError('invalid_credentials', 'token of another user');
-        return account;
+        return { account, deviceId };
       }
-      return deps.directory.authenticate(address, secret, remote);
+      return { account: await deps.directory.authenticate(address, secret, remote) };
     },
     imEnabled: (d) => store.domains.get(d)?.imEnabled === true,
+    journal: {
+      mark: () => deps.credentials.mark(),
+      endedSince: (mark, credential) => {
+        const e = deps.credentials.endedSince(mark, credential);
+        return e && REASON_TEXT[e.reason];
+      },
+    },
     // SCRAM needs keys derived from the password: only when the passwords are ours.
     scram:
       deps.directory.backendName === 'local'
@@ -215,8 +228,13 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       socket.end(`<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>${TOO_MANY}</stream:stream>`);
       return;
     }
-    startSession(tcpStreamIo(socket, deps.tls, limits, idleMs, directTls));
     socket.once('close', () => release(ip));
+    try {
+      startSession(tcpStreamIo(socket, deps.tls, limits, idleMs, directTls));
+    } catch (e) {
+      log.error({ err: e, ip }, 'XMPP session could not start');
+      socket.destroy();
+    }
   };
   const server: Server = createServer((socket: Socket) => accept(socket, false));
   // XEP-0368: direct TLS on its own port (TLS from the first byte, ALPN "xmpp-client").
@@ -278,20 +296,32 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
           ws.send(TOO_MANY);
           return ws.close(1008, 'too many connections');
         }
-        startSession(wsStreamIo(ws, ip, secure, limits, idleMs));
         ws.once('close', () => release(ip));
+        try {
+          startSession(wsStreamIo(ws, ip, secure, limits, idleMs));
+        } catch (e) {
+          log.error({ err: e, ip }, 'XMPP WebSocket session could not start');
+          ws.terminate();
+        }
       });
     },
     revalidate() {
       domainCache.clear();
       visibleCache.clear();
-      for (const s of sessions) {
-        const a = s.account;
-        if (!a) continue;
-        if (!store.accounts.byId(a.id)) s.streamError('not-authorized', 'your account was removed');
-        else if (!auth.imEnabled(a.domain)) s.streamError('policy-violation', `instant messaging was switched off for ${a.domain}`);
-      }
       for (const hook of host.directoryChanged) hook();
+    },
+    credentialEnded(e) {
+      if (e.ends === 'domain-im' || e.ends === 'account') {
+        domainCache.clear();
+        visibleCache.clear();
+      }
+      for (const s of [...sessions]) {
+        if (!s.credential || !endsHeld(e, s.credential)) continue;
+        if (e.ends === 'domain-im') s.streamError('policy-violation', `instant messaging was switched off for ${e.domain ?? 'your domain'}`);
+        else s.streamError('not-authorized', REASON_TEXT[e.reason]);
+      }
+      // Rosters and presence of the others see who went (a removed account, a domain without IM).
+      if (e.ends === 'domain-im' || e.ends === 'account') for (const hook of host.directoryChanged) hook();
     },
     sessionCount: () => sessions.size,
     componentPort: components?.port,

@@ -7,7 +7,8 @@
 // and the answer is 413, without reading on) and renamed into place only when complete and
 // synced, so an aborted or refused upload leaves nothing behind. One PUT at a time per slot.
 // Answers: 201 stored; 404 no such slot (or another filename); 409 already uploaded, or an upload
-// to the slot is in progress; 410 the slot expired; 413 more bytes than announced; 400 fewer
+// to the slot is in progress; 410 the slot expired, or the credential of the session that asked for
+// it ended (signed out, password changed, account removed, IM off: directory/credentials.ts); 413 more bytes than announced; 400 fewer
 // (or a Content-Length that differs); 415 another content type.
 //
 // GET/HEAD serve the file with its content type and an honest Content-Disposition — inline only
@@ -92,6 +93,7 @@ export function uploadRoutes(router: Router, { uploads, log }: { uploads: Upload
     if (!slot) return refuse(404, 'not_found', 'no such upload slot');
     if (slot.uploadedAt !== undefined) return refuse(409, 'already_uploaded', 'this slot has its file already; ask for a new slot');
     if (inFlight.has(slot.id)) return refuse(409, 'upload_in_progress', 'another upload to this slot is in progress');
+    if (slot.revokedAt !== undefined) return refuse(410, 'slot_revoked', 'the sign-in that asked for this upload slot has ended; sign in again and ask for a new slot');
     if (Date.now() > slot.expiresAt) return refuse(410, 'slot_expired', 'this upload slot has expired; ask for a new one');
 
     const header = ctx.get('content-type');
@@ -129,9 +131,9 @@ export function uploadRoutes(router: Router, { uploads, log }: { uploads: Upload
       await rename(tmp, dest);
       stored = true;
       if (!uploads.markUploaded(slot.id, slot.contentType || type || 'application/octet-stream')) {
-        // The slot went while the body streamed (purged long after it expired).
+        // The slot went while the body streamed (purged long after it expired, or its credential ended).
         await unlink(dest).catch(() => undefined);
-        return refuse(410, 'slot_expired', 'this upload slot has expired; ask for a new one');
+        return refuse(410, 'slot_expired', 'this upload slot has expired or its sign-in ended; ask for a new one');
       }
       log.info({ slot: slot.id, owner: slot.owner, size: received }, 'file uploaded');
       ctx.status = 201;

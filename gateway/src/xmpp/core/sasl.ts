@@ -2,9 +2,12 @@
 // stored keys, and PLAIN (RFC 4616) with the account password or a device token. Failures are
 // counted per stream (the stream closes after `maxFailures`) and, through the Authenticator, per
 // account and address; an account of a domain with IM switched off is refused with a text saying so.
+// On success the stream learns which credential it used (the password, or which device token), so
+// the session can be ended when that credential ends (directory/credentials.ts).
 import { escapeXML } from 'ltx';
 import type { Element } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
+import type { HeldCredential } from '../../directory/credentials.ts';
 import type { ScramHash, ScramKeys } from '../../directory/scram.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow } from '../../store/index.ts';
@@ -13,8 +16,8 @@ import { SCRAM_MECHANISMS, ScramError, ScramExchange } from './sasl-scram.ts';
 import { NS } from './stanza.ts';
 
 export interface Authenticator {
-  /** Checks PLAIN credentials (password, or a device token); throws HeraldError on failure. */
-  plain(address: string, secret: string, remoteAddress: string): Promise<AccountRow>;
+  /** Checks PLAIN credentials (password, or a device token: its id); throws HeraldError on failure. */
+  plain(address: string, secret: string, remoteAddress: string): Promise<{ account: AccountRow; deviceId?: number }>;
   /** SCRAM, when the accounts' passwords are ours (local directory); failures count like PLAIN's. */
   scram?: {
     keys(address: string, hash: ScramHash): ScramKeys | undefined;
@@ -25,6 +28,11 @@ export interface Authenticator {
   };
   /** IM switched on for the domain (and globally)? */
   imEnabled(domain: string): boolean;
+  /**
+   * The credential journal's position before a check starts, and — once it succeeded — why the
+   * credential ended meanwhile, if it did (directory/credentials.ts): such a login is refused.
+   */
+  journal?: { mark(): number; endedSince(mark: number, credential: HeldCredential): string | undefined };
 }
 
 /** What the negotiation needs of its stream. */
@@ -33,15 +41,15 @@ export interface SaslStream {
   readonly domain: string;
   readonly remoteAddress: string;
   send(xml: string): void;
-  /** Authenticated: send <success/> with `data` (base64) and restart the stream. */
-  succeeded(account: AccountRow, data: string): void;
+  /** Authenticated with `credential`: send <success/> with `data` (base64) and restart the stream. */
+  succeeded(account: AccountRow, credential: HeldCredential, data: string): void;
   /** Ends the stream: normally (`condition` undefined) or with a stream error. */
   end(condition?: 'policy-violation', text?: string): void;
 }
 
 export class SaslNegotiation {
   private failures = 0;
-  private scram: { exchange: ScramExchange; address: string } | undefined;
+  private scram: { exchange: ScramExchange; address: string; mark: number | undefined } | undefined;
 
   constructor(
     private readonly auth: Authenticator,
@@ -81,11 +89,12 @@ export class SaslNegotiation {
     if (parts.length !== 3) return this.failure('malformed-request');
     const [authzid, authcid, secret] = parts as [string, string, string];
     const address = this.addressOf(authcid);
+    const mark = this.auth.journal?.mark();
     try {
-      const account = await this.auth.plain(address, secret, this.stream.remoteAddress);
+      const { account, deviceId } = await this.auth.plain(address, secret, this.stream.remoteAddress);
       if (account.domain !== this.stream.domain) throw new HeraldError('invalid_credentials', 'account of another domain');
       if (authzid && parseJid(authzid)?.bare !== account.address) return this.failure('invalid-authzid');
-      this.authenticated(account);
+      this.authenticated(account, deviceId, mark);
     } catch (e) {
       if (!(e instanceof HeraldError)) throw e;
       this.failed(address, e);
@@ -100,13 +109,14 @@ export class SaslNegotiation {
     const scram = this.auth.scram!;
     const exchange = new ScramExchange(hash);
     let address = '';
+    const mark = this.auth.journal?.mark();
     try {
       const serverFirst = exchange.first(Buffer.from(el.getText().trim(), 'base64').toString('utf8'), (user) => {
         address = this.addressOf(user);
         scram.check(address, this.stream.remoteAddress);
         return scram.keys(address, hash);
       });
-      this.scram = { exchange, address };
+      this.scram = { exchange, address, mark };
       this.stream.send(`<challenge xmlns='${NS.sasl}'>${Buffer.from(serverFirst).toString('base64')}</challenge>`);
     } catch (e) {
       if (e instanceof ScramError) return this.failure(e.condition, e.message);
@@ -127,7 +137,7 @@ export class SaslNegotiation {
       const authzid = pending.exchange.authzid;
       if (authzid && parseJid(authzid)?.bare !== account.address) return this.failure('invalid-authzid');
       scram.record(pending.address, this.stream.remoteAddress, true);
-      this.authenticated(account, serverFinal);
+      this.authenticated(account, undefined, pending.mark, serverFinal);
     } catch (e) {
       if (!(e instanceof ScramError)) throw e;
       if (e.condition !== 'not-authorized') return this.failure(e.condition, e.message);
@@ -136,12 +146,20 @@ export class SaslNegotiation {
     }
   }
 
-  private authenticated(account: AccountRow, successData?: string): void {
+  private authenticated(account: AccountRow, deviceId: number | undefined, mark: number | undefined, successData?: string): void {
     if (!this.auth.imEnabled(account.domain)) {
       this.failure('not-authorized', `instant messaging is disabled for ${account.domain}`);
       return this.stream.end();
     }
-    this.stream.succeeded(account, successData ? Buffer.from(successData).toString('base64') : '');
+    const credential: HeldCredential = { accountId: account.id, domain: account.domain, deviceId };
+    // Checked against the journal: a password changed (or device signed out) while it was being checked.
+    const endedBecause = mark === undefined ? undefined : this.auth.journal?.endedSince(mark, credential);
+    if (endedBecause) {
+      this.failure('not-authorized', endedBecause);
+      this.log.info({ user: account.address, ip: this.stream.remoteAddress }, `XMPP login refused: ${endedBecause} while it was checked`);
+      return this.stream.end();
+    }
+    this.stream.succeeded(account, credential, successData ? Buffer.from(successData).toString('base64') : '');
     this.log.info({ user: account.address, ip: this.stream.remoteAddress }, 'XMPP login');
   }
 

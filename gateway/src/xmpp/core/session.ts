@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { Element, escapeXML } from 'ltx';
 import type { Logger } from '../../config/logger.ts';
+import type { HeldCredential } from '../../directory/credentials.ts';
 import type { AccountRow } from '../../store/index.ts';
 import type { ModuleHost, ServerContext } from './host.ts';
 import { bounceIq, routeIq } from './iq.ts';
@@ -42,6 +43,11 @@ export class Session {
   readonly id = randomBytes(8).toString('hex');
   jid: Jid | undefined;
   account: AccountRow | undefined;
+  /**
+   * What the client authenticated with (set at SASL success, replaced by a resumption's): when it
+   * ends (directory/credentials.ts) so does the session, hibernating or not.
+   */
+  credential: HeldCredential | undefined;
   /** The stream's `to` domain. */
   domain = '';
   /** Last broadcast available presence (RFC 6121 §4.2), undefined while unavailable. */
@@ -147,12 +153,31 @@ export class Session {
         this.streamError(e.condition, e.message);
       },
       idle: () => {
-        if (mine()) this.streamError('connection-timeout', 'idle for too long');
+        if (mine()) this.contained('idle timeout', () => this.streamError('connection-timeout', 'idle for too long'));
       },
       closed: () => {
-        if (mine()) this.connectionLost();
+        if (mine()) this.contained('connection loss', () => this.connectionLost());
       },
     });
+  }
+
+  /**
+   * Runs what a connection event (a timer, the socket closing) set off outside the stanza queue:
+   * a failure there ends this session only — it never reaches the process (issue 11).
+   */
+  private contained(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (e) {
+      this.deps.log.error({ err: e, jid: this.jid?.full }, `XMPP ${what} handling failed: the session ends`);
+      try {
+        this.finish();
+      } catch (again) {
+        this.state = 'closed';
+        this.deps.log.error({ err: again, jid: this.jid?.full }, 'XMPP session could not end cleanly');
+      }
+      this.deps.ended?.(this);
+    }
   }
 
   private endConnection(io: StreamIo, condition: StreamErrorCondition, text?: string, extra = ''): void {
@@ -178,7 +203,7 @@ export class Session {
     this.io = undefined;
     sm.hibernate(() => {
       this.deps.log.info({ jid: this.jid?.full, unacked: sm.unacked }, 'XMPP session not resumed in time (XEP-0198): it ends');
-      this.finish();
+      this.contained('hibernation end', () => this.finish());
     });
     this.deps.log.info({ jid: this.jid?.full, seconds: sm.maxSeconds }, 'XMPP connection lost: session hibernates, resumable (XEP-0198)');
   }
@@ -326,7 +351,7 @@ export class Session {
       maxUnacked,
       {
         write: (xml) => this.io?.send(xml),
-        ackTimedOut: () => this.streamError('connection-timeout', 'no answer to a stream management ack request'),
+        ackTimedOut: () => this.contained('ack timeout', () => this.streamError('connection-timeout', 'no answer to a stream management ack request')),
         overflow: () => this.streamError('policy-violation', 'too many unacknowledged stanzas (XEP-0198)'),
       },
       timing,
@@ -358,14 +383,15 @@ export class Session {
     this.io = undefined;
     this.state = 'closed';
     this.deps.ended?.(this);
-    old.takeOver(io, account, h);
+    old.takeOver(io, account, this.credential!, h);
   }
 
-  private takeOver(io: StreamIo, account: AccountRow, h: number): void {
+  private takeOver(io: StreamIo, account: AccountRow, credential: HeldCredential, h: number): void {
     const sm = this.sm!;
     // A connection the server still thought alive is replaced (XEP-0198 §5).
     if (this.io) this.endConnection(this.io, 'conflict', 'replaced by a resumed connection');
     this.account = account;
+    this.credential = credential;
     this.attach(io);
     for (const hook of this.deps.host.beforeAck) hook();
     io.send(`<resumed xmlns='${NS_SM}' h='${sm.handled}' previd='${sm.id}'/>`);
@@ -391,9 +417,10 @@ export class Session {
       domain: this.domain,
       remoteAddress: this.remoteAddress,
       send: (xml) => this.io?.send(xml),
-      succeeded: (account, data) => {
+      succeeded: (account, credential, data) => {
         this.sasl = undefined;
         this.account = account;
+        this.credential = credential;
         this.io?.send(`<success xmlns='${NS.sasl}'>${data}</success>`);
         this.io?.restart();
         this.state = 'bind';

@@ -173,8 +173,10 @@ class UploadService implements Component {
     }
     const owner = session.jid!.bare;
     const now = Date.now();
+    // The slot remembers the session's credential: when it ends, the slot takes no upload (credentials.ts).
+    const credential = session.credential!;
     const made = store.create(
-      { owner, filename, size, contentType, createdAt: now, expiresAt: now + settings.slotTtlSeconds * 1000 },
+      { owner, filename, size, contentType, createdAt: now, expiresAt: now + settings.slotTtlSeconds * 1000, accountId: credential.accountId, deviceId: credential.deviceId ?? null },
       { quotaBytes: settings.quotaBytes, maxPendingSlots: settings.maxPendingSlots },
     );
     if ('reason' in made) {
