@@ -189,6 +189,23 @@ const MIGRATIONS: string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX calendar_reminders_trigger ON calendar_reminders(trigger_at);
   `,
+  // Failed-login counters and the addresses an account signed in from (directory/login-guard.ts).
+  `
+  CREATE TABLE login_throttle (
+    key TEXT PRIMARY KEY,
+    account TEXT,
+    failures INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    next_at INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE INDEX login_throttle_account ON login_throttle(account);
+  CREATE TABLE login_familiar (
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    last_ok INTEGER NOT NULL,
+    PRIMARY KEY (account, client)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

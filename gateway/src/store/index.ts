@@ -7,6 +7,7 @@ import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
 import { createFolderStateStore } from './folder-state.ts';
+import { createLoginThrottleStore } from './login-throttle.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
 import { createRoomStore } from './rooms.ts';
@@ -32,6 +33,7 @@ export function createStore(dataDir: string) {
     spoolJournal: createSpoolJournal(db),
     alertRules: createAlertRuleStore(db),
     calendarReminders: createCalendarReminderStore(db),
+    loginThrottle: createLoginThrottleStore(db),
     uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
@@ -43,5 +45,6 @@ export type { AlertRuleStore } from './alert-rules.ts';
 export type { CalendarReminderStore, ReminderKey, ReminderOutcome } from './calendar-reminders.ts';
 export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';
+export type { LoginThrottleStore } from './login-throttle.ts';
 export type { RosterRow, RosterStore } from './roster.ts';
 export type { SpoolJournal, SpoolLogMark, SpoolOutcome } from './spool-journal.ts';
