@@ -89,12 +89,12 @@ test('demo, admin commands while serving, restart keeps data', async () => {
   assert.equal(events.find((e) => e.type === 'mail')?.alert?.subject, 'Disk almost full');
 
   // Admin commands on the same data folder take effect in the running server.
-  assert.equal((await cli(['user', 'add', 'dave@example.com', '--password', 'dave pw 1'])).code, 0);
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 200, 'new user logs in at once');
-  const passwd = await cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw 2\n' });
+  assert.equal((await cli(['user', 'add', 'dave@example.com', '--password', 'dave pw one'])).code, 0);
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw one')).status, 200, 'new user logs in at once');
+  const passwd = await cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw two\n' });
   assert.equal(passwd.code, 0, passwd.stderr);
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 401, 'old password refused');
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 2')).status, 200, 'new password works');
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw one')).status, 401, 'old password refused');
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw two')).status, 200, 'new password works');
 
   const list = await cli(['user', 'list']);
   assert.match(list.stdout, /alice@example\.com\s+Alice Adams/);
@@ -176,4 +176,94 @@ test('log search finds messages in the central IM log by user, date and text', a
   const bad = await cli(['log', 'search', '--since', 'yesterday']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--since takes a date as YYYY-MM-DD/);
+});
+
+test('passwords: --password-file, standard input, --password warns, the minimum length; options a command does not take are refused', async () => {
+  const file = path.join(dataDir, 'pw.txt');
+  writeFileSync(file, 'file password 1\nsecond line ignored\n', { mode: 0o600 });
+  const added = await cli(['user', 'add', 'fay@example.com', '--password-file', file]);
+  assert.equal(added.code, 0, added.stderr);
+  assert.doesNotMatch(added.stderr, /warning/);
+  const piped = await cli(['user', 'add', 'gus@example.com'], { input: 'piped password 1\n' });
+  assert.equal(piped.code, 0, piped.stderr);
+  const flagged = await cli(['user', 'add', 'hal@example.com', '--password', 'flag password 1']);
+  assert.equal(flagged.code, 0, flagged.stderr);
+  assert.match(flagged.stderr, /warning: --password shows the password to every user of this computer \(ps\)/);
+
+  const { createStore } = await import('../../gateway/src/store/index.ts');
+  const { verifyPassword } = await import('../../gateway/src/directory/password-hash.ts');
+  const store = createStore(dataDir);
+  try {
+    for (const [user, pw] of [['fay', 'file password 1'], ['gus', 'piped password 1'], ['hal', 'flag password 1']] as const) {
+      assert.equal(await verifyPassword(pw, store.accounts.byAddress(`${user}@example.com`)!.passwordHash!), true, `${user}'s password as given`);
+    }
+  } finally {
+    store.close();
+  }
+
+  // The minimum length (directory.minPasswordLength, default 10), for add and passwd, every way in.
+  const short = await cli(['user', 'add', 'ivy@example.com'], { input: 'short\n' });
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /the password is too short: use at least 10 characters \(directory\.minPasswordLength\)/);
+  writeFileSync(file, 'nine char\n');
+  assert.match((await cli(['user', 'passwd', 'fay@example.com', '--password-file', file])).stderr, /too short/);
+  assert.equal((await cli(['user', 'add', 'ivy@example.com', '--password', 'ten chars!'])).code, 0, 'exactly the minimum is enough');
+  assert.equal((await cli(['user', 'passwd', 'fay@example.com'], { input: 'x\n', env: { HERALD__DIRECTORY__MIN_PASSWORD_LENGTH: '1' } })).code, 0, 'the minimum is a setting');
+
+  const missing = await cli(['user', 'add', 'joy@example.com', '--password-file', path.join(dataDir, 'nope.txt')]);
+  assert.equal(missing.code, 2);
+  assert.match(missing.stderr, /cannot read --password-file .*nope\.txt: ENOENT/);
+  assert.equal((await cli(['user', 'add', 'joy@example.com', '--password', 'flag password 1', '--password-file', file])).code, 2, 'one way, not two');
+
+  // Options that mean nothing for the command: exit 2 naming them, nothing done.
+  const ttl = await cli(['user', 'add', 'kim@example.com', '--ttl', '5'], { input: 'kims password 1\n' });
+  assert.equal(ttl.code, 2);
+  assert.match(ttl.stderr, /--ttl means nothing for "user add": it takes --password, --password-file, --name/);
+  assert.doesNotMatch((await cli(['user', 'list'])).stdout, /kim@/, 'the user was not added');
+  for (const [args, flag] of [
+    [['user', 'del', 'fay@example.com', '--name', 'x'], '--name'],
+    [['domain', 'list', '--im', 'on'], '--im'],
+    [['token', 'revoke', 'fay@example.com', '--ttl', '1'], '--ttl'],
+    [['token', 'enroll', 'fay@example.com', '--device', '1'], '--device'],
+    [['log', 'search', '--json'], '--json'],
+    [['spool', 'status', '--demo'], '--demo'],
+    [['package', 'keys', '--from', 'x'], '--from'],
+    [['serve', '--password', 'x'], '--password'],
+    [['user', 'unlock', 'fay@example.com', '--domain', 'example.com'], '--domain'],
+  ] as const) {
+    const r = await cli([...args]);
+    assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, new RegExp(`${flag} means nothing for "${args[0]}`), args.join(' '));
+  }
+  assert.ok((await cli(['user', 'list', '--domain', 'example.com', '--config', path.join(dataDir, 'none.json')])).stderr.includes('cannot read config file'), '--config is taken by every command');
+});
+
+test('failed sign-ins survive a restart; `user unlock` (and a new password) clear them while serve runs', async () => {
+  assert.equal((await cli(['user', 'add', 'lou@example.com'], { input: 'lou password 1\n' })).code, 0);
+  const first = await serve();
+  for (let i = 0; i < 5; i++) assert.equal((await login(first.url, 'lou@example.com', `wrong ${i}`)).status, 401);
+  const shut = await fetch(`${first.url}/api/v1/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'lou@example.com', password: 'lou password 1' }) });
+  assert.equal(shut.status, 429, 'five failures from this address: this address waits (rateLimit.perPair)');
+  assert.ok(Number(shut.headers.get('retry-after')) > 800);
+  first.child.kill('SIGTERM');
+  await new Promise((r) => first.child.once('exit', r));
+
+  const second = await serve();
+  try {
+    assert.equal((await login(second.url, 'lou@example.com', 'lou password 1')).status, 429, 'a restart forgets nothing');
+    const unlock = await cli(['user', 'unlock', 'lou@example.com']);
+    assert.equal(unlock.code, 0, unlock.stderr);
+    assert.match(unlock.stdout, /forgot the failed sign-ins of lou@example\.com/);
+    assert.equal((await login(second.url, 'lou@example.com', 'lou password 1')).status, 200, 'unlocked in the running server');
+    assert.match((await cli(['user', 'unlock', 'lou@example.com'])).stdout, /had no failed sign-ins/);
+    assert.match((await cli(['user', 'unlock', 'ghost@example.com'])).stderr, /no user ghost@example\.com/);
+
+    for (let i = 0; i < 5; i++) await login(second.url, 'lou@example.com', `wrong again ${i}`);
+    assert.equal((await login(second.url, 'lou@example.com', 'lou password 1')).status, 429);
+    assert.equal((await cli(['user', 'passwd', 'lou@example.com'], { input: 'lou password 2\n' })).code, 0);
+    assert.equal((await login(second.url, 'lou@example.com', 'lou password 2')).status, 200, 'a new password clears the failures');
+  } finally {
+    second.child.kill('SIGTERM');
+    await new Promise((r) => second.child.once('exit', r));
+  }
 });

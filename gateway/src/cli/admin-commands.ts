@@ -41,7 +41,12 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       const address = need(target, 'address (user passwd <local@domain>)');
       if (!s.directory.get(address)) throw new HeraldError('not_found', `no user ${address}`);
       await s.directory.setPassword(address, await password());
-      return out(`password of ${address} changed`);
+      return out(`password of ${address} changed; its failed sign-ins are forgotten`);
+    }
+    case 'user unlock': {
+      const address = need(target, 'address (user unlock <local@domain>)');
+      const had = s.directory.unlock(address);
+      return out(had ? `forgot the failed sign-ins of ${address}: it signs in from anywhere at full speed again` : `${address} had no failed sign-ins to forget`);
     }
     case 'user list': {
       const users = s.directory.listUsers(typeof flags.domain === 'string' ? flags.domain : undefined);
