@@ -46,7 +46,7 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
       perClient: limits.perAddress,
       perPair: limits.perPair,
       perAccount: limits.perAccount,
-      baseDelayMs: 1000,
+      baseDelayMs: limits.firstDelaySeconds * 1000,
       maxDelayMs: limits.maxDelaySeconds * 1000,
       familiarMs: limits.familiarDays * 86_400_000,
     },

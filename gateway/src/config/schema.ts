@@ -182,7 +182,9 @@ export const SettingsSchema = z.strictObject({
       perAddress: z.coerce.number().int().positive().default(20),
       /** Failures to one account from anywhere within the window; then addresses the account never signed in from are slowed (never the owner's usual ones). */
       perAccount: z.coerce.number().int().positive().default(10),
-      /** Once slowed: the interval between attempts from unfamiliar addresses starts at 1 s and doubles with each failure up to this. */
+      /** Once slowed: the first interval between attempts from unfamiliar addresses; it doubles with each further failure… */
+      firstDelaySeconds: z.coerce.number().int().min(1).max(3600).default(1),
+      /** …up to this. */
       maxDelaySeconds: z.coerce.number().int().min(1).max(3600).default(60),
       /** A successful sign-in makes its client address familiar to the account for this long. */
       familiarDays: z.coerce.number().positive().default(30),
