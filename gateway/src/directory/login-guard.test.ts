@@ -25,6 +25,9 @@ function setup(limits: Partial<LoginLimits> = {}) {
     get guard() {
       return guard;
     },
+    rows(like: string): number {
+      return (store.db.prepare('SELECT count(*) AS n FROM login_throttle WHERE key LIKE ?').get(like) as { n: number }).n;
+    },
     reopen() {
       store.close();
       store = createStore(dir);
@@ -61,6 +64,9 @@ test('per (account, address): past perPair failures that address may not try tha
     assert.equal(refusal(() => s.guard.check(ALICE, '10.0.0.2')), undefined, 'the same account from another address');
     s.clock.t += 840_000;
     assert.equal(refusal(() => s.guard.check(ALICE, '10.0.0.1')), undefined, 'the window ran out');
+    assert.equal(s.rows('% 10.0.0.1'), 2, 'the rows of the run-out window are still there…');
+    s.guard.failed('zed@example.com', '10.0.0.3');
+    assert.equal(s.rows('% 10.0.0.1'), 0, '…until a later failure sweeps them away (the table does not grow without bound)');
   } finally {
     s.done();
   }

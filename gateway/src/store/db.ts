@@ -199,6 +199,7 @@ const MIGRATIONS: string[] = [
     next_at INTEGER NOT NULL DEFAULT 0
   ) WITHOUT ROWID;
   CREATE INDEX login_throttle_account ON login_throttle(account);
+  CREATE INDEX login_throttle_window ON login_throttle(window_start);
   CREATE TABLE login_familiar (
     account TEXT NOT NULL,
     client TEXT NOT NULL,
