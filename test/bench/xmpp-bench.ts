@@ -189,7 +189,7 @@ try {
     loginConcurrency: 16,
     chat: { window: WINDOW, pairs: PAIRS, rates: RATES, p99Bound: 50, step: quick ? { warmup: 0.3, seconds: 1, drain: 2 } : { warmup: 1, seconds: 4, drain: 3 } },
     chatPlain: !!values['chat-plain'],
-    flood: { rate: FLOOD, chatRate: FLOOD_CHAT, step: quick ? { warmup: 0.5, seconds: 4, drain: 2 } : { warmup: 1, seconds: 10, drain: 3 } },
+    flood: { rate: FLOOD, chatRate: FLOOD_CHAT, repeats: quick ? 3 : 5, step: quick ? { warmup: 0.5, seconds: 3, drain: 2 } : { warmup: 1, seconds: 10, drain: 3 } },
     room: { occupants: ROOM, rate: ROOM_RATE, seconds: ROOM_SECONDS, warmup: quick ? 0.5 : 2, drain: 5, joinConcurrency: 10 },
   };
   // ejabberd is optional: if it fails (it will not start, say), the run goes on without it.

@@ -138,11 +138,12 @@ export function report(x: ReportInput): void {
       // "Unchanged": within a quarter or 5 ms of the p99 without the flood (one short step each: noise).
       const steady = hf && !('error' in hf) ? hf.underFlood.p99 <= Math.max(1.25 * hf.alone.p99, hf.alone.p99 + 5) && hf.underFlood.lost === 0 : undefined;
       row(
-        `(e) paced 1:1 chat ${fmt(x.flood.chatRate)} msgs/s, p50 / p99 ms: alone → with ${x.flood.rate} wrong-password PLAIN logins/s from many addresses, ${m}`,
+        `(e) paced 1:1 chat ${fmt(x.flood.chatRate)} msgs/s, median p50 / p99 ms: alone → with ${x.flood.rate} wrong-password PLAIN logins/s from many addresses, ${m}`,
         fl((e) => ({ v: e.underFlood.p99, s: `${e.alone.p50} / ${e.alone.p99} → ${e.underFlood.p50} / ${e.underFlood.p99}${e.underFlood.lost ? ` (lost ${e.underFlood.lost})` : ''}` })),
         1,
         `Herald's p99 unchanged${verdict(steady)}`,
       );
+      row(`    every step's p99 ms, alone → with the flood, ${m}`, fl((e) => ({ s: `${e.aloneP99s.join(', ')} → ${e.underFloodP99s.join(', ')}` })), 0);
       row(`    wrong passwords answered per s (checked, throttled), errors, ${m}`, fl((e) => ({ v: e.flood.refusedRate, s: `${fmt(e.flood.refusedRate, 1)}, ${fmt(e.flood.throttledRate, 1)}, ${e.flood.errors + e.flood.succeeded}` })), 1);
       row(`    answer to a wrong password p50 / p99 ms (connect, ${tls ? 'STARTTLS, ' : ''}SASL), ${m}`, fl((e) => ({ v: e.flood.p99, s: `${e.flood.p50} / ${e.flood.p99}` })), 1);
       row(`    server CPU (cores): alone → under the flood, ${m}`, fl((e) => ({ v: e.underFlood.serverCpu, s: `${fmt(e.alone.serverCpu, 2)} → ${fmt(e.underFlood.serverCpu, 2)}` })), 2);
