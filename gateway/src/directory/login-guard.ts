@@ -35,6 +35,8 @@ export interface LoginGuard {
 }
 
 const SWEEP_MS = 60_000;
+/** A familiar address's last success is written again only after this long. */
+const REFRESH_MS = 3600_000;
 
 export function createLoginGuard({ store, limits, now = Date.now }: { store: LoginThrottleStore; limits: LoginLimits; now?: () => number }): LoginGuard {
   const keys = (account: string, client: string) => ({ client: `client ${client}`, pair: `pair ${account} ${client}`, account: `account ${account}` });
@@ -87,9 +89,14 @@ export function createLoginGuard({ store, limits, now = Date.now }: { store: Log
 
     succeeded(account, client) {
       const t = now();
+      const pair = keys(account, client).pair;
+      const hadFailures = store.get(pair) !== undefined;
+      // A client that signs in often (a tray app reconnecting) costs a read, not a write, each time.
+      const fresh = store.isFamiliar(account, client, t - Math.min(REFRESH_MS, limits.familiarMs / 10));
+      if (!hadFailures && fresh) return;
       store.transaction(() => {
-        store.delete(keys(account, client).pair);
-        store.rememberFamiliar(account, client, t);
+        if (hadFailures) store.delete(pair);
+        if (!fresh) store.rememberFamiliar(account, client, t);
       });
     },
 
