@@ -19,7 +19,7 @@
 // also of the room) are on in all or in none (--mam).
 // Each server runs as its own process pinned to CPU 0; the load generator (xmpp-load.ts) is
 // another process on CPU 1, with this orchestrator beside it (two cores, as in the notes).
-//   options: --quick (100 sessions, STARTTLS only, short steps, a 20-occupant room for 3 s: ~1.5 min for three servers)
+//   options: --quick (100 sessions, STARTTLS only, short steps, a 20-occupant room for 3 s, (e) three short pairs: ~2.5 min for two servers)
 //            --sessions N[,M…] (default 1000,10000: the first size runs everything, the others (a) only;
 //              10,000 is left out of the default when the open-file limit or the memory cannot hold it)
 //            --team N (users per team/domain, default 20)  --servers herald,prosody,ejabberd (default: those installed)
