@@ -45,7 +45,7 @@ if (!gatewayUrl) {
   const services = createServices(settings, log);
   await seedDemo(settings, services.directory, services.tokens);
   for (const local of ['alice', 'bob', 'carol']) {
-    const password = randomBytes(6).toString('base64url');
+    const password = randomBytes(9).toString('base64url'); // 12 characters: directory.minPasswordLength is 10
     await services.directory.setPassword(`${local}@example.com`, password);
     accounts.push({ profile: local, address: `${local}@example.com`, password });
   }

@@ -1,4 +1,5 @@
 // herald-gateway: serve | user | domain | token | package | log | im | spool
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger, type Logger } from './config/logger.ts';
@@ -14,11 +15,12 @@ const USAGE = `usage: herald-gateway <command> [options]
 
   serve [--config FILE] [--data DIR] [--http-port N] [--xmpp-port N] [--demo]
         run the gateway (--demo: create demo domain, users and mail on an empty data folder)
-  user add <local@domain> [--password PW] [--name "Display Name"]
+  user add <local@domain> [--password-file FILE] [--name "Display Name"]
   user del <local@domain>
-  user passwd <local@domain> [--password PW] [--keep-devices]
+  user passwd <local@domain> [--password-file FILE] [--keep-devices]
         sessions that used the old password end; so do the user's device tokens (signed-in
         apps sign in again) unless --keep-devices
+  user unlock <local@domain>                     forget the account's failed sign-ins (slowed sign-ins)
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
@@ -40,10 +42,64 @@ const USAGE = `usage: herald-gateway <command> [options]
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
 
-Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE.
-Without --password, the password is asked on a terminal or read from standard input.
+Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE; other
+options only where listed (anything else is refused).
+Passwords: --password-file FILE (its first line), else asked on a terminal or read from the first
+line of standard input; at least directory.minPasswordLength (10) characters. --password PW also
+works but shows the password to every local user (ps) and in the shell's history.
 Settings: config file (JSON) < environment (HERALD_DATA, HERALD_HTTP_PORT, HERALD_XMPP_PORT,
 HERALD__SECTION__KEY) < options. See README.md.`;
+
+/** Options every command takes. */
+const COMMON = ['config', 'data', 'help'];
+/**
+ * The options each command takes beyond COMMON: the one place that knows. An option a command
+ * does not take is refused (exit 2) instead of silently meaning nothing (`user add x --ttl 5`).
+ */
+const COMMAND_OPTIONS: Record<string, string[]> = {
+  serve: ['http-port', 'xmpp-port', 'demo'],
+  'user add': ['password', 'password-file', 'name'],
+  'user del': [],
+  'user passwd': ['password', 'password-file', 'keep-devices'],
+  'user unlock': [],
+  'user list': ['domain'],
+  'domain add': ['im'],
+  'domain set': ['im'],
+  'domain list': [],
+  'domain link': [],
+  'domain unlink': [],
+  'token enroll': ['ttl'],
+  'token revoke': ['device'],
+  'token list': [],
+  package: ['from', 'out', 'domain', 'user', 'ttl', 'url', 'http-port'],
+  'package keys': ['out'],
+  'log search': ['user', 'since', 'until', 'text'],
+  'im send': ['from'],
+  'spool status': ['json'],
+};
+
+/** Refuses options the command does not take (unknown commands are left to their own error). */
+function checkOptions(command: string, action: string | undefined, given: string[]): void {
+  const name = action !== undefined && `${command} ${action}` in COMMAND_OPTIONS ? `${command} ${action}` : command;
+  const allowed = COMMAND_OPTIONS[name];
+  if (!allowed) return;
+  const wrong = given.filter((o) => !COMMON.includes(o) && !allowed.includes(o));
+  if (wrong.length) {
+    const takes = allowed.length ? `it takes ${allowed.map((o) => `--${o}`).join(', ')}` : 'it takes no options besides --data and --config';
+    throw new UsageError(`${wrong.map((o) => `--${o}`).join(', ')} ${wrong.length > 1 ? 'mean' : 'means'} nothing for "${name}": ${takes}`);
+  }
+}
+
+/** --password-file: the file's first line (without its line end), so the password never shows in `ps`. */
+function passwordFromFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`cannot read --password-file ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  return text.split(/\r?\n/, 1)[0]!;
+}
 
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -58,6 +114,7 @@ async function main(argv: string[]): Promise<number> {
       demo: { type: 'boolean' },
       'keep-devices': { type: 'boolean' },
       password: { type: 'string' },
+      'password-file': { type: 'string' },
       name: { type: 'string' },
       domain: { type: 'string' },
       im: { type: 'string' },
@@ -79,6 +136,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(USAGE);
     return command || values.help ? 0 : 2;
   }
+  checkOptions(command, rest[0], Object.keys(values));
+  if (values.password !== undefined && values['password-file'] !== undefined) throw new UsageError('give the password one way: --password-file or --password, not both');
+  if (values.password !== undefined) {
+    console.error('herald-gateway: warning: --password shows the password to every user of this computer (ps) and stays in the shell history; use --password-file FILE or standard input');
+  }
+  if (values['password-file'] !== undefined) values.password = passwordFromFile(values['password-file']);
   const settings = loadSettings({
     configFile: values.config,
     overrides: { dataDir: values.data, 'http.port': values['http-port'], 'xmpp.port': values['xmpp-port'] },

@@ -6,6 +6,8 @@ import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
 import { createCredentials } from './directory/credentials.ts';
 import { createDirectory } from './directory/directory.ts';
+import { createHashGate } from './directory/hash-gate.ts';
+import { createLoginGuard } from './directory/login-guard.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
 import { createHttpApp } from './http/app.ts';
@@ -36,17 +38,31 @@ const DIRECTORY_POLL_MS = 1000;
 const ALERT_WATCH_SYNC_MS = 30_000;
 
 export function createServices(settings: Settings, log: Logger, store: Store = createStore(settings.dataDir)) {
-  const window = settings.rateLimit.windowSeconds * 1000;
-  const perAccount = createRateLimiter({ max: settings.rateLimit.perAccount, windowMs: window, what: 'account' });
-  const perAddress = createRateLimiter({ max: settings.rateLimit.perAddress, windowMs: window, what: 'client address' });
-  const backend = settings.directory.backend === 'imap' ? createImapBackend(settings.directory.imap) : createLocalBackend();
+  const limits = settings.rateLimit;
+  const window = limits.windowSeconds * 1000;
+  // Enrollment tokens: wrong ones counted per client address (in memory; they are long random strings).
+  const perAddress = createRateLimiter({ max: limits.perAddress, windowMs: window, what: 'client address' });
+  const guard = createLoginGuard({
+    store: store.loginThrottle,
+    limits: {
+      windowMs: window,
+      perClient: limits.perAddress,
+      perPair: limits.perPair,
+      perAccount: limits.perAccount,
+      baseDelayMs: limits.firstDelaySeconds * 1000,
+      maxDelayMs: limits.maxDelaySeconds * 1000,
+      familiarMs: limits.familiarDays * 86_400_000,
+    },
+  });
+  const hashGate = createHashGate(limits.maxConcurrentHashes);
+  const backend = settings.directory.backend === 'imap' ? createImapBackend(settings.directory.imap) : createLocalBackend(hashGate);
   const credentials = createCredentials({
     store,
     onListenerError: (e, event) => log.error({ err: e, event: event.id }, 'a live session could not be ended after its credential ended'),
   });
-  const directory = createDirectory({ store, backend, perAccount, perAddress, autoCreate: settings.directory.autoCreate, credentials });
+  const directory = createDirectory({ store, backend, guard, autoCreate: settings.directory.autoCreate, minPasswordLength: settings.directory.minPasswordLength, credentials });
   const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000, credentials });
-  return { store, directory, tokens, credentials, perAccount, perAddress };
+  return { store, directory, tokens, credentials, perAddress, hashGate };
 }
 
 export interface Gateway {

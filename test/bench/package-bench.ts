@@ -51,7 +51,7 @@ try {
   const zip = makeGenericBuild(builds, { os: 'win', format: 'zip', appBytes: MIB * 1024 * 1024, zipArgs: ['-0'] });
   const tgz = makeGenericBuild(builds, { os: 'linux', format: 'tar.gz', appBytes: MIB * 1024 * 1024 });
   cli(['domain', 'add', DOMAIN]);
-  for (let i = 0; i < USERS; i++) cli(['user', 'add', `u${i}@${DOMAIN}`, '--password', `pw ${i}`]);
+  for (let i = 0; i < USERS; i++) cli(['user', 'add', `u${i}@${DOMAIN}`, '--password', `password ${i}`]);
   for (const f of [zip, tgz]) readFileSync(f); // warm the page cache for both contenders
 
   const store = createStore(dataDir);

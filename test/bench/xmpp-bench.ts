@@ -7,6 +7,9 @@
 //   (b) logins per second (connect, STARTTLS, SASL, bind, close), 16 at a time (xmpp-runs.ts);
 //   (c) 1:1 chat with N users online: the highest rate at p99 ≤ 50 ms, and a closed loop
 //       (xmpp-chat-ramp.ts);
+//   (e) 1:1 chat at a paced rate (default 500 msgs/s) with (c)'s sessions online, alone and while
+//       50 wrong-password PLAIN logins per second arrive, each from its own 127.x.y.z address
+//       (xmpp-flood-run.ts, xmpp-flood.ts): p99 should not move;
 //   (d) a room of 200 occupants at 10 messages/s for 30 s: fan-out latency from send to each
 //       occupant's copy, the time until the last occupant has it, copies delivered vs expected
 //       (xmpp-room-run.ts, xmpp-room.ts).
@@ -16,12 +19,13 @@
 // also of the room) are on in all or in none (--mam).
 // Each server runs as its own process pinned to CPU 0; the load generator (xmpp-load.ts) is
 // another process on CPU 1, with this orchestrator beside it (two cores, as in the notes).
-//   options: --quick (100 sessions, STARTTLS only, short steps, a 20-occupant room for 3 s: ~1.5 min for three servers)
+//   options: --quick (100 sessions, STARTTLS only, short steps, a 20-occupant room for 3 s, (e) three short pairs: ~2.5 min for two servers)
 //            --sessions N[,M…] (default 1000,10000: the first size runs everything, the others (a) only;
 //              10,000 is left out of the default when the open-file limit or the memory cannot hold it)
 //            --team N (users per team/domain, default 20)  --servers herald,prosody,ejabberd (default: those installed)
 //            --room N (occupants, default 200; 0 = no room)  --room-rate N (msgs/s, 10)  --room-seconds N (30)
 //            --no-plain (skip the no-TLS runs)  --window N (default 10)  --chat-plain (chat without TLS too)
+//            --flood N (wrong-password logins/s in (e), default 50; 0 = skip (e))  --flood-chat N (paced msgs/s in (e), default 500)
 //            --mam on|off (message archives on all servers; default on when Herald has MAM)
 //            --prosody-log info|warn (also ejabberd's level)  --prosody-disable mod,...  --keep (keep Herald's data folder)
 import { spawn, spawnSync } from 'node:child_process';
@@ -55,6 +59,8 @@ const { values } = parseArgs({
     'prosody-log': { type: 'string' },
     'prosody-disable': { type: 'string' },
     mam: { type: 'string' },
+    flood: { type: 'string' },
+    'flood-chat': { type: 'string' },
     keep: { type: 'boolean' },
   },
 });
@@ -92,6 +98,8 @@ const WINDOW = num('window', values.window, 10, 1);
 const ROOM = num('room', values.room, quick ? 20 : 200, 0);
 const ROOM_RATE = num('room-rate', values['room-rate'], 10, 1);
 const ROOM_SECONDS = num('room-seconds', values['room-seconds'], quick ? 3 : 30, 1);
+const FLOOD = num('flood', values.flood, 50, 0);
+const FLOOD_CHAT = num('flood-chat', values['flood-chat'], 500, 1);
 // --quick: STARTTLS only (every server's default), coarser rate steps, short phases.
 const MODES: boolean[] = values['no-plain'] || quick ? [true] : [true, false];
 const PROSODY_LOG = values['prosody-log'] === 'warn' ? 'warn' : 'info';
@@ -181,6 +189,7 @@ try {
     loginConcurrency: 16,
     chat: { window: WINDOW, pairs: PAIRS, rates: RATES, p99Bound: 50, step: quick ? { warmup: 0.3, seconds: 1, drain: 2 } : { warmup: 1, seconds: 4, drain: 3 } },
     chatPlain: !!values['chat-plain'],
+    flood: { rate: FLOOD, chatRate: FLOOD_CHAT, repeats: quick ? 3 : 5, step: quick ? { warmup: 0.5, seconds: 3, drain: 2 } : { warmup: 1, seconds: 10, drain: 3 } },
     room: { occupants: ROOM, rate: ROOM_RATE, seconds: ROOM_SECONDS, warmup: quick ? 0.5 : 2, drain: 5, joinConcurrency: 10 },
   };
   // ejabberd is optional: if it fails (it will not start, say), the run goes on without it.
@@ -222,6 +231,7 @@ report({
   prosodyDisabled: PROSODY_DISABLE,
   pinned: canPin ? { server: SERVER_CPU!, load: LOAD_CPU! } : null,
   room: { occupants: ROOM, rate: ROOM_RATE, seconds: ROOM_SECONDS },
+  flood: { rate: FLOOD, chatRate: FLOOD_CHAT },
   main,
   scale,
   rooms,

@@ -153,9 +153,10 @@ export class Conn {
     this.attach(socket);
   }
 
-  static connect(port: number): Promise<Conn> {
+  /** `localAddress`: the source address (any 127.x.y.z on Linux), to look like another client. */
+  static connect(port: number, localAddress?: string): Promise<Conn> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1');
+      const s = net.connect({ port, host: '127.0.0.1', ...(localAddress ? { localAddress } : {}) });
       s.setNoDelay(true);
       s.once('connect', () => {
         s.removeListener('error', reject);

@@ -19,6 +19,8 @@ export interface BenchContext {
   chat: { window: number; pairs: number; rates: number[]; p99Bound: number; step: { warmup: number; seconds: number; drain: number } };
   /** (c) also without TLS (--chat-plain). */
   chatPlain: boolean;
+  /** (e): wrong-password logins per second, the paced chat rate, alone/flood step pairs, and a chat step's timing in seconds. */
+  flood: { rate: number; chatRate: number; repeats: number; step: { warmup: number; seconds: number; drain: number } };
   /** (d): occupants, messages per second to the room, and the phase's timing in seconds. */
   room: { occupants: number; rate: number; seconds: number; warmup: number; drain: number; joinConcurrency: number };
 }

@@ -92,7 +92,8 @@ export async function startHerald(o: {
         http: { host: '127.0.0.1', port: 0 },
         log: { level: 'info' },
         mail: { source: 'maildir' },
-        rateLimit: { perAddress: 1_000_000, perAccount: 1_000_000 },
+        // Out of reach: every wrong password in (e) costs a full check (the worst case).
+        rateLimit: { perAddress: 1_000_000, perAccount: 1_000_000, perPair: 1_000_000 },
         xmpp: {
           host: '127.0.0.1',
           port: 0,

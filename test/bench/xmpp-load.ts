@@ -3,6 +3,7 @@
 // process or a core with the clients. One command at a time; each answers with one message.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Conn, type LoginSpec } from './xmpp-client.ts';
+import { floodStart, floodStop, type FloodCommand } from './xmpp-flood.ts';
 import { roomFanout, type RoomCommand } from './xmpp-room.ts';
 
 export type LoadCommand =
@@ -14,6 +15,8 @@ export type LoadCommand =
   | { op: 'query'; index: number; xml: string; id: string; timeoutMs: number }
   /** Scenario (d): a room's fan-out (xmpp-room.ts). */
   | RoomCommand
+  /** Scenario (e): wrong-password logins at a steady rate from many source addresses (xmpp-flood.ts). */
+  | FloodCommand
   | { op: 'closeAll' }
   | { op: 'exit' };
 
@@ -328,6 +331,10 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
       return query(cmd);
     case 'room':
       return roomFanout(sessions, cmd, (fn) => (onMessage = fn));
+    case 'floodStart':
+      return floodStart(cmd);
+    case 'floodStop':
+      return floodStop();
     case 'closeAll':
       return closeAll();
     case 'exit':

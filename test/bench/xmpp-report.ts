@@ -24,6 +24,8 @@ export interface ReportInput {
   prosodyDisabled: string[];
   pinned: { server: number; load: number } | null;
   room: { occupants: number; rate: number; seconds: number };
+  /** (e): wrong-password logins per second and the paced chat rate. */
+  flood: { rate: number; chatRate: number };
   main: RunResult[];
   scale: IdleResult[];
   rooms: RoomRun[];
@@ -81,11 +83,17 @@ export function report(x: ReportInput): void {
     for (const key of ['plain', 'scram', 'token']) {
       if (!x.main.some((r) => r.tls === tls && r.logins[key])) continue;
       const label = {
-        plain: 'PLAIN + password (Herald: scrypt N=2^15 r=8; others: PBKDF2-SHA1 4,096 it.)',
+        plain: 'PLAIN + password (all: PBKDF2-SHA1 4,096 it. against the SCRAM keys)',
         scram: 'SCRAM-SHA-1, stored keys, 4,096 it. (all)',
         token: 'PLAIN + Herald device token (SHA-256 lookup)',
       }[key];
       // ≥: the load generator's core was (nearly) saturated, so the server could do more.
+      const rateOf = (s: ServerName) => {
+        const l = get(s)?.logins[key];
+        return l && !('error' in l) ? l.rate : undefined;
+      };
+      const hp = rateOf('Herald');
+      const pp = rateOf('Prosody');
       row(
         `(b) logins/s, ${label}, ${m}`,
         per(
@@ -99,6 +107,7 @@ export function report(x: ReportInput): void {
           get,
         ),
         1,
+        key === 'plain' ? `≥ 1.00× Prosody${hp !== undefined && pp !== undefined ? verdict(hp >= pp) : ''}` : '',
       );
     }
     if (x.main.some((r) => r.tls === tls && r.chat)) {
@@ -121,6 +130,23 @@ export function report(x: ReportInput): void {
       row(`    p50 / p99 ms at a paced 2,000 msgs/s, ${m}`, chat((c) => ({ v: c.at2000?.p99, s: c.at2000 ? `${c.at2000.p50} / ${c.at2000.p99}` : 'not run (over capacity)' })), 1, '(ratio of p99)');
       row(`    server CPU µs per message at that best rate, ${m}`, chat((c) => ({ v: c.bestCpuUsPerMsg })), 0);
       row(`    RSS after the chat steps, MiB, ${m}`, chat((c) => ({ v: c.afterKiB / 1024 })), 1);
+    }
+    if (x.main.some((r) => r.tls === tls && r.flood)) {
+      const fl = (f: (e: Extract<NonNullable<RunResult['flood']>, { alone: unknown }>) => Cell) =>
+        per(x.main, (r) => (!r.flood ? { s: 'n/a' } : 'error' in r.flood ? { s: 'error' } : f(r.flood)), get);
+      const hf = get('Herald')?.flood;
+      // "Unchanged": within a quarter or 5 ms of the p99 without the flood (one short step each: noise).
+      const steady = hf && !('error' in hf) ? hf.underFlood.p99 <= Math.max(1.25 * hf.alone.p99, hf.alone.p99 + 5) && hf.underFlood.lost === 0 : undefined;
+      row(
+        `(e) paced 1:1 chat ${fmt(x.flood.chatRate)} msgs/s, median p50 / p99 ms: alone → with ${x.flood.rate} wrong-password PLAIN logins/s from many addresses, ${m}`,
+        fl((e) => ({ v: e.underFlood.p99, s: `${e.alone.p50} / ${e.alone.p99} → ${e.underFlood.p50} / ${e.underFlood.p99}${e.underFlood.lost ? ` (lost ${e.underFlood.lost})` : ''}` })),
+        1,
+        `Herald's p99 unchanged${verdict(steady)}`,
+      );
+      row(`    every step's p99 ms, alone → with the flood, ${m}`, fl((e) => ({ s: `${e.aloneP99s.join(', ')} → ${e.underFloodP99s.join(', ')}` })), 0);
+      row(`    wrong passwords answered per s (checked, throttled), errors, ${m}`, fl((e) => ({ v: e.flood.refusedRate, s: `${fmt(e.flood.refusedRate, 1)}, ${fmt(e.flood.throttledRate, 1)}, ${e.flood.errors + e.flood.succeeded}` })), 1);
+      row(`    answer to a wrong password p50 / p99 ms (connect, ${tls ? 'STARTTLS, ' : ''}SASL), ${m}`, fl((e) => ({ v: e.flood.p99, s: `${e.flood.p50} / ${e.flood.p99}` })), 1);
+      row(`    server CPU (cores): alone → under the flood, ${m}`, fl((e) => ({ v: e.underFlood.serverCpu, s: `${fmt(e.alone.serverCpu, 2)} → ${fmt(e.underFlood.serverCpu, 2)}` })), 2);
     }
   }
 

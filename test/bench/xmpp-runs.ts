@@ -8,6 +8,7 @@
 import type { Mechanism } from './xmpp-client.ts';
 import { chatRamp, type ChatRampResult } from './xmpp-chat-ramp.ts';
 import { measured, quiet, sleep, type BenchContext } from './xmpp-context.ts';
+import { floodRun, type FloodRun } from './xmpp-flood-run.ts';
 import type { ConnectResult, LoginsResult } from './xmpp-load.ts';
 import { rssKiB, type BenchServer, type ServerKind, type ServerName } from './xmpp-servers.ts';
 
@@ -39,6 +40,8 @@ export interface IdleResult {
 
 export interface RunResult extends IdleResult {
   chat?: ChatRampResult;
+  /** (e) paced chat alone and under a wrong-password login flood. */
+  flood?: FloodRun | { error: string };
   /** Leak check: the same sessions connected again after all closed (RSS; Herald also after a forced GC). */
   round2?: { ok: number; rssKiB: number; gcKiB?: number; firstGcKiB?: number };
   afterLoginsKiB: number;
@@ -161,12 +164,22 @@ export async function mainRun(ctx: BenchContext, kind: ServerKind, n: number, tl
 
     // (c) chat with the second round's sessions; with STARTTLS only unless --chat-plain.
     const chat = tls || ctx.chatPlain ? (c2.ok === n ? await chatRamp(ctx, server) : undefined) : undefined;
+    // (e) the same sessions: paced chat alone, then under wrong-password logins from many addresses.
+    let flood: RunResult['flood'];
+    if (chat && ctx.flood.rate > 0) {
+      try {
+        flood = await floodRun(ctx, server, tls);
+      } catch (e) {
+        flood = { error: (e as Error).message };
+        ctx.log(`${server.name} (${mode}) (e) failed: ${(e as Error).message}`);
+      }
+    }
     await closeAll(ctx, server, tls);
 
     // (b) logins per second, the first 200 users in turn.
     const logins: RunResult['logins'] = {};
     const users = Array.from({ length: Math.min(n, 200) }, (_, i) => i);
-    const hashing = kind === 'herald' ? 'PLAIN, password → scrypt (N=2^15, r=8, p=1)' : 'PLAIN, password → PBKDF2-SHA1 4,096 it.';
+    const hashing = kind === 'herald' ? 'PLAIN, password → PBKDF2-SHA1 4,096 it. (SCRAM keys)' : 'PLAIN, password → PBKDF2-SHA1 4,096 it.';
     const variants: { key: string; mechanism: Mechanism; token?: boolean; what: string }[] = [
       { key: 'plain', mechanism: 'PLAIN', what: hashing },
       { key: 'scram', mechanism: 'SCRAM-SHA-1', what: 'SCRAM-SHA-1, stored keys (4,096 it.)' },
@@ -189,7 +202,7 @@ export async function mainRun(ctx: BenchContext, kind: ServerKind, n: number, tl
       await sleep(ctx.quick ? 300 : 1000);
     }
     const afterLoginsKiB = rssKiB(server.pid);
-    return { ...a, afterCloseKiB, round2, ...(chat ? { chat } : {}), afterLoginsKiB, logins, problems: logProblems(ctx, server, tls), discoItems };
+    return { ...a, afterCloseKiB, round2, ...(chat ? { chat } : {}), ...(flood ? { flood } : {}), afterLoginsKiB, logins, problems: logProblems(ctx, server, tls), discoItems };
   } finally {
     await server.stop();
   }

@@ -89,12 +89,12 @@ test('demo, admin commands while serving, restart keeps data', async () => {
   assert.equal(events.find((e) => e.type === 'mail')?.alert?.subject, 'Disk almost full');
 
   // Admin commands on the same data folder take effect in the running server.
-  assert.equal((await cli(['user', 'add', 'dave@example.com', '--password', 'dave pw 1'])).code, 0);
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 200, 'new user logs in at once');
-  const passwd = await cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw 2\n' });
+  assert.equal((await cli(['user', 'add', 'dave@example.com', '--password', 'dave pw one'])).code, 0);
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw one')).status, 200, 'new user logs in at once');
+  const passwd = await cli(['user', 'passwd', 'dave@example.com'], { input: 'dave pw two\n' });
   assert.equal(passwd.code, 0, passwd.stderr);
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 1')).status, 401, 'old password refused');
-  assert.equal((await login(first.url, 'dave@example.com', 'dave pw 2')).status, 200, 'new password works');
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw one')).status, 401, 'old password refused');
+  assert.equal((await login(first.url, 'dave@example.com', 'dave pw two')).status, 200, 'new password works');
 
   const list = await cli(['user', 'list']);
   assert.match(list.stdout, /alice@example\.com\s+Alice Adams/);

@@ -39,7 +39,7 @@ before(async () => {
   makeGenericBuild(buildsDir, { os: 'win', format: 'zip' });
   writeFileSync(path.join(buildsDir, 'Herald-0.1.0-mac-arm64.dmg'), Buffer.alloc(300_000, 9)); // an installer: cannot be stamped
   writeFileSync(path.join(buildsDir, 'notes.txt'), 'not a build');
-  gw = await startTestGateway({ 'xmpp.enabled': false, 'rateLimit.perAccount': 3 }, { dataDir });
+  gw = await startTestGateway({ 'xmpp.enabled': false, 'rateLimit.perPair': 3 }, { dataDir });
   await gw.user('bob@example.com', 'bob password');
   await gw.user('frank@example.com', 'frank password');
   browser = await launchChromium();
@@ -248,7 +248,7 @@ test('the form’s defences: CSRF token, foreign origins, body size and type, ra
   assert.equal(Number(ok.headers.get('content-length')), (await ok.arrayBuffer()).byteLength);
   assert.equal(gw.services.tokens.listDevices('bob@example.com').length, issuedBefore, 'downloading enrolls no device by itself');
 
-  // frank guesses: the account limit (3 here) turns further tries into 429 with Retry-After.
+  // frank guesses: the limit per account and address (3 here) turns further tries into 429 with Retry-After.
   const statuses: number[] = [];
   for (let i = 0; i < 4; i++) statuses.push((await post(fields({ user: 'frank@example.com', password: 'guess' }), { cookie })).status);
   assert.deepEqual(statuses, [401, 401, 401, 429]);
@@ -256,6 +256,16 @@ test('the form’s defences: CSRF token, foreign origins, body size and type, ra
   assert.equal(limited.status, 429, 'even the right password waits');
   assert.match(limited.text, /Too many failed sign-ins\. Try again in \d+ minute\(s\)\./);
   assert.ok(Number(limited.headers['retry-after']) > 0);
+
+  // Every password-hash slot taken (rateLimit.maxConcurrentHashes): refused at once, not queued.
+  const releases: (() => void)[] = [];
+  const held = [0, 1].map(() => gw.services.hashGate.run(() => new Promise<void>((r) => releases.push(r))));
+  const busy = await post(fields({}), { cookie });
+  assert.equal(busy.status, 429);
+  assert.equal(busy.headers['retry-after'], '1');
+  assert.match(busy.text, /The server is busy with other sign-ins\. Try again in a moment\./);
+  for (const r of releases) r();
+  await Promise.all(held);
 });
 
 test('the package is streamed from the build file: nothing is written while a download is under way', async () => {

@@ -2,6 +2,7 @@
 // real sockets): auth, tokens, counts, push, isolation, and bad input of every kind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import path from 'node:path';
 import WebSocket from 'ws';
@@ -13,7 +14,7 @@ import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 
 let gw: TestGateway;
 before(async () => {
-  gw = await startTestGateway({ 'rateLimit.perAccount': 3, 'rateLimit.perAddress': 50 });
+  gw = await startTestGateway({ 'rateLimit.perPair': 3, 'rateLimit.perAddress': 50 });
 });
 after(() => gw.destroy());
 
@@ -41,11 +42,77 @@ test('session: right password gives a device token, wrong password a 401, repeat
   await gw.api('POST', '/api/v1/session', { body: { user: 'sam@example.com', password: 'wrong' } });
   await gw.api('POST', '/api/v1/session', { body: { user: 'sam@example.com', password: 'wrong' } });
   const limited = await gw.api('POST', '/api/v1/session', { body: { user: 'sam@example.com', password: 'right password' } });
-  assert.equal(limited.status, 429, 'after 3 failures even the right password waits');
+  assert.equal(limited.status, 429, 'after 3 failures from this address even the right password waits (from this address)');
   assert.equal(limited.json.error.code, 'rate_limited');
   assert.ok(Number(limited.headers.get('retry-after')) > 0);
   const other = await gw.api('POST', '/api/v1/session', { body: { user: 'nobody@example.com', password: 'x' } });
   assert.equal(other.status, 401, 'the limit is per account: other accounts are not locked out');
+});
+
+/** POST /api/v1/session from a given source address (any 127.x.y.z: Linux routes all of 127/8 to lo). */
+function signIn(base: string, from: string, user: string, password: string): Promise<{ status: number; retryAfter: number | undefined; json: { error?: { code: string; message: string }; deviceToken?: string } }> {
+  const body = JSON.stringify({ user, password });
+  return new Promise((resolve, reject) => {
+    const req = request(`${base}/api/v1/session`, { method: 'POST', localAddress: from, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode!, retryAfter: res.headers['retry-after'] === undefined ? undefined : Number(res.headers['retry-after']), json: JSON.parse(text) }));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+test('lockout is no weapon: an attacker on many addresses slows the account, the owner on a familiar address and device tokens still get in', async () => {
+  const own = await startTestGateway({ 'rateLimit.firstDelaySeconds': 30 });
+  try {
+    const token = await own.user('olive@example.com', 'olive password 1');
+    assert.equal((await signIn(own.url, '127.0.0.1', 'olive@example.com', 'olive password 1')).status, 200, 'the owner signs in at work: a familiar address');
+    // Ten wrong passwords (rateLimit.perAccount) from ten addresses: each is checked and refused…
+    for (let i = 1; i <= 10; i++) assert.equal((await signIn(own.url, `127.0.9.${i}`, 'olive@example.com', `guess ${i}`)).status, 401);
+    // …then the account is slowed for addresses it does not know: 429 with a bounded Retry-After.
+    for (let i = 11; i <= 30; i++) {
+      const r = await signIn(own.url, `127.0.9.${i}`, 'olive@example.com', `guess ${i}`);
+      assert.equal(r.status, 429, `attempt ${i}`);
+      assert.equal(r.json.error?.code, 'rate_limited');
+      assert.ok(r.retryAfter! >= 1 && r.retryAfter! <= 60, `Retry-After ${r.retryAfter}`);
+    }
+    assert.equal((await signIn(own.url, '127.0.9.99', 'olive@example.com', 'olive password 1')).status, 429, 'a new address waits, even with the right password');
+    const owner = await signIn(own.url, '127.0.0.1', 'olive@example.com', 'olive password 1');
+    assert.equal(owner.status, 200, 'the owner on the familiar address is not slowed');
+    assert.match(owner.json.deviceToken!, /^hdt_/);
+    assert.equal((await own.api('GET', '/api/v1/folders', { token })).status, 200, 'device tokens work throughout');
+    // A new password clears it: the owner's new laptop signs in at once.
+    await own.services.directory.setPassword('olive@example.com', 'olive password 2');
+    assert.equal((await signIn(own.url, '127.0.9.100', 'olive@example.com', 'olive password 2')).status, 200);
+  } finally {
+    await own.destroy();
+  }
+});
+
+test('at most rateLimit.maxConcurrentHashes sign-ins hash at once: more are refused with 429 busy + Retry-After, not queued, and do not count as failures', async () => {
+  const busy = await startTestGateway({ 'rateLimit.maxConcurrentHashes': 2, 'rateLimit.perPair': 2 });
+  try {
+    await busy.user('pat@example.com', 'pat password 1');
+    // Both slots taken (as by two sign-ins whose scrypt is still running on the thread pool).
+    const releases: (() => void)[] = [];
+    const held = [0, 1].map(() => busy.services.hashGate.run(() => new Promise<void>((r) => releases.push(r))));
+    assert.equal(busy.services.hashGate.active, 2);
+    // More sign-ins than the bound, at once: every one is refused at once.
+    const answers = await Promise.all([1, 2, 3, 4].map(() => busy.api('POST', '/api/v1/session', { body: { user: 'pat@example.com', password: 'pat password 1' } })));
+    for (const a of answers) {
+      assert.equal(a.status, 429);
+      assert.equal(a.json.error.code, 'busy');
+      assert.equal(a.headers.get('retry-after'), '1');
+    }
+    const wrong = await busy.api('POST', '/api/v1/session', { body: { user: 'pat@example.com', password: 'a wrong one' } });
+    assert.equal(wrong.json.error.code, 'busy', 'a wrong password is not even looked at');
+    for (const r of releases) r();
+    await Promise.all(held);
+    assert.equal((await busy.api('POST', '/api/v1/session', { body: { user: 'pat@example.com', password: 'pat password 1' } })).status, 200, 'busy refusals were not failures (perPair 2)');
+  } finally {
+    await busy.destroy();
+  }
 });
 
 test('enrollment tokens are one-time and expire; device tokens are revocable', async () => {

@@ -65,6 +65,16 @@ test('slixmpp: a wrong password is refused and IM switched off for the domain th
   assert.match(err.text ?? '', /switched off/);
 });
 
+test('slixmpp: SASL PLAIN with the password over STARTTLS (checked against the SCRAM keys) signs in; a wrong one is refused', async () => {
+  env.gw.services.store.domains.setImEnabled('example.com', true); // (the test before switched it off)
+  const { c, r } = await connect('bob', { sasl_mech: 'PLAIN', resource: 'plain' });
+  assert.equal(r.tls, true);
+  assert.equal(r.jid, 'bob@example.com/plain');
+  await c.call('disconnect');
+  const bad = await env.bare('bad-plain');
+  await assert.rejects(bad.call('connect', { jid: 'bob@example.com', password: 'not bobs password', sasl_mech: 'PLAIN', host: '127.0.0.1', port: env.gw.xmppPort!, starttls: true, sm: false }, 15_000));
+});
+
 test('slixmpp: carbons (XEP-0280) keep two resources of one user in step', async () => {
   env.gw.services.store.domains.setImEnabled('example.com', true);
   const { c: phone } = await connect('alice', { resource: 'phone', carbons: true });

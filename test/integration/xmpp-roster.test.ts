@@ -387,7 +387,7 @@ test('domains linked and unlinked with the CLI while the gateway runs: rosters p
   assert.match(list.stdout, /other\.example\s+IM on\s+users 3\n/, 'unlinked domains list no links');
 
   // A user added to a linked domain is pushed too.
-  assert.equal((await cli('user', 'add', 'tom@third.example', '--password', 'tom pw 1')).code, 0);
+  assert.equal((await cli('user', 'add', 'tom@third.example', '--password', 'tom password 1')).code, 0);
   assert.equal(pushItem(await erin.next(isPush('tom@third.example'), 8000)).subscription, 'both');
 
   // Erin renames tina (a personal edit on a directory contact); after the unlink it stays, unsubscribed.

@@ -193,6 +193,65 @@ test('users added, renamed and removed with the CLI are pushed to rosters (RFC 6
   alice.close();
 });
 
+/** One SASL PLAIN attempt on a fresh connection from `from` (a 127.x.y.z address): the <success/> or <failure/>. */
+async function plainAttempt(user: string, secret: string, from = '127.0.0.1') {
+  const c = await connectRaw(port, { localAddress: from });
+  c.send(streamOpen('example.com'));
+  await c.next((e) => e.name === 'stream:features');
+  c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain(user, secret)}</auth>`);
+  const answer = await c.next((e) => e.name === 'success' || e.name === 'failure');
+  c.kill();
+  return answer;
+}
+
+test('SASL PLAIN with a password is checked against the SCRAM keys (PBKDF2), not the scrypt hash', async () => {
+  const { hashPassword } = await import('../../gateway/src/directory/password-hash.ts');
+  await gw.user('dora@example.com', PW);
+  const { store } = gw.services;
+  const row = store.accounts.byAddress('dora@example.com')!;
+  // The scrypt hash now says another password; the SCRAM keys still say PW.
+  store.accounts.setPasswordHash(row.address, await hashPassword('scrypt says this'), { sha1: row.scramSha1!, sha256: row.scramSha256! });
+  assert.equal((await plainAttempt('dora', PW)).name, 'success', 'XMPP PLAIN follows the SCRAM keys');
+  assert.ok((await plainAttempt('dora', 'scrypt says this')).getChild('not-authorized'), 'not the scrypt hash');
+  assert.ok((await plainAttempt('nobody', PW)).getChild('not-authorized'), 'unknown users fail the same way');
+  const http = await gw.api('POST', '/api/v1/session', { body: { user: 'dora@example.com', password: 'scrypt says this' } });
+  assert.equal(http.status, 200, 'HTTP sign-in keeps scrypt');
+});
+
+test('XMPP: wrong passwords from many addresses slow the account (temporary-auth-failure), the owner at a familiar address and device tokens still get in; SCRAM obeys the same limits', async () => {
+  const slow = await startTestGateway({ 'xmpp.port': 0, 'xmpp.requireTls': false, 'rateLimit.perAccount': 5, 'rateLimit.firstDelaySeconds': 30 });
+  const xport = slow.xmppPort!;
+  const attempt = async (secret: string, from: string) => {
+    const c = await connectRaw(xport, { localAddress: from });
+    c.send(streamOpen('example.com'));
+    await c.next((e) => e.name === 'stream:features');
+    c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain('erin', secret)}</auth>`);
+    const answer = await c.next((e) => e.name === 'success' || e.name === 'failure');
+    c.kill();
+    return answer;
+  };
+  try {
+    const token = await slow.user('erin@example.com', PW);
+    assert.equal((await attempt(PW, '127.0.0.1')).name, 'success', 'the owner signs in from home: a familiar address');
+    for (let i = 1; i <= 5; i++) assert.ok((await attempt('guess', `127.0.7.${i}`)).getChild('not-authorized'), `attempt ${i} is checked`);
+    const slowed = await attempt('guess', '127.0.7.6');
+    assert.ok(slowed.getChild('temporary-auth-failure'), slowed.toString());
+    assert.match(slowed.getChildText('text') ?? '', /sign-ins are slowed down; try again in (30|29) s/);
+    assert.ok((await attempt(PW, '127.0.7.7')).getChild('temporary-auth-failure'), 'even the right password waits at an unfamiliar address');
+    assert.equal((await attempt(PW, '127.0.0.1')).name, 'success', 'the owner at the familiar address is not slowed');
+    assert.equal((await attempt(token, '127.0.7.8')).name, 'success', 'device tokens are not slowed');
+    // SCRAM: refused at the first message, before any proof.
+    const c = await connectRaw(xport, { localAddress: '127.0.7.9' });
+    c.send(streamOpen('example.com'));
+    await c.next((e) => e.name === 'stream:features');
+    c.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>${Buffer.from('n,,n=erin,r=abcdefgh').toString('base64')}</auth>`);
+    assert.ok((await c.next((e) => e.name === 'failure')).getChild('temporary-auth-failure'));
+    c.kill();
+  } finally {
+    await slow.destroy();
+  }
+});
+
 test('SASL SCRAM-SHA-1 and SCRAM-SHA-256 (stored keys): right password succeeds with a server signature, wrong one fails', async () => {
   const { scramClientProof } = await import('../../gateway/src/directory/scram.ts');
   for (const [mech, hash] of [['SCRAM-SHA-256', 'sha256'], ['SCRAM-SHA-1', 'sha1']] as const) {

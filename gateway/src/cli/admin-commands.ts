@@ -41,7 +41,14 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       const address = need(target, 'address (user passwd <local@domain>)');
       if (!s.directory.get(address)) throw new HeraldError('not_found', `no user ${address}`);
       const { devicesRevoked } = await s.directory.setPassword(address, await password(), { keepDevices: flags['keep-devices'] === true });
-      return out(`password of ${address} changed; sessions that used the old one end${devicesRevoked ? `, and ${devicesRevoked} device token(s) were revoked (--keep-devices keeps them)` : ''}`);
+      return out(
+        `password of ${address} changed; its failed sign-ins are forgotten; sessions that used the old one end${devicesRevoked ? `, and ${devicesRevoked} device token(s) were revoked (--keep-devices keeps them)` : ''}`,
+      );
+    }
+    case 'user unlock': {
+      const address = need(target, 'address (user unlock <local@domain>)');
+      const had = s.directory.unlock(address);
+      return out(had ? `forgot the failed sign-ins of ${address}: it signs in from anywhere at full speed again` : `${address} had no failed sign-ins to forget`);
     }
     case 'user list': {
       const users = s.directory.listUsers(typeof flags.domain === 'string' ? flags.domain : undefined);

@@ -9,7 +9,7 @@ export async function readPassword(question: string): Promise<string> {
       rl.close();
       return line;
     }
-    throw new Error('no password given: use --password, or pipe it on standard input');
+    throw new Error('no password given: use --password-file FILE, or pipe it on standard input');
   }
   const ask = (q: string) =>
     new Promise<string>((resolve) => {

@@ -117,6 +117,8 @@ export const SettingsSchema = z.strictObject({
       imap: imapServer.prefault({}),
       /** imap backend: create the account row on first successful login. */
       autoCreate: bool.default(true),
+      /** Passwords set through the CLI or the admin API have at least this many characters. */
+      minPasswordLength: z.coerce.number().int().min(1).max(1024).default(10),
     })
     .prefault({}),
   mail: z
@@ -171,13 +173,25 @@ export const SettingsSchema = z.strictObject({
       downloadTtlHours: z.coerce.number().positive().max(24 * 366).default(72),
     })
     .prefault({}),
+  /** Failed sign-ins (HTTP, /download, XMPP PLAIN and SCRAM; directory/login-guard.ts). Counted in the database: a restart keeps them. */
   rateLimit: z
     .strictObject({
+      /** A counter's window starts at its first failure and ends this much later. */
       windowSeconds: seconds.default(900),
-      /** Failed logins per account within the window before refusing. */
-      perAccount: z.coerce.number().int().positive().default(5),
-      /** Failed logins per client address within the window before refusing. */
+      /** Failures from one client address to one account within the window; then that address may not try that account until the window ends. */
+      perPair: z.coerce.number().int().positive().default(5),
+      /** Failures from one client address (any accounts, and enrollment tokens) within the window; then that address may not try at all. */
       perAddress: z.coerce.number().int().positive().default(20),
+      /** Failures to one account from anywhere within the window; then addresses the account never signed in from are slowed (never the owner's usual ones). */
+      perAccount: z.coerce.number().int().positive().default(10),
+      /** Once slowed: the first interval between attempts from unfamiliar addresses; it doubles with each further failure… */
+      firstDelaySeconds: z.coerce.number().int().min(1).max(3600).default(1),
+      /** …up to this. */
+      maxDelaySeconds: z.coerce.number().int().min(1).max(3600).default(60),
+      /** A successful sign-in makes its client address familiar to the account for this long. */
+      familiarDays: z.coerce.number().positive().default(30),
+      /** Password hashes (scrypt, HTTP sign-in and /download) computed at once; one more is refused with 429 busy. */
+      maxConcurrentHashes: z.coerce.number().int().positive().max(64).default(2),
     })
     .prefault({}),
   /** What GET /api/v1/config hands the desktop: admin choices the app obeys and the user cannot override. */

@@ -1,8 +1,9 @@
-// Where passwords are checked. `local`: scrypt hashes in our own table. `imap`: an IMAP LOGIN
-// against the mail server; the password is never stored.
+// Where passwords are checked. `local`: scrypt hashes in our own table, at most a few at once
+// (hash-gate.ts). `imap`: an IMAP LOGIN against the mail server; the password is never stored.
 import { ImapFlow } from 'imapflow';
 import type { AccountRow } from '../store/index.ts';
 import { HeraldError } from '../protocol/errors.ts';
+import type { HashGate } from './hash-gate.ts';
 import { DUMMY_HASH, verifyPassword } from './password-hash.ts';
 
 export interface AuthBackend {
@@ -11,13 +12,13 @@ export interface AuthBackend {
   verify(address: string, account: AccountRow | undefined, password: string): Promise<boolean>;
 }
 
-export function createLocalBackend(): AuthBackend {
+export function createLocalBackend(gate: HashGate): AuthBackend {
   return {
     name: 'local',
     async verify(_address, account, password) {
       // Unknown users cost the same scrypt time, so timing does not reveal who exists.
       const hash = account?.passwordHash ?? DUMMY_HASH;
-      const ok = await verifyPassword(password, hash);
+      const ok = await gate.run(() => verifyPassword(password, hash));
       return ok && account?.passwordHash != null;
     },
   };

@@ -5,27 +5,38 @@ import { parseAddress, parseDomain } from './address.ts';
 import type { AuthBackend } from './auth-backend.ts';
 import type { Credentials } from './credentials.ts';
 import { hashPassword } from './password-hash.ts';
-import { decodeScram, encodeScram, scramKeys, type ScramHash, type ScramKeys } from './scram.ts';
+import type { LoginGuard } from './login-guard.ts';
+import { checkScramPassword, decodeScram, encodeScram, scramKeys, type ScramHash, type ScramKeys } from './scram.ts';
 
 /** Everything stored for a password: the scrypt hash (PLAIN, HTTP) and SCRAM keys (XMPP). */
 async function passwordSecrets(password: string) {
   const [hash, sha1, sha256] = await Promise.all([hashPassword(password), scramKeys('sha1', password), scramKeys('sha256', password)]);
   return { hash, scram: { sha1: encodeScram(sha1), sha256: encodeScram(sha256) } };
 }
-import type { RateLimiter } from './rate-limit.ts';
 
 export interface DirectoryDeps {
   store: Store;
   backend: AuthBackend;
-  perAccount: RateLimiter;
-  perAddress: RateLimiter;
+  /** Failed-login limits (per client address, per account and address; slows the account). */
+  guard: LoginGuard;
   /** imap backend: create the account row on the first successful login. */
   autoCreate: boolean;
   /** Where credentials end (removing users, changing passwords, IM off): the one path to live sessions. */
   credentials: Credentials;
+  /** Passwords set here (CLI, admin API) have at least this many characters. */
+  minPasswordLength: number;
 }
 
-export function createDirectory({ store, backend, perAccount, perAddress, autoCreate, credentials }: DirectoryDeps) {
+/** How a password is checked: the backend's way (scrypt for local accounts), or PBKDF2 against the SCRAM keys (XMPP PLAIN). */
+export type PasswordCheck = 'backend' | 'scram-keys';
+
+export function createDirectory({ store, backend, guard, autoCreate, minPasswordLength, credentials }: DirectoryDeps) {
+  const checkPolicy = (password: string) => {
+    // Characters as people count them (code points), not UTF-16 units.
+    if ([...password].length < minPasswordLength) {
+      throw new HeraldError('bad_request', `the password is too short: use at least ${minPasswordLength} characters (directory.minPasswordLength)`);
+    }
+  };
   const displayNameOf = (local: string) =>
     local
       .split(/[._-]+/)
@@ -70,20 +81,33 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
       if (!store.domains.get(a.domain)) throw new HeraldError('not_found', `no domain ${a.domain}; add it first (domain add ${a.domain})`);
       if (store.accounts.byAddress(a.address)) throw new HeraldError('bad_request', `user ${a.address} already exists`);
       if (backend.name === 'local' && !password) throw new HeraldError('bad_request', 'a password is required for local accounts');
+      if (password) checkPolicy(password);
       const secrets = password ? await passwordSecrets(password) : null;
       const account = store.accounts.add({ ...a, displayName: displayName ?? displayNameOf(a.local), passwordHash: secrets?.hash ?? null });
       if (secrets) store.accounts.setPasswordHash(a.address, secrets.hash, secrets.scram);
       return store.accounts.byAddress(account.address)!;
     },
     removeUser(input: string): void {
-      credentials.removeAccount(parseAddress(input).address);
+      const a = parseAddress(input);
+      credentials.removeAccount(a.address);
+      guard.forget(a.address);
     },
     /** New password: sessions that used the old one end, and so do the device tokens unless `keepDevices`. */
     async setPassword(input: string, password: string, { keepDevices = false }: { keepDevices?: boolean } = {}): Promise<{ devicesRevoked: number }> {
       const a = parseAddress(input);
       if (!password) throw new HeraldError('bad_request', 'the password must not be empty');
+      checkPolicy(password);
       const secrets = await passwordSecrets(password);
-      return credentials.changePassword(a.address, secrets, keepDevices);
+      const r = credentials.changePassword(a.address, secrets, keepDevices);
+      // A new password starts with a clean slate: the failures were against the old one.
+      guard.clear(a.address);
+      return r;
+    },
+    /** `user unlock`: forgets the account's failed sign-ins. False when there were none. */
+    unlock(input: string): boolean {
+      const a = parseAddress(input);
+      if (!store.accounts.byAddress(a.address)) throw new HeraldError('not_found', `no user ${a.address}`);
+      return guard.clear(a.address) > 0;
     },
     listUsers(domain?: string): AccountRow[] {
       return store.accounts.list(domain ? parseDomain(domain) : undefined);
@@ -102,35 +126,38 @@ export function createDirectory({ store, backend, perAccount, perAddress, autoCr
       return decodeScram(hash === 'sha1' ? account?.scramSha1 : account?.scramSha256);
     },
     checkLoginLimits(input: string, clientAddress: string): void {
-      perAddress.check(clientAddress);
-      perAccount.check(parseAddress(input).address);
+      guard.check(parseAddress(input).address, clientAddress);
     },
     recordLogin(input: string, clientAddress: string, ok: boolean): void {
       const address = parseAddress(input).address;
-      if (ok) return perAccount.reset(address);
-      perAddress.fail(clientAddress);
-      perAccount.fail(address);
+      if (ok) guard.succeeded(address, clientAddress);
+      else guard.failed(address, clientAddress);
     },
 
     /**
-     * Checks a password. Failures count against the account and the client's address;
-     * past the limit every attempt is refused (429) before the password is even looked at.
+     * Checks a password. Failures count against the client's address, the (account, address)
+     * pair and the account (login-guard.ts); past a limit the attempt is refused (429) before the
+     * password is even looked at. `how`: 'scram-keys' checks a local account's password against
+     * its SCRAM-SHA-1 stored keys (PBKDF2, 4,096 iterations: XMPP PLAIN, as Prosody does);
+     * accounts without them (imap backend, rows older than the keys) use the backend.
      */
-    async authenticate(input: string, password: string, clientAddress: string): Promise<AccountRow> {
+    async authenticate(input: string, password: string, clientAddress: string, how: PasswordCheck = 'backend'): Promise<AccountRow> {
       const a = parseAddress(input);
-      perAddress.check(clientAddress);
-      perAccount.check(a.address);
+      guard.check(a.address, clientAddress);
       let account = store.accounts.byAddress(a.address);
-      const ok = await backend.verify(a.address, account, password);
+      const keys = how === 'scram-keys' && backend.name === 'local' ? decodeScram(account?.scramSha1) : undefined;
+      const ok =
+        keys || (how === 'scram-keys' && backend.name === 'local' && !account)
+          ? await checkScramPassword('sha1', keys, password)
+          : await backend.verify(a.address, account, password);
       if (ok && !account && autoCreate && backend.name === 'imap' && store.domains.get(a.domain)) {
         account = store.accounts.add({ ...a, displayName: displayNameOf(a.local), passwordHash: null });
       }
       if (!ok || !account) {
-        perAddress.fail(clientAddress);
-        perAccount.fail(a.address);
+        guard.failed(a.address, clientAddress);
         throw new HeraldError('invalid_credentials', 'wrong user name or password');
       }
-      perAccount.reset(a.address);
+      guard.succeeded(a.address, clientAddress);
       return account;
     },
   };

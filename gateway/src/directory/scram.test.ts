@@ -20,3 +20,13 @@ test('RFC 7677 §3 test vector (SCRAM-SHA-256), and keys survive encoding', asyn
   assert.equal(proof.toString('base64'), 'dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=');
   assert.equal(verifyScramProof('sha256', keys, authMessage, proof)?.toString('base64'), '6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4=');
 });
+
+test('PLAIN checked against stored keys: the right password passes, a wrong one and unknown users (no keys) fail', async () => {
+  const { checkScramPassword } = await import('./scram.ts');
+  const keys = decodeScram(encodeScram(await scramKeys('sha1', 'pencil sharpener')))!;
+  assert.equal(await checkScramPassword('sha1', keys, 'pencil sharpener'), true);
+  assert.equal(await checkScramPassword('sha1', keys, 'pencil sharpenex'), false);
+  assert.equal(await checkScramPassword('sha1', undefined, 'pencil sharpener'), false);
+  // NFKC, as the keys were made (SASLprep approximation): a full-width letter is the same password.
+  assert.equal(await checkScramPassword('sha1', keys, 'pencil sharpene\uff52'), true);
+});

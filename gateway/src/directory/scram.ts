@@ -16,7 +16,7 @@ const hmac = (hash: ScramHash, key: Buffer, data: string | Buffer) => createHmac
 const h = (hash: ScramHash, data: Buffer) => createHash(hash).update(data).digest();
 const keyLength = (hash: ScramHash) => (hash === 'sha1' ? 20 : 32);
 
-export async function scramKeys(hash: ScramHash, password: string, salt = randomBytes(16), iterations = SCRAM_ITERATIONS): Promise<ScramKeys> {
+export async function scramKeys(hash: ScramHash, password: string, salt: Buffer = randomBytes(16), iterations = SCRAM_ITERATIONS): Promise<ScramKeys> {
   // SASLprep is approximated by NFKC normalisation (RFC 4013 maps to NFKC plus prohibitions).
   const salted = await new Promise<Buffer>((resolve, reject) =>
     pbkdf2(password.normalize('NFKC'), salt, iterations, keyLength(hash), hash, (e, k) => (e ? reject(e) : resolve(k))),
@@ -54,4 +54,15 @@ export async function scramClientProof(hash: ScramHash, password: string, salt: 
   const proof = Buffer.alloc(clientKey.length);
   for (let i = 0; i < proof.length; i++) proof[i] = clientKey[i]! ^ signature[i]!;
   return { proof, serverSignature: hmac(hash, hmac(hash, salted, 'Server Key'), authMessage) };
+}
+
+/**
+ * SASL PLAIN checked against the stored keys (as Prosody does): PBKDF2 with the stored salt and
+ * iteration count on libuv's thread pool, then StoredKey = H(HMAC(SaltedPassword, "Client Key"))
+ * compared in constant time (RFC 5802 §3). No keys (unknown user): the same work with a random
+ * salt, so the answer's timing does not tell who exists.
+ */
+export async function checkScramPassword(hash: ScramHash, keys: ScramKeys | undefined, password: string): Promise<boolean> {
+  const { storedKey } = await scramKeys(hash, password, keys?.salt ?? randomBytes(16), keys?.iterations ?? SCRAM_ITERATIONS);
+  return keys !== undefined && storedKey.length === keys.storedKey.length && timingSafeEqual(storedKey, keys.storedKey);
 }

@@ -12,6 +12,8 @@ export const ERROR_STATUS = {
   too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
+  /** Too many password checks at once (directory/hash-gate.ts): try again after Retry-After. */
+  busy: 429,
   internal: 500,
   mail_unavailable: 503,
   directory_unavailable: 503,

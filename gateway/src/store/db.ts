@@ -203,6 +203,24 @@ const MIGRATIONS: string[] = [
   ALTER TABLE upload_slots ADD COLUMN device_id INTEGER;
   ALTER TABLE upload_slots ADD COLUMN revoked_at INTEGER;
   `,
+  // Failed-login counters and the addresses an account signed in from (directory/login-guard.ts).
+  `
+  CREATE TABLE login_throttle (
+    key TEXT PRIMARY KEY,
+    account TEXT,
+    failures INTEGER NOT NULL,
+    window_start INTEGER NOT NULL,
+    next_at INTEGER NOT NULL DEFAULT 0
+  ) WITHOUT ROWID;
+  CREATE INDEX login_throttle_account ON login_throttle(account);
+  CREATE INDEX login_throttle_window ON login_throttle(window_start);
+  CREATE TABLE login_familiar (
+    account TEXT NOT NULL,
+    client TEXT NOT NULL,
+    last_ok INTEGER NOT NULL,
+    PRIMARY KEY (account, client)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -8,6 +8,7 @@ import { createArchiveStore } from './archive.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
 import { createFolderStateStore } from './folder-state.ts';
+import { createLoginThrottleStore } from './login-throttle.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
 import { createRoomStore } from './rooms.ts';
@@ -34,6 +35,7 @@ export function createStore(dataDir: string) {
     alertRules: createAlertRuleStore(db),
     calendarReminders: createCalendarReminderStore(db),
     credentialEvents: createCredentialEventStore(db),
+    loginThrottle: createLoginThrottleStore(db),
     uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
     close: () => db.close(),
@@ -46,5 +48,6 @@ export type { CredentialEnds, CredentialEventRow, CredentialReason } from './cre
 export type { CalendarReminderStore, ReminderKey, ReminderOutcome } from './calendar-reminders.ts';
 export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';
+export type { LoginThrottleStore } from './login-throttle.ts';
 export type { RosterRow, RosterStore } from './roster.ts';
 export type { SpoolJournal, SpoolLogMark, SpoolOutcome } from './spool-journal.ts';

@@ -175,7 +175,9 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
         if (account.address !== address.toLowerCase()) throw new HeraldError('invalid_credentials', 'token of another user');
         return { account, deviceId };
       }
-      return { account: await deps.directory.authenticate(address, secret, remote) };
+      // A password is checked against the SCRAM-SHA-1 keys (PBKDF2, 4,096 it.), not scrypt: a
+      // login costs what Prosody's does, and wrong passwords cannot starve the server.
+      return { account: await deps.directory.authenticate(address, secret, remote, 'scram-keys') };
     },
     imEnabled: (d) => store.domains.get(d)?.imEnabled === true,
     journal: {

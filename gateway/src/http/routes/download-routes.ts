@@ -117,7 +117,11 @@ export function downloadRoutes(router: Router, { provisioning, directory, settin
         e.code === 'invalid_credentials'
           ? 'Wrong mail address or password.'
           : e.code === 'rate_limited'
-            ? `Too many failed sign-ins. Try again in ${Math.ceil((retry ?? 60) / 60)} minute(s).`
+            ? retry !== undefined && retry < 60
+              ? `Too many failed sign-ins. Try again in ${retry} second(s).`
+              : `Too many failed sign-ins. Try again in ${Math.ceil((retry ?? 60) / 60)} minute(s).`
+            : e.code === 'busy'
+              ? 'The server is busy with other sign-ins. Try again in a moment.'
             : e.code === 'bad_request'
               ? 'That is not a mail address (name@example.com).'
               : e.code === 'directory_unavailable'

@@ -138,7 +138,11 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     ancestorWatcher?.close();
     ancestorWatcher = undefined;
     for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-      ancestorWatcher = watchDir(dir, () => scheduleList());
+      // Only the entry on the way to the Maildir matters: the ancestor may be the data folder,
+      // where every SQLite write (failed-login counters, archives) would otherwise re-list the
+      // folders of every user without a Maildir yet.
+      const next = path.relative(dir, root).split(path.sep)[0];
+      ancestorWatcher = watchDir(dir, (file) => (file === null || file === next ? scheduleList() : undefined));
       if (ancestorWatcher || path.dirname(dir) === dir) break;
     }
     // The Maildir may have been made between the listing that missed it and this watch (a delivery

@@ -21,7 +21,7 @@ export interface Authenticator {
   /** SCRAM, when the accounts' passwords are ours (local directory); failures count like PLAIN's. */
   scram?: {
     keys(address: string, hash: ScramHash): ScramKeys | undefined;
-    /** Throws HeraldError rate_limited when the account or address is locked out. */
+    /** Throws HeraldError rate_limited when this address may not try this account now (directory/login-guard.ts). */
     check(address: string, remoteAddress: string): void;
     record(address: string, remoteAddress: string, ok: boolean): void;
     account(address: string): AccountRow | undefined;
@@ -164,7 +164,8 @@ export class SaslNegotiation {
   }
 
   private failed(address: string, err: HeraldError): void {
-    if (err.code === 'rate_limited' || err.status === 503) this.failure('temporary-auth-failure', err.message);
+    // 429 (rate_limited, busy) and 503: try later — RFC 6120 §6.5.13 temporary-auth-failure.
+    if (err.status === 429 || err.status === 503) this.failure('temporary-auth-failure', err.message);
     else this.failure('not-authorized', 'wrong user name or password');
     this.log.warn({ user: address, ip: this.stream.remoteAddress }, `XMPP login failed: ${err.message}`);
     if (++this.failures >= this.maxFailures) this.stream.end('policy-violation', 'too many failed authentication attempts');
