@@ -2,6 +2,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger } from './config/logger.ts';
+import { isLoopbackHost } from './config/exposure.ts';
+import { octal, widePermissions } from './config/private-files.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
@@ -13,7 +15,8 @@ import { createServices, startGateway } from './main.ts';
 const USAGE = `usage: herald-gateway <command> [options]
 
   serve [--config FILE] [--data DIR] [--http-port N] [--xmpp-port N] [--demo]
-        run the gateway (--demo: create demo domain, users and mail on an empty data folder)
+        run the gateway (--demo: create demo domain, users and mail on an empty data folder);
+        HTTP and XMPP listen on 127.0.0.1 unless http.host / xmpp.host say otherwise
   user add <local@domain> [--password PW] [--name "Display Name"]
   user del <local@domain>
   user passwd <local@domain> [--password PW]
@@ -44,6 +47,9 @@ Settings: config file (JSON) < environment (HERALD_DATA, HERALD_HTTP_PORT, HERAL
 HERALD__SECTION__KEY) < options. See README.md.`;
 
 async function main(argv: string[]): Promise<number> {
+  // Private at rest: whatever the admin's umask, what any command makes in the data folder
+  // (database and its -wal/-shm, keys, logs, uploads, spool files) is the gateway user's only.
+  process.umask(0o077);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -78,17 +84,27 @@ async function main(argv: string[]): Promise<number> {
   }
   const settings = loadSettings({
     configFile: values.config,
-    overrides: { dataDir: values.data, 'http.port': values['http-port'], 'xmpp.port': values['xmpp-port'] },
+    overrides: {
+      dataDir: values.data,
+      'http.port': values['http-port'],
+      'xmpp.port': values['xmpp-port'],
+      // The demo's desktop chat uses ws:// on this machine (README "Demo"); it counts only on a loopback bind.
+      'xmpp.plainWebSocketFromLoopback': command === 'serve' && values.demo ? true : undefined,
+    },
   });
 
   if (command === 'serve') {
     const log = createLogger(settings.log.level);
+    const wide = widePermissions(settings.dataDir);
+    for (const w of wide) log.warn({ path: w.path, mode: octal(w.mode) }, `${w.path} is ${octal(w.mode)}: other local users may read the gateway's data; chmod ${w.dir ? '700' : '600'} it`);
     if (values.demo) {
       const services = createServices(settings, log);
       const banner = await seedDemo(settings, services.directory, services.tokens);
       services.store.close();
       if (banner) console.log(`\n${banner}\n`);
     }
+    const bound = `HTTP on ${settings.http.host}:${settings.http.port}, XMPP on ${settings.xmpp.host}:${settings.xmpp.port}`;
+    if (values.demo) console.log(isLoopbackHost(settings.http.host) && isLoopbackHost(settings.xmpp.host) ? `demo: ${bound} — this machine only\n` : `demo: ${bound} — reachable from other machines\n`);
     const gateway = await startGateway(settings, log);
     const stop = async (signal: string) => {
       log.info(`${signal}: shutting down`);

@@ -1,13 +1,17 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { isLoopbackHost, publicUrlOf } from './config/exposure.ts';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
+import { loadCertificate, type Certificate } from './config/tls.ts';
 import { createHttpApp } from './http/app.ts';
+import { startHttpListener, type HttpListener } from './http/listener.ts';
 import { createMailService, type MailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
 import { createAlertEngine, type AlertEngine } from './im/alerts/alert-engine.ts';
@@ -24,7 +28,6 @@ import { spoolDirOf } from './im/spool/spool-layout.ts';
 import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
-import { loadTlsContext } from './xmpp/tls.ts';
 
 export const VERSION = '0.1.0';
 /** How often the server looks for changes another process (the CLI) committed. */
@@ -43,8 +46,16 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
 }
 
 export interface Gateway {
+  /** The HTTP port's listening socket (HTTPS, and plain HTTP on a loopback bind). */
   server: Server;
+  /** A URL this machine reaches the API at: http://127.0.0.1:<port> on a loopback bind, else https://. */
   url: string;
+  /** The HTTPS URL of the same port (the certificate is `certificate`). */
+  httpsUrl: string;
+  /** What clients are given (http.publicUrl, or one derived from a loopback bind). */
+  publicUrl: string;
+  /** The certificate the HTTP port serves. */
+  certificate: Certificate;
   /** The XMPP c2s port, when the XMPP server runs. */
   xmppPort: number | undefined;
   /** The XMPP external component port (XEP-0114), when components are configured. */
@@ -78,33 +89,59 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const idleMs = (settings.mail.source === 'imap' ? settings.mail.imap.idleUserSeconds : 300) * 1000;
   const mail = createMailService({ source, log, idleMs });
 
-  const server = createServer();
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          e.code === 'EADDRINUSE'
-            ? `HTTP port ${settings.http.port} is already in use (set http.port, HERALD_HTTP_PORT or --http-port)`
-            : `cannot listen on ${settings.http.host}:${settings.http.port}: ${e.message}`,
-        ),
-      ),
-    );
-    server.listen(settings.http.port, settings.http.host, resolve);
-  });
-  await listening.catch(async (e: unknown) => {
+  // The HTTP port serves HTTPS always; plain HTTP too only on a loopback bind (config/exposure.ts).
+  // Its certificate defaults to the XMPP one (the self-signed one of the demo), loaded once for both.
+  const loopback = isLoopbackHost(settings.http.host);
+  let xmppCert: Certificate | undefined;
+  let httpCert: Certificate;
+  let publicUrl: string;
+  try {
+    const domains = store.domains.list().map((d) => d.name);
+    const load = (cert: string | undefined, key: string | undefined) => loadCertificate({ cert, key, dataDir: settings.dataDir, domains, log });
+    xmppCert = settings.xmpp.enabled ? load(settings.xmpp.tlsCert, settings.xmpp.tlsKey) : undefined;
+    const sameAsXmpp = settings.http.tlsCert === undefined && settings.http.tlsKey === undefined;
+    httpCert = sameAsXmpp && xmppCert ? xmppCert : load(settings.http.tlsCert ?? settings.xmpp.tlsCert, settings.http.tlsKey ?? settings.xmpp.tlsKey);
+    publicUrl = publicUrlOf(settings.http, settings.http.port).url; // refuses an exposed bind without an https publicUrl before listening
+  } catch (e) {
     await mail.close();
     store.close();
     throw e;
-  });
-  const port = (server.address() as AddressInfo).port;
-  const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
+  }
+  let onRequest: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  let onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => socket.destroy();
+  let listener: HttpListener;
+  try {
+    listener = await startHttpListener({
+      host: settings.http.host,
+      port: settings.http.port,
+      certificate: httpCert,
+      allowPlain: loopback,
+      trustProxy: settings.http.trustProxy,
+      httpsOrigin: new URL(publicUrl).origin.replace(/^http:/, 'https:'),
+      onRequest: (req, res) => onRequest(req, res),
+      onUpgrade: (req, socket, head) => onUpgrade(req, socket, head),
+    });
+  } catch (e) {
+    await mail.close();
+    store.close();
+    throw e;
+  }
+  const server = listener.server;
+  const port = listener.port;
+  const exposure = publicUrlOf(settings.http, port);
+  publicUrl = exposure.url;
+  if (exposure.warning) log.warn(exposure.warning);
+  // A URL this machine reaches the port at (a wildcard bind is reached through loopback).
+  const h = settings.http.host;
+  const localHost = h === '0.0.0.0' || h === 'localhost' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? `[${h}]` : h;
+  const httpsUrl = `https://${localHost}:${port}`;
 
   // Per-user packages (download page, `herald-gateway package`): the signing key is made on first start.
   let provisioning: Provisioning;
   try {
     provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
   } catch (e) {
-    server.close();
+    void listener.close();
     await mail.close();
     store.close();
     throw new Error(`cannot load the provisioning key: ${(e as Error).message}`);
@@ -115,18 +152,17 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const imLog = createImLog({ dir: imLogDir(settings.dataDir) });
   let xmpp: XmppServer | undefined;
   if (settings.xmpp.enabled) {
-    const tls = loadTlsContext({ cert: settings.xmpp.tlsCert, key: settings.xmpp.tlsKey, dataDir: settings.dataDir, domains: store.domains.list().map((d) => d.name), log });
     xmpp = await startXmppServer({
       settings: settings.xmpp,
       store,
       directory,
       tokens,
       log: log.child({ xmpp: true }),
-      tls,
+      tls: xmppCert?.context,
       logMessage: (m) => imLog.append(m),
       publicUrl,
     }).catch(async (e: unknown) => {
-      server.close();
+      void listener.close();
       await mail.close();
       store.close();
       throw e;
@@ -148,7 +184,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   } catch (e) {
     await xmpp?.close();
-    server.close();
+    void listener.close();
     await mail.close();
     store.close();
     throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
@@ -220,11 +256,11 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   }
 
   const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules });
-  server.on('request', app.callback());
-  server.on('upgrade', (req, socket, head) => {
+  onRequest = app.callback();
+  onUpgrade = (req, socket, head) => {
     if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
     if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
-  });
+  };
 
   // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.
   let seenVersion = store.dataVersion();
@@ -247,7 +283,10 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   return {
     server,
-    url: `http://127.0.0.1:${port}`,
+    url: loopback ? `http://${localHost}:${port}` : httpsUrl,
+    httpsUrl,
+    publicUrl,
+    certificate: httpCert,
     xmppPort: xmpp?.port,
     xmppComponentPort: xmpp?.componentPort,
     xmppDirectTlsPort: xmpp?.directTlsPort,
@@ -267,8 +306,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       spool.close();
       await xmpp?.close();
       imLog.close();
-      server.closeAllConnections();
-      await new Promise<void>((r) => server.close(() => r()));
+      await listener.close();
       await mail.close();
       store.close();
     },
