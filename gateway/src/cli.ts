@@ -103,9 +103,14 @@ async function main(argv: string[]): Promise<number> {
       services.store.close();
       if (banner) console.log(`\n${banner}\n`);
     }
-    const bound = `HTTP on ${settings.http.host}:${settings.http.port}, XMPP on ${settings.xmpp.host}:${settings.xmpp.port}`;
-    if (values.demo) console.log(isLoopbackHost(settings.http.host) && isLoopbackHost(settings.xmpp.host) ? `demo: ${bound} — this machine only\n` : `demo: ${bound} — reachable from other machines\n`);
     const gateway = await startGateway(settings, log);
+    if (values.demo) {
+      // Say what is bound, not "localhost": exposing the demo (and its printed passwords) is the admin's explicit choice.
+      const port = new URL(gateway.url).port;
+      const bound = `HTTP on ${settings.http.host}:${port}${gateway.xmppPort ? `, XMPP on ${settings.xmpp.host}:${gateway.xmppPort}` : ''}`;
+      const local = isLoopbackHost(settings.http.host) && (!gateway.xmppPort || isLoopbackHost(settings.xmpp.host));
+      console.log(`demo: ${bound} — ${local ? 'this machine only' : 'REACHABLE FROM OTHER MACHINES'}; open ${gateway.publicUrl}\n`);
+    }
     const stop = async (signal: string) => {
       log.info(`${signal}: shutting down`);
       await gateway.close();
