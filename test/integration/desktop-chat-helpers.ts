@@ -112,7 +112,9 @@ export async function startGatewayServer(): Promise<ChatServer & { gw(): TestGat
   const certDir = path.join(dataDir, 'admin-tls');
   mkdirSync(certDir);
   const { cert, key } = makeCertificate(certDir);
-  const overrides = { 'xmpp.tlsCert': cert, 'xmpp.tlsKey': key, 'xmpp.upload.maxFileBytes': 200_000 };
+  // plainWebSocketFromLoopback: the core signed in to http://127.0.0.1 takes the config's ws:// URL, as in
+  // the demo; the chat tests' own connections use wss:// (options() below).
+  const overrides = { 'xmpp.tlsCert': cert, 'xmpp.tlsKey': key, 'xmpp.upload.maxFileBytes': 200_000, 'xmpp.plainWebSocketFromLoopback': true };
   let gw = await startTestGateway(overrides, { dataDir });
   const tokens = new Map<User, string>();
   for (const u of USERS) tokens.set(u, await gw.user(addr(u), password(u)));
