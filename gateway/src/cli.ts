@@ -11,6 +11,7 @@ import { runLogCommand } from './cli/log-commands.ts';
 import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
 import { createServices, startGateway } from './main.ts';
+import { buildsDirOf } from './provisioning/provisioning.ts';
 
 const USAGE = `usage: herald-gateway <command> [options]
 
@@ -95,7 +96,8 @@ async function main(argv: string[]): Promise<number> {
 
   if (command === 'serve') {
     const log = createLogger(settings.log.level);
-    const wide = widePermissions(settings.dataDir);
+    // The generic desktop builds are public (and the admin's files), not the gateway's private data.
+    const wide = widePermissions(settings.dataDir, { skip: [buildsDirOf(settings.provisioning.buildsDir, settings.dataDir)] });
     for (const w of wide) log.warn({ path: w.path, mode: octal(w.mode) }, `${w.path} is ${octal(w.mode)}: other local users may read the gateway's data; chmod ${w.dir ? '700' : '600'} it`);
     if (values.demo) {
       const services = createServices(settings, log);

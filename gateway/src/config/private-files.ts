@@ -11,13 +11,17 @@ export interface WideEntry {
   dir: boolean;
 }
 
-/** Entries under (and including) `root` that group or others may read, write or enter; at most `max`, walking at most `limit` entries. */
-export function widePermissions(root: string, o: { max?: number; limit?: number } = {}): WideEntry[] {
+/**
+ * Entries under (and including) `root` that group or others may read, write or enter; at most `max`,
+ * walking at most `limit` entries, and not inside `skip` (folders of public things, e.g. the generic builds).
+ */
+export function widePermissions(root: string, o: { max?: number; limit?: number; skip?: string[] } = {}): WideEntry[] {
+  const skip = new Set((o.skip ?? []).map((p) => path.resolve(p)));
   const max = o.max ?? 20;
   let budget = o.limit ?? 20_000;
   const found: WideEntry[] = [];
   const walk = (p: string) => {
-    if (found.length >= max || budget-- <= 0) return;
+    if (found.length >= max || budget-- <= 0 || skip.has(p)) return;
     let st;
     try {
       st = lstatSync(p);
