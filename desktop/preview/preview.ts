@@ -35,12 +35,12 @@ let gatewayUrl = values.gateway;
 const accounts: { profile: string; address: string; password: string }[] = [];
 let stopGateway: (() => Promise<void>) | undefined;
 if (!gatewayUrl) {
-  // The gateway's own modules, started in this process (as `serve --demo` does).
+  // The gateway's own modules, started in this process (as `serve --demo` does, with its ws:// chat on loopback).
   const { loadSettings } = await import('../../gateway/src/config/load.ts');
   const { createLogger } = await import('../../gateway/src/config/logger.ts');
   const { createServices, startGateway } = await import('../../gateway/src/main.ts');
   const { seedDemo } = await import('../../gateway/src/cli/demo.ts');
-  const settings = loadSettings({ env: process.env, overrides: { dataDir: path.join(dataDir, 'gateway'), 'http.port': 0, 'http.host': '127.0.0.1', 'xmpp.port': 0, 'xmpp.host': '127.0.0.1' } });
+  const settings = loadSettings({ env: process.env, overrides: { dataDir: path.join(dataDir, 'gateway'), 'http.port': 0, 'http.host': '127.0.0.1', 'xmpp.port': 0, 'xmpp.host': '127.0.0.1', 'xmpp.plainWebSocketFromLoopback': true } });
   const log = createLogger(process.env.HERALD_LOG_LEVEL ?? 'warn');
   const services = createServices(settings, log);
   await seedDemo(settings, services.directory, services.tokens);

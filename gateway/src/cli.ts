@@ -3,6 +3,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadSettings } from './config/load.ts';
 import { createLogger, type Logger } from './config/logger.ts';
+import { isLoopbackHost } from './config/exposure.ts';
+import { octal, widePermissions } from './config/private-files.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
@@ -10,11 +12,13 @@ import { runLogCommand } from './cli/log-commands.ts';
 import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
 import { createServices, startGateway, type Gateway } from './main.ts';
+import { buildsDirOf } from './provisioning/provisioning.ts';
 
 const USAGE = `usage: herald-gateway <command> [options]
 
   serve [--config FILE] [--data DIR] [--http-port N] [--xmpp-port N] [--demo]
-        run the gateway (--demo: create demo domain, users and mail on an empty data folder)
+        run the gateway (--demo: create demo domain, users and mail on an empty data folder);
+        HTTP and XMPP listen on 127.0.0.1 unless http.host / xmpp.host say otherwise
   user add <local@domain> [--password-file FILE] [--name "Display Name"]
   user del <local@domain>
   user passwd <local@domain> [--password-file FILE] [--keep-devices]
@@ -102,6 +106,9 @@ function passwordFromFile(file: string): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // Private at rest: whatever the admin's umask, what any command makes in the data folder
+  // (database and its -wal/-shm, keys, logs, uploads, spool files) is the gateway user's only.
+  process.umask(0o077);
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
@@ -144,11 +151,20 @@ async function main(argv: string[]): Promise<number> {
   if (values['password-file'] !== undefined) values.password = passwordFromFile(values['password-file']);
   const settings = loadSettings({
     configFile: values.config,
-    overrides: { dataDir: values.data, 'http.port': values['http-port'], 'xmpp.port': values['xmpp-port'] },
+    overrides: {
+      dataDir: values.data,
+      'http.port': values['http-port'],
+      'xmpp.port': values['xmpp-port'],
+      // The demo's desktop chat uses ws:// on this machine (README "Demo"); it counts only on a loopback bind.
+      'xmpp.plainWebSocketFromLoopback': command === 'serve' && values.demo ? true : undefined,
+    },
   });
 
   if (command === 'serve') {
     const log = createLogger(settings.log.level);
+    // The generic desktop builds are public (and the admin's files), not the gateway's private data.
+    const wide = widePermissions(settings.dataDir, { skip: [buildsDirOf(settings.provisioning.buildsDir, settings.dataDir)] });
+    for (const w of wide) log.warn({ path: w.path, mode: octal(w.mode) }, `${w.path} is ${octal(w.mode)}: other local users may read the gateway's data; chmod ${w.dir ? '700' : '600'} it`);
     if (values.demo) {
       const services = createServices(settings, log);
       const banner = await seedDemo(settings, services.directory, services.tokens);
@@ -156,6 +172,13 @@ async function main(argv: string[]): Promise<number> {
       if (banner) console.log(`\n${banner}\n`);
     }
     const gateway = await startGateway(settings, log);
+    if (values.demo) {
+      // Say what is bound, not "localhost": exposing the demo (and its printed passwords) is the admin's explicit choice.
+      const port = new URL(gateway.url).port;
+      const bound = `HTTP on ${settings.http.host}:${port}${gateway.xmppPort ? `, XMPP on ${settings.xmpp.host}:${gateway.xmppPort}` : ''}`;
+      const local = isLoopbackHost(settings.http.host) && (!gateway.xmppPort || isLoopbackHost(settings.xmpp.host));
+      console.log(`demo: ${bound} — ${local ? 'this machine only' : 'REACHABLE FROM OTHER MACHINES'}; open ${gateway.publicUrl}\n`);
+    }
     stopOnSignals(gateway, settings.shutdownSeconds, log);
     return new Promise<number>(() => {});
   }

@@ -1,6 +1,8 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Server } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { isLoopbackHost, publicUrlOf } from './config/exposure.ts';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
@@ -10,7 +12,9 @@ import { createHashGate } from './directory/hash-gate.ts';
 import { createLoginGuard } from './directory/login-guard.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
+import { loadCertificate, type Certificate } from './config/tls.ts';
 import { createHttpApp } from './http/app.ts';
+import { startHttpListener, type HttpListener } from './http/listener.ts';
 import { createMailService, type MailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
 import { createAlertEngine, type AlertEngine } from './im/alerts/alert-engine.ts';
@@ -29,7 +33,6 @@ import { installLastResort } from './last-resort.ts';
 import { createStore, type AccountRow, type Store } from './store/index.ts';
 import { SystemMessageError } from './xmpp/modules/system-message.ts';
 import { startXmppServer, type XmppServer } from './xmpp/server.ts';
-import { loadTlsContext } from './xmpp/tls.ts';
 
 export const VERSION = '0.1.0';
 /** How often the server looks for changes another process (the CLI) committed. */
@@ -66,8 +69,16 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
 }
 
 export interface Gateway {
+  /** The HTTP port's listening socket (HTTPS, and plain HTTP on a loopback bind). */
   server: Server;
+  /** A URL this machine reaches the API at: http://127.0.0.1:<port> on a loopback bind, else https://. */
   url: string;
+  /** The HTTPS URL of the same port (the certificate is `certificate`). */
+  httpsUrl: string;
+  /** What clients are given (http.publicUrl, or one derived from a loopback bind). */
+  publicUrl: string;
+  /** The certificate the HTTP port serves. */
+  certificate: Certificate;
   /** The XMPP c2s port, when the XMPP server runs. */
   xmppPort: number | undefined;
   /** The XMPP external component port (XEP-0114), when components are configured. */
@@ -109,38 +120,59 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const idleMs = (settings.mail.source === 'imap' ? settings.mail.imap.idleUserSeconds : 300) * 1000;
   const mail = createMailService({ source, log, idleMs });
 
-  const server = createServer();
-  const httpSockets = new Set<Socket>();
-  server.on('connection', (s: Socket) => {
-    httpSockets.add(s);
-    s.once('close', () => httpSockets.delete(s));
-  });
-  const listening = new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) =>
-      reject(
-        new Error(
-          e.code === 'EADDRINUSE'
-            ? `HTTP port ${settings.http.port} is already in use (set http.port, HERALD_HTTP_PORT or --http-port)`
-            : `cannot listen on ${settings.http.host}:${settings.http.port}: ${e.message}`,
-        ),
-      ),
-    );
-    server.listen(settings.http.port, settings.http.host, resolve);
-  });
-  await listening.catch(async (e: unknown) => {
+  // The HTTP port serves HTTPS always; plain HTTP too only on a loopback bind (config/exposure.ts).
+  // Its certificate defaults to the XMPP one (the self-signed one of the demo), loaded once for both.
+  const loopback = isLoopbackHost(settings.http.host);
+  let xmppCert: Certificate | undefined;
+  let httpCert: Certificate;
+  let publicUrl: string;
+  try {
+    const domains = store.domains.list().map((d) => d.name);
+    const load = (cert: string | undefined, key: string | undefined) => loadCertificate({ cert, key, dataDir: settings.dataDir, domains, log });
+    xmppCert = settings.xmpp.enabled ? load(settings.xmpp.tlsCert, settings.xmpp.tlsKey) : undefined;
+    const sameAsXmpp = settings.http.tlsCert === undefined && settings.http.tlsKey === undefined;
+    httpCert = sameAsXmpp && xmppCert ? xmppCert : load(settings.http.tlsCert ?? settings.xmpp.tlsCert, settings.http.tlsKey ?? settings.xmpp.tlsKey);
+    publicUrl = publicUrlOf(settings.http, settings.http.port).url; // refuses an exposed bind without an https publicUrl before listening
+  } catch (e) {
     await mail.close();
     store.close();
     throw e;
-  });
-  const port = (server.address() as AddressInfo).port;
-  const publicUrl = settings.http.publicUrl?.replace(/\/$/, '') ?? `http://${settings.http.host === '0.0.0.0' || settings.http.host === '::' ? 'localhost' : settings.http.host}:${port}`;
+  }
+  let onRequest: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  let onUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => socket.destroy();
+  let listener: HttpListener;
+  try {
+    listener = await startHttpListener({
+      host: settings.http.host,
+      port: settings.http.port,
+      certificate: httpCert,
+      allowPlain: loopback,
+      trustProxy: settings.http.trustProxy,
+      httpsOrigin: new URL(publicUrl).origin.replace(/^http:/, 'https:'),
+      onRequest: (req, res) => onRequest(req, res),
+      onUpgrade: (req, socket, head) => onUpgrade(req, socket, head),
+    });
+  } catch (e) {
+    await mail.close();
+    store.close();
+    throw e;
+  }
+  const server = listener.server;
+  const port = listener.port;
+  const exposure = publicUrlOf(settings.http, port);
+  publicUrl = exposure.url;
+  if (exposure.warning) log.warn(exposure.warning);
+  // A URL this machine reaches the port at (a wildcard bind is reached through loopback).
+  const h = settings.http.host;
+  const localHost = h === '0.0.0.0' || h === 'localhost' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? `[${h}]` : h;
+  const httpsUrl = `https://${localHost}:${port}`;
 
   // Per-user packages (download page, `herald-gateway package`): the signing key is made on first start.
   let provisioning: Provisioning;
   try {
     provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
   } catch (e) {
-    server.close();
+    void listener.close();
     await mail.close();
     store.close();
     throw new Error(`cannot load the provisioning key: ${(e as Error).message}`);
@@ -151,7 +183,6 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const imLog = createImLog({ dir: imLogDir(settings.dataDir) });
   let xmpp: XmppServer | undefined;
   if (settings.xmpp.enabled) {
-    const tls = loadTlsContext({ cert: settings.xmpp.tlsCert, key: settings.xmpp.tlsKey, dataDir: settings.dataDir, domains: store.domains.list().map((d) => d.name), log });
     xmpp = await startXmppServer({
       settings: settings.xmpp,
       store,
@@ -159,11 +190,11 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       tokens,
       credentials: services.credentials,
       log: log.child({ xmpp: true }),
-      tls,
+      tls: xmppCert?.context,
       logMessage: (m) => imLog.append(m),
       publicUrl,
     }).catch(async (e: unknown) => {
-      server.close();
+      void listener.close();
       await mail.close();
       store.close();
       throw e;
@@ -185,7 +216,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   } catch (e) {
     await xmpp?.close();
-    server.close();
+    void listener.close();
     await mail.close();
     store.close();
     throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
@@ -259,8 +290,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   // Last resort for what no connection's own handling caught: logged, counted, and the gateway serves on.
   const lastResort = installLastResort(log);
   const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count() });
-  server.on('request', app.callback());
-  server.on('upgrade', (req, socket, head) => {
+  onRequest = app.callback();
+  onUpgrade = (req, socket, head) => {
     // A failure while taking an upgrade ends that one connection.
     socket.on('error', () => socket.destroy());
     try {
@@ -270,7 +301,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
       socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
     }
-  });
+  };
 
   // A credential ended (directory/credentials.ts: sign-out, token revoke, user del, password change,
   // IM off) — here or in the CLI — reaches every live holder: events sockets and XMPP sessions.
@@ -303,7 +334,10 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   return {
     server,
-    url: `http://127.0.0.1:${port}`,
+    url: loopback ? `http://${localHost}:${port}` : httpsUrl,
+    httpsUrl,
+    publicUrl,
+    certificate: httpCert,
     xmppPort: xmpp?.port,
     xmppComponentPort: xmpp?.componentPort,
     xmppDirectTlsPort: xmpp?.directTlsPort,
@@ -336,16 +370,9 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           { name: 'IM log', run: () => imLog.close() },
           {
             name: 'HTTP server',
-            run() {
-              server.closeAllConnections();
-              return new Promise<void>((r) => server.close(() => r()));
-            },
-            // Sockets the HTTP server no longer tracks (upgraded or refused upgrades) keep close() waiting
-            // for as long as their peer keeps them open.
-            waiting: () => `${httpSockets.size} connection${httpSockets.size === 1 ? '' : 's'} still open`,
-            force: () => {
-              for (const s of httpSockets) s.destroy();
-            },
+            // Every connection of the port (plain, TLS, upgraded) is ended, not waited for.
+            run: () => listener.close(),
+            waiting: () => `${listener.connections()} connection${listener.connections() === 1 ? '' : 's'} still open`,
           },
           { name: 'mail', run: () => mail.close(), waiting: () => `${mail.activeUsers()} mail watches` },
           {

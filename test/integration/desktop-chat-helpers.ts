@@ -102,7 +102,7 @@ function makeCertificate(dir: string): { cert: string; key: string } {
   const key = path.join(dir, 'xmpp.key');
   execFileSync('openssl', [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '30',
-    '-keyout', key, '-out', cert, '-subj', `/CN=${DOMAIN}`, '-addext', `subjectAltName=DNS:${DOMAIN},DNS:conference.${DOMAIN},DNS:upload.${DOMAIN}`,
+    '-keyout', key, '-out', cert, '-subj', `/CN=${DOMAIN}`, '-addext', `subjectAltName=DNS:${DOMAIN},DNS:conference.${DOMAIN},DNS:upload.${DOMAIN},IP:127.0.0.1`,
   ], { stdio: 'ignore' });
   return { cert, key };
 }
@@ -112,11 +112,14 @@ export async function startGatewayServer(): Promise<ChatServer & { gw(): TestGat
   const certDir = path.join(dataDir, 'admin-tls');
   mkdirSync(certDir);
   const { cert, key } = makeCertificate(certDir);
-  const overrides = { 'xmpp.tlsCert': cert, 'xmpp.tlsKey': key, 'xmpp.upload.maxFileBytes': 200_000 };
+  // plainWebSocketFromLoopback: the core signed in to http://127.0.0.1 takes the config's ws:// URL, as in
+  // the demo; the chat tests' own connections use wss:// (options() below).
+  const overrides = { 'xmpp.tlsCert': cert, 'xmpp.tlsKey': key, 'xmpp.upload.maxFileBytes': 200_000, 'xmpp.plainWebSocketFromLoopback': true };
   let gw = await startTestGateway(overrides, { dataDir });
   const tokens = new Map<User, string>();
   for (const u of USERS) tokens.set(u, await gw.user(addr(u), password(u)));
-  const wsPath = () => `${gw.url}/xmpp-websocket`;
+  // wss:// (the HTTP port serves the XMPP certificate too): plain ws:// is not encrypted, loopback or not.
+  const wsPath = () => `${gw.httpsUrl}/xmpp-websocket`;
   const relay = await startRelay(Number(new URL(gw.url).port));
   const pem = readFileSync(cert, 'utf8');
   return {
@@ -126,8 +129,8 @@ export async function startGatewayServer(): Promise<ChatServer & { gw(): TestGat
     relay,
     gw: () => gw,
     options(u, o = {}) {
-      const url = o.direct ? wsPath() : `ws://127.0.0.1:${relay.port}/xmpp-websocket`;
-      return { websocketUrl: url.replace(/^http/, 'ws'), tcp: { host: '127.0.0.1', port: gw.xmppPort! }, domain: DOMAIN, jid: addr(u), deviceToken: tokens.get(u)!, trustedCertificates: [pem] };
+      const url = o.direct ? wsPath() : `wss://127.0.0.1:${relay.port}/xmpp-websocket`;
+      return { websocketUrl: url.replace(/^https/, 'wss'), tcp: { host: '127.0.0.1', port: gw.xmppPort! }, domain: DOMAIN, jid: addr(u), deviceToken: tokens.get(u)!, trustedCertificates: [pem] };
     },
     slix: (u, resource) => ({ jid: addr(u), password: password(u), host: '127.0.0.1', port: gw.xmppPort!, starttls: true, resource }),
     async restart() {

@@ -154,6 +154,14 @@ for (const kind of ['gateway', 'prosody'] as const) {
       assert.equal(wrong.chat.connection().state, 'offline');
       assert.equal(wrong.events.filter((e) => e.type === 'connection' && e.state === 'connecting').length, 1, 'tried once');
 
+      // ws:// to another machine: refused before anything is sent (the device token would travel in clear).
+      const plainRemote = chat();
+      await assert.rejects(
+        plainRemote.chat.connect({ ...o, websocketUrl: 'ws://gw.example.com/xmpp-websocket', transport: 'websocket' }),
+        (e) => code('bad_request')(e) && /refusing ws:\/\/gw\.example\.com: .*use wss:\/\/gw\.example\.com/.test((e as Error).message),
+      );
+      assert.equal(plainRemote.events.filter((e) => e.type === 'connection').length, 0, 'nothing tried');
+
       const untrusting = chat();
       const tcp = { ...srv.options('carol', { direct: true }), transport: 'tcp' as const, trustedCertificates: [] };
       await assert.rejects(untrusting.chat.connect(tcp), (e) => code('not_connected')(e) && /certificate/i.test((e as Error).message));

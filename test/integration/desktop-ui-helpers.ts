@@ -53,7 +53,8 @@ export interface DesktopUi {
 /** `idleCheckMs`: how often the chats' auto-away reads the idle time a test sets (profile.idle). */
 export async function startDesktopUi(opts: { idleCheckMs?: number } = {}): Promise<DesktopUi> {
   const root = mkdtempSync(path.join(tmpdir(), 'herald-ui-'));
-  const gw = await startTestGateway({ 'client.webmailUrl': WEBMAIL }, { dataDir: path.join(root, 'gateway') });
+  // As `serve --demo` and the desktop preview: the app's chat uses the ws:// URL of a loopback gateway.
+  const gw = await startTestGateway({ 'client.webmailUrl': WEBMAIL, 'xmpp.plainWebSocketFromLoopback': true }, { dataDir: path.join(root, 'gateway') });
   for (const [local, pw] of Object.entries(PASSWORDS)) await gw.user(`${local}@example.com`, pw);
   const rendererDir = await buildRenderer(path.join(root, 'renderer'));
   mkdirSync(path.join(root, 'profiles'));

@@ -157,6 +157,7 @@ test('bad input fails with a clear message, exit code 2 for usage and 1 otherwis
     [['package', '--domain', 'example.com', '--from', path.join(root, 'missing.zip'), '--out', path.join(root, 'x5')], 1, /no build file .*missing\.zip/],
     [['package', '--domain', 'example.com', '--from', build, '--out', path.join(root, 'x6'), '--ttl', 'soon'], 2, /--ttl takes a number of hours > 0/],
     [['package', '--domain', 'example.com', '--from', build, '--out', path.join(root, 'x7'), '--url', 'ftp://x'], 2, /--url takes the gateway's public http\(s\) URL/],
+    [['package', '--domain', 'example.com', '--from', build, '--out', path.join(root, 'x9'), '--url', 'http://mail.example.com'], 2, /--url must be https:\/\/ for another machine \(got http:\/\/mail\.example\.com\); the desktop refuses plain http:\/\/ there/],
     [['package', '--domain', 'example.com', '--from', notApp, '--out', path.join(root, 'x8'), '--url', url], 1, /no Electron app in this archive/],
     [['package', 'frobnicate'], 2, /unknown command: package frobnicate/],
   ];

@@ -5,7 +5,7 @@
 // (its xep_0363 plugin + aiohttp) uploading and sharing a file with another slixmpp client.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -238,6 +238,8 @@ test('PUT refused: unknown slot or name 404, size 413/400, content type 415, exp
   }
   assert.equal((await put(s.put, body, 'Application/Octet-Stream')).status, 201, 'then the right PUT works (type compared case-insensitively)');
   assert.deepEqual(readFileSync(path.join(uploadsDir(gw), s.id)), body);
+  assert.equal(statSync(path.join(uploadsDir(gw), s.id)).mode & 0o777, 0o600, 'private at rest, whatever the umask');
+  assert.equal(statSync(uploadsDir(gw)).mode & 0o077, 0);
 
   const any = await slot('untyped', 3);
   assert.equal((await put(any.put, 'abc', 'application/pdf')).status, 201, 'a slot without content-type takes the PUT’s');

@@ -1,5 +1,7 @@
 // XMPP over WebSocket (RFC 7395) at /xmpp-websocket on the HTTP port: frame by frame with a raw
-// WebSocket, and with xmpp.js's @xmpp/client (what the desktop app will use).
+// WebSocket, and with xmpp.js's @xmpp/client (what the desktop app will use). Over wss:// (the
+// gateway's self-signed certificate, pinned): with xmpp.requireTls a plain ws:// stream is not
+// encrypted, loopback peer or not, unless a trusted proxy says it terminated TLS.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, type Element } from 'ltx';
@@ -16,7 +18,10 @@ before(async () => {
 });
 after(() => gw.destroy());
 
-const wsUrl = () => `${gw.url.replace('http', 'ws')}/xmpp-websocket`;
+const wsUrl = () => `${gw.httpsUrl.replace('https', 'wss')}/xmpp-websocket`;
+const plainWsUrl = () => `${gw.url.replace('http', 'ws')}/xmpp-websocket`;
+/** A WebSocket that trusts the gateway's certificate (and nothing else). */
+const connect = (url: string, protocols?: string[], headers?: Record<string, string>) => new WebSocket(url, protocols, { ca: gw.certificate.cert, headers });
 
 async function frames(ws: WebSocket) {
   const got: Element[] = [];
@@ -45,7 +50,7 @@ async function frames(ws: WebSocket) {
 const OPEN = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>`;
 
 test('RFC 7395 framing: open, features, SASL, restart, bind, chat between two sockets, close', async () => {
-  const ws = new WebSocket(wsUrl(), ['xmpp']);
+  const ws = connect(wsUrl(), ['xmpp']);
   await new Promise((r) => ws.once('open', r));
   assert.equal(ws.protocol, 'xmpp');
   const next = await frames(ws);
@@ -53,7 +58,7 @@ test('RFC 7395 framing: open, features, SASL, restart, bind, chat between two so
   const open = await next((e) => e.name === 'open');
   assert.equal(open.attrs.xmlns, 'urn:ietf:params:xml:ns:xmpp-framing');
   const features = await next((e) => e.name === 'stream:features');
-  assert.ok(features.getChild('mechanisms')?.getChildren('mechanism').some((m) => m.getText() === 'PLAIN'), 'loopback counts as encrypted');
+  assert.ok(features.getChild('mechanisms')?.getChildren('mechanism').some((m) => m.getText() === 'PLAIN'), 'wss:// counts as encrypted');
   assert.equal(features.getChild('starttls'), undefined, 'no STARTTLS over WebSocket');
   ws.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain('alice', PW)}</auth>`);
   await next((e) => e.name === 'success');
@@ -65,7 +70,7 @@ test('RFC 7395 framing: open, features, SASL, restart, bind, chat between two so
   ws.send(`<presence xmlns='jabber:client'/>`);
 
   // bob, on a second WebSocket, writes to alice.
-  const ws2 = new WebSocket(wsUrl(), ['xmpp']);
+  const ws2 = connect(wsUrl(), ['xmpp']);
   await new Promise((r) => ws2.once('open', r));
   const next2 = await frames(ws2);
   ws2.send(OPEN);
@@ -88,10 +93,10 @@ test('RFC 7395 framing: open, features, SASL, restart, bind, chat between two so
 });
 
 test('without the "xmpp" subprotocol, or with garbage, the socket is closed and nothing else is disturbed', async () => {
-  const plainWs = new WebSocket(wsUrl());
+  const plainWs = connect(wsUrl());
   const code = await new Promise<number>((r) => plainWs.once('close', (c) => r(c)));
   assert.equal(code, 1002);
-  const ws = new WebSocket(wsUrl(), ['xmpp']);
+  const ws = connect(wsUrl(), ['xmpp']);
   await new Promise((r) => ws.once('open', r));
   const next = await frames(ws);
   ws.send(`${OPEN}`);
@@ -104,7 +109,13 @@ test('without the "xmpp" subprotocol, or with garbage, the socket is closed and 
 });
 
 test('@xmpp/client (xmpp.js) signs in over WebSocket with SCRAM and exchanges messages', async () => {
-  (globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+  const ca = gw.certificate.cert;
+  // xmpp.js takes the global WebSocket; this one trusts the gateway's self-signed certificate.
+  (globalThis as { WebSocket?: unknown }).WebSocket = class extends WebSocket {
+    constructor(url: string, protocols?: string | string[]) {
+      super(url, protocols, { ca });
+    }
+  };
   const { client } = await import('@xmpp/client');
   const mk = (username: string, resource: string) => client({ service: wsUrl(), domain: 'example.com', username, password: PW, resource });
   const alice = mk('alice', 'xmppjs');
@@ -121,4 +132,57 @@ test('@xmpp/client (xmpp.js) signs in over WebSocket with SCRAM and exchanges me
   assert.equal(msg?.getChildText('body'), 'hello from xmpp.js');
   assert.equal(msg?.attrs.from, 'alice@example.com/xmppjs');
   await Promise.all([alice.stop(), bob.stop()]);
+});
+
+/** The first stream features on a fresh stream, over `url`. */
+async function featuresOver(url: string, headers?: Record<string, string>) {
+  const ws = connect(url, ['xmpp'], headers);
+  await new Promise((r, j) => {
+    ws.once('open', r);
+    ws.once('error', j);
+  });
+  const next = await frames(ws);
+  ws.send(OPEN);
+  const features = await next((e) => e.name === 'stream:features' || e.name === 'stream:error');
+  const mechanisms = features.getChild('mechanisms')?.getChildren('mechanism').map((m) => m.getText()) ?? [];
+  ws.terminate();
+  return { features, mechanisms };
+}
+
+test('plain ws:// from a loopback peer is not encrypted: no sign-in with requireTls (a plain-HTTP proxy on this host got around it)', async () => {
+  const plainWs = await featuresOver(plainWsUrl());
+  assert.equal(plainWs.features.name, 'stream:error', `refused, not offered mechanisms: ${String(plainWs.features)}`);
+  assert.ok(plainWs.features.getChild('policy-violation'));
+  assert.match(String(plainWs.features), /encrypted connection is required/);
+  // The same request with a proxy's "https" is not believed while http.trustProxy is off.
+  const forged = await featuresOver(plainWsUrl(), { 'x-forwarded-proto': 'https' });
+  assert.deepEqual(forged.mechanisms, []);
+  // The control: over wss:// the same server offers PLAIN (so the check above could have seen it).
+  assert.ok((await featuresOver(wsUrl())).mechanisms.includes('PLAIN'));
+});
+
+test('http.trustProxy: the proxy\'s X-Forwarded-Proto: https counts as encrypted, http does not', async () => {
+  const proxied = await startTestGateway({ 'xmpp.requireTls': true, 'http.trustProxy': true });
+  try {
+    await proxied.user('alice@example.com', PW);
+    const url = `${proxied.url.replace('http', 'ws')}/xmpp-websocket`;
+    assert.ok((await featuresOver(url, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '192.0.2.7' })).mechanisms.includes('PLAIN'));
+    assert.deepEqual((await featuresOver(url, { 'x-forwarded-proto': 'http', 'x-forwarded-for': '192.0.2.7' })).mechanisms, []);
+    assert.deepEqual((await featuresOver(url)).mechanisms, [], 'a loopback peer without the header is not encrypted');
+  } finally {
+    await proxied.destroy();
+  }
+});
+
+test('xmpp.plainWebSocketFromLoopback (the demo): plain ws:// from loopback counts, but not with a proxy header', async () => {
+  const demo = await startTestGateway({ 'xmpp.requireTls': true, 'xmpp.plainWebSocketFromLoopback': true });
+  try {
+    await demo.user('alice@example.com', PW);
+    const url = `${demo.url.replace('http', 'ws')}/xmpp-websocket`;
+    assert.ok((await featuresOver(url)).mechanisms.includes('PLAIN'));
+    assert.deepEqual((await featuresOver(url, { 'x-forwarded-for': '192.0.2.7' })).mechanisms, [], 'a proxy in front: the network behind it is not loopback');
+    assert.deepEqual((await featuresOver(url, { via: '1.1 nginx' })).mechanisms, []);
+  } finally {
+    await demo.destroy();
+  }
 });

@@ -4,6 +4,7 @@
 // expiry). Installers that cannot be stamped are linked (or copied) per user with provision.json
 // and the herald:// sign-in link beside them. A progress bar on a terminal, plain lines otherwise.
 // `package keys` prints the public key set (provision-keys.json) for builds to ship.
+import { isLoopbackHost } from '../config/exposure.ts';
 import { existsSync, linkSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/schema.ts';
@@ -31,6 +32,8 @@ const csv = (v: string) => (/[",\r\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : 
 function gatewayUrlOf(settings: Settings, flags: Flags, io: PackageIo): string {
   if (typeof flags.url === 'string') {
     if (!/^https?:\/\/[^/]/.test(flags.url)) throw new UsageError(`--url takes the gateway's public http(s) URL (got ${flags.url})`);
+    // The desktop refuses plain http:// to another machine: such a package could never sign in.
+    if (/^http:/i.test(flags.url) && !isLoopbackHost(new URL(flags.url).hostname)) throw new UsageError(`--url must be https:// for another machine (got ${flags.url}); the desktop refuses plain http:// there`);
     return flags.url;
   }
   if (settings.http.publicUrl) return settings.http.publicUrl;

@@ -48,13 +48,17 @@ export const SettingsSchema = z.strictObject({
   shutdownSeconds: seconds.default(10),
   http: z
     .strictObject({
-      host: z.string().default('0.0.0.0'),
+      /** Loopback by default: reachable from this machine only (plain HTTP and HTTPS). Any other address is exposed: HTTPS only, and http.publicUrl is required. */
+      host: z.string().min(1).default('127.0.0.1'),
       port: port.default(3000),
-      /** Public base URL clients use (default http://<host>:<port>). */
-      publicUrl: z.string().url().optional(),
+      /** Public base URL clients use; required (https) on a non-loopback host; default on loopback http://<host>:<port>. */
+      publicUrl: z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL').optional(),
+      /** PEM files HTTPS serves; default: the XMPP certificate (xmpp.tlsCert/xmpp.tlsKey, or the self-signed one in <data>/tls/). */
+      tlsCert: z.string().min(1).optional(),
+      tlsKey: z.string().min(1).optional(),
       /** Largest JSON request body accepted. */
       bodyLimitBytes: z.coerce.number().int().min(256).max(10 * 1024 * 1024).default(64 * 1024),
-      /** Trust X-Forwarded-For (behind a reverse proxy) for rate limiting per address. */
+      /** Behind a reverse proxy: trust its X-Forwarded-For (client address) and X-Forwarded-Proto (https counts as encrypted). */
       trustProxy: bool.default(false),
     })
     .prefault({}),
@@ -62,10 +66,17 @@ export const SettingsSchema = z.strictObject({
     .strictObject({
       /** The embedded XMPP server, globally (per domain: `domain set <d> --im on|off`). */
       enabled: bool.default(true),
-      host: z.string().default('0.0.0.0'),
+      /** Loopback by default; set it (e.g. 0.0.0.0) to let other machines connect. */
+      host: z.string().min(1).default('127.0.0.1'),
       port: port.default(5222),
-      /** Refuse authentication before STARTTLS (RFC 6120 §5.3.1). Only for loopback tests. */
+      /** Refuse authentication before STARTTLS (RFC 6120 §5.3.1), and over WebSocket without wss (or a trusted proxy's https). Only for loopback tests. */
       requireTls: bool.default(true),
+      /**
+       * Count plain ws:// from a loopback peer without proxy headers as encrypted (XMPP over WebSocket).
+       * For the demo and the desktop preview only (`serve --demo` on a loopback bind turns it on): a plain-HTTP
+       * proxy on the same host would get around requireTls with it.
+       */
+      plainWebSocketFromLoopback: bool.default(false),
       /** PEM files; without them a self-signed certificate is made in <data>/tls/. */
       tlsCert: z.string().optional(),
       tlsKey: z.string().optional(),

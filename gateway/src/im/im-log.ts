@@ -159,9 +159,9 @@ export function createImLog({ dir, now = () => new Date() }: { dir: string; now?
         if (d !== day || fd === undefined) {
           // A new UTC day (or the first message, or a retry after a failure): switch files.
           drop();
-          mkdirSync(dir, { recursive: true, mode: 0o750 });
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
           // O_RDWR|O_CREAT|O_APPEND (writes always go to the end); the log holds private messages.
-          fd = openSync(file, 'a+', 0o640);
+          fd = openSync(file, 'a+', 0o600);
           day = d;
           if (endsTorn(fd)) tornFile = file;
         }

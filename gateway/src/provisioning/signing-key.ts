@@ -86,8 +86,9 @@ export function loadSigningKey(dataDir: string): SigningKey {
     current = undefined;
   }
   if (current !== keysText) {
-    writeFileSync(keysFile, keysText, { mode: 0o644 });
-    chmodSync(keysFile, 0o644);
+    // Public, but private at rest like everything in the data folder (`package keys --out` copies it out).
+    writeFileSync(keysFile, keysText, { mode: 0o600 });
+    chmodSync(keysFile, 0o600);
   }
   return { kid: publicJwk.kid, privateKey, publicJwk, keySet, dir, created, ...(warning ? { warning } : {}) };
 }

@@ -2,7 +2,7 @@
 // CLI write while `serve` runs on the same data folder; `dataVersion()` tells the server
 // that another process committed (PRAGMA data_version), so changes apply without restart.
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 
 export type Db = Database.Database;
@@ -224,8 +224,12 @@ const MIGRATIONS: string[] = [
 ];
 
 export function openDb(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(path.join(dataDir, 'herald.db'));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const file = path.join(dataDir, 'herald.db');
+  // Password hashes, SCRAM keys and message archives: made 0600 before SQLite opens it, because
+  // SQLite gives the -wal and -shm files the database file's own mode (os_unix.c findCreateFileMode).
+  closeSync(openSync(file, 'a', 0o600));
+  const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
   db.pragma('foreign_keys = ON');

@@ -193,7 +193,7 @@ export function createUploadStore(db: Db, dataDir: string) {
     /** A fresh temp file name for an upload in progress (the folder is created on demand). */
     tempFileFor(id: string): string {
       if (!SLOT_ID.test(id)) throw new Error(`not an upload slot id: ${JSON.stringify(id).slice(0, 40)}`);
-      mkdirSync(tmpDir, { recursive: true, mode: 0o750 });
+      mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
       return path.join(tmpDir, `${id}.${randomBytes(6).toString('hex')}`);
     },
     /** The PUT completed (file renamed into place): false when the slot was already marked. */

@@ -39,6 +39,7 @@ import { vcardModule } from './modules/vcard.ts';
 import { createUploadModule } from './modules/upload.ts';
 import { startComponentListener, type ComponentListener, type ComponentMessageRoute } from './external-components.ts';
 import { stamp } from './modules/message.ts';
+import { websocketEncrypted } from './websocket-encrypted.ts';
 
 export interface XmppServerDeps {
   settings: Settings['xmpp'];
@@ -289,9 +290,8 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     handleUpgrade(req, socket, head, trustProxy) {
       const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]?.trim() : '';
       const ip = forwarded || req.socket.remoteAddress || 'unknown';
-      // Encrypted: TLS to us, TLS to a proxy we trust, or loopback (nothing on the wire to read).
-      const loopback = ['127.0.0.1', '::1', '::ffff:127.0.0.1'].includes(req.socket.remoteAddress ?? '');
-      const secure = (req.socket as TLSSocket).encrypted === true || (trustProxy && req.headers['x-forwarded-proto'] === 'https') || (loopback && !forwarded);
+      // Encrypted: TLS to us, or TLS to a proxy we trust (websocket-encrypted.ts).
+      const secure = websocketEncrypted(req, { trustProxy, plainFromLoopback: settings.plainWebSocketFromLoopback });
       wss.handleUpgrade(req, socket, head, (ws) => {
         if (ws.protocol !== 'xmpp') return ws.close(1002, 'the "xmpp" WebSocket subprotocol is required (RFC 7395)');
         if (!admit(ip)) {

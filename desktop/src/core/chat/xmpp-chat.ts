@@ -10,6 +10,7 @@ import path from 'node:path';
 import { Element } from 'ltx';
 import { HistoryQuerySchema, JidSchema, OwnPresenceSchema, type ChatEvent, type ChatMessage, type HistoryQuery } from '../../shared/chat.ts';
 import type { BackoffOptions } from '../gateway/backoff.ts';
+import { isLoopbackHostname, plainRefusal } from '../gateway/plain-url.ts';
 import { coreStrings } from '../i18n/core-strings.ts';
 import { systemClock, type Clock } from '../ports/clock.ts';
 import type { IdleSource } from '../ports/idle-source.ts';
@@ -238,6 +239,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     if (!secret) throw new ChatError('bad_request', 'a device token or a password is needed');
     const useWs = (o.transport ?? (o.websocketUrl ? 'websocket' : 'tcp')) === 'websocket';
     if (useWs && !/^wss?:\/\//i.test(o.websocketUrl)) throw new ChatError('bad_request', `not a WebSocket URL: ${JSON.stringify(o.websocketUrl)}`);
+    if (useWs && /^ws:/i.test(o.websocketUrl) && !isLoopbackHostname(new URL(o.websocketUrl).hostname)) throw new ChatError('bad_request', plainRefusal(new URL(o.websocketUrl).host, 'wss'));
     if (!useWs && (!o.tcp.host || !(o.tcp.port > 0 && o.tcp.port < 65536))) throw new ChatError('bad_request', 'no TCP host and port to connect to');
     if (options && bareJid(options.jid) !== jid) muc.reset();
     options = o;

@@ -13,6 +13,7 @@ import {
 } from '../../../../gateway/src/protocol/api.ts';
 import type { z } from 'zod';
 import { AuthRevokedError, GatewayApiError, GatewayProtocolError, GatewayUnreachableError } from './gateway-errors.ts';
+import { isLoopbackHostname, plainRefusal } from './plain-url.ts';
 
 export const DEVICE_LABEL_MAX = 100;
 
@@ -40,6 +41,8 @@ export function normalizeGatewayUrl(input: string): string {
   }
   if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new GatewayProtocolError(`the gateway URL must be http or https, not ${u.protocol}`);
   if (u.username || u.password || u.search || u.hash) throw new GatewayProtocolError('the gateway URL must not contain credentials, a query or a fragment');
+  // Mail passwords and device tokens go to this URL: in clear only to this machine itself.
+  if (u.protocol === 'http:' && !isLoopbackHostname(u.hostname)) throw new GatewayProtocolError(plainRefusal(u.host, 'https'));
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 

@@ -65,3 +65,14 @@ test('English by default', async () => {
   assert.equal((await s.signOut(undefined)).message, 'You are signed out.');
   assert.equal((await s.revoked('device token revoked')).message, 'Signed out: device token revoked');
 });
+
+test('a plain http:// gateway on another machine is refused before anything is sent: sign-in form and provisioning', async () => {
+  const s = session();
+  await assert.rejects(s.signIn('http://gw.example.com', 'alice@example.com', 'secret password'), /refusing http:\/\/gw\.example\.com: passwords and tokens would cross the network unencrypted; use https:\/\/gw\.example\.com/);
+  const plainLink = provisionDeepLink(signer.sign(provisionPayload({ gateway: 'http://gw.example.com', user: 'alice@example.com', token: 'hen_abcdefghijklmnop', now: NOW })));
+  const [reason, why] = message(await s.provision(plainLink));
+  assert.equal(reason, 'provision-invalid');
+  assert.match(why, /refusing http:\/\/gw\.example\.com/);
+  // The control: http:// to this machine is tried (and here nothing listens on port 1).
+  await assert.rejects(s.signIn('http://127.0.0.1:1', 'alice@example.com', 'secret password'), /unreachable/);
+});

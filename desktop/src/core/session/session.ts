@@ -121,7 +121,13 @@ export function createSession(d: SessionDeps) {
       };
     }
     const { payload } = found;
-    const gatewayUrl = normalizeGatewayUrl(payload.gateway);
+    let gatewayUrl: string;
+    try {
+      gatewayUrl = normalizeGatewayUrl(payload.gateway);
+    } catch (e) {
+      // A signed package naming http:// to another machine (or a broken URL): nothing is sent there.
+      return { prompt: { reason: 'provision-invalid', message: words.t('promptProvisionInvalid', { reason: (e as Error).message }), ...prefill(), user: payload.user } };
+    }
     try {
       const r = await api(gatewayUrl).enroll(payload.enrollmentToken, d.deviceName);
       return { signedIn: await established(gatewayUrl, r.deviceToken, r.user, found) };
@@ -142,6 +148,14 @@ export function createSession(d: SessionDeps) {
     async start(): Promise<StartResult> {
       await loadRecord();
       const token = await d.secrets.get(DEVICE_TOKEN_KEY);
+      if (token && record.gatewayUrl && record.user) {
+        // A session stored before plain http:// to another machine was refused: sign in again (over https).
+        try {
+          normalizeGatewayUrl(record.gatewayUrl);
+        } catch (e) {
+          return { prompt: { reason: 'login-failed', message: (e as Error).message, ...prefill() } };
+        }
+      }
       if (token && record.gatewayUrl && record.user) return { signedIn: { api: api(record.gatewayUrl), token, user: record.user, gatewayUrl: record.gatewayUrl } };
       return provision();
     },

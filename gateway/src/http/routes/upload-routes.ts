@@ -113,7 +113,7 @@ export function uploadRoutes(router: Router, { uploads, log }: { uploads: Upload
     const tmp = uploads.tempFileFor(slot.id);
     let stored = false;
     try {
-      const file = await open(tmp, 'wx', 0o640);
+      const file = await open(tmp, 'wx', 0o600);
       let received = 0;
       try {
         // Not destroyOnReturn: a refused body must leave the request alive for the 413 answer.

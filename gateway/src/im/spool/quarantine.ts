@@ -4,7 +4,7 @@
 // Order of a quarantine: the reason is written first, then the file is renamed into bad/. A crash
 // between the two leaves the file in work/ (it is processed again at start) and a `.reason`
 // without its file, which sweepOrphanReasons() removes at start.
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 export const REASON_SUFFIX = '.reason';
@@ -25,8 +25,10 @@ function freeName(bad: string, original: string): string {
 export function quarantine(bad: string, file: string, original: string, reason: string): string {
   const name = freeName(bad, original);
   // One line: a reason is for `cat` and `spool status`, and never spans lines.
-  writeFileSync(path.join(bad, name + REASON_SUFFIX), `${reason.replace(/[\r\n]+/g, ' ')}\n`);
+  writeFileSync(path.join(bad, name + REASON_SUFFIX), `${reason.replace(/[\r\n]+/g, ' ')}\n`, { mode: 0o600 });
   renameSync(file, path.join(bad, name));
+  // A script's file keeps its own mode through the rename; what the gateway keeps is private.
+  tighten(path.join(bad, name));
   return name;
 }
 
@@ -82,4 +84,13 @@ export function readBad(bad: string, last: number): { count: number; recent: Bad
     return { name, reason, at };
   });
   return { count: files.length, recent };
+}
+
+/** chmod 600, best effort: a file owned by another user (a script's) cannot be changed by us, and stays readable to its owner anyway. */
+export function tighten(file: string): void {
+  try {
+    chmodSync(file, 0o600);
+  } catch {
+    // not ours to change
+  }
 }

@@ -17,7 +17,7 @@ export function writeSemFile(dir: string, m: SemMessage): string {
     const sem = path.join(dir, `${base}.SEM`);
     let lockFd: number;
     try {
-      lockFd = openSync(lck, 'wx');
+      lockFd = openSync(lck, 'wx', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === 'EEXIST' && attempt < 100) continue;
       throw e;
@@ -25,7 +25,7 @@ export function writeSemFile(dir: string, m: SemMessage): string {
     closeSync(lockFd);
     try {
       if (existsSync(sem)) continue; // that number is taken by a file not yet delivered
-      const fd = openSync(sem, 'wx', 0o640);
+      const fd = openSync(sem, 'wx', 0o600);
       let written = false;
       try {
         const buf = formatSemFile(m);

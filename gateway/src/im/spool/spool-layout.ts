@@ -25,7 +25,7 @@ export function spoolLayout(root: string): SpoolLayout {
 /** Creates the spool folder with work/ and bad/ (what is there is kept). */
 export function ensureSpoolLayout(root: string): SpoolLayout {
   const layout = spoolLayout(root);
-  for (const dir of [layout.root, layout.work, layout.bad]) mkdirSync(dir, { recursive: true });
+  for (const dir of [layout.root, layout.work, layout.bad]) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return layout;
 }
 

@@ -45,7 +45,7 @@ import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
 import type { SpoolJournal, SpoolOutcome } from '../../store/index.ts';
 import { currentLogMark } from './log-mark.ts';
-import { quarantine, sweepOrphanReasons } from './quarantine.ts';
+import { quarantine, sweepOrphanReasons, tighten } from './quarantine.ts';
 import { lockNameOf, parseSemFile, SemFormatError, type SemMessage } from './sem-file.ts';
 import { recoverClaims, sha256 } from './recovery.ts';
 import { createClaimNamer, ensureSpoolLayout, messageIdOf } from './spool-layout.ts';
@@ -322,6 +322,7 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
     const c: Claim = { claim: claimName(name), original: name, logged: false };
     try {
       renameSync(file, path.join(layout.work, c.claim));
+      tighten(path.join(layout.work, c.claim));
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') setProblem(`cannot claim ${name} into ${layout.work}: ${errText(e)}`);
       return;
