@@ -1,9 +1,11 @@
 // `herald-gateway serve` stopped as a service manager stops it (issue 11): SIGTERM with clients
 // connected closes everything and tells them (XMPP <system-shutdown/>, events socket 1001), exit 0;
-// a peer that keeps its socket half-open (it got the 404 for a refused upgrade, never closes its
-// side — a real client behaviour, nothing of Herald's replaced) holds the HTTP server's close:
-// past shutdownSeconds the gateway forces it, names it and exits 1; and a second SIGTERM while
-// the shutdown hangs exits at once, naming the step it cut short.
+// an XMPP peer that keeps its socket half-open (it got the <system-shutdown/> and the server's
+// FIN, never closes its side — a real client behaviour, nothing of Herald's replaced) holds the
+// XMPP server's close for the 2 s the transport gives a closing stream: past a shutdownSeconds of 1
+// the gateway forces it, names it and exits 1; and a second SIGTERM while the shutdown waits
+// exits at once, naming the step it cut short. (A half-open HTTP peer no longer holds anything:
+// the HTTP port's close ends every connection it has, http/listener.ts.)
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,21 +104,21 @@ async function exitWithin(s: Served, ms: number): Promise<{ code: number | null;
 }
 
 /**
- * A peer that asks for an upgrade the gateway refuses (404), reads the answer and the gateway's
- * FIN, and never closes its own side: the socket stays half-open for as long as it likes.
+ * A peer that opens an XMPP stream, reads the features, and later never closes its own side: after
+ * the server's stream error and FIN the socket stays half-open for as long as it likes.
  */
-async function halfOpenPeer(url: string): Promise<net.Socket> {
-  const { port } = new URL(url);
-  const s = net.connect({ port: Number(port), host: '127.0.0.1', allowHalfOpen: true });
+async function halfOpenXmppPeer(port: number): Promise<net.Socket> {
+  const s = net.connect({ port, host: '127.0.0.1', allowHalfOpen: true });
   sockets.add(s);
   let got = '';
   await new Promise<void>((resolve, reject) => {
     s.once('error', reject);
-    s.on('data', (c: Buffer) => (got += c));
-    s.once('end', () => resolve()); // the gateway's FIN: its side is done, ours stays open
-    s.once('connect', () => s.write('GET /no-such-socket HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n'));
+    s.on('data', (c: Buffer) => {
+      got += c;
+      if (got.includes('</stream:features>')) resolve();
+    });
+    s.once('connect', () => s.write("<?xml version='1.0'?><stream:stream to='example.com' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>"));
   });
-  assert.match(got, /^HTTP\/1\.1 404/);
   return s;
 }
 
@@ -146,33 +148,34 @@ test('SIGTERM with an XMPP session and an events socket open: both are told, eve
   console.log(`# SIGTERM with clients connected: exit 0 after ${exit.ms} ms`);
 });
 
-test('a half-open peer holds the HTTP server: past shutdownSeconds it is forced, named, and serve exits 1', async () => {
+test('a half-open XMPP peer holds the XMPP server: past shutdownSeconds it is forced, named, and serve exits 1', async () => {
   const s = await serve({ HERALD__SHUTDOWN_SECONDS: '1' });
-  await halfOpenPeer(s.url);
+  await halfOpenXmppPeer(s.xmppPort);
 
   s.child.kill('SIGTERM');
   const exit = await exitWithin(s, 15_000);
   assert.deepEqual([exit.code, exit.signal], [1, null], s.output());
   // The deadline (1 s) and the grace of the steps after the forced one (1 s), plus a busy machine's slack.
   assert.ok(exit.ms >= 1000 && exit.ms < 6000, `exit after ${exit.ms} ms`);
-  assert.match(s.output(), /not finished within the shutdown deadline \(1 s\): HTTP server \(1 connection still open\)/);
+  assert.match(s.output(), /not finished within the shutdown deadline \(1 s\): XMPP server/);
   assert.doesNotMatch(s.output(), /shutdown complete/);
   console.log(`# half-open peer, shutdownSeconds 1: exit 1 after ${exit.ms} ms`);
 });
 
 test('a second SIGTERM while the shutdown hangs exits at once, naming the step it cut short', async () => {
   const s = await serve({ HERALD__SHUTDOWN_SECONDS: '120' });
-  await halfOpenPeer(s.url);
+  await halfOpenXmppPeer(s.xmppPort);
 
   s.child.kill('SIGTERM');
   // Waits for the line, not for time: the shutdown is inside the step the peer holds.
-  await s.line(/shutdown: closing HTTP server/);
+  // (The peer holds that step for the transport's 2 s; the second signal follows the line at once.)
+  await s.line(/shutdown: closing XMPP server/);
   assert.equal(s.child.exitCode, null, 'still shutting down (the deadline is 120 s)');
   s.child.kill('SIGTERM');
   const exit = await exitWithin(s, 5000);
   assert.deepEqual([exit.code, exit.signal], [1, null], s.output());
   assert.ok(exit.ms < 2000, `exit ${exit.ms} ms after the second SIGTERM`);
-  assert.match(s.output(), /SIGTERM again: exiting now, shutdown cut short while closing HTTP server/);
+  assert.match(s.output(), /SIGTERM again: exiting now, shutdown cut short while closing XMPP server/);
   console.log(`# second SIGTERM: exit 1 after ${exit.ms} ms`);
 });
 

@@ -12,7 +12,7 @@ import path from 'node:path';
 import WebSocket, { WebSocketServer } from 'ws';
 import { silentLogger } from '../config/logger.ts';
 import { loadCertificate, type Certificate } from '../config/tls.ts';
-import { HSTS, startHttpListener, transportOf, type HttpListener } from './listener.ts';
+import { HALF_OPEN_MS, HSTS, startHttpListener, transportOf, type HttpListener } from './listener.ts';
 
 let dir: string;
 let cert: Certificate;
@@ -120,4 +120,24 @@ test('a connection that sends garbage, or a broken TLS hello, ends alone', async
     await new Promise((r) => s.once('close', r));
   }
   assert.equal((await get({ tls: true, port: l.port })).status, 200);
+});
+
+test('a peer that never closes its side after we ended ours (a refused upgrade) is let go after HALF_OPEN_MS', async () => {
+  const l = await listen({ allowPlain: false, trustProxy: false }); // plain upgrades are refused here
+  const { connect } = await import('node:net');
+  const s = connect({ port: l.port, host: '127.0.0.1', allowHalfOpen: true });
+  s.on('error', () => {});
+  let got = '';
+  s.on('data', (c: Buffer) => (got += c));
+  const ended = new Promise<void>((r) => s.once('end', () => r())); // our FIN: the listener's side is done
+  s.write('GET /api/v1/events HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n');
+  await ended;
+  assert.match(got, /^HTTP\/1\.1 403/);
+  assert.equal(l.connections(), 1, 'half-open: still counted');
+  // The peer sees nothing more (it already had our FIN): the listener's count says when it let go.
+  const t0 = Date.now();
+  while (l.connections() > 0 && Date.now() - t0 < HALF_OPEN_MS + 10_000) await new Promise((r) => setTimeout(r, 50));
+  assert.equal(l.connections(), 0, `still held after ${Date.now() - t0} ms`);
+  assert.ok(Date.now() - t0 >= HALF_OPEN_MS - 100, 'not before HALF_OPEN_MS: the peer may still be reading');
+  s.destroy();
 });

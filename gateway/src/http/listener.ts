@@ -12,6 +12,8 @@ import type { Certificate } from '../config/tls.ts';
 
 /** A connection that sends nothing for this long before its first byte is dropped. */
 const FIRST_BYTE_MS = 10_000;
+/** How long a connection we ended may stay half-open (the peer reading our last words). */
+export const HALF_OPEN_MS = 2000;
 /** RFC 6797: one year; no includeSubDomains (other hosts of the domain are not ours to pin). */
 export const HSTS = 'max-age=31536000';
 
@@ -81,6 +83,9 @@ export async function startHttpListener(o: HttpListenerOptions): Promise<HttpLis
     sockets.add(socket);
     socket.once('close', () => sockets.delete(socket));
     socket.on('error', () => socket.destroy());
+    // Once our side is done (a refused upgrade, a closed keep-alive), a peer that never closes its
+    // own would hold the descriptor for ever: it gets HALF_OPEN_MS to read the rest, then it ends.
+    socket.once('finish', () => setTimeout(() => socket.destroy(), HALF_OPEN_MS).unref());
     socket.setTimeout(FIRST_BYTE_MS, () => socket.destroy());
     const sniff = () => {
       const first = socket.read(1) as Buffer | null;
