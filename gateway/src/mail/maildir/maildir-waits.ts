@@ -126,6 +126,10 @@ export function createMaildirWaits({ prefix, dirs, pollMs }: { prefix: string; d
   const onEvent = (dir: string, file: string | null) => {
     const s = spots.get(dir);
     if (!s) return;
+    // Names nobody waits for (herald.db-wal when the prefix is the data folder itself, another
+    // domain's mail) cost nothing, not even a stat. The watched directory's own removal comes
+    // with its own name (inotify's IN_DELETE_SELF, reported by libuv as the basename).
+    if (file !== null && s.watch.alive && !s.byChild.has(file) && file !== path.basename(dir)) return;
     if (file === null || !s.watch.alive || !isDir(dir)) {
       // Watch lost or directory gone (or the kernel did not say what changed): everyone here looks again.
       const all = [...s.byChild.values()].flatMap((set) => [...set]);
