@@ -203,6 +203,16 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
 
     activeUsers: () => entries.size,
 
+    /**
+     * File-system watches in use (none for imap) beside the users watched: `perUser` is what an
+     * admin compares with the kernel's fs.inotify.max_user_watches (default 8,192 per uid on
+     * small machines) — users without mail yet cost none.
+     */
+    watchCount() {
+      const s = source.watchStats?.() ?? { watches: 0, waiting: 0, wakeups: 0 };
+      return { ...s, users: entries.size, perUser: entries.size ? s.watches / entries.size : 0 };
+    },
+
     async close(): Promise<void> {
       clearInterval(reaper);
       await Promise.all([...entries.values()].map(closeEntry));

@@ -70,10 +70,21 @@ export interface MailboxWatch {
   close(): Promise<void>;
 }
 
+export interface WatchStats {
+  /** Directories watched (one inotify watch each). */
+  watches: number;
+  /** Users waiting for their mailbox to appear (no watch of their own). */
+  waiting: number;
+  /** Watch events handed to a listener, plus waiting users woken, since the start. */
+  wakeups: number;
+}
+
 export interface MailSource {
   readonly kind: 'maildir' | 'imap';
   /** Starts watching the account's mailbox. Never throws for a down server: see `ready`/`status`. */
   open(account: AccountRow, events: MailboxEvents): MailboxWatch;
+  /** File-system watches in use (maildir): what inotify's max_user_watches is spent on. */
+  watchStats?(): WatchStats;
   close(): Promise<void>;
 }
 

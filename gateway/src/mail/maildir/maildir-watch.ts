@@ -1,14 +1,17 @@
 // Watches one user's Maildir++ tree: inotify (fs.watch) on every folder's new/ and cur/ and on
 // the root (folders created, renamed, deleted), a coalesced re-read of just the folder that
-// changed, stable uids from the store, and one alert per new unread message.
-import { existsSync, watch as fsWatch, type FSWatcher } from 'node:fs';
+// changed, stable uids from the store, and one alert per new unread message. Until the Maildir
+// exists the user only waits in the shared registry (maildir-waits.ts) and has no watch of its own.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
 import type { Folder, MailStatus } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
 import { guessSpecialUse, sortFolders, type MailboxEvents, type MailboxWatch, type NewMail } from '../source.ts';
+import type { DirWatch, DirWatches } from './dir-watches.ts';
 import { listFolders, scanFolder } from './layout.ts';
+import type { MaildirWaits } from './maildir-waits.ts';
 import { readNewMail, readRawMessage } from './message-read.ts';
 
 /** inotify reports a delivery as several events (create in tmp, rename into new): coalesce them. */
@@ -22,6 +25,10 @@ export interface MaildirWatchDeps {
   store: Store;
   log: Logger;
   events: MailboxEvents;
+  /** Shared by all users of the source: one inotify watch per directory. */
+  dirs: DirWatches;
+  /** Where users without a Maildir yet wait for it to appear. */
+  waits: MaildirWaits;
 }
 
 interface Tracked {
@@ -36,7 +43,7 @@ interface Tracked {
   /** key → uid * 2 + (seen ? 1 : 0): one number per message keeps 1,000 users small. */
   msgs: Map<string, number>;
   /** inotify watches on new/ and cur/, by subdirectory name (missing while they do not exist yet). */
-  watchers: Map<string, FSWatcher>;
+  watchers: Map<string, DirWatch>;
   timer: NodeJS.Timeout | undefined;
   running: Promise<void> | undefined;
   dirty: boolean;
@@ -50,8 +57,8 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
   let closed = false;
   let initializing = true;
   const pendingAlerts: NewMail[] = [];
-  let rootWatcher: FSWatcher | undefined;
-  let ancestorWatcher: FSWatcher | undefined;
+  let rootWatcher: DirWatch | undefined;
+  let cancelWait: (() => void) | undefined;
   let listTimer: NodeJS.Timeout | undefined;
   let listRunning: Promise<void> | undefined;
   let listDirty = false;
@@ -83,19 +90,8 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     if (!initializing && !closed) events.folders(snapshot());
   };
 
-  const watchDir = (dir: string, onEvent: (file: string | null) => void): FSWatcher | undefined => {
-    try {
-      const w = fsWatch(dir, { persistent: false }, (_type, file) => onEvent(file === null ? null : String(file)));
-      w.on('error', () => {
-        w.close();
-        scheduleList();
-      });
-      return w;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') log.warn({ dir, err: (e as Error).message }, 'cannot watch folder');
-      return undefined;
-    }
-  };
+  /** Watches of new/ and cur/ that still work (a lost one is re-made by the next folder listing). */
+  const liveWatches = (t: Tracked) => [...t.watchers.values()].filter((w) => w.alive).length;
 
   const track = (folderPath: string, dir: string): Tracked => {
     const row = store.folderState.get(account.id, folderPath);
@@ -123,32 +119,29 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
   /** Watches whichever of new/ and cur/ exist and are not watched yet; true when both are. */
   const attachWatchers = (t: Tracked): boolean => {
     for (const sub of ['new', 'cur']) {
-      if (t.watchers.has(sub)) continue;
-      const w = watchDir(path.join(t.dir, sub), () => schedule(t));
+      if (t.watchers.get(sub)?.alive) continue;
+      const w = deps.dirs.watch(path.join(t.dir, sub), (file) => {
+        schedule(t);
+        if (file === null) scheduleList(); // the watch may be lost: the listing makes it again
+      });
       if (w) t.watchers.set(sub, w);
+      else t.watchers.delete(sub);
     }
-    return t.watchers.size === 2;
+    return liveWatches(t) === 2;
   };
 
   /**
-   * No Maildir yet (nothing delivered): watch the nearest existing ancestor, so the first
-   * delivery — which creates the Maildir — is noticed at once, not at the next rescan.
+   * No Maildir yet (nothing delivered): wait for it in the shared registry, so the first
+   * delivery — which creates the Maildir — is noticed at once, not at the next rescan, while
+   * this user costs no watch of its own (and is woken by nothing but its own Maildir appearing).
+   * Waiting again (after a wake or a rescan) places the user afresh, so a lost place heals.
    */
-  const watchAncestor = () => {
-    ancestorWatcher?.close();
-    ancestorWatcher = undefined;
-    for (let dir = path.dirname(root); ; dir = path.dirname(dir)) {
-      // Only the entry on the way to the Maildir matters: the ancestor may be the data folder,
-      // where every SQLite write (failed-login counters, archives) would otherwise re-list the
-      // folders of every user without a Maildir yet.
-      const next = path.relative(dir, root).split(path.sep)[0];
-      ancestorWatcher = watchDir(dir, (file) => (file === null || file === next ? scheduleList() : undefined));
-      if (ancestorWatcher || path.dirname(dir) === dir) break;
-    }
-    // The Maildir may have been made between the listing that missed it and this watch (a delivery
-    // creates domain/, user/ and new/ in quick succession): look again, or its first mail would
-    // wait for the rescan. Delayed, so a root that exists but cannot be listed cannot spin.
-    if (existsSync(root)) scheduleList(50);
+  const waitForRoot = () => {
+    cancelWait?.();
+    cancelWait = deps.waits.wait(root, () => {
+      cancelWait = undefined;
+      scheduleList();
+    });
   };
 
   const untrack = (t: Tracked, forget: boolean) => {
@@ -279,11 +272,12 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     let found: Awaited<ReturnType<typeof listFolders>>;
     try {
       found = await listFolders(root, separator);
-      if (!rootWatcher && !closed) {
+      if (!rootWatcher?.alive && !closed) {
         // Root events: Maildir++ folders (".Name") come and go; new/ and cur/ of INBOX appear.
-        rootWatcher = watchDir(root, (f) => (f === null || f.startsWith('.') || f === 'new' || f === 'cur' ? scheduleList() : undefined));
-        ancestorWatcher?.close();
-        ancestorWatcher = undefined;
+        rootWatcher?.close();
+        rootWatcher = deps.dirs.watch(root, (f) => (f === null || f.startsWith('.') || f === 'new' || f === 'cur' ? scheduleList() : undefined));
+        cancelWait?.();
+        cancelWait = undefined;
       }
       setStatus({ state: 'ok' });
     } catch (e) {
@@ -296,7 +290,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       found = { folders: [{ path: 'INBOX', dir: root }], incomplete: 0 };
       rootWatcher?.close();
       rootWatcher = undefined;
-      if (!closed) watchAncestor();
+      if (!closed) waitForRoot();
       setStatus({ state: 'ok' });
     }
     if (closed) return;
@@ -310,8 +304,8 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
     }
     const fresh = found.folders.filter((f) => !folders.has(f.path)).map((f) => track(f.path, f.dir));
     // Folders whose new/ or cur/ appeared only now (being created) get their watches and a scan.
-    const completed = [...folders.values()].filter((t) => !fresh.includes(t) && t.watchers.size < 2 && attachWatchers(t));
-    if ([...folders.values()].some((t) => t.watchers.size < 2) && rootWatcher) found.incomplete++;
+    const completed = [...folders.values()].filter((t) => !fresh.includes(t) && liveWatches(t) < 2 && attachWatchers(t));
+    if ([...folders.values()].some((t) => liveWatches(t) < 2) && rootWatcher) found.incomplete++;
     await Promise.all([...fresh, ...completed].map(runFolder));
     // A folder being created has its directory before its cur/: look again shortly.
     if (found.incomplete > 0) scheduleList(50);
@@ -324,7 +318,8 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
   };
 
   // Safety net for missed inotify events (overflow, network file systems), spread over time.
-  const rescanTimer = setInterval(() => void rescanAll(), deps.rescanMs * (0.8 + Math.random() * 0.4));
+  // A user still waiting for its Maildir costs one stat here, not a readdir that throws ENOENT.
+  const rescanTimer = setInterval(() => (cancelWait && !existsSync(root) ? undefined : void rescanAll()), deps.rescanMs * (0.8 + Math.random() * 0.4));
   rescanTimer.unref();
 
   const ready = syncList().then(() => {
@@ -372,7 +367,7 @@ export function createMaildirWatch(deps: MaildirWatchDeps): MailboxWatch {
       clearInterval(rescanTimer);
       clearTimeout(listTimer);
       rootWatcher?.close();
-      ancestorWatcher?.close();
+      cancelWait?.();
       for (const t of [...folders.values()]) untrack(t, false);
     },
   };
