@@ -100,6 +100,19 @@ export const SettingsSchema = z.strictObject({
       /** Where components connect (only when some are configured); keep it on loopback or a private network. */
       componentHost: z.string().default('127.0.0.1'),
       componentPort: port.default(5347),
+      /**
+       * End-to-end encryption (OMEMO) as a company decision, per domain. `deny` (the default: every IM
+       * passes through the server and is logged in clear): OMEMO device-list publishing is refused and
+       * encrypted-only messages are bounced with a text saying why. `allow`: OMEMO works through PEP and
+       * the central log records that a message was encrypted (from, to), never pretending to hold its text.
+       */
+      e2ee: z
+        .strictObject({
+          default: z.enum(['allow', 'deny']).default('deny'),
+          /** Per mail domain, overriding `default`: { "example.com": "allow" }. */
+          domains: z.record(z.string().transform((d) => d.toLowerCase()), z.enum(['allow', 'deny'])).default({}),
+        })
+        .prefault({}),
       /** Message archive (MAM) retention in days: older messages are purged at start and hourly; 0 = no archive. */
       archiveDays: z.coerce.number().int().min(0).default(365),
       /** HTTP File Upload (XEP-0363): the component upload.<domain>, files served by the HTTP side at /upload/. */

@@ -99,6 +99,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       return domains;
     },
     roster: store.roster,
+    e2ee: (d) => settings.e2ee.domains[d.toLowerCase()] ?? settings.e2ee.default,
     deliverToSession(stanza, to) {
       const s = router.get(to.bare, to.resource);
       if (!s) return false;

@@ -19,6 +19,8 @@ export interface ServerContext {
   visibleDomains(domain: string): readonly string[];
   /** Per-user roster entries on top of the directory: personal names, groups, hidden contacts, subscriptions. */
   readonly roster: RosterStore;
+  /** The domain's end-to-end encryption policy (xmpp.e2ee): may its users use OMEMO? */
+  e2ee(domain: string): 'allow' | 'deny';
   /** Sends a stanza to a local full JID's session, or answers with an error; used for iq and errors. */
   deliverToSession(stanza: Element, to: Jid): boolean;
 }
