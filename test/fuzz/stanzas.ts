@@ -109,7 +109,7 @@ export function mutateStanza(rng: Rng, c: StanzaContext): { xml: string; note: s
       el.children = [hostileText(rng)];
       notes.push(`text of ${el.name}`);
     } else {
-      const depth = rng.pick([20, 90, 400]);
+      const depth = rng.pick([3, 10, 40]);
       el.children.push(parse(`${'<x>'.repeat(depth)}${'</x>'.repeat(depth)}`));
       notes.push(`nest ${depth} in ${el.name}`);
     }

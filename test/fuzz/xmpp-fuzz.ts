@@ -57,6 +57,7 @@ export async function fuzzXmpp(t: FuzzTarget, o: StanzaFuzzOptions): Promise<{ t
       if (e.attrs.type === 'error' || e.name === 'stream:error') {
         const cond = conditionOf(e);
         count(tally, `${e.name === 'stream:error' ? 'stream' : e.name}:${cond}`);
+        if (process.env.FUZZ_DEBUG) console.log(`#${i} ${note} → ${e.toString().slice(0, 300)}`);
         if (cond === 'internal-server-error') {
           tally.serverErrors++;
           failures.push(`#${i} ${note} → ${e.toString().slice(0, 300)}\n  sent: ${xml.slice(0, 400)}`);
