@@ -29,6 +29,8 @@ export interface FuzzTarget {
   users: [FuzzUser, FuzzUser, FuzzUser];
   /** An enrollment token of fz0000 that expired before the gateway started. */
   expiredEnroll: string;
+  /** Live one-time enrollment tokens of fz0000. */
+  enroll: string[];
   /** Throws unless the process runs, /api/v1/health answers 200 and the witness's XMPP session answers a ping. */
   alive(what: string): Promise<void>;
   stop(): Promise<void>;
@@ -42,6 +44,7 @@ export async function startFuzzTarget(config: Record<string, unknown> = {}): Pro
   const users = base.map((u) => ({ ...u, spare: Array.from({ length: 40 }, () => tokens.issueDevice(store.accounts.byAddress(u.address)!, 'fuzz')) })) as FuzzTarget['users'];
   store.accounts.setPasswordHash(users[0].address, await hashPassword(PASSWORD));
   const expiredEnroll = tokens.issueEnroll(users[0].address, -60_000).token;
+  const enroll = [tokens.issueEnroll(users[0].address).token, tokens.issueEnroll(users[0].address).token];
   store.close();
   // fz0001's mail: a folder whose name must never reach anyone else.
   const bobRoot = path.join(dataDir, 'mail', DOMAIN, users[1].local);
@@ -62,6 +65,7 @@ export async function startFuzzTarget(config: Record<string, unknown> = {}): Pro
     dataDir,
     users,
     expiredEnroll,
+    enroll,
     async alive(what) {
       const dead = () => new Error(`the gateway exited (${String(exitCode)}) during ${what}`);
       if (exitCode !== undefined) throw dead();
