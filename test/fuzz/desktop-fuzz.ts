@@ -133,8 +133,8 @@ export async function fuzzSkins(rng: Rng, root: string, cases: number): Promise<
       }
       if (JSON.stringify(skin.css).includes('url(')) failures.push(`#${i}: CSS carries a url(): ${JSON.stringify(skin.css)}`);
     } catch (e) {
+      if (process.env.FUZZ_DEBUG) console.log(`#${i} ${(e as Error).name}: ${(e as Error).message.slice(0, 120)}`);
       if (e instanceof SkinLoadError || e instanceof SkinFormatError) count(tally, (e as Error).name);
-      if (process.env.FUZZ_DEBUG && e instanceof Error) console.log(`#${i} ${e.name}: ${e.message.slice(0, 120)}`);
       else {
         tally.serverErrors++;
         failures.push(`#${i}: ${(e as Error).stack}`);
