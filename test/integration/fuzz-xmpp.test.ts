@@ -7,6 +7,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRng, seedFrom } from '../fuzz/prng.ts';
 import { describeTally, startFuzzTarget, type FuzzTarget } from '../fuzz/target.ts';
+import { fuzzSpool } from '../fuzz/spool-fuzz.ts';
 import { fuzzXmpp } from '../fuzz/xmpp-fuzz.ts';
 
 const SEED = seedFrom(process.env, 0x11a7);
@@ -24,4 +25,11 @@ test(`XMPP: ${CASES} mutated stanzas after login (seed ${SEED}): stanza or strea
   assert.equal(tally.crashes, 0);
   assert.equal(tally.serverErrors, 0);
   assert.ok([...tally.answers.keys()].some((k) => k.startsWith('iq:')), `some stanza errors: ${describeTally(tally)}`);
+});
+
+test(`SEM spool: ${Math.round(CASES / 3)} mutated SEM files dropped into the running gateway (seed ${SEED}): delivered or in bad/ with a reason, none lost`, async () => {
+  const { tally, failures } = await fuzzSpool(t, { rng: createRng(SEED), cases: Math.round(CASES / 3) });
+  console.log(describeTally(tally));
+  assert.deepEqual(failures, []);
+  assert.ok(tally.answers.get('delivered') && tally.answers.get('bad/ (refused)'), describeTally(tally));
 });
