@@ -154,7 +154,8 @@ export async function fuzzHttp(t: FuzzTarget, o: HttpFuzzOptions): Promise<{ tal
   const tally = newTally('http');
   const failures: string[] = [];
   const routes = routesOf(t, o.upload);
-  const pool = [t.users[0].token, ...t.users[0].spare];
+  // Not the tokens other surfaces log in with (users[0].token, spare[0], spare[1], the last spare).
+  const pool = t.users[0].spare.slice(2, -1);
   const port = Number(new URL(t.url).port);
   for (let i = 0; i < o.cases && !(o.until && Date.now() > o.until); i++) {
     const route = routes[i % routes.length]!;

@@ -141,7 +141,11 @@ export function xmppWebSocketSurface(t: FuzzTarget): Surface {
           c.ws.send(xml.slice(0, cut));
           c.ws.send(xml.slice(cut));
         }
-      } else if (kind === 5) c.ws.send(rng.pick([OPEN, `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='evil.example'/>`, `<open/>`, `<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>`, `<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>`]));
+      } else if (kind === 5) {
+        const frame = rng.pick([OPEN, `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='evil.example'/>`, `<open/>`, `<close xmlns='urn:ietf:params:xml:ns:xmpp-framing'/>`, `<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>`]);
+        c.ws.send(frame);
+        if (frame.startsWith('<stream:stream')) return { note: 'a TCP stream header in a frame', mayStall: true };
+      }
       else if (kind === 6) c.ws.send(rng.bytes(1 + rng.int(200)), { binary: true });
       else {
         const b = badFrame(rng);
