@@ -37,7 +37,7 @@ async function runSurface(t: FuzzTarget, s: Surface, o: { rng: Rng; cases: numbe
     const note = typeof sent === 'string' ? sent : sent.note;
     const mayStall = typeof sent !== 'string';
     notes.push(`#${i} ${note}`);
-    const outcome = await s.probe(c, i, mayStall ? 1500 : 8000);
+    const outcome = await s.probe(c, i, mayStall ? 600 : 8000);
     tally.cases++;
     const code = outcome === 'closed' ? await c.closed : undefined;
     count(tally, code === undefined ? (outcome === 'hung' && mayStall ? 'own connection stalled (element left open)' : outcome) : `close ${code}`);

@@ -21,6 +21,23 @@ export const contextFor = (t: FuzzTarget, full: string): StanzaContext => ({
 /** The first stanza-level error condition in an element (or its <error/> child). */
 export const conditionOf = (e: Element) => e.getChild('error')?.getChildElements()[0]?.name ?? e.getChildElements()[0]?.name ?? '?';
 
+/**
+ * Whether the session answered the probe iq, closed, or neither within 8 s. Not RawClient.next():
+ * its timer cannot be cancelled when the stream closes first, and would hold the process open.
+ */
+function probeAnswer(c: RawClient, id: string, isEnded: () => boolean): Promise<'alive' | 'closed' | 'hung'> {
+  const deadline = Date.now() + 8000;
+  return new Promise((resolve) => {
+    const check = () => {
+      if (c.received.some((e) => e.name === 'iq' && e.attrs.id === id)) return resolve('alive');
+      if (isEnded()) return resolve('closed');
+      if (Date.now() > deadline) return resolve('hung');
+      setTimeout(check, 2);
+    };
+    check();
+  });
+}
+
 export interface StanzaFuzzOptions {
   rng: Rng;
   cases: number;
@@ -44,13 +61,7 @@ export async function fuzzXmpp(t: FuzzTarget, o: StanzaFuzzOptions): Promise<{ t
     c.send(xml);
     const probe = `probe-${i}`;
     c.send(`<iq type='get' id='${probe}' to='${DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>`);
-    const answer = await Promise.race([
-      c.next((e) => e.name === 'iq' && e.attrs.id === probe, 8000).then(
-        () => 'alive' as const,
-        () => 'hung' as const,
-      ),
-      c.closed.then(() => 'closed' as const),
-    ]);
+    const answer = await probeAnswer(c, probe, () => ended);
     tally.cases++;
     const fresh = c.received.slice(seen);
     for (const e of fresh) {
