@@ -90,6 +90,14 @@ export function prepareSkinPlayground(root: string): { skins: string; outside: s
 /** A mutated .msstyles text, encoded one way or another. */
 function skinCase(rng: Rng, base: string, outside: string): Buffer {
   let lines = base.split(/\r?\n/);
+  // Four in ten: only an asset's path changes, so a path that escapes would load (and be caught).
+  if (rng.chance(0.4)) {
+    const assets = lines.flatMap((l, i) => (/^(TrayIdle|TrayNewMail|TrayOffline|TrayChat|NewMail|MessageIn)=/i.test(l) ? [i] : []));
+    const i = rng.pick(assets);
+    lines[i] = `${lines[i]!.split('=')[0]}=${rng.pick(SKIN_PATHS(outside))}`;
+    const text = lines.join('\r\n');
+    return rng.chance(0.5) ? Buffer.from(text) : Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]);
+  }
   for (let k = 0; k < 1 + rng.int(4); k++) {
     const op = rng.chance(0.4) ? 0 : rng.int(6);
     const at = rng.int(lines.length);
