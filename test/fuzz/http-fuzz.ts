@@ -58,7 +58,9 @@ interface Built {
 /** One hostile request from a route's valid one. `token` is a live device token (or undefined when the pool is spent). */
 export function buildCase(rng: Rng, route: Route, token: string | undefined): Built {
   const notes: string[] = [];
-  const mut = () => rng.chance(0.35);
+  // Each part changes with this chance: most cases differ from a valid request in one or two ways,
+  // so they reach the route's own code rather than only the HTTP parser's refusals.
+  const mut = () => rng.chance(0.22);
   let method = route.method;
   if (mut()) notes.push(`method ${(method = rng.pick(METHODS)).slice(0, 20)}`);
   let target = route.path;
