@@ -50,7 +50,7 @@ interface Built {
   request: Buffer;
   /** HEAD answers carry no body to check (RFC 9110 §9.3.2). */
   head: boolean;
-  /** The body is shorter than announced (or its chunks are broken): the server may wait for more. */
+  /** The body may be shorter than announced (a bogus Content-Length, broken chunks): the server may wait for more. */
   incomplete: boolean;
   note: string;
 }
@@ -139,7 +139,7 @@ export function buildCase(rng: Rng, route: Route, token: string | undefined): Bu
     notes.push(`+${n} headers`);
   }
   const head = `${method} ${target} HTTP/1.1\r\n${headers.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n`;
-  return { request: Buffer.concat([Buffer.from(head, 'latin1'), body]), head: method === 'HEAD', incomplete: framing === 0 || framing >= 4, note: `${method.slice(0, 20)} ${route.path} [${notes.join('; ')}]` };
+  return { request: Buffer.concat([Buffer.from(head, 'latin1'), body]), head: method === 'HEAD', incomplete: framing === 0 || framing === 2 || framing >= 4, note: `${method.slice(0, 20)} ${route.path} [${notes.join('; ')}]` };
 }
 
 export interface HttpFuzzOptions {
