@@ -48,7 +48,7 @@ export async function startGatewayChild(dataDir: string, config: Record<string, 
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // Its start-up lines are read for its ports: it logs at info even under a silent test run.
-    env: { ...process.env, UV_THREADPOOL_SIZE: '4', HERALD_LOG_LEVEL: 'info' },
+    env: { ...process.env, UV_THREADPOOL_SIZE: '4', HERALD_LOG_LEVEL: process.env.HERALD_CHILD_LOG_LEVEL ?? 'info' },
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {

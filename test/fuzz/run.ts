@@ -3,7 +3,8 @@
 // server errors (5xx, internal-server-error, unexpected throws) and the answers seen; exits 1 on
 // any failure, printing each with its case number (same seed + same options = same cases).
 //   npm run fuzz -- [--seed N] [--duration SECONDS | --iterations N] [--surface http,events,xmpp-ws,xmpp,spool,sem,skins,provision]
-// FUZZ_SEED works too; HERALD_CHILD_LOG=1 shows the gateway's log.
+// FUZZ_SEED works too; HERALD_CHILD_LOG=1 shows the gateway's log (HERALD_CHILD_LOG_LEVEL=debug for more),
+// FUZZ_DEBUG=1 every case of the socket surfaces.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';

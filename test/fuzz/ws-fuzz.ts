@@ -48,10 +48,11 @@ async function runSurface(t: FuzzTarget, s: Surface, o: { rng: Rng; cases: numbe
       tally.serverErrors++;
       failures.push(`#${i} ${note} → a server error: close ${code}; got: ${said}`);
     }
-    // 1006 (no close frame) is not counted as a failure: the events protocol's pongs carry no id,
-    // so a late pong of an earlier storm can answer a probe while the server is already closing
-    // that connection for a bad frame; the next frames then meet a TCP reset that overtakes the
-    // close frame (seen in about 0.2% of long-run cases, never for a frame that is valid alone).
+    // 1006 (no close frame) is counted, not failed: about 0.2% of long-run events-socket cases end
+    // so. The events protocol's pongs carry no id, so a late pong of an earlier storm can answer a
+    // probe while the server is closing that connection for an oversize or broken frame, and a TCP
+    // reset then overtakes its close frame; a few follow only valid frames and remain unexplained
+    // (see the report of issue 11). A crash still shows in t.alive().
     if (outcome !== 'ok' || (i + 1) % (o.batch ?? 25) === 0 || i === o.cases - 1) {
       try {
         await t.alive(`${s.name} batch ending #${i}:\n  ${notes.join('\n  ')}`);
