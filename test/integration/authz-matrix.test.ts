@@ -106,6 +106,19 @@ async function xmppPlain(c: Credential): Promise<Outcome> {
   return { status: a.name === 'success' ? 'success' : `failure:${a.getChildElements()[0]?.name}` };
 }
 
+/** The same over WebSocket (RFC 7395 framing). */
+async function xmppWebSocketPlain(c: Credential): Promise<Outcome> {
+  const ws = await openWs(`${t.url.replace('http', 'ws')}/xmpp-websocket`, { protocols: ['xmpp'] });
+  ws.ws.send(`<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='${DOMAIN}' version='1.0'/>`);
+  assert.equal(await ws.waitText((s) => s.includes('<stream:features'), 0, 5000), 'ok');
+  const from = ws.texts.length;
+  ws.ws.send(`<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>${plain(alice.address, tokenFor(c) ?? '')}</auth>`);
+  assert.equal(await ws.waitText((s) => /<(success|failure)/.test(s), from, 5000), 'ok');
+  const answer = ws.texts.slice(from).find((s) => /<(success|failure)/.test(s))!;
+  ws.ws.terminate();
+  return { status: answer.includes('<success') ? 'success' : `failure:${/<failure[^>]*><([a-z-]+)/.exec(answer)?.[1]}` };
+}
+
 /** The download form (CSRF cookie and field from its GET), signing in as alice. */
 async function download(c: Credential): Promise<Outcome> {
   const form = await fetch(`${t.url}/download`);
@@ -130,11 +143,6 @@ const rows: Row[] = [
   { name: 'GET /api/v1/events (Authorization)', run: (c) => events(c, false), expect: { ...DENIED, another: 'open', valid: 'open' } },
   { name: 'GET /api/v1/events (?access_token)', run: (c) => events(c, true), expect: { ...DENIED, another: 'open', valid: 'open' } },
   {
-    name: 'XMPP SASL PLAIN with a device token',
-    run: xmppPlain,
-    expect: { none: 'failure:not-authorized', garbage: 'failure:not-authorized', revoked: 'failure:not-authorized', expired: 'failure:not-authorized', another: 'failure:not-authorized', valid: 'success' },
-  },
-  {
     name: 'POST /api/v1/enroll',
     run: (c) => api('POST', '/api/v1/enroll', undefined, c === 'none' ? {} : { token: { garbage: 'hen_garbage', revoked: usedEnroll, expired: t.expiredEnroll, another: bob.token, valid: freshEnroll }[c as 'garbage'] }),
     expect: { none: 400, garbage: 401, revoked: 401, expired: 401, another: 401, valid: 200 },
@@ -157,6 +165,17 @@ const rows: Row[] = [
       return rawRequest(Number(new URL(t.url).port), req).then((a) => ({ status: typeof a === 'object' ? a.status : String(a) }));
     },
     expect: { none: 404, garbage: 404, valid: 201 },
+  },
+  // Last among the sign-ins: their failed attempts count against alice's account (rate limits).
+  {
+    name: 'XMPP SASL PLAIN with a device token',
+    run: xmppPlain,
+    expect: { none: 'failure:not-authorized', garbage: 'failure:not-authorized', revoked: 'failure:not-authorized', expired: 'failure:not-authorized', another: 'failure:not-authorized', valid: 'success' },
+  },
+  {
+    name: 'XMPP over WebSocket SASL PLAIN with a device token',
+    run: xmppWebSocketPlain,
+    expect: { none: 'failure:not-authorized', garbage: 'failure:not-authorized', revoked: 'failure:not-authorized', expired: 'failure:not-authorized', another: 'failure:not-authorized', valid: 'success' },
   },
   deviceRoute('DELETE', '/api/v1/session', undefined, 204),
 ];
