@@ -37,6 +37,8 @@ export interface GatewayChild {
   /** The XMPP c2s port, when the XMPP server runs (read from its start-up log line). */
   xmppPort: number | undefined;
   pid: number;
+  /** Resolves with the exit code (or signal name) when the process ends — a crash shows here. */
+  exited: Promise<number | string | null>;
   rssKiB(): number;
   stop(): Promise<void>;
 }
@@ -47,7 +49,7 @@ export async function startGatewayChild(dataDir: string, config: Record<string, 
   const child: ChildProcess = spawn(process.execPath, [path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', file], {
     stdio: ['ignore', 'pipe', 'inherit'],
     // Its start-up lines are read for its ports: it logs at info even under a silent test run.
-    env: { ...process.env, UV_THREADPOOL_SIZE: '4', HERALD_LOG_LEVEL: 'info' },
+    env: { ...process.env, UV_THREADPOOL_SIZE: '4', HERALD_LOG_LEVEL: process.env.HERALD_CHILD_LOG_LEVEL ?? 'info' },
   });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
@@ -62,19 +64,27 @@ export async function startGatewayChild(dataDir: string, config: Record<string, 
     });
     child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
   });
-  child.stdout!.resume();
+  // HERALD_CHILD_LOG=1 shows the child's log (what a fuzz failure needs); otherwise it is drained.
+  if (process.env.HERALD_CHILD_LOG) child.stdout!.pipe(process.stderr);
+  else child.stdout!.resume();
+  const exited = new Promise<number | string | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode ?? child.signalCode);
+    else child.once('exit', (code, signal) => resolve(code ?? signal));
+  });
   const xmppPort = Number(/XMPP server listening on port (\d+)/.exec(out)?.[1]) || undefined;
   return {
     url,
     xmppPort,
     pid: child.pid!,
+    exited,
     rssKiB() {
       const m = readFileSync(`/proc/${child.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
       return Number(m?.[1] ?? NaN);
     },
     async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');
-      await new Promise((r) => child.once('exit', r));
+      await exited;
     },
   };
 }

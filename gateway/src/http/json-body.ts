@@ -13,7 +13,10 @@ export async function readJson<S extends z.ZodType>(ctx: Context, schema: S, lim
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+  // Not destroyOnReturn: leaving the loop early (too large) must not destroy the request — Koa
+  // would then answer a plain-text 500 before our 413 (a chunked body has no Content-Length to
+  // refuse it by up front).
+  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
       ctx.req.resume();

@@ -55,6 +55,8 @@ export const ProvisionPayloadSchema = z.strictObject({
   gateway: z
     .url({ protocol: /^https?$/ })
     .refine((u) => {
+      // Zod runs this check also after .url() refused the text: new URL() must not throw out of parsing.
+      if (!URL.canParse(u)) return false;
       const url = new URL(u);
       return !url.username && !url.password && !url.search && !url.hash;
     }, 'must be a plain http(s) base URL without credentials, query or fragment'),

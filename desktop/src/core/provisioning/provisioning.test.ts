@@ -52,6 +52,8 @@ test('tampering, a foreign key, a wrong algorithm, bad payloads and expiry are r
     ['not a JWS', { gateway: 'https://gw.example.com', user: 'alice@example.com' }, 'resources', /^malformed: not a provision file/],
     ['javascript: gateway', signer.sign(payload({ gateway: 'javascript:alert(1)' })), 'deep-link', /^malformed: invalid provision payload: "gateway"/],
     ['gateway with credentials', signer.sign(payload({ gateway: 'https://u:p@gw.example.com' })), 'deep-link', /^malformed: .*"gateway"/],
+    // Found by test/integration/fuzz-desktop.test.ts: a TypeError (Invalid URL) escaped the verifier.
+    ['gateway not a URL', signer.sign(payload({ gateway: 'not a url' })), 'deep-link', /^malformed: invalid provision payload: "gateway"/],
     ['bad user', signer.sign(payload({ user: 'not an address' })), 'deep-link', /^malformed: .*"user"/],
     ['unknown field', signer.sign(payload({ admin: true })), 'deep-link', /^malformed/],
     ['expired', signer.sign(payload({ expiresAt: new Date(NOW - 1000).toISOString() })), 'deep-link', /^expired: the provision for alice@example.com expired/],

@@ -27,7 +27,9 @@ export async function readForm(ctx: Context, limit: number): Promise<URLSearchPa
   }
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
+  // Not destroyOnReturn: stopping early (too large) must not destroy the request, or Koa answers a
+  // plain-text 500 before our 413 (a chunked body has no Content-Length to refuse it by up front).
+  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
     size += chunk.length;
     if (size > limit) {
       ctx.req.resume();
