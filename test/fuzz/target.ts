@@ -5,7 +5,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { hashPassword } from '../../gateway/src/directory/password-hash.ts';
+import { encodeScram, scramKeys } from '../../gateway/src/directory/scram.ts';
 import { createTokenService } from '../../gateway/src/directory/tokens.ts';
 import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
@@ -40,9 +42,11 @@ export async function startFuzzTarget(config: Record<string, unknown> = {}): Pro
   const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-fuzz-'));
   const base = prepareUsers(dataDir, DOMAIN, 3, 'fz');
   const store = createStore(dataDir);
-  const tokens = createTokenService({ store, enrollTtlMs: 3600_000 });
+  const tokens = createTokenService({ store, enrollTtlMs: 3600_000, credentials: createCredentials({ store }) });
   const users = base.map((u) => ({ ...u, spare: Array.from({ length: 40 }, () => tokens.issueDevice(store.accounts.byAddress(u.address)!, 'fuzz')) })) as FuzzTarget['users'];
-  store.accounts.setPasswordHash(users[0].address, await hashPassword(PASSWORD));
+  // As `user passwd` stores it: the scrypt hash (HTTP sign-in) and the SCRAM keys (XMPP, PLAIN too).
+  const [scram1, scram256] = await Promise.all([scramKeys('sha1', PASSWORD), scramKeys('sha256', PASSWORD)]);
+  store.accounts.setPasswordHash(users[0].address, await hashPassword(PASSWORD), { sha1: encodeScram(scram1), sha256: encodeScram(scram256) });
   const expiredEnroll = tokens.issueEnroll(users[0].address, -60_000).token;
   const enroll = [tokens.issueEnroll(users[0].address).token, tokens.issueEnroll(users[0].address).token];
   store.close();

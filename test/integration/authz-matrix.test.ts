@@ -222,11 +222,10 @@ test('authorization matrix: every way in × {no token, garbage, revoked, expired
 });
 
 // Issue 11, item 1: a refresh on an events socket whose token was revoked while it was open killed
-// the process (an invalid_token thrown out of the message handler). Fixed on the wt-revoke branch
-// (revocation fan-out closes the socket with 4401, and the handler's failures stay in its
-// connection); the lead enables this case after merging it. On today's main it fails: the
-// gateway exits, which t.alive() reports.
-test('events socket: {"type":"refresh"} after its token was revoked closes that socket (4401), the gateway lives', { skip: 'crashes the gateway until the wt-revoke branch (issue 11 item 1) is merged; enable then' }, async () => {
+// the process (an invalid_token thrown out of the message handler). Fixed by the revocation
+// fan-out (the socket closes with 4401) and the handler's failures staying in its connection;
+// before that fix the gateway exited, which t.alive() reports.
+test('events socket: {"type":"refresh"} after its token was revoked closes that socket (4401), the gateway lives', async () => {
   const token = alice.spare.pop()!;
   const ws = await openWs(`${t.url.replace('http', 'ws')}/api/v1/events`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal(await ws.waitText((s) => s.includes('"folders"'), 0, 5000), 'ok');
