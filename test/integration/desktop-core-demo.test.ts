@@ -35,7 +35,7 @@ let stderr = '';
 const slixes: Slixmpp[] = [];
 
 const startGateway = () =>
-  startGatewayChild(gwData, { http: { host: '127.0.0.1', port: gwPort }, client: { webmailUrl: 'https://mail.example.com/?_mbox={folder}' }, xmpp: { host: '127.0.0.1', port: 0 } });
+  startGatewayChild(gwData, { http: { host: '127.0.0.1', port: gwPort }, client: { webmailUrl: 'https://mail.example.com/?_mbox={folder}' }, xmpp: { host: '127.0.0.1', port: 0, plainWebSocketFromLoopback: true } }); // as serve --demo: the core chats over ws:// on loopback
 const mailRoot = () => path.join(gwData, 'mail', 'example.com', 'alice');
 const msg = (subject: string) => composeMessage({ from: 'Bob <bob@example.com>', to: ALICE, subject, body: 'hello' });
 

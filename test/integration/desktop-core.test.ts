@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { composeMessage, deliverToMaildir, ensureMaildirFolder } from '../../gateway/src/mail/maildir/deliver.ts';
 import { provisionDeepLink } from '../../gateway/src/protocol/provision.ts';
+import { createCredentials } from '../../gateway/src/directory/credentials.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
 import { createHeraldCore, type HeraldCore } from '../../desktop/src/core/herald-core.ts';
 import { DEVICE_TOKEN_KEY } from '../../desktop/src/core/session/session.ts';
@@ -221,7 +222,8 @@ test('opening a folder opens webmail there (percent-encoded) and acknowledges it
 test('a token revoked on the gateway signs the app out cleanly; the password fallback signs in again and stores no password', async () => {
   const shown = alice.notifier.shown.length;
   const other = createStore(gwData);
-  other.tokens.revoke(other.accounts.byAddress('alice@example.com')!.id);
+  // As `herald-gateway token revoke` does it from another process: through the credentials journal.
+  createCredentials({ store: other }).revokeDevices(other.accounts.byAddress('alice@example.com')!.id);
   other.close();
   const s = await waitState(alice.core, (x) => x.connection.state === 'signed-out', 'signed out');
   assert.equal(s.signIn?.reason, 'revoked');

@@ -56,9 +56,9 @@ test('slixmpp: a wrong password is refused and IM switched off for the domain th
   await assert.rejects(bad.call('connect', { jid: 'bob@example.com', password: 'nope', host: '127.0.0.1', port: env.gw.xmppPort!, starttls: true, sm: false }, 15_000));
 
   const { c: alice } = await connect('alice', { resource: 'switch' });
-  // As the CLI does it: from another database connection; the server notices within a second.
+  // As the CLI does it: from another database connection, through the credentials journal; the server notices within a second.
   const other = (await import('../../gateway/src/store/index.ts')).createStore(env.gw.dataDir);
-  other.domains.setImEnabled('example.com', false);
+  (await import('../../gateway/src/directory/credentials.ts')).createCredentials({ store: other }).setDomainIm('example.com', false);
   other.close();
   const err = await alice.next<Extract<SlixEvent, { event: 'stream_error' }>>('stream_error', 5000);
   assert.equal(err.condition, 'policy-violation');
