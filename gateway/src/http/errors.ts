@@ -25,6 +25,12 @@ export function errorHandler(log: Logger) {
       const status = (e as { status?: number }).status;
       if (status === 405) return sendError(ctx, 'method_not_allowed', `${ctx.method} is not allowed on ${ctx.path}`);
       if (status === 501) return sendError(ctx, 'method_not_allowed', `${ctx.method} is not supported`);
+      // A request whose body broke off (a bad chunk, a reset) is the client's failure, not a bug:
+      // its connection is already gone, and a client must not be able to fill the error log.
+      if (ctx.req.destroyed || ctx.req.socket.destroyed) {
+        log.info({ path: ctx.path, method: ctx.method, err: (e as Error).message }, 'request broken off by the client');
+        return;
+      }
       log.error({ err: e, path: ctx.path, method: ctx.method }, 'request failed');
       sendError(ctx, 'internal', 'internal error; the gateway log has the details');
     }
