@@ -8,16 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Element } from 'ltx';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { login, type RawClient } from '../fixtures/xmpp-raw.ts';
-import { verificationHash } from '../../gateway/src/xmpp/modules/pep/caps.ts';
+import { condition, errText, eventFor, iq, itemIds, items, OWNER, presenceWithCaps, publish, PUBSUB, pubsubError } from '../fixtures/pep-raw.ts';
 
 const PW = 'correct horse battery';
-const PUBSUB = 'http://jabber.org/protocol/pubsub';
-const OWNER = 'http://jabber.org/protocol/pubsub#owner';
-const EVENT = 'http://jabber.org/protocol/pubsub#event';
-const ERRORS = 'http://jabber.org/protocol/pubsub#errors';
 const LIMITS = { 'xmpp.requireTls': false, 'xmpp.pep.maxItemBytes': 2048, 'xmpp.pep.maxItemsPerNode': 3, 'xmpp.pep.maxNodes': 6 };
 
 let dataDir: string;
@@ -41,52 +36,6 @@ async function client(address: string, resource = 'r'): Promise<RawClient & { ji
   open.push(c);
   return c;
 }
-
-let n = 0;
-async function iq(c: RawClient, type: 'get' | 'set', payload: string, to?: string): Promise<Element> {
-  const id = `p${++n}`;
-  c.send(`<iq type='${type}' id='${id}'${to ? ` to='${to}'` : ''}>${payload}</iq>`);
-  return c.next((e) => e.name === 'iq' && e.attrs.id === id);
-}
-const condition = (r: Element) => r.getChild('error')?.getChildElements().find((e) => e.attrs.xmlns === 'urn:ietf:params:xml:ns:xmpp-stanzas' && e.name !== 'text')?.name;
-const pubsubError = (r: Element) => r.getChild('error')?.getChildElements().find((e) => e.attrs.xmlns === ERRORS)?.name;
-const errText = (r: Element) => r.getChild('error')?.getChildText('text') ?? '';
-
-const options = (fields: Record<string, string>) =>
-  `<publish-options><x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>http://jabber.org/protocol/pubsub#publish-options</value></field>${Object.entries(
-    fields,
-  )
-    .map(([k, v]) => `<field var='${k}'><value>${v}</value></field>`)
-    .join('')}</x></publish-options>`;
-const publish = (c: RawClient, node: string, id: string | undefined, payload: string, opts?: Record<string, string>) =>
-  iq(c, 'set', `<pubsub xmlns='${PUBSUB}'><publish node='${node}'><item${id ? ` id='${id}'` : ''}>${payload}</item></publish>${opts ? options(opts) : ''}</pubsub>`);
-const items = (c: RawClient, owner: string | undefined, node: string) => iq(c, 'get', `<pubsub xmlns='${PUBSUB}'><items node='${node}'/></pubsub>`, owner);
-const itemIds = (r: Element) => r.getChild('pubsub', PUBSUB)?.getChild('items')?.getChildren('item').map((i) => i.attrs.id);
-
-/** A disco#info answer with these +notify nodes, and its XEP-0115 verification string. */
-function capsOf(notify: string[]): { query: string; ver: string } {
-  const query = `<query xmlns='http://jabber.org/protocol/disco#info'><identity category='client' type='pc' name='raw'/><feature var='http://jabber.org/protocol/disco#info'/>${notify
-    .map((node) => `<feature var='${node}+notify'/>`)
-    .join('')}</query>`;
-  const el = new Element('query');
-  el.c('identity', { category: 'client', type: 'pc', name: 'raw' });
-  el.c('feature', { var: 'http://jabber.org/protocol/disco#info' });
-  for (const node of notify) el.c('feature', { var: `${node}+notify` });
-  return { query, ver: verificationHash(el) };
-}
-
-/** Sends initial presence with caps; answers the server's disco#info when it asks (returns whether it did). */
-async function presenceWithCaps(c: RawClient, notify: string[], answer = true): Promise<boolean> {
-  const { query, ver } = capsOf(notify);
-  c.send(`<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://herald.test/raw' ver='${ver}'/></presence>`);
-  const first = await c.next((e) => (e.name === 'iq' && e.attrs.type === 'get' && !!e.getChild('query', 'http://jabber.org/protocol/disco#info')) || (e.name === 'presence' && e.attrs.from === (c as RawClient & { jid: string }).jid));
-  if (first.name === 'presence') return false; // our own presence came back first: see whether a query follows
-  const q = first.getChild('query')!;
-  assert.equal(q.attrs.node, `https://herald.test/raw#${ver}`, 'the server asks for the advertised node#ver (XEP-0115 §6.2)');
-  if (answer) c.send(`<iq type='result' id='${first.attrs.id}' to='${first.attrs.from}'>${query.replace("<query ", `<query node='https://herald.test/raw#${ver}' `)}</iq>`);
-  return true;
-}
-const eventFor = (node: string) => (e: Element) => e.name === 'message' && e.getChild('event', EVENT)?.getChild('items')?.attrs.node === node;
 
 test('the account advertises PEP on disco#info: pubsub/pep identity and exactly the implemented features', async () => {
   const alice = await client('alice@example.com', 'disco');

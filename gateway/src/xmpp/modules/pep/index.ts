@@ -191,7 +191,8 @@ export function createPepModule(deps: { store: PepStore; limits: PepLimits }): X
         if (v) {
           if (owner.id !== viewer.id) continue;
           const last = v.items(owner).at(-1);
-          if (last) session.send(event(owner, session, new Element('items', { node }).cnode(last).root()));
+          // An empty computed view (no bookmarks yet) is nothing to announce.
+          if (last?.getChildElements()[0]?.getChildElements().length) session.send(event(owner, session, new Element('items', { node }).cnode(last).root()));
           continue;
         }
         const c = store.node(owner.id, node);
