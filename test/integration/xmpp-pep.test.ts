@@ -171,6 +171,20 @@ test('notifications go to contacts whose caps say +notify (the server asks disco
   for (const c of [alice, bob, bob2, zed]) c.close();
 });
 
+test('a caps answer that does not match its ver is used for that client only, never cached (XEP-0115 §5.4)', async () => {
+  const forged = 'AAAAAAAAAAAAAAAAAAAAAAAAAAA=';
+  const one = await client('carol@example.com', 'forged1');
+  assert.equal(await presenceWithCaps(one, ['urn:example:forged'], true, forged), true);
+  const two = await client('carol@example.com', 'forged2');
+  assert.equal(await presenceWithCaps(two, ['urn:example:forged'], true, forged), true, 'asked again: the first answer was not trusted for others');
+  // The answer still counts for the client that gave it.
+  await publish(one, 'urn:example:forged', 'current', `<f xmlns='urn:example:forged'/>`);
+  await one.next(eventFor('urn:example:forged'));
+  await two.next(eventFor('urn:example:forged'));
+  one.close();
+  two.close();
+});
+
 test('limits: item size, items per node (max), nodes per user — refused with clear errors', async () => {
   const dave = await client('dave@example.com', 'lim');
   const big = await publish(dave, 'urn:example:big', 'x', `<big xmlns='urn:example:b'>${'x'.repeat(3000)}</big>`);
