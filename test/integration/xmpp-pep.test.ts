@@ -14,6 +14,8 @@ import { condition, errText, eventFor, iq, itemIds, items, OWNER, presenceWithCa
 
 const PW = 'correct horse battery';
 const LIMITS = { 'xmpp.requireTls': false, 'xmpp.pep.maxItemBytes': 2048, 'xmpp.pep.maxItemsPerNode': 3, 'xmpp.pep.maxNodes': 6 };
+// OMEMO allowed at first; the restart below switches the policy to deny.
+const FIRST = { ...LIMITS, 'xmpp.e2ee.default': 'allow' };
 
 let dataDir: string;
 let gw: TestGateway;
@@ -21,7 +23,7 @@ const open: RawClient[] = [];
 
 before(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'herald-pep-'));
-  gw = await startTestGateway(LIMITS, { dataDir });
+  gw = await startTestGateway(FIRST, { dataDir });
   for (const u of ['alice', 'bob', 'carol', 'dave']) await gw.user(`${u}@example.com`, PW);
   await gw.user('zed@other.example', PW);
 });
@@ -234,9 +236,11 @@ test('bad input: malformed pubsub, unknown node, unknown account, unsupported ac
   alice.close();
 });
 
-test('items persist across a restart of the gateway', async () => {
+test('items persist across a restart of the gateway; OMEMO keys published under e2ee allow are hidden once the policy is deny', async () => {
   const carol = await client('carol@example.com', 'persist');
   await publish(carol, 'urn:example:persist', 'kept', `<p xmlns='urn:example:p'>still here</p>`, { 'pubsub#access_model': 'open' });
+  const DEVICES = 'eu.siacs.conversations.axolotl.devicelist';
+  assert.equal((await publish(carol, DEVICES, 'current', `<list xmlns='eu.siacs.conversations.axolotl'><device id='7'/></list>`, { 'pubsub#access_model': 'open' })).attrs.type, 'result');
   carol.close();
   for (const c of open.splice(0)) c.close();
   await gw.destroy();
@@ -244,4 +248,8 @@ test('items persist across a restart of the gateway', async () => {
   const zed = await client('zed@other.example', 'persist');
   const got = await items(zed, 'carol@example.com', 'urn:example:persist');
   assert.equal(got.getChild('pubsub')?.getChild('items')?.getChild('item')?.getChildText('p'), 'still here', 'open access survives too');
+  const hidden = await items(zed, 'carol@example.com', 'eu.siacs.conversations.axolotl.devicelist');
+  assert.equal(condition(hidden), 'item-not-found', 'deny: nobody can encrypt to carol’s old devices');
+  const carol2 = await client('carol@example.com', 'persist2');
+  assert.equal(condition(await items(carol2, undefined, 'eu.siacs.conversations.axolotl.devicelist')), 'item-not-found');
 });
