@@ -31,6 +31,7 @@ const toConfig = (r: NodeRow): PepNodeConfig => ({ accessModel: r.access_model, 
 export function createPepStore(db: Db) {
   const getNode = db.prepare('SELECT node, access_model, persist_items, max_items FROM pep_nodes WHERE account_id = ? AND node = ?');
   const listNodes = db.prepare('SELECT node, access_model, persist_items, max_items FROM pep_nodes WHERE account_id = ? ORDER BY node');
+  const byName = db.prepare(`SELECT a.address, n.node, n.access_model, n.persist_items, n.max_items FROM pep_nodes n JOIN accounts a ON a.id = n.account_id WHERE n.node = ?`);
   const countNodes = db.prepare('SELECT count(*) AS n FROM pep_nodes WHERE account_id = ?');
   const upsertNode = db.prepare(`INSERT INTO pep_nodes (account_id, node, access_model, persist_items, max_items, created_at) VALUES (?, ?, ?, ?, ?, ?)
     ON CONFLICT (account_id, node) DO UPDATE SET access_model = excluded.access_model, persist_items = excluded.persist_items, max_items = excluded.max_items`);
@@ -62,6 +63,10 @@ export function createPepStore(db: Db) {
     },
     nodes(accountId: number): { node: string; config: PepNodeConfig }[] {
       return (listNodes.all(accountId) as NodeRow[]).map((r) => ({ node: r.node, config: toConfig(r) }));
+    },
+    /** Every user who has a node of this name (for sending last items at login: one query per node, not per contact). */
+    holders(node: string): { address: string; config: PepNodeConfig }[] {
+      return (byName.all(node) as (NodeRow & { address: string })[]).map((r) => ({ address: r.address, config: toConfig(r) }));
     },
     nodeCount(accountId: number): number {
       return (countNodes.get(accountId) as { n: number }).n;

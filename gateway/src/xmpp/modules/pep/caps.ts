@@ -47,6 +47,8 @@ export interface CapsTracker {
 export function createCapsTracker(host: ModuleHost, learnt: (session: Session) => void): CapsTracker {
   const byVer = new Map<string, Set<string>>();
   const ofSession = new WeakMap<Session, { ver: string; notify: Set<string> }>();
+  /** The ver a session's query is out for: the same presence again does not ask twice. */
+  const asking = new WeakMap<Session, string>();
   const notifyOf = (features: string[]): Set<string> => new Set(features.filter((f) => f.endsWith('+notify')).map((f) => f.slice(0, -'+notify'.length)));
   const set = (session: Session, ver: string, notify: Set<string>) => {
     ofSession.set(session, { ver, notify });
@@ -58,12 +60,16 @@ export function createCapsTracker(host: ModuleHost, learnt: (session: Session) =
     const c = stanza.getChild('c', NS_CAPS);
     const ver = c?.attrs.ver;
     if (!c || !ver || !c.attrs.node) return;
-    if (ofSession.get(session)?.ver === ver) return;
+    if (ofSession.get(session)?.ver === ver || asking.get(session) === ver) return;
     const hashed = c.attrs.hash === 'sha-1';
     const known = hashed ? byVer.get(ver) : undefined;
     if (known) return set(session, ver, known);
+    asking.set(session, ver);
     const ask = new Element('iq', { type: 'get', from: session.domain }).c('query', { xmlns: NS.discoInfo, node: `${c.attrs.node}#${ver}` }).up();
     void host.request(session, ask).then((answer) => {
+      // A newer presence asked about another ver meanwhile: this answer is stale for the session.
+      if (asking.get(session) !== ver) return;
+      asking.delete(session);
       const query = answer?.getChild('query', NS.discoInfo);
       if (!query || !session.jid) return;
       const notify = notifyOf(query.getChildren('feature').map((f) => f.attrs.var ?? ''));

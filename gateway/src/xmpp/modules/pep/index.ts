@@ -181,22 +181,20 @@ export function createPepModule(deps: { store: PepStore; limits: PepLimits }): X
     const wanted = caps.interests(session);
     if (!wanted.size || !session.account) return;
     const viewer = session.account;
-    const owners = [viewer.address, ...presenceSources(ctx, viewer)];
-    for (const address of owners) {
-      const owner = ctx.account(address);
-      if (!owner) continue;
-      for (const node of wanted) {
-        if (isHidden(owner, node)) continue;
-        const v = virtual.get(node);
-        if (v) {
-          if (owner.id !== viewer.id) continue;
-          const last = v.items(owner).at(-1);
-          // An empty computed view (no bookmarks yet) is nothing to announce.
-          if (last?.getChildElements()[0]?.getChildElements().length) session.send(event(owner, session, new Element('items', { node }).cnode(last).root()));
-          continue;
-        }
-        const c = store.node(owner.id, node);
-        if (!c || !mayRead(viewer, owner, c)) continue;
+    const sources = new Set(presenceSources(ctx, viewer));
+    for (const node of wanted) {
+      const v = virtual.get(node);
+      if (v) {
+        const last = v.items(viewer).at(-1);
+        // An empty computed view (no bookmarks yet) is nothing to announce.
+        if (last?.getChildElements()[0]?.getChildElements().length && !isHidden(viewer, node)) session.send(event(viewer, session, new Element('items', { node }).cnode(last).root()));
+        continue;
+      }
+      // One query per node: only the users who have it, then those the viewer may read.
+      for (const { address, config } of store.holders(node)) {
+        if (address !== viewer.address && !sources.has(address)) continue;
+        const owner = address === viewer.address ? viewer : ctx.account(address);
+        if (!owner || isHidden(owner, node) || !mayRead(viewer, owner, config)) continue;
         const last = store.items(owner.id, node).at(-1);
         if (!last) continue;
         const m = event(owner, session, new Element('items', { node }).cnode(itemEl(last.id, last.payload)).root());
