@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { login, type RawClient } from '../fixtures/xmpp-raw.ts';
-import { condition, errText, eventFor, iq, itemIds, items, OWNER, presenceWithCaps, publish, PUBSUB, pubsubError } from '../fixtures/pep-raw.ts';
+import { condition, ERRORS, errText, eventFor, iq, itemIds, items, OWNER, presenceWithCaps, publish, PUBSUB, pubsubError } from '../fixtures/pep-raw.ts';
 
 const PW = 'correct horse battery';
 const LIMITS = { 'xmpp.requireTls': false, 'xmpp.pep.maxItemBytes': 2048, 'xmpp.pep.maxItemsPerNode': 3, 'xmpp.pep.maxNodes': 6 };
@@ -230,6 +230,7 @@ test('bad input: malformed pubsub, unknown node, unknown account, unsupported ac
   assert.equal(condition(await items(alice, 'nobody@example.com', 'urn:example:never')), 'service-unavailable');
   const sub = await iq(alice, 'set', `<pubsub xmlns='${PUBSUB}'><subscribe node='urn:example:a' jid='alice@example.com'/></pubsub>`, 'bob@example.com');
   assert.equal(condition(sub), 'feature-not-implemented');
+  assert.equal(sub.getChild('error')?.getChild('unsupported', ERRORS)?.attrs.feature, 'subscribe');
   assert.equal(condition(await iq(alice, 'set', `<pubsub xmlns='${OWNER}'><configure node='urn:example:never'><x xmlns='jabber:x:data' type='submit'/></configure></pubsub>`)), 'item-not-found');
   assert.equal(condition(await iq(alice, 'set', `<pubsub xmlns='${OWNER}'><purge node='urn:example:never'/></pubsub>`)), 'feature-not-implemented');
   assert.equal(condition(await iq(alice, 'set', `<pubsub xmlns='${OWNER}'><delete node='urn:example:never'/></pubsub>`, 'bob@example.com')), 'service-unavailable', 'owner requests go to one’s own JID only (not answered for others)');

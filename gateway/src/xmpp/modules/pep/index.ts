@@ -49,6 +49,8 @@ export interface PepRefusal {
   condition: StanzaErrorCondition;
   text: string;
   pubsub?: string;
+  /** With pubsub `unsupported`: which feature (XEP-0060 §10). */
+  feature?: string;
 }
 
 /** A node another module computes instead of storing (the XEP-0048 view of the bookmarks). Owner only. */
@@ -85,7 +87,7 @@ const isRefusal = (r: unknown): r is PepRefusal => typeof r === 'object' && r !=
 
 function refuse(iq: Element, r: PepRefusal): Element {
   const reply = errorReply(iq, r.type, r.condition, r.text);
-  if (r.pubsub) reply.getChild('error')!.c(r.pubsub, { xmlns: NS_PUBSUB_ERRORS });
+  if (r.pubsub) reply.getChild('error')!.c(r.pubsub, { xmlns: NS_PUBSUB_ERRORS, ...(r.feature ? { feature: r.feature } : {}) });
   return reply;
 }
 
@@ -263,7 +265,8 @@ export function createPepModule(deps: { store: PepStore; limits: PepLimits }): X
       return iqResult(iq, out.root());
     }
     if (['subscribe', 'unsubscribe', 'subscriptions', 'affiliations', 'options', 'create'].includes(action.name)) {
-      return refuse(iq, refusal('cancel', 'feature-not-implemented', `PEP here has no explicit ${action.name}: contacts are subscribed by presence and +notify (XEP-0163 §4.3)`, `unsupported`));
+      const feature = { subscribe: 'subscribe', unsubscribe: 'subscribe', subscriptions: 'retrieve-subscriptions', affiliations: 'retrieve-affiliations', options: 'subscription-options', create: 'create-nodes' }[action.name];
+      return refuse(iq, { ...refusal('cancel', 'feature-not-implemented', `PEP here has no explicit ${action.name}: contacts are subscribed by presence and +notify (XEP-0163 §4.3)`, 'unsupported'), feature });
     }
     return errorReply(iq, 'modify', 'bad-request', `pubsub ${action.name} is not a ${type}`);
   };
@@ -303,7 +306,7 @@ export function createPepModule(deps: { store: PepStore; limits: PepLimits }): X
       for (const s of ctx.router.sessionsOf(owner.address)) if (s.available && caps.interests(s).has(node)) s.send(event(owner, s, del));
       return iqResult(iq);
     }
-    return refuse(iq, refusal('cancel', 'feature-not-implemented', `pubsub owner ${action.name} is not offered here`, 'unsupported'));
+    return refuse(iq, { ...refusal('cancel', 'feature-not-implemented', `pubsub owner ${action.name} is not offered here`, 'unsupported'), feature: action.name === 'purge' ? 'purge-nodes' : action.name });
   };
 
   const service: PepService = { guards, hidden, changed, virtual, publish, retract, items: nodeItems, notify };
