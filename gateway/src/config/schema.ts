@@ -93,6 +93,17 @@ export const SettingsSchema = z.strictObject({
       offlineQuota: z.coerce.number().int().positive().default(1000),
       /** Personal roster entries per user (contacts added, renamed, regrouped or hidden); more are refused. */
       rosterMaxItems: z.coerce.number().int().positive().default(1000),
+      /** PEP (XEP-0163: bookmarks, avatars, OMEMO keys): limits per user; beyond them publishing is refused with a text saying which. */
+      pep: z
+        .strictObject({
+          /** Largest item payload (serialized XML); an avatar's base64 data counts. */
+          maxItemBytes: z.coerce.number().int().min(1024).default(192 * 1024),
+          /** Items one node keeps (pubsub#max_items may ask for fewer; `max` means this). */
+          maxItemsPerNode: z.coerce.number().int().positive().default(256),
+          /** Nodes one user may have. */
+          maxNodes: z.coerce.number().int().positive().default(64),
+        })
+        .prefault({}),
       /** Direct TLS (XEP-0368, TLS from the first byte; 5223 is customary); unset = off. Needs the certificate above. */
       directTlsPort: port.optional(),
       /** External components (XEP-0114): each owns a domain and proves `secret` at the handshake. */

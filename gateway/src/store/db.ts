@@ -221,6 +221,35 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account, client)
   ) WITHOUT ROWID;
   `,
+  // PEP (XEP-0163): each user's personal pubsub nodes and their items (store/pep.ts), and
+  // private XML storage (XEP-0049) for namespaces that are not bookmarks.
+  `
+  CREATE TABLE pep_nodes (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    node TEXT NOT NULL,
+    access_model TEXT NOT NULL,
+    persist_items INTEGER NOT NULL,
+    max_items INTEGER NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, node)
+  ) WITHOUT ROWID;
+  CREATE TABLE pep_items (
+    seq INTEGER PRIMARY KEY,
+    account_id INTEGER NOT NULL,
+    node TEXT NOT NULL,
+    item_id TEXT NOT NULL,
+    payload TEXT NOT NULL,
+    published_at INTEGER NOT NULL,
+    UNIQUE (account_id, node, item_id),
+    FOREIGN KEY (account_id, node) REFERENCES pep_nodes(account_id, node) ON DELETE CASCADE
+  );
+  CREATE TABLE private_xml (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    ns TEXT NOT NULL,
+    xml TEXT NOT NULL,
+    PRIMARY KEY (account_id, ns)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -11,6 +11,7 @@ import { createFolderStateStore } from './folder-state.ts';
 import { createLoginThrottleStore } from './login-throttle.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
+import { createPepStore } from './pep.ts';
 import { createRoomStore } from './rooms.ts';
 import { createRosterStore } from './roster.ts';
 import { createSpoolJournal } from './spool-journal.ts';
@@ -31,6 +32,7 @@ export function createStore(dataDir: string) {
     archive: createArchiveStore(db),
     rooms: createRoomStore(db),
     roster: createRosterStore(db),
+    pep: createPepStore(db),
     spoolJournal: createSpoolJournal(db),
     alertRules: createAlertRuleStore(db),
     calendarReminders: createCalendarReminderStore(db),
@@ -50,4 +52,5 @@ export type { DomainRow } from './domains.ts';
 export type { FolderStateRow } from './folder-state.ts';
 export type { LoginThrottleStore } from './login-throttle.ts';
 export type { RosterRow, RosterStore } from './roster.ts';
+export type { PepAccessModel, PepItem, PepNodeConfig, PepStore } from './pep.ts';
 export type { SpoolJournal, SpoolLogMark, SpoolOutcome } from './spool-journal.ts';

@@ -35,7 +35,11 @@ import { pingModule } from './modules/ping.ts';
 import { presenceModule } from './modules/presence.ts';
 import { createSystemMessageSender, type SystemMessageSender } from './modules/system-message.ts';
 import { createRosterModule } from './modules/roster/index.ts';
-import { vcardModule } from './modules/vcard.ts';
+import { createVcardModule } from './modules/vcard.ts';
+import { createPepModule } from './modules/pep/index.ts';
+import { createBookmarksModule } from './modules/bookmarks.ts';
+import { createAvatarModule } from './modules/avatar.ts';
+import { createOmemoPolicyModule } from './modules/omemo-policy.ts';
 import { createUploadModule } from './modules/upload.ts';
 import { startComponentListener, type ComponentListener, type ComponentMessageRoute } from './external-components.ts';
 import { stamp } from './modules/message.ts';
@@ -109,15 +113,21 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   };
   // One batched writer for every archive, personal and rooms' (none when archiving is off).
   const archive = settings.archiveDays > 0 ? new ArchiveWriter(store.archive, log) : undefined;
+  const pep = createPepModule({ store: store.pep, limits: settings.pep });
+  const avatar = createAvatarModule({ pep: pep.service, store: store.pep });
   const modules: XmppModule[] = [
     discoModule,
+    pep,
+    createOmemoPolicyModule(pep.service),
+    createBookmarksModule({ pep: pep.service, store: store.pep, limits: settings.pep }),
+    avatar,
     pingModule,
     createRosterModule({ store, maxItems: settings.rosterMaxItems }),
     presenceModule,
     carbonsModule,
     csiModule,
     xhtmlImModule,
-    vcardModule,
+    createVcardModule(avatar.avatars),
     createMamModule({ archive, archiveDays: settings.archiveDays }),
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
     createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota, archive }),

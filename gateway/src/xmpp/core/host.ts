@@ -1,6 +1,7 @@
 // The module host: what modules hook into (typed, no string event names) and what they may
 // use of the server. Core never imports a module; the server wires the modules in.
 import type { Element } from 'ltx';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../config/logger.ts';
 import type { AccountRow, RosterStore } from '../../store/index.ts';
 import type { Jid } from './jid.ts';
@@ -67,6 +68,10 @@ export class ModuleHost {
   readonly features = new Set<string>();
   /** disco#info features of a user's account, asked at the bare JID (XEP-0030 §3.1): MAM, ... */
   readonly accountFeatures = new Set<string>();
+  /** disco#info identities of a user's account beside account/registered (XEP-0163 §5: pubsub/pep). */
+  readonly accountIdentities: { category: string; type: string }[] = [];
+  /** Requests the server sent to a session (XEP-0115 disco#info of a client), by id. */
+  private readonly pending = new Map<string, { from: string; done: (iq: Element | undefined) => void }>();
   /** Stream features offered after authentication, beside bind (RFC 6121 §2.6.1 roster versioning, ...). */
   readonly streamFeatures: { name: string; xmlns: string }[] = [];
   private readonly iqHandlers = new Map<string, IqHandler>();
@@ -120,6 +125,36 @@ export class ModuleHost {
 
   iqHandler(xmlns: string | undefined): IqHandler | undefined {
     return xmlns === undefined ? undefined : this.iqHandlers.get(xmlns);
+  }
+
+  /**
+   * Sends `iq` (a get, without id/to) from the server to `session` and resolves with the answer:
+   * the result, or undefined on an error, after `timeoutMs`, or when nobody answers.
+   */
+  request(session: Session, iq: Element, timeoutMs = 10_000): Promise<Element | undefined> {
+    const id = `herald-${randomBytes(6).toString('hex')}`;
+    const to = session.jid!.full;
+    iq.attrs.id = id;
+    iq.attrs.to = to;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => finish(undefined), timeoutMs);
+      timer.unref();
+      const finish = (answer: Element | undefined) => {
+        clearTimeout(timer);
+        this.pending.delete(id);
+        resolve(answer?.attrs.type === 'result' ? answer : undefined);
+      };
+      this.pending.set(id, { from: to, done: finish });
+      session.send(iq);
+    });
+  }
+
+  /** A result/error a session sent to the server: true when it answered one of request()'s. */
+  answered(iq: Element, session: Session): boolean {
+    const p = iq.attrs.id ? this.pending.get(iq.attrs.id) : undefined;
+    if (!p || p.from !== session.jid?.full) return false;
+    p.done(iq);
+    return true;
   }
 
   /** The component serving `domain`, if any (session.ts hands it every stanza addressed there). */

@@ -22,7 +22,7 @@ export async function routeIq(iq: Element, session: Session, deps: { ctx: Server
     if (!deps.ctx.deliverToSession(iq, to!) && (type === 'get' || type === 'set')) session.send(errorReply(iq, 'cancel', 'service-unavailable'));
     return;
   }
-  if (type === 'result' || type === 'error') return;
+  if (type === 'result' || type === 'error') return void deps.host.answered(iq, session);
   if (iq.attrs.to === undefined) iq.attrs.to = session.jid!.bare;
   const payload = payloadOf(iq);
   const handler = deps.host.iqHandler(payload?.attrs.xmlns);

@@ -18,6 +18,7 @@ export const discoModule: XmppModule = {
       // features modules registered for accounts (MAM, ...).
       const toAccount = iq.attrs.to === session.jid?.bare;
       query.c('identity', toAccount ? { category: 'account', type: 'registered' } : { category: 'server', type: 'im', name: 'Herald' });
+      if (toAccount) for (const i of host.accountIdentities) query.c('identity', i);
       for (const f of [...(toAccount ? host.accountFeatures : host.features)].sort()) query.c('feature', { var: f });
       return iqResult(iq, query);
     });
