@@ -12,6 +12,7 @@ import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { connectRaw, plain, streamOpen, type RawClient } from '../fixtures/xmpp-raw.ts';
 import { handshakeDigest } from '../../gateway/src/xmpp/external-components.ts';
 import { XmlStream } from '../../gateway/src/xmpp/core/xml-stream.ts';
+import { NS_CAPS, verificationHash } from '../../gateway/src/xmpp/modules/pep/caps.ts';
 
 const DOMAIN = 'example.com';
 let gw: TestGateway;
@@ -133,12 +134,23 @@ const ROWS: Row[] = [
   { suite: 'Core', feature: 'TLS', spec: 'RFC 7590', level: 'server', check: async () => !!(await connectAndReadFeatures()).getChild('starttls')?.getChild('required') },
   { suite: 'Core', feature: 'Direct TLS', spec: 'XEP-0368', level: 'advanced', check: async () => !(await directTlsFeatures()).getChild('starttls') },
   { suite: 'Core', feature: 'Feature discovery', spec: 'XEP-0030', level: 'server', check: () => identities(facts.serverInfo).includes('server/im'), serverFeatures: ['http://jabber.org/protocol/disco#info', 'http://jabber.org/protocol/disco#items'] },
-  { suite: 'Core', feature: 'Feature broadcasts', spec: 'XEP-0115', level: 'advanced', check: { notClaimed: 'no entity capabilities (ver hash) in the server’s stream features or presence' } },
+  {
+    suite: 'Core',
+    feature: 'Feature broadcasts',
+    spec: 'XEP-0115',
+    level: 'advanced',
+    // The server's <c/> stream feature (§6.3) carries the verification string of its own disco#info; clients' caps are learnt by PEP.
+    check: () => {
+      const c = facts.postAuth.getChild('c', NS_CAPS);
+      return !!c && c.attrs.hash === 'sha-1' && c.attrs.ver === verificationHash(facts.serverInfo);
+    },
+    serverFeatures: [NS_CAPS],
+  },
   { suite: 'Core', feature: 'Server extensibility', spec: 'XEP-0114', level: 'server', check: componentHandshake },
-  { suite: 'Core', feature: 'Event publishing', spec: 'XEP-0163', level: 'advanced', check: { notClaimed: 'no PEP / pubsub' } },
+  { suite: 'Core', feature: 'Event publishing', spec: 'XEP-0163', level: 'advanced', check: () => identities(facts.accountInfo).includes('pubsub/pep') && features(facts.accountInfo).includes('http://jabber.org/protocol/pubsub#publish') },
   { suite: 'Web', feature: 'Web connection mechanisms', spec: 'RFC 7395', level: 'server', check: websocketOpens },
   { suite: 'IM', feature: 'Core features', spec: 'RFC 6121', level: 'server', check: () => !!facts.postAuth.getChild('ver', 'urn:xmpp:features:rosterver'), serverFeatures: ['msgoffline'] },
-  { suite: 'IM', feature: 'User avatar compatibility', spec: 'XEP-0398, XEP-0153', level: 'advanced', check: { notClaimed: 'vCards come from the directory; no avatars' } },
+  { suite: 'IM', feature: 'User avatar compatibility', spec: 'XEP-0398, XEP-0153', level: 'advanced', check: () => features(facts.accountInfo).includes('urn:xmpp:pep-vcard-conversion:0') },
   { suite: 'IM', feature: 'vcard-temp', spec: 'XEP-0054', level: 'server', check: () => features(facts.serverInfo).includes('vcard-temp'), serverFeatures: ['vcard-temp'] },
   { suite: 'IM', feature: 'Outbound message synchronization', spec: 'XEP-0280', level: 'server', check: () => features(facts.serverInfo).includes('urn:xmpp:carbons:2'), serverFeatures: ['urn:xmpp:carbons:2'] },
   { suite: 'IM', feature: 'User blocking', spec: 'XEP-0191', level: 'advanced', check: { notClaimed: 'no blocking command' } },
@@ -152,9 +164,15 @@ const ROWS: Row[] = [
       return !!muc && identities(muc).includes('conference/text') && facts.serverItems.includes(`conference.${DOMAIN}`);
     },
   },
-  { suite: 'IM', feature: 'Advanced group chat', spec: 'XEP-0048, XEP-0313 (rooms), XEP-0402, XEP-0410', level: 'advanced', check: { notClaimed: 'room MAM and MUC self-ping are implemented, but bookmarks (XEP-0048/0402, need PEP or private storage) are not' } },
-  { suite: 'IM', feature: 'Persistent storage of private data via PubSub', spec: 'XEP-0223', level: 'advanced', check: { notClaimed: 'no pubsub' } },
-  { suite: 'IM', feature: 'Private XML storage', spec: 'XEP-0049', level: 'advanced', check: { notClaimed: 'no private storage' } },
+  {
+    suite: 'IM',
+    feature: 'Advanced group chat',
+    spec: 'XEP-0048, XEP-0313 (rooms), XEP-0402, XEP-0410',
+    level: 'advanced',
+    check: () => features(facts.accountInfo).includes('urn:xmpp:bookmarks:1#compat') && features(facts.roomInfo).includes('urn:xmpp:mam:2'),
+  },
+  { suite: 'IM', feature: 'Persistent storage of private data via PubSub', spec: 'XEP-0223', level: 'advanced', check: () => features(facts.accountInfo).includes('http://jabber.org/protocol/pubsub#publish-options') },
+  { suite: 'IM', feature: 'Private XML storage', spec: 'XEP-0049', level: 'advanced', check: () => features(facts.serverInfo).includes('jabber:iq:private'), serverFeatures: ['jabber:iq:private'] },
   { suite: 'IM', feature: 'Stream management', spec: 'XEP-0198', level: 'advanced', check: () => !!facts.postAuth.getChild('sm', 'urn:xmpp:sm:3') },
   { suite: 'IM', feature: 'History storage / retrieval', spec: 'XEP-0313', level: 'advanced', check: () => features(facts.accountInfo).includes('urn:xmpp:mam:2') && features(facts.roomInfo).includes('urn:xmpp:mam:2') },
   {

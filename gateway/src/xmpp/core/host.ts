@@ -73,7 +73,7 @@ export class ModuleHost {
   /** Requests the server sent to a session (XEP-0115 disco#info of a client), by id. */
   private readonly pending = new Map<string, { from: string; done: (iq: Element | undefined) => void }>();
   /** Stream features offered after authentication, beside bind (RFC 6121 §2.6.1 roster versioning, ...). */
-  readonly streamFeatures: { name: string; xmlns: string }[] = [];
+  readonly streamFeatures: { name: string; xmlns: string; attrs?: () => Record<string, string> }[] = [];
   private readonly iqHandlers = new Map<string, IqHandler>();
   private readonly forAccounts = new Set<string>();
   message: StanzaHandler | undefined;

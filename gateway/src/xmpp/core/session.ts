@@ -266,7 +266,7 @@ export class Session {
       f.c('bind', { xmlns: NS.bind });
       f.c('session', { xmlns: NS.session }).c('optional');
       f.c('sm', { xmlns: NS_SM });
-      for (const { name, xmlns } of this.deps.host.streamFeatures) f.c(name, { xmlns });
+      for (const { name, xmlns, attrs } of this.deps.host.streamFeatures) f.c(name, { xmlns, ...attrs?.() });
     }
     return f;
   }

@@ -15,6 +15,8 @@ import type { PepRefusal, PepService } from './pep/index.ts';
 export const NS_AVATAR_DATA = 'urn:xmpp:avatar:data';
 export const NS_AVATAR_METADATA = 'urn:xmpp:avatar:metadata';
 export const NS_VCARD_UPDATE = 'vcard-temp:x:update';
+/** XEP-0398: this server keeps XEP-0084 and vCard avatars in step, announced on the account (§2). */
+export const NS_PEP_VCARD_CONVERSION = 'urn:xmpp:pep-vcard-conversion:0';
 
 export interface AvatarPhoto {
   type: string;
@@ -66,8 +68,14 @@ export function createAvatarModule(deps: { pep: PepService; store: PepStore }): 
     },
   };
 
-  /** Puts the server's word on the avatar into a presence (the client's own <x/> is replaced). */
+  /**
+   * Puts the server's word on the avatar into a presence (XEP-0398 §4): a client's <x/> without a
+   * <photo/>, or with another hash, is replaced; an empty <photo/> a client sent ("not ready yet",
+   * XEP-0153 §4.2) is left as it is.
+   */
   const stamp = (p: Element, owner: AccountRow): void => {
+    const own = p.getChild('x', NS_VCARD_UPDATE)?.getChild('photo');
+    if (own && !own.getText().trim()) return;
     p.children = p.children.filter((c) => typeof c === 'string' || !(c.name === 'x' && c.attrs.xmlns === NS_VCARD_UPDATE));
     const x = p.c('x', { xmlns: NS_VCARD_UPDATE });
     const h = avatars.hash(owner);
@@ -79,6 +87,7 @@ export function createAvatarModule(deps: { pep: PepService; store: PepStore }): 
     name: 'avatar',
     avatars,
     setup(host: ModuleHost, ctx) {
+      host.accountFeatures.add(NS_PEP_VCARD_CONVERSION);
       host.inbound.push((stanza, session) => {
         if (stanza.name !== 'presence' || (stanza.attrs.type && stanza.attrs.type !== 'available') || !session.account) return;
         stamp(stanza, session.account);
