@@ -108,18 +108,20 @@ export function formatImLogLine(entry: ImLogEntry, time: Date): string {
     .filter(Boolean)
     .map((u) => escapeImLogField(u.replaceAll(' ', '%20')))
     .join(' ');
-  const encrypted = entry.encrypted ? `\t${escapeImLogField(entry.encrypted.replaceAll(' ', '_'))}` : '';
+  const encrypted = entry.encrypted ? `\t${escapeImLogField(entry.encrypted)}` : '';
   return `${time.toISOString()}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}${encrypted}\n`;
 }
 
+/** The 7th field: an encryption scheme (xmpp/modules/encrypted-message.ts). */
+const ENCRYPTION = /^(omemo|omemo:2|openpgp|pgp|otr|eme:[\x21-\x7e]{1,100})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Parses one line (with or without its newline); throws ImLogLineError when it is not a log line. */
 export function parseImLogLine(line: string): ImLogLine {
   const fields = (line.endsWith('\n') ? line.slice(0, -1) : line).split('\t');
-  if (fields.length !== 6 && fields.length !== 7) throw new ImLogLineError(`expected 6 tab-separated fields (7 for an encrypted message), found ${fields.length}`);
+  if (fields.length !== 6 && fields.length !== 7) throw new ImLogLineError(`expected 6 tab-separated fields, found ${fields.length}`);
   const [iso, type, from, to, body, urls, encrypted] = fields as [string, string, string, string, string, string, string | undefined];
-  if (encrypted === '') throw new ImLogLineError('empty encryption field');
+  if (encrypted !== undefined && !ENCRYPTION.test(encrypted)) throw new ImLogLineError(`unknown encryption "${encrypted.slice(0, 40)}"`);
   const time = new Date(iso);
   if (!ISO_TIME.test(iso) || Number.isNaN(time.getTime())) throw new ImLogLineError(`bad time "${iso.slice(0, 40)}"`);
   if (!TYPES.has(type)) throw new ImLogLineError(`unknown message type "${type.slice(0, 40)}"`);
@@ -130,7 +132,7 @@ export function parseImLogLine(line: string): ImLogLine {
     to: unescapeField(to),
     body: unescapeField(body),
     attachments: urls ? urls.split(' ').filter(Boolean).map(unescapeField) : [],
-    ...(encrypted !== undefined && { encrypted: unescapeField(encrypted) }),
+    ...(encrypted !== undefined && { encrypted }),
   };
 }
 

@@ -21,6 +21,7 @@
 // groupchat messages, presence and private messages in that room from the user; blocking
 // <room@conference.example.com> the whole room; blocking a user's own JID does not hide them in
 // rooms (as in Prosody and ejabberd). The room itself (and its central log) is not affected.
+import { randomBytes } from 'node:crypto';
 import { Element } from 'ltx';
 import type { BlocklistStore } from '../../store/index.ts';
 import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
@@ -96,7 +97,9 @@ export function createBlockingModule(deps: { store: BlocklistStore }): XmppModul
           if (!interested.has(s)) continue;
           const el = new Element(what, { xmlns: NS_BLOCKING });
           for (const j of jids) el.c('item', { jid: j });
-          s.send(new Element('iq', { type: 'set', id: `push-${Math.random().toString(36).slice(2, 10)}`, to: s.jid!.full }).cnode(el));
+          const iq = new Element('iq', { type: 'set', id: `push-${randomBytes(6).toString('hex')}`, to: s.jid!.full });
+          iq.cnode(el);
+          s.send(iq);
         }
       };
 
