@@ -185,6 +185,12 @@ test('bad requests: no items, malformed or missing JIDs, oneself, wrong element 
   assert.deepEqual(await blocklist(alice), [], 'a refused request blocks nothing, not even its valid items');
   assert.equal((await iq(alice, 'set', `<block xmlns='${NS}'><item jid='nobody@nowhere.example'/></block>`)).attrs.type, 'result');
   assert.deepEqual(await blocklist(alice), ['nobody@nowhere.example']);
+  // A whole domain — one's own included: colleagues are blocked, the server itself still answers.
+  await iq(alice, 'set', `<block xmlns='${NS}'><item jid='example.com'/></block>`);
+  assert.equal((await iq(alice, 'get', `<ping xmlns='urn:xmpp:ping'/>`, 'example.com')).attrs.type, 'result');
+  assert.equal((await iq(alice, 'get', `<query xmlns='http://jabber.org/protocol/disco#info'/>`)).attrs.type, 'result');
+  alice.send(`<message to='bob@example.com' type='chat' id='dom1'><body>x</body></message>`);
+  assert.equal(condition(await alice.next((e) => e.attrs.id === 'dom1')), 'not-acceptable');
   await iq(alice, 'set', `<unblock xmlns='${NS}'/>`);
   alice.close();
 });

@@ -150,7 +150,9 @@ export function createBlockingModule(deps: { store: BlocklistStore }): XmppModul
         if (!lists.size || !stanza.attrs.to) return false;
         const to = parseJid(stanza.attrs.to);
         const me = session.jid!;
-        if (!to || to.bare === me.bare) return false;
+        // One's own JIDs, and one's server itself (a user who blocked their whole domain still
+        // talks to the server: disco, ping, the blocklist), are never blocked.
+        if (!to || to.bare === me.bare || (!to.local && ctx.isLocalDomain(to.domain))) return false;
         const type = stanza.attrs.type;
         const request = stanza.name === 'message' ? type !== 'error' : stanza.name === 'iq' && (type === 'get' || type === 'set');
         if (isBlockedBy(lists.get(me.bare), to)) {
