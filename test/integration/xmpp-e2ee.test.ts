@@ -104,6 +104,10 @@ test('allow: OMEMO passes (live and offline), the log says encrypted with no tex
   const cat = await online('cat@open.example', 'c');
   assert.ok((await cat.next((e) => e.attrs.id === 'z2')).getChild('openpgp', 'urn:xmpp:openpgp:0'));
 
+  // OMEMO key transport (no payload) passes too, but is no message: not in the log.
+  ann.send(`<message to='ben@open.example' type='chat' id='z3'><encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='1'><key rid='2'>K</key><iv>I</iv></header></encrypted></message>`);
+  await ben.next((e) => e.attrs.id === 'z3');
+
   const lines = logText()
     .split('\n')
     .filter((l) => l.includes('@open.example') && l.split('\t').length === 7);

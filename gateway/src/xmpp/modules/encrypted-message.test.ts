@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, type Element } from 'ltx';
-import { encryptionOf } from './encrypted-message.ts';
+import { carriesContent, encryptionOf } from './encrypted-message.ts';
 
 const msg = (inner: string): Element => parse(`<message xmlns='jabber:client' type='chat' to='b@x.org'>${inner}</message>`) as Element;
 const OMEMO_FALLBACK = '<body>I sent you an OMEMO encrypted message but your client doesn’t seem to support that.</body>';
@@ -41,4 +41,12 @@ test('ordinary messages are not encrypted: plain text, lookalike elements in oth
   ]) {
     assert.equal(encryptionOf(msg(inner)), undefined, inner);
   }
+});
+
+test('OMEMO key transport and heartbeats (no <payload/>) carry nothing to read; everything else does', () => {
+  assert.equal(carriesContent(msg(`<encrypted xmlns='eu.siacs.conversations.axolotl'><header sid='1'><key rid='2'>AA==</key><iv>BB==</iv></header></encrypted><store xmlns='urn:xmpp:hints'/>`)), false);
+  assert.equal(carriesContent(msg(`<encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'/></encrypted>`)), false);
+  assert.equal(carriesContent(msg(`<encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'/><payload>CC==</payload></encrypted>`)), true);
+  assert.equal(carriesContent(msg(`<openpgp xmlns='urn:xmpp:openpgp:0'>X</openpgp>`)), true);
+  assert.equal(carriesContent(msg('<body>hi</body>')), true);
 });

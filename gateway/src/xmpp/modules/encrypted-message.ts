@@ -43,3 +43,14 @@ export function encryptionOf(message: Element): EncryptionMethod | undefined {
   const body = message.getChildText('body');
   return body && OTR_BODY.test(body) ? 'otr' : undefined;
 }
+
+/**
+ * Whether an encrypted message carries something a user reads: an OMEMO element without
+ * <payload/> is key transport or a session heartbeat (XEP-0384 §4.4, §7.6: "empty OMEMO
+ * messages"), sent by the clients themselves — the policy refuses it like any OMEMO under
+ * `deny`, but the central log does not count it as a message.
+ */
+export function carriesContent(message: Element): boolean {
+  const omemo = message.getChild('encrypted', 'eu.siacs.conversations.axolotl') ?? message.getChild('encrypted', 'urn:xmpp:omemo:2');
+  return !omemo || omemo.getChild('payload') !== undefined;
+}

@@ -11,7 +11,7 @@ import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
 import { parseJid } from '../core/jid.ts';
 import type { Session } from '../core/session.ts';
 import { errorReply, NS } from '../core/stanza.ts';
-import { encryptionOf } from './encrypted-message.ts';
+import { carriesContent, encryptionOf } from './encrypted-message.ts';
 
 const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_MAM = 'urn:xmpp:mam:2';
@@ -54,9 +54,12 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
         if (type === 'error') return void deliver(stanza, to.bare, to.resource, session);
         if (type === 'groupchat') return session.send(errorReply(stanza, 'modify', 'not-acceptable', 'group chat goes to a room'));
 
-        const encrypted = encryptionOf(stanza);
-        const body = encrypted ? '' : (stanza.getChildText('body') ?? '');
-        const attachments = encrypted ? [] : stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
+        // End-to-end encrypted (xmpp.e2ee allow): logged as such, with no text; OMEMO key
+        // transport (no payload) is the clients' own business, not a message.
+        const method = encryptionOf(stanza);
+        const encrypted = method && carriesContent(stanza) ? method : undefined;
+        const body = method ? '' : (stanza.getChildText('body') ?? '');
+        const attachments = method ? [] : stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
         if (body || attachments.length || encrypted) {
           try {
             deps.logMessage({ type, from: session.jid!.full, to: to.full, body, attachments, ...(encrypted && { encrypted }) });

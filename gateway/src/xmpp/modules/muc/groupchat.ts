@@ -5,7 +5,7 @@ import type { Session } from '../../core/session.ts';
 import { cloneEl, NS } from '../../core/stanza.ts';
 import type { MessageLogger } from '../message.ts';
 import { NS_SID } from '../mam-query.ts';
-import { encryptionOf } from '../encrypted-message.ts';
+import { carriesContent, encryptionOf } from '../encrypted-message.ts';
 import { record } from './archive.ts';
 import { key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
 
@@ -18,7 +18,8 @@ export function subjectMessage(room: Room): Element {
 /** What the central log records: the text and links, or — for an end-to-end encrypted message — only its scheme (e2ee-policy.ts). */
 function contentOf(stanza: Element): { body: string; attachments: string[]; encrypted?: string } {
   const encrypted = encryptionOf(stanza);
-  if (encrypted) return { body: '', attachments: [], encrypted };
+  // OMEMO key transport (no payload) is no message: nothing to log (encrypted-message.ts).
+  if (encrypted) return carriesContent(stanza) ? { body: '', attachments: [], encrypted } : { body: '', attachments: [] };
   return {
     body: stanza.getChildText('body') ?? '',
     attachments: stanza
