@@ -8,6 +8,7 @@ import { octal, widePermissions } from './config/private-files.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { seedDemo } from './cli/demo.ts';
+import { runDnsCheck } from './cli/dns-check.ts';
 import { runLogCommand } from './cli/log-commands.ts';
 import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
@@ -31,6 +32,8 @@ const USAGE = `usage: herald-gateway <command> [options]
   domain list
   domain link <domain> <domain>                  users of both see each other as contacts
   domain unlink <domain> <domain>
+  domain dns <domain> [--host NAME]              check the DNS SRV records XMPP clients (Dino) look up;
+        NAME: the host they connect to (default: http.publicUrl's); exit 1 when one is missing
   token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
   token list <local@domain>
@@ -72,6 +75,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'domain list': [],
   'domain link': [],
   'domain unlink': [],
+  'domain dns': ['host'],
   'token enroll': ['ttl'],
   'token revoke': ['device'],
   'token list': [],
@@ -135,6 +139,7 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       url: { type: 'string' },
       json: { type: 'boolean' },
+      host: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -204,6 +209,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'domain' && rest[0] === 'dns') return runDnsCheck(settings, rest, values as Flags, (line) => console.log(line));
   if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   const services = createServices(settings, createLogger('warn', { pretty: false }));
   try {

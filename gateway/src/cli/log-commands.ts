@@ -51,7 +51,9 @@ export async function runLogCommand(settings: Settings, args: string[], flags: F
     // admin's terminal with escape sequences.
     const when = e.time.toISOString().replace('T', ' ').slice(0, 19);
     const urls = e.attachments.length ? ` (${e.attachments.map(escapeImLogField).join(' ')})` : '';
-    out(`${when}  ${e.type.padEnd(9)} ${escapeImLogField(e.from)} → ${escapeImLogField(e.to)}: ${escapeImLogField(e.body)}${urls}`);
+    // An encrypted message has no text in the log (xmpp.e2ee allow): said so, in brackets.
+    const shown = e.encrypted ? `[end-to-end encrypted: ${escapeImLogField(e.encrypted)}]` : escapeImLogField(e.body);
+    out(`${when}  ${e.type.padEnd(9)} ${escapeImLogField(e.from)} → ${escapeImLogField(e.to)}: ${shown}${urls}`);
     n++;
   }
   err(`${n} message(s) in ${files} log file(s) in ${dir}${malformed ? `; ${malformed} malformed line(s) skipped` : ''}`);

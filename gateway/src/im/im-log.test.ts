@@ -69,7 +69,9 @@ test('parseImLogLine refuses what is not a log line, saying why', () => {
     ['garbage', /expected 6 tab-separated fields, found 1/],
     ['', /found 1/],
     ['2026-11-27T10:00:00.000Z\tchat\ta@x.org\tb@x.org\thi', /found 5/],
-    [`${ok}\textra`, /found 7/],
+    [`${ok}\textra`, /unknown encryption "extra"/],
+    [`${ok}\t`, /unknown encryption ""/],
+    [`${ok}\tomemo\tmore`, /found 8/],
     ['yesterday\tchat\ta@x.org\tb@x.org\thi\t', /bad time "yesterday"/],
     ['2026-13-45T10:00:00.000Z\tchat\ta@x.org\tb@x.org\thi\t', /bad time/],
     ['2026-11-27T10:00:00.000Z\tshout\ta@x.org\tb@x.org\thi\t', /unknown message type "shout"/],
@@ -173,4 +175,17 @@ test('append after close is refused; a bad type is a programming error', () => {
   log.close(); // twice is fine
   assert.deepEqual(readdirSync(dir), []);
   rmSync(dir, { recursive: true });
+});
+
+test('an end-to-end encrypted message has a 7th field, its scheme, and no text; other lines keep 6 fields', () => {
+  const time = new Date('2026-12-07T10:00:00.000Z');
+  const plain = formatImLogLine({ type: 'chat', from: 'a@x.org/pc', to: 'b@x.org', body: 'hi' }, time);
+  assert.equal(plain.split('\t').length, 6, 'unchanged for ordinary messages');
+  for (const scheme of ['omemo', 'omemo:2', 'openpgp', 'pgp', 'otr', 'eme:urn:example:crypt']) {
+    const line = formatImLogLine({ type: 'groupchat', from: 'room@conference.x.org/a', to: 'room@conference.x.org', body: '', encrypted: scheme }, time);
+    assert.equal(line, `2026-12-07T10:00:00.000Z\tgroupchat\troom@conference.x.org/a\troom@conference.x.org\t\t\t${scheme}\n`);
+    const p = parseImLogLine(line);
+    assert.deepEqual([p.encrypted, p.body, p.attachments], [scheme, '', []]);
+  }
+  assert.equal(parseImLogLine(plain).encrypted, undefined);
 });

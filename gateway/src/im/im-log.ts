@@ -9,6 +9,10 @@
 // and for lone UTF-16 surrogates (UTF-8 cannot encode them; they would silently become U+FFFD).
 // parseImLogLine() gives back exactly what was appended. An attachment URL's spaces are written
 // %20 (the same URL), since a space separates the URLs.
+// An end-to-end encrypted message (xmpp.e2ee allow; xmpp/modules/encrypted-message.ts) has a 7th
+// field, its scheme (`omemo`, `omemo:2`, `openpgp`, `pgp`, `otr`, `eme:<namespace>`), and an empty
+// body: the log records that it was sent, from whom to whom, never a fallback text as if it were
+// the content. Every other line keeps exactly 6 fields, so lines written before stay valid.
 //
 // FLUSH POLICY. append() returns only after the whole line was handed to the kernel by
 // synchronous write(2) calls on an O_APPEND file descriptor — no buffer in this process. So a
@@ -42,11 +46,14 @@ export interface ImLogEntry {
   to: string;
   body: string;
   attachments?: string[];
+  /** End-to-end encrypted: the scheme (the body is then empty). */
+  encrypted?: string;
 }
 
 /** One parsed line: the entry as appended, with the time it was logged. */
-export interface ImLogLine extends Required<ImLogEntry> {
+export interface ImLogLine extends Required<Omit<ImLogEntry, 'encrypted'>> {
   time: Date;
+  encrypted?: string;
 }
 
 /** Where the log lives inside the data folder (PRODUCT.md: `logs/`). */
@@ -101,16 +108,20 @@ export function formatImLogLine(entry: ImLogEntry, time: Date): string {
     .filter(Boolean)
     .map((u) => escapeImLogField(u.replaceAll(' ', '%20')))
     .join(' ');
-  return `${time.toISOString()}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}\n`;
+  const encrypted = entry.encrypted ? `\t${escapeImLogField(entry.encrypted)}` : '';
+  return `${time.toISOString()}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}${encrypted}\n`;
 }
 
+/** The 7th field: an encryption scheme (xmpp/modules/encrypted-message.ts). */
+const ENCRYPTION = /^(omemo|omemo:2|openpgp|pgp|otr|eme:[\x21-\x7e]{1,100})$/;
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** Parses one line (with or without its newline); throws ImLogLineError when it is not a log line. */
 export function parseImLogLine(line: string): ImLogLine {
   const fields = (line.endsWith('\n') ? line.slice(0, -1) : line).split('\t');
-  if (fields.length !== 6) throw new ImLogLineError(`expected 6 tab-separated fields, found ${fields.length}`);
-  const [iso, type, from, to, body, urls] = fields as [string, string, string, string, string, string];
+  if (fields.length !== 6 && fields.length !== 7) throw new ImLogLineError(`expected 6 tab-separated fields, found ${fields.length}`);
+  const [iso, type, from, to, body, urls, encrypted] = fields as [string, string, string, string, string, string, string | undefined];
+  if (encrypted !== undefined && !ENCRYPTION.test(encrypted)) throw new ImLogLineError(`unknown encryption "${encrypted.slice(0, 40)}"`);
   const time = new Date(iso);
   if (!ISO_TIME.test(iso) || Number.isNaN(time.getTime())) throw new ImLogLineError(`bad time "${iso.slice(0, 40)}"`);
   if (!TYPES.has(type)) throw new ImLogLineError(`unknown message type "${type.slice(0, 40)}"`);
@@ -121,6 +132,7 @@ export function parseImLogLine(line: string): ImLogLine {
     to: unescapeField(to),
     body: unescapeField(body),
     attachments: urls ? urls.split(' ').filter(Boolean).map(unescapeField) : [],
+    ...(encrypted !== undefined && { encrypted }),
   };
 }
 

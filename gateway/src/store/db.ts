@@ -250,6 +250,15 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, ns)
   ) WITHOUT ROWID;
   `,
+  // Blocking Command (XEP-0191): each user's blocklist, JIDs as the client gave them (normalised).
+  `
+  CREATE TABLE blocklist (
+    account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+    jid TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    PRIMARY KEY (account_id, jid)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -5,6 +5,7 @@ import { createAlertRuleStore } from './alert-rules.ts';
 import { createCalendarReminderStore } from './calendar-reminders.ts';
 import { createCredentialEventStore } from './credential-events.ts';
 import { createArchiveStore } from './archive.ts';
+import { createBlocklistStore } from './blocklist.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
 import { createFolderStateStore } from './folder-state.ts';
@@ -31,6 +32,7 @@ export function createStore(dataDir: string) {
     offline: createOfflineStore(db),
     archive: createArchiveStore(db),
     rooms: createRoomStore(db),
+    blocklist: createBlocklistStore(db),
     roster: createRosterStore(db),
     pep: createPepStore(db),
     spoolJournal: createSpoolJournal(db),
@@ -46,6 +48,7 @@ export function createStore(dataDir: string) {
 export type Store = ReturnType<typeof createStore>;
 export type { AccountRow } from './accounts.ts';
 export type { AlertRuleStore } from './alert-rules.ts';
+export type { BlocklistStore } from './blocklist.ts';
 export type { CredentialEnds, CredentialEventRow, CredentialReason } from './credential-events.ts';
 export type { CalendarReminderStore, ReminderKey, ReminderOutcome } from './calendar-reminders.ts';
 export type { DomainRow } from './domains.ts';

@@ -23,7 +23,9 @@ import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
 import { SmRegistry } from './core/stream-management.ts';
 import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
+import { createBlockingModule } from './modules/blocking.ts';
 import { carbonsModule } from './modules/carbons.ts';
+import { e2eePolicyModule } from './modules/e2ee-policy.ts';
 import { csiModule } from './modules/csi.ts';
 import { xhtmlImModule } from './modules/xhtml-im.ts';
 import { discoModule } from './modules/disco.ts';
@@ -124,6 +126,9 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     pingModule,
     createRosterModule({ store, maxItems: settings.rosterMaxItems }),
     presenceModule,
+    // Policies first among the stanza guards: blocking (XEP-0191), then end-to-end encryption.
+    createBlockingModule({ store: store.blocklist }),
+    e2eePolicyModule,
     carbonsModule,
     csiModule,
     xhtmlImModule,

@@ -31,6 +31,8 @@ export type IqHandler = (iq: Element, session: Session) => Promise<Element | und
 /** Handles a stanza a session sent (routing, storage); the module owning that stanza kind. */
 export type StanzaHandler = (stanza: Element, session: Session) => void;
 export type SessionHook = (session: Session) => void;
+/** A policy on a stanza (from or to `session`): true = refused/withheld. */
+export type StanzaGuard = (stanza: Element, session: Session) => boolean;
 /**
  * A message a session sent was routed to local sessions (`deliveredTo`, maybe none). A hook that
  * gives further sessions a copy (carbons) returns them: the message module then knows who has it.
@@ -101,6 +103,18 @@ export class ModuleHost {
   readonly messageAccepted: MessageAcceptedHook[] = [];
   /** Runs on every stanza a client sends, before any routing: may rewrite its content in place. */
   readonly inbound: StanzaHandler[] = [];
+  /**
+   * Policies on every stanza a client sends, after `inbound` and before any routing (blocking,
+   * XEP-0191; the end-to-end encryption policy): one that returns true refused the stanza (it
+   * answered the sender itself, if at all) and nothing else sees it.
+   */
+  readonly guards: StanzaGuard[] = [];
+  /**
+   * Checked for every stanza about to be sent to a session (presence broadcasts, room traffic,
+   * routed stanzas alike): one that returns true withholds it from that session (XEP-0191: a
+   * blocked contact's stanzas never reach the user). Stanza errors are not filtered.
+   */
+  readonly deliveryFilters: StanzaGuard[] = [];
   /** The server is closing: modules stop their timers and flush what they hold. */
   readonly stopping: (() => void)[] = [];
   /** Users or domains changed in the directory (the CLI, another process): after sessions were checked. */

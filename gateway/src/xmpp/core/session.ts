@@ -90,6 +90,7 @@ export class Session {
   /** Sends a stanza to the client (kept for resending when stream management is on). */
   send(el: Element): void {
     if (this.state === 'closed') return;
+    if (el.attrs.type !== 'error') for (const f of this.deps.host.deliveryFilters) if (f(el, this)) return;
     if (this.outboundFilter?.(el)) return;
     this.deliver(el);
   }
@@ -449,6 +450,8 @@ export class Session {
     el.attrs.from = this.jid!.full;
     // Content filters (XHTML-IM sanitising, ...) see every stanza before anything routes it.
     for (const filter of this.deps.host.inbound) filter(el, this);
+    // Policies (blocking, end-to-end encryption) may refuse it before anything routes it.
+    for (const guard of this.deps.host.guards) if (guard(el, this)) return;
     // Stanzas to a component's domain (conference.<domain>, ...) are the component's alone.
     const to = ['message', 'presence', 'iq'].includes(el.name) && el.attrs.to ? parseJid(el.attrs.to) : undefined;
     const component = to && this.deps.host.componentFor(to.domain);

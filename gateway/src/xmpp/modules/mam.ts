@@ -48,6 +48,9 @@ export function createMamModule(deps: { archive: ArchiveWriter | undefined; arch
       if (!archive || !deps.archiveDays) return;
       const store = archive.store;
       host.accountFeatures.add(NS_MAM);
+      // Also on the server's own disco#info: older clients (profanity 0.13) look for the archive
+      // there, not at the account (XEP-0313 §7 says the account; ejabberd lists it in both places).
+      host.features.add(NS_MAM);
       host.accountFeatures.add(NS_MAM_EXTENDED);
       host.accountFeatures.add(NS_SID);
 

@@ -11,6 +11,7 @@ import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
 import { parseJid } from '../core/jid.ts';
 import type { Session } from '../core/session.ts';
 import { errorReply, NS } from '../core/stanza.ts';
+import { carriesContent, encryptionOf } from './encrypted-message.ts';
 
 const NS_CARBONS = 'urn:xmpp:carbons:2';
 const NS_MAM = 'urn:xmpp:mam:2';
@@ -22,6 +23,8 @@ export interface LoggedMessage {
   to: string;
   body: string;
   attachments: string[];
+  /** End-to-end encrypted (encrypted-message.ts): the scheme; `body` is then empty — the log never holds a fallback text as if it were the content. */
+  encrypted?: string;
 }
 /** Appends one line to the central IM log; throws when it cannot (the message is then refused). */
 export type MessageLogger = (m: LoggedMessage) => void;
@@ -51,11 +54,15 @@ export function createMessageModule(deps: { store: Store; logMessage: MessageLog
         if (type === 'error') return void deliver(stanza, to.bare, to.resource, session);
         if (type === 'groupchat') return session.send(errorReply(stanza, 'modify', 'not-acceptable', 'group chat goes to a room'));
 
-        const body = stanza.getChildText('body') ?? '';
-        const attachments = stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
-        if (body || attachments.length) {
+        // End-to-end encrypted (xmpp.e2ee allow): logged as such, with no text; OMEMO key
+        // transport (no payload) is the clients' own business, not a message.
+        const method = encryptionOf(stanza);
+        const encrypted = method && carriesContent(stanza) ? method : undefined;
+        const body = method ? '' : (stanza.getChildText('body') ?? '');
+        const attachments = method ? [] : stanza.getChildren('x', 'jabber:x:oob').map((x) => x.getChildText('url') ?? '').filter(Boolean);
+        if (body || attachments.length || encrypted) {
           try {
-            deps.logMessage({ type, from: session.jid!.full, to: to.full, body, attachments });
+            deps.logMessage({ type, from: session.jid!.full, to: to.full, body, attachments, ...(encrypted && { encrypted }) });
           } catch (e) {
             ctx.log.error({ err: (e as Error).message }, 'central IM log cannot be written: message refused');
             return session.send(errorReply(stanza, 'wait', 'resource-constraint', 'the server cannot log messages right now; try again later'));

@@ -43,6 +43,22 @@ function sendCurrentPresences(ctx: ServerContext, session: Session): void {
   for (const s of sources) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
 }
 
+/**
+ * RFC 6121 §4.7.2.1: <show/> is one of away, chat, dnd, xa; without it the user is simply
+ * available. An empty or unknown <show/> (some clients send <show/> for "online") is removed
+ * before the presence is broadcast or kept, so contacts' clients see plain availability.
+ */
+const SHOWS = new Set(['away', 'chat', 'dnd', 'xa']);
+export function normaliseShow(p: Element): void {
+  const shows = p.getChildren('show');
+  const valid = shows.find((s) => SHOWS.has(s.getText().trim()));
+  for (const s of shows) if (s !== valid) p.remove(s);
+  if (valid && valid.getText() !== valid.getText().trim()) {
+    const text = valid.getText().trim();
+    valid.children = [text];
+  }
+}
+
 function unavailable(session: Session): Element {
   return new Element('presence', { type: 'unavailable', from: session.jid!.full });
 }
@@ -50,6 +66,10 @@ function unavailable(session: Session): Element {
 export const presenceModule: XmppModule = {
   name: 'presence',
   setup(host: ModuleHost, ctx: ServerContext) {
+    // Every available presence a client sends, rooms' included, before anyone sees or keeps it.
+    host.inbound.push((stanza) => {
+      if (stanza.name === 'presence' && stanza.attrs.type === undefined) normaliseShow(stanza);
+    });
     host.presence = (stanza, session) => {
       const type = stanza.attrs.type;
       if (!stanza.attrs.to) {

@@ -5,6 +5,7 @@ import type { Session } from '../../core/session.ts';
 import { cloneEl, NS } from '../../core/stanza.ts';
 import type { MessageLogger } from '../message.ts';
 import { NS_SID } from '../mam-query.ts';
+import { carriesContent, encryptionOf } from '../encrypted-message.ts';
 import { record } from './archive.ts';
 import { key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
 
@@ -14,7 +15,11 @@ export function subjectMessage(room: Room): Element {
   return m;
 }
 
-function contentOf(stanza: Element): { body: string; attachments: string[] } {
+/** What the central log records: the text and links, or — for an end-to-end encrypted message — only its scheme (e2ee-policy.ts). */
+function contentOf(stanza: Element): { body: string; attachments: string[]; encrypted?: string } {
+  const encrypted = encryptionOf(stanza);
+  // OMEMO key transport (no payload) is no message: nothing to log (encrypted-message.ts).
+  if (encrypted) return carriesContent(stanza) ? { body: '', attachments: [], encrypted } : { body: '', attachments: [] };
   return {
     body: stanza.getChildText('body') ?? '',
     attachments: stanza
@@ -36,11 +41,11 @@ function log(m: MucState, entry: Parameters<MessageLogger>[0]): void {
 
 export function groupchat(m: MucState, room: Room, me: Occupant | undefined, stanza: Element, session: Session): void {
   if (!me) return refuse('modify', 'not-acceptable', 'only occupants may send messages to this room; join it first');
-  const { body, attachments } = contentOf(stanza);
+  const { body, attachments, encrypted } = contentOf(stanza);
   const subject = stanza.getChild('subject');
-  const isSubject = subject !== undefined && !body;
+  const isSubject = subject !== undefined && !body && !encrypted;
   if (isSubject && me.role !== 'moderator' && !room.config.changeSubject) refuse('auth', 'forbidden', 'only moderators may change the subject of this room');
-  if (body || attachments.length) log(m, { type: 'groupchat', from: session.jid!.full, to: room.jid, body, attachments });
+  if (body || attachments.length || encrypted) log(m, { type: 'groupchat', from: session.jid!.full, to: room.jid, body, attachments, ...(encrypted && { encrypted }) });
   me.jid = session.jid!.full;
   const out = cloneEl(stanza);
   out.attrs.from = `${room.jid}/${me.nick}`;
@@ -55,7 +60,7 @@ export function groupchat(m: MucState, room: Room, me: Occupant | undefined, sta
     room.subjectBy = me.nick;
     persist(m, room);
   }
-  record(m, room, me, out, { subject: isSubject, content: !!body || attachments.length > 0 });
+  record(m, room, me, out, { subject: isSubject, content: !!body || attachments.length > 0 || !!encrypted });
   for (const o of room.occupants.values()) sendTo(o, out);
 }
 
@@ -65,9 +70,9 @@ export function privateMessage(m: MucState, room: Room, me: Occupant | undefined
   if (!me) refuse('modify', 'not-acceptable', 'only occupants may send private messages in this room');
   const target = room.occupants.get(key(nick));
   if (!target) return refuse('cancel', 'item-not-found', `nobody is called "${nick}" in this room`);
-  const { body, attachments } = contentOf(stanza);
+  const { body, attachments, encrypted } = contentOf(stanza);
   const logType = type === 'chat' || type === 'headline' ? type : 'normal';
-  if (body || attachments.length) log(m, { type: logType, from: session.jid!.full, to: target.bare, body, attachments });
+  if (body || attachments.length || encrypted) log(m, { type: logType, from: session.jid!.full, to: target.bare, body, attachments, ...(encrypted && { encrypted }) });
   const out = cloneEl(stanza);
   out.attrs.from = `${room.jid}/${me!.nick}`;
   if (!out.getChild('x', NS_USER)) out.c('x', { xmlns: NS_USER });

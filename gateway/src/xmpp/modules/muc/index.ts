@@ -127,7 +127,9 @@ class Muc implements Component, MucState {
     const room = this.rooms.get(to.bare);
     const full = session.jid!.full;
     const me = room && occupantOf(room, full);
-    if (!room || (room.locked && !me)) return refuse('cancel', 'item-not-found', `there is no room ${to.bare}`);
+    if (!room) return refuse('cancel', 'item-not-found', `there is no room ${to.bare}`);
+    // XEP-0045 §10.1.1: a locked room has no occupants but its owner, who is configuring it.
+    if (room.locked && !me) return refuse('cancel', 'item-not-found', `${to.bare} is being created; try again when its owner has configured it`);
     if (to.resource) return privateMessage(this, room, me, stanza, to.resource, session);
     if (type === 'groupchat') return groupchat(this, room, me, stanza, session);
     const x = stanza.getChild('x', NS_USER);
