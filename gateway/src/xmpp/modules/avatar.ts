@@ -71,11 +71,12 @@ export function createAvatarModule(deps: { pep: PepService; store: PepStore }): 
   /**
    * Puts the server's word on the avatar into a presence (XEP-0398 §4): a client's <x/> without a
    * <photo/>, or with another hash, is replaced; an empty <photo/> a client sent ("not ready yet",
-   * XEP-0153 §4.2) is left as it is.
+   * XEP-0153 §4.2) is left as it is — unless the server itself sends the presence again because
+   * the avatar changed (`resend`): then the new hash is the point.
    */
-  const stamp = (p: Element, owner: AccountRow): void => {
+  const stamp = (p: Element, owner: AccountRow, resend = false): void => {
     const own = p.getChild('x', NS_VCARD_UPDATE)?.getChild('photo');
-    if (own && !own.getText().trim()) return;
+    if (!resend && own && !own.getText().trim()) return;
     p.children = p.children.filter((c) => typeof c === 'string' || !(c.name === 'x' && c.attrs.xmlns === NS_VCARD_UPDATE));
     const x = p.c('x', { xmlns: NS_VCARD_UPDATE });
     const h = avatars.hash(owner);
@@ -99,7 +100,7 @@ export function createAvatarModule(deps: { pep: PepService; store: PepStore }): 
         for (const s of ctx.router.sessionsOf(owner.address)) {
           if (!s.presence) continue;
           const p = cloneEl(s.presence);
-          stamp(p, owner);
+          stamp(p, owner, true);
           host.presence?.(p, s);
         }
       });
