@@ -48,6 +48,8 @@ before(async () => {
       },
       startup: { get: async () => ({ openAtLogin: false, supported: true }), set: async (on) => ({ openAtLogin: on, supported: true }) },
       appInfo: () => ({ version: '0.1.0', platform: 'linux', secretStorage: 'keychain' }),
+      openPath: async () => {},
+      saveFile: async () => null,
     },
   });
   route = createIpcRouter({ handlers, sender: { origins: [APP_ORIGIN], isOurs: (id) => id === OURS }, log: (m) => logged.push(m) });

@@ -14,6 +14,7 @@ import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { openView } from '../router.ts';
 import { chat, coreState, dismissInvite, dismissRequest, useCell } from '../store.ts';
+import { ContactDialog, ContactMenu, type ContactAction } from './contact-editor.tsx';
 import { OwnStatus } from './own-status.tsx';
 
 const RANK: Record<Contact['show'], number> = { online: 0, away: 1, xa: 2, dnd: 1, offline: 3 };
@@ -25,30 +26,64 @@ function matches(c: Contact, q: string): boolean {
   return c.name.toLowerCase().includes(s) || c.jid.toLowerCase().includes(s) || (c.status ?? '').toLowerCase().includes(s);
 }
 
-function ContactRow({ c, first }: { c: Contact; first: boolean }): JSX.Element {
+type OpenMenu = (c: Contact, at: { x: number; y: number }) => void;
+
+/** What the row says under the name: a pending request we sent, no shared status, or the presence. */
+function statusLine(c: Contact): string {
+  if (c.subscription === 'pending') return t('subPending');
+  if (c.show === 'offline' && (c.subscription === 'none' || c.subscription === 'from')) return t('subNotShared');
+  return c.status || showLabel(c.show);
+}
+
+function ContactRow({ c, first, onMenu }: { c: Contact; first: boolean; onMenu: OpenMenu }): JSX.Element {
   const open = () => openView({ view: 'chat', jid: c.jid });
+  const below = (el: Element) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left + 24, y: r.bottom };
+  };
   return (
     <li
       role="option"
       aria-selected="false"
       data-item
       tabIndex={first ? 0 : -1}
-      class={`contact contact-${c.show}`}
+      class={`contact contact-${c.show}${c.subscription === 'pending' ? ' contact-pending' : ''}`}
+      data-jid={c.jid}
       aria-label={`${c.name}, ${showLabel(c.show)}${c.status ? `, ${c.status}` : ''}`}
       title={`${c.jid}${c.status ? ` — ${c.status}` : ''}`}
       onDblClick={open}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        onMenu(c, { x: e.clientX, y: e.clientY });
+      }}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
           open();
+        } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+          e.preventDefault();
+          onMenu(c, below(e.currentTarget));
         }
       }}
     >
       <PresenceDot show={c.show} />
       <span class="contact-text">
         <span class="contact-name">{c.name}</span>
-        <span class="contact-status">{c.status || showLabel(c.show)}</span>
+        <span class="contact-status">{statusLine(c)}</span>
       </span>
+      <button
+        type="button"
+        class="icon-button ghost contact-open contact-more"
+        tabIndex={-1}
+        aria-label={t('contactActions', { name: c.name })}
+        title={t('contactActions', { name: c.name })}
+        onClick={(e) => {
+          e.stopPropagation();
+          onMenu(c, below(e.currentTarget));
+        }}
+      >
+        ⋯
+      </button>
       <button type="button" class="icon-button ghost contact-open" tabIndex={-1} aria-label={t('openChat', { name: c.name })} title={t('openChat', { name: c.name })} onClick={open}>
         <Icon name="chat" size={15} />
       </button>
@@ -56,7 +91,7 @@ function ContactRow({ c, first }: { c: Contact; first: boolean }): JSX.Element {
   );
 }
 
-function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JSX.Element {
+function Groups({ contacts, query, onMenu }: { contacts: Contact[]; query: string; onMenu: OpenMenu }): JSX.Element {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const groups = useMemo(() => {
     const m = new Map<string, Contact[]>();
@@ -98,7 +133,7 @@ function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JS
             {!isCollapsed && (
               <ul class="contacts" role="presentation">
                 {g.shown.map((c) => {
-                  const row = <ContactRow key={c.jid} c={c} first={first} />;
+                  const row = <ContactRow key={c.jid} c={c} first={first} onMenu={onMenu} />;
                   first = false;
                   return row;
                 })}
@@ -185,6 +220,13 @@ export function ContactsView(): JSX.Element {
   const c = useCell(chat);
   const [query, setQuery] = useState('');
   const [newRoom, setNewRoom] = useState(false);
+  const [menu, setMenu] = useState<{ contact: Contact; at: { x: number; y: number }; from: HTMLElement | null }>();
+  const [editing, setEditing] = useState<ContactAction>();
+  const openMenu: OpenMenu = (contact, at) => setMenu({ contact, at, from: document.activeElement as HTMLElement | null });
+  const closeMenu = () => {
+    menu?.from?.focus();
+    setMenu(undefined);
+  };
   const newMail = state.folders.reduce((n, f) => n + f.new, 0);
   const online = c.connection === 'online';
   /** The bar goes once the answer is sent; a failure is the AskBar's to show. */
@@ -249,10 +291,13 @@ export function ContactsView(): JSX.Element {
           <div class="search">
             <Icon name="search" size={15} />
             <input type="search" aria-label={t('searchContacts')} placeholder={t('searchContacts')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+            <button type="button" class="icon-button ghost add-contact" aria-label={t('addContact')} title={t('addContact')} disabled={!online} onClick={() => setEditing({ kind: 'add' })}>
+              <Icon name="plus" size={16} />
+            </button>
           </div>
           {!online && <p class="chat-state muted">{c.connection === 'connecting' ? t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
-            <Groups contacts={c.contacts} query={query} />
+            <Groups contacts={c.contacts} query={query} onMenu={openMenu} />
             <section class="rooms" aria-labelledby="rooms-title">
               <div class="section-head">
                 <h2 id="rooms-title">{t('rooms')}</h2>
@@ -293,6 +338,18 @@ export function ContactsView(): JSX.Element {
         </button>
       </nav>
       {newRoom && <NewRoomDialog contacts={c.contacts} onClose={() => setNewRoom(false)} />}
+      {menu && (
+        <ContactMenu
+          contact={menu.contact}
+          at={menu.at}
+          onClose={closeMenu}
+          onPick={(a) => {
+            setMenu(undefined);
+            setEditing(a);
+          }}
+        />
+      )}
+      {editing && <ContactDialog action={editing} contacts={c.contacts} onClose={() => setEditing(undefined)} />}
     </div>
   );
 }
