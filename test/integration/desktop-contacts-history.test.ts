@@ -136,6 +136,34 @@ test('moving a colleague into a new group from the right-click menu', async () =
   await shoot(alice.page, 'contacts-groups');
 });
 
+test('drag and drop: a contact dropped on another group moves there', async () => {
+  const dave = row(/^Dave Diver, Online/);
+  const target = alice.page.getByRole('group', { name: 'Project X' });
+  await dave.dragTo(target);
+  await shown('dave in the group Project X', target.getByRole('option', { name: /^Dave Diver, Online/ }), { ms: 10000 });
+  await until('the gateway keeps dave in Project X for alice', () => JSON.stringify(rosterRow('alice@example.com', DAVE)?.groups) === '["Project X"]');
+  await shown('no move banner left', alice.page.locator('.move-status'), { state: 'detached' });
+  assert.deepEqual(alice.problems, []);
+});
+
+test('a move that fails (chat offline) says why in a bar that stays, and Try again works once back online', async () => {
+  await chatOf('alice').setPresence({ show: 'offline' });
+  await until('alice’s chat offline', () => !online('alice'));
+  const carol = row(/^Carol,/);
+  await carol.dragTo(alice.page.getByRole('group', { name: 'example.com' }));
+  const bar = alice.page.getByRole('alert').filter({ hasText: /^Could not move the contact: .+/ });
+  await shown('the failure bar', bar);
+  await shoot(alice.page, 'contacts-move-failed');
+  assert.deepEqual(rosterRow('alice@example.com', 'carol@example.com')?.groups, ['Project X'], 'nothing changed on the gateway');
+  await chatOf('alice').setPresence({ show: 'online' });
+  await until('alice’s chat online again', () => online('alice'), 15000);
+  assert.ok(await bar.isVisible(), 'the bar is still there after coming back online');
+  await bar.getByRole('button', { name: 'Try again' }).click();
+  await shown('the bar to go', alice.page.locator('.move-status'), { state: 'detached', ms: 10000 });
+  await shown('carol in example.com', alice.page.getByRole('group', { name: 'example.com' }).getByRole('option', { name: /^Carol,/ }), { ms: 10000 });
+  assert.deepEqual(rosterRow('alice@example.com', 'carol@example.com')?.groups, ['example.com']);
+});
+
 test('Settings › History: where it is kept, Open folder through the shell, export as text and HTML (hostile text escaped)', async () => {
   await chatOf('alice').send({ to: 'bob@example.com', kind: 'chat', body: HOSTILE });
   await chatOf('bob').send({ to: 'alice@example.com', kind: 'chat', body: 'Got it\nsecond line' });
@@ -190,5 +218,14 @@ test('removing a directory colleague: gone from the list, hidden in the gateway�
   assert.equal(contactOf('alice', 'bob@example.com'), undefined);
   assert.equal(rosterRow('alice@example.com', 'bob@example.com')?.hidden, true, 'the gateway keeps bob hidden for alice');
   await until('bob still sees alice (the directory subscription is the admin’s)', () => contactOf('bob', 'alice@example.com')?.show === 'online');
+
+  // Adding the address again brings the colleague back (README "Rosters").
+  await alice.page.getByRole('button', { name: 'Add contact' }).click();
+  const add = alice.page.getByRole('dialog', { name: 'Add a contact' });
+  await add.getByLabel('Address').fill('bob@example.com');
+  await add.getByRole('button', { name: 'Add' }).click();
+  await shown('the dialog to close', add, { state: 'detached' });
+  await shown('bob back in alice’s list', row(/^Bob, Online/), { ms: 10000 });
+  assert.equal(rosterRow('alice@example.com', 'bob@example.com')?.hidden, false, 'no longer hidden');
   assert.deepEqual(alice.problems, []);
 });

@@ -214,6 +214,7 @@ export const de: Catalog = {
   remove: 'Entfernen',
   removing: 'Wird entfernt…',
   removeFailed: 'Der Kontakt konnte nicht entfernt werden: {reason}.',
+  movingTo: '{name} wird nach {group} verschoben…',
   subPending: 'Wartet auf Zustimmung',
   subNotShared: 'Teilt den Status nicht mit Ihnen',
   // Der Verlaufsordner (Issue 14)

@@ -224,6 +224,7 @@ export const en = {
   remove: 'Remove',
   removing: 'Removing…',
   removeFailed: 'Could not remove the contact: {reason}.',
+  movingTo: 'Moving {name} to {group}…',
   subPending: 'Waiting for them to accept',
   subNotShared: 'Does not share their status with you',
   // The history folder (issue 14)

@@ -27,6 +27,9 @@ function matches(c: Contact, q: string): boolean {
 }
 
 type OpenMenu = (c: Contact, at: { x: number; y: number }) => void;
+/** Moves a contact into a group (`undefined`: no group) — what a drop on a group does. */
+type MoveTo = (c: Contact, group: string | undefined) => void;
+const DRAG_TYPE = 'application/x-herald-contact';
 
 /** What the row says under the name: a pending request we sent, no shared status, or the presence. */
 function statusLine(c: Contact): string {
@@ -49,6 +52,11 @@ function ContactRow({ c, first, onMenu }: { c: Contact; first: boolean; onMenu: 
       tabIndex={first ? 0 : -1}
       class={`contact contact-${c.show}${c.subscription === 'pending' ? ' contact-pending' : ''}`}
       data-jid={c.jid}
+      draggable
+      onDragStart={(e) => {
+        e.dataTransfer?.setData(DRAG_TYPE, c.jid);
+        if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+      }}
       aria-label={`${c.name}, ${showLabel(c.show)}${c.status ? `, ${c.status}` : ''}`}
       title={`${c.jid}${c.status ? ` — ${c.status}` : ''}`}
       onDblClick={open}
@@ -91,12 +99,14 @@ function ContactRow({ c, first, onMenu }: { c: Contact; first: boolean; onMenu: 
   );
 }
 
-function Groups({ contacts, query, onMenu }: { contacts: Contact[]; query: string; onMenu: OpenMenu }): JSX.Element {
+function Groups({ contacts, query, onMenu, onMove }: { contacts: Contact[]; query: string; onMenu: OpenMenu; onMove: MoveTo }): JSX.Element {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const [dropOn, setDropOn] = useState<string>();
+  const other = t('otherContacts');
   const groups = useMemo(() => {
     const m = new Map<string, Contact[]>();
     for (const c of contacts) {
-      const g = c.groups[0] ?? t('otherContacts');
+      const g = c.groups[0] ?? other;
       if (!m.has(g)) m.set(g, []);
       m.get(g)!.push(c);
     }
@@ -112,7 +122,29 @@ function Groups({ contacts, query, onMenu }: { contacts: Contact[]; query: strin
         const isCollapsed = collapsed.has(g.name) && !query;
         const online = g.all.filter((c) => c.show !== 'offline').length;
         return (
-          <div key={g.name} role="group" aria-label={g.name} class="contact-group">
+          <div
+            key={g.name}
+            role="group"
+            aria-label={g.name}
+            class={`contact-group${dropOn === g.name ? ' drop-target' : ''}`}
+            // Drag and drop between groups (the keyboard way: the row's menu › Move to group…).
+            onDragOver={(e) => {
+              if (!e.dataTransfer?.types.includes(DRAG_TYPE)) return;
+              e.preventDefault();
+              e.dataTransfer.dropEffect = 'move';
+              if (dropOn !== g.name) setDropOn(g.name);
+            }}
+            onDragLeave={(e) => {
+              if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDropOn(undefined);
+            }}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDropOn(undefined);
+              const c = contacts.find((x) => x.jid === e.dataTransfer?.getData(DRAG_TYPE));
+              const target = g.name === other && !contacts.some((x) => x.groups[0] === other) ? undefined : g.name;
+              if (c && c.groups[0] !== target) onMove(c, target);
+            }}
+          >
             <button
               type="button"
               class="group-head"
@@ -223,6 +255,19 @@ export function ContactsView(): JSX.Element {
   const [menu, setMenu] = useState<{ contact: Contact; at: { x: number; y: number }; from: HTMLElement | null }>();
   const [editing, setEditing] = useState<ContactAction>();
   const openMenu: OpenMenu = (contact, at) => setMenu({ contact, at, from: document.activeElement as HTMLElement | null });
+  /** A move by drag and drop: progress, then gone; a failure stays, in words, with Try again. */
+  const [moving, setMoving] = useState<{ text: string; error?: string; retry: () => void }>();
+  const moveTo = async (contact: Contact, group: string | undefined) => {
+    const text = t('movingTo', { name: contact.name, group: group ?? t('otherContacts') });
+    const retry = () => void moveTo(contact, group);
+    setMoving({ text, retry });
+    try {
+      await api().chat.updateContact({ jid: contact.jid, groups: group ? [group] : [] });
+      setMoving(undefined);
+    } catch (e) {
+      setMoving({ text, retry, error: t('moveFailed', { reason: errorMessage(e) }) });
+    }
+  };
   const closeMenu = () => {
     menu?.from?.focus();
     setMenu(undefined);
@@ -251,6 +296,23 @@ export function ContactsView(): JSX.Element {
           <div class="banner banner-warn storage-problem">
             <Icon name="alert" size={14} />
             <span>{c.storageProblem}</span>
+          </div>
+        </div>
+      )}
+      {moving && (
+        <div class="banners" role={moving.error ? 'alert' : 'status'} aria-live="polite">
+          <div class={`banner ${moving.error ? 'banner-warn' : 'banner-info'} move-status`}>
+            <span>{moving.error ?? moving.text}</span>
+            {moving.error && (
+              <>
+                <button type="button" class="small" onClick={moving.retry}>
+                  {t('retry')}
+                </button>
+                <button type="button" class="small" onClick={() => setMoving(undefined)}>
+                  {t('dismiss')}
+                </button>
+              </>
+            )}
           </div>
         </div>
       )}
@@ -297,7 +359,7 @@ export function ContactsView(): JSX.Element {
           </div>
           {!online && <p class="chat-state muted">{c.connection === 'connecting' ? t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
-            <Groups contacts={c.contacts} query={query} onMenu={openMenu} />
+            <Groups contacts={c.contacts} query={query} onMenu={openMenu} onMove={(contact, group) => void moveTo(contact, group)} />
             <section class="rooms" aria-labelledby="rooms-title">
               <div class="section-head">
                 <h2 id="rooms-title">{t('rooms')}</h2>
