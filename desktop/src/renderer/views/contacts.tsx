@@ -90,7 +90,7 @@ function ContactRow({ c, first, onMenu }: { c: Contact; first: boolean; onMenu: 
           onMenu(c, below(e.currentTarget));
         }}
       >
-        ⋯
+        <Icon name="more" size={15} />
       </button>
       <button type="button" class="icon-button ghost contact-open" tabIndex={-1} aria-label={t('openChat', { name: c.name })} title={t('openChat', { name: c.name })} onClick={open}>
         <Icon name="chat" size={15} />
