@@ -84,10 +84,12 @@ test('adding someone of another local domain: pending on her side, he allows fro
   await shown('the dialog to close once the server took it', dialog, { state: 'detached' });
   await shown('dave in alice’s list, waiting for him to accept', row(/^Dave Diver,/).filter({ hasText: 'Waiting for them to accept' }), { ms: 10000 });
   await until('the gateway keeps alice’s request (ask)', () => rosterRow('alice@example.com', DAVE)?.askOut);
+  await shoot(alice.page, 'contacts-pending');
 
   // The other side: dave sees the request bar in his window and allows it.
   const bar = davePage.page.getByRole('alert').filter({ hasText: 'alice@example.com would like to see when you are online' });
   await shown('alice’s request in dave’s window', bar, { ms: 10000 });
+  await shoot(davePage.page, 'contacts-request-incoming');
   await bar.getByRole('button', { name: 'Allow' }).click();
   await shown('dave, online, in alice’s list', row(/^Dave Diver, Online/), { ms: 10000 });
   await until('alice’s core: dave both ways', () => contactOf('alice', DAVE)?.subscription === 'both');
