@@ -8,7 +8,7 @@
 // browser. Only pages from this server's own origin may use the bridge (the Origin header is
 // checked like main checks a sender's frame), so no other website can drive it.
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -64,6 +64,10 @@ export interface PreviewProfile {
   tray(): TrayLook | undefined;
   /** URLs the core asked the system browser to open. */
   opened: string[];
+  /** Folders the app asked the file manager to open (the preview logs them instead). */
+  openedFolders: string[];
+  /** Exports saved (the preview writes them into the profile's Exports folder, no dialog). */
+  saved: string[];
   /** The seconds without input that the chat's auto-away sees: a browser tells none, so 0 unless a test sets it. */
   idle: { seconds: number };
   /** Resolves when the profile's core has started. */
@@ -102,6 +106,8 @@ export async function startPreview(o: PreviewOptions) {
     const storage = createDirStorage(dir);
     let tray: TrayLook | undefined;
     const opened: string[] = [];
+    const openedFolders: string[] = [];
+    const saved: string[] = [];
     const notes = new Map<string, () => void>();
     const conns = new Map<number, Conn>();
     const picks = new Map<number, PickedFile>();
@@ -178,6 +184,19 @@ export async function startPreview(o: PreviewOptions) {
       shell: {
         startup: { get: async () => ({ openAtLogin: false, supported: false }), set: async () => ({ openAtLogin: false, supported: false }) },
         appInfo: () => ({ version: appVersion(), platform: `browser preview (${process.platform})`, secretStorage: 'memory' }),
+        async openPath(folder) {
+          openedFolders.push(folder);
+          log(`${name}: open folder ${folder} (a file manager would open it)`);
+        },
+        async saveFile(_sender, suggested, content) {
+          const exports = path.join(dir, 'Exports');
+          mkdirSync(exports, { recursive: true });
+          const file = path.join(exports, path.basename(suggested));
+          writeFileSync(file, content, { mode: 0o600 });
+          saved.push(file);
+          log(`${name}: export saved to ${file}`);
+          return file;
+        },
         async pickFile(sender) {
           const picked = picks.get(sender.id) ?? null;
           picks.delete(sender.id);
@@ -186,7 +205,7 @@ export async function startPreview(o: PreviewOptions) {
       },
     });
     const route = createIpcRouter({ handlers, sender: { origins: [origin], isOurs: (id) => conns.has(id) }, log: (m) => log(`${name}: ${m}`) });
-    const p: Profile = { name, core: c, shell, tray: () => tray, opened, idle, conns, picks, route, notes, ready: Promise.resolve() };
+    const p: Profile = { name, core: c, shell, tray: () => tray, opened, openedFolders, saved, idle, conns, picks, route, notes, ready: Promise.resolve() };
     p.ready = c.start().then(() => undefined);
     p.ready.catch((e: Error) => log(`${name}: the core did not start: ${e.message}`));
     profiles.set(name, p);

@@ -4,7 +4,8 @@
 import type { ChatService } from '../core/chat/chat-service.ts';
 import type { HeraldCore } from '../core/herald-core.ts';
 import type { OwnPresence } from '../shared/chat.ts';
-import { INVOKE, type AppInfo, type ChatOverview, type PickedFile, type StartupView } from '../shared/ipc.ts';
+import { mkdir } from 'node:fs/promises';
+import { INVOKE, type AppInfo, type ChatOverview, type HistoryExportResult, type HistoryInfo, type PickedFile, type StartupView } from '../shared/ipc.ts';
 import { IpcError, type Handlers } from './ipc-router.ts';
 import type { SenderInfo } from './sender-check.ts';
 
@@ -13,6 +14,13 @@ export interface ShellServices {
   pickFile(sender: SenderInfo): Promise<PickedFile | null>;
   startup: { get(): Promise<StartupView>; set(openAtLogin: boolean): Promise<StartupView> };
   appInfo(): AppInfo;
+  /** Opens a folder in the system's file manager (Electron: shell.openPath). */
+  openPath(folder: string): Promise<void>;
+  /**
+   * Saves an export where the user chooses (Electron: the native save dialog, then the file is
+   * written by main); the path, or null when cancelled. The renderer never names the path.
+   */
+  saveFile(sender: SenderInfo, suggestedName: string, content: string): Promise<string | null>;
 }
 
 export interface HandlerDeps {
@@ -87,6 +95,22 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
     },
     [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), ownPresence: c.ownPresence() })),
     [INVOKE.chatAnswerSubscription]: (a) => chatCall((c) => c.answerSubscription(a.jid, a.approve)),
+    [INVOKE.chatAddContact]: (a) => chatCall((c) => c.addContact(a.jid, a.name?.trim() || undefined)),
+    [INVOKE.chatUpdateContact]: (u) => chatCall((c) => c.updateContact(u.jid, { ...(u.name !== undefined ? { name: u.name } : {}), ...(u.groups ? { groups: u.groups } : {}) })),
+    [INVOKE.chatRemoveContact]: (r) => chatCall((c) => c.removeContact(r.jid)),
+    [INVOKE.historyInfo]: () => chatCall(async (c): Promise<HistoryInfo> => ({ folder: c.historyFolder(), conversations: await c.historyConversations() })),
+    [INVOKE.historyOpenFolder]: () => chatCall(async (c) => {
+      const folder = c.historyFolder();
+      // The folder exists from the first message on; before that, made now, so the file manager opens it.
+      await mkdir(folder, { recursive: true, mode: 0o700 });
+      await d.shell.openPath(folder);
+    }),
+    [INVOKE.historyExport]: (e, sender) =>
+      chatCall(async (c): Promise<HistoryExportResult> => {
+        const out = await c.exportConversation(e.with, e.format);
+        const file = await d.shell.saveFile(sender, out.name, out.content);
+        return file ? { file } : null;
+      }),
     [INVOKE.chatGetPreferences]: () => chatCall((c) => c.preferences()),
     [INVOKE.chatSetPreferences]: (p) => chatCall((c) => c.setPreferences(p)),
     [INVOKE.getStartup]: () => d.shell.startup.get(),

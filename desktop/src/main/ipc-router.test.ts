@@ -21,6 +21,7 @@ const STYLES = path.resolve(import.meta.dirname, '../../../styles');
 let dir: string;
 let core: HeraldCore;
 let route: IpcRouter;
+const shellCalls: string[] = [];
 const logged: string[] = [];
 const picks: (string | null)[] = [];
 const OURS = 7;
@@ -48,6 +49,8 @@ before(async () => {
       },
       startup: { get: async () => ({ openAtLogin: false, supported: true }), set: async (on) => ({ openAtLogin: on, supported: true }) },
       appInfo: () => ({ version: '0.1.0', platform: 'linux', secretStorage: 'keychain' }),
+      openPath: async (folder) => void shellCalls.push(`open ${folder}`),
+      saveFile: async (_sender, name) => (shellCalls.push(`save ${name}`), null),
     },
   });
   route = createIpcRouter({ handlers, sender: { origins: [APP_ORIGIN], isOurs: (id) => id === OURS }, log: (m) => logged.push(m) });
@@ -72,6 +75,11 @@ test('good payloads from our window are answered by the core', async () => {
   // Valid, but the core refuses: its reason comes through with its code.
   assert.deepEqual(await route(INVOKE.openFolder, { path: 'INBOX' }, ok), { ok: false, error: { code: 'not_signed_in', message: 'not signed in' } });
   assert.equal(code(await route(INVOKE.chatContacts, undefined, ok)), 'chat_unavailable');
+  // Contacts and the history folder need the chat; without it nothing reaches the shell.
+  assert.equal(code(await route(INVOKE.chatAddContact, { jid: 'dave@other.example' }, ok)), 'chat_unavailable');
+  assert.equal(code(await route(INVOKE.historyOpenFolder, undefined, ok)), 'chat_unavailable');
+  assert.equal(code(await route(INVOKE.historyExport, { with: 'bob@example.com', format: 'html' }, ok)), 'chat_unavailable');
+  assert.deepEqual(shellCalls, []);
   assert.equal(code(await route(INVOKE.signOut, undefined, ok)), 'ok');
 });
 

@@ -29,6 +29,7 @@ const en = {
   chatMore: '{n} new messages',
   fileShared: 'Sent a file: {name}',
   pickFile: 'Send a file',
+  saveExport: 'Export conversation',
   weakSecrets: 'No keyring was found (safeStorage uses basic_text): your device token is stored with weak protection. Install and unlock a keyring (GNOME Keyring, KWallet) to protect it.',
   noSecrets: 'Encryption is not available: you will have to sign in again after a restart.',
 } as const;
@@ -63,6 +64,7 @@ const de: MainStrings = {
   chatMore: '{n} neue Nachrichten',
   fileShared: 'Hat eine Datei geschickt: {name}',
   pickFile: 'Datei senden',
+  saveExport: 'Unterhaltung exportieren',
   weakSecrets: 'Kein Schlüsselbund gefunden (safeStorage nutzt basic_text): Ihr Geräte-Token ist nur schwach geschützt. Installieren und entsperren Sie einen Schlüsselbund (GNOME Keyring, KWallet), um es zu schützen.',
   noSecrets: 'Verschlüsselung ist nicht verfügbar: Nach einem Neustart müssen Sie sich erneut anmelden.',
 };

@@ -4,7 +4,7 @@
 // Electron lives there and in the modules it uses), and wires IPC through the router (sender
 // check + contract validation). Built to desktop/dist/main.mjs by desktop/tools/build-desktop.ts;
 // run with `npm run desktop`.
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell as electronShell, webContents } from 'electron';
@@ -228,6 +228,20 @@ async function run(): Promise<void> {
         if (!file) return null;
         const st = await stat(file);
         return { file, name: path.basename(file), bytes: st.size };
+      },
+      async openPath(folder) {
+        // shell.openPath answers with an error message ('' when it worked) instead of throwing.
+        const problem = await electronShell.openPath(folder);
+        if (problem) throw new Error(problem);
+      },
+      async saveFile(sender, suggestedName, content) {
+        const wc = webContents.fromId(sender.id);
+        const win = wc ? BrowserWindow.fromWebContents(wc) : null;
+        const opts = { title: strings.saveExport, defaultPath: path.join(app.getPath('documents'), suggestedName) };
+        const r = win ? await dialog.showSaveDialog(win, opts) : await dialog.showSaveDialog(opts);
+        if (r.canceled || !r.filePath) return null;
+        await writeFile(r.filePath, content, { encoding: 'utf8', mode: 0o600 });
+        return r.filePath;
       },
     },
   });

@@ -54,6 +54,11 @@ export function createDesktopApi(t: IpcTransport): DesktopApi {
     getStartup: () => call(INVOKE.getStartup),
     setStartup: (s) => call(INVOKE.setStartup, s),
     appInfo: () => call(INVOKE.appInfo),
+    history: {
+      info: () => call(INVOKE.historyInfo),
+      openFolder: () => call(INVOKE.historyOpenFolder),
+      export: (e) => call(INVOKE.historyExport, e),
+    },
     chat: {
       contacts: () => call(INVOKE.chatContacts),
       setPresence: (p) => call(INVOKE.chatSetPresence, p),
@@ -68,6 +73,9 @@ export function createDesktopApi(t: IpcTransport): DesktopApi {
       pickFile: () => call(INVOKE.chatPickFile),
       overview: () => call(INVOKE.chatOverview),
       answerSubscription: (a) => call(INVOKE.chatAnswerSubscription, a),
+      addContact: (a) => call(INVOKE.chatAddContact, a),
+      updateContact: (u) => call(INVOKE.chatUpdateContact, u),
+      removeContact: (r) => call(INVOKE.chatRemoveContact, r),
       preferences: () => call(INVOKE.chatGetPreferences),
       setPreferences: (p) => call(INVOKE.chatSetPreferences, p),
       onEvent: on(EVENTS.chat),

@@ -12,13 +12,14 @@ import { exposeHerald, type PreloadElectron } from './expose.ts';
 const TOP = {
   getState: true, onState: true, signIn: true, signOut: true, openFolder: true, openWebmail: true, checkNow: true,
   getSettings: true, updateSettings: true, onSettings: true, listSkins: true, activeSkin: true, onSound: true,
-  getStartup: true, setStartup: true, appInfo: true, chat: true,
+  getStartup: true, setStartup: true, appInfo: true, history: true, chat: true,
 } as const satisfies Record<keyof DesktopApi, true>;
 const CHAT = {
   contacts: true, setPresence: true, send: true, setChatState: true, history: true, createRoom: true, joinRoom: true,
   leaveRoom: true, invite: true, sendFile: true, pickFile: true, overview: true, answerSubscription: true, preferences: true,
-  setPreferences: true, onEvent: true,
+  setPreferences: true, onEvent: true, addContact: true, updateContact: true, removeContact: true,
 } as const satisfies Record<keyof DesktopApi['chat'], true>;
+const HISTORY = { info: true, openFolder: true, export: true } as const satisfies Record<keyof DesktopApi['history'], true>;
 
 function fakeElectron(reply: (channel: string, payload: unknown) => IpcReply = () => ({ ok: true, value: 'v' })) {
   const exposed: { key: string; api: unknown }[] = [];
@@ -55,7 +56,9 @@ test('exactly the DesktopApi is exposed, once, as window.herald', () => {
   assert.deepEqual(Object.keys(api).sort(), Object.keys(TOP).sort());
   const chat = api.chat as Record<string, unknown>;
   assert.deepEqual(Object.keys(chat).sort(), Object.keys(CHAT).sort());
-  for (const [k, v] of [...Object.entries(api).filter(([k]) => k !== 'chat'), ...Object.entries(chat)]) assert.equal(typeof v, 'function', k);
+  const history = api.history as Record<string, unknown>;
+  assert.deepEqual(Object.keys(history).sort(), Object.keys(HISTORY).sort());
+  for (const [k, v] of [...Object.entries(api).filter(([k]) => k !== 'chat' && k !== 'history'), ...Object.entries(chat), ...Object.entries(history)]) assert.equal(typeof v, 'function', k);
   assert.ok(!('invoke' in api) && !('ipcRenderer' in api) && !('send' in api), 'no generic IPC escape hatch');
 });
 
@@ -92,6 +95,12 @@ test('each method invokes its own contract channel with its payload; every invok
     [() => api.chat.answerSubscription({ jid: 'carol@example.org', approve: true }), INVOKE.chatAnswerSubscription, { jid: 'carol@example.org', approve: true }],
     [() => api.chat.preferences(), INVOKE.chatGetPreferences, undefined],
     [() => api.chat.setPreferences({ emoticons: false }), INVOKE.chatSetPreferences, { emoticons: false }],
+    [() => api.chat.addContact({ jid: 'dave@other.example', name: 'Dave' }), INVOKE.chatAddContact, { jid: 'dave@other.example', name: 'Dave' }],
+    [() => api.chat.updateContact({ jid: 'bob@example.com', groups: ['Team'] }), INVOKE.chatUpdateContact, { jid: 'bob@example.com', groups: ['Team'] }],
+    [() => api.chat.removeContact({ jid: 'bob@example.com' }), INVOKE.chatRemoveContact, { jid: 'bob@example.com' }],
+    [() => api.history.info(), INVOKE.historyInfo, undefined],
+    [() => api.history.openFolder(), INVOKE.historyOpenFolder, undefined],
+    [() => api.history.export({ with: 'bob@example.com', format: 'html' }), INVOKE.historyExport, { with: 'bob@example.com', format: 'html' }],
   ];
   for (const [fn, channel, payload] of calls) {
     f.invoked.length = 0;

@@ -53,6 +53,14 @@ export const INVOKE = {
   chatPickFile: 'herald:chat:pick-file',
   chatOverview: 'herald:chat:overview',
   chatAnswerSubscription: 'herald:chat:answer-subscription',
+  // Contacts the user manages (issue 14): add, rename / regroup, remove (a directory colleague is hidden).
+  chatAddContact: 'herald:chat:add-contact',
+  chatUpdateContact: 'herald:chat:update-contact',
+  chatRemoveContact: 'herald:chat:remove-contact',
+  // The history folder (issue 14): where it is, open it in the file manager, export a conversation.
+  historyInfo: 'herald:history:info',
+  historyOpenFolder: 'herald:history:open-folder',
+  historyExport: 'herald:history:export',
   chatGetPreferences: 'herald:chat:get-preferences',
   chatSetPreferences: 'herald:chat:set-preferences',
   getStartup: 'herald:app:get-startup',
@@ -83,6 +91,14 @@ export const OpenFolderSchema = z.strictObject({ path: z.string().min(1).max(100
 export const LeaveRoomSchema = z.strictObject({ room: JoinRoomSchema.shape.room });
 export const StartupSchema = z.strictObject({ openAtLogin: z.boolean() });
 export const AnswerSubscriptionSchema = z.strictObject({ jid: JidSchema, approve: z.boolean() });
+// The gateway's limits (RFC 6121 §2.3.3 checks in its roster module): names and groups up to 256
+// characters, at most 32 groups; an empty name means "the directory's name".
+const ContactNameSchema = z.string().max(256);
+const GroupNameSchema = z.string().trim().min(1).max(256);
+export const AddContactSchema = z.strictObject({ jid: JidSchema, name: ContactNameSchema.optional() });
+export const UpdateContactSchema = z.strictObject({ jid: JidSchema, name: ContactNameSchema.optional(), groups: z.array(GroupNameSchema).max(32).optional() });
+export const RemoveContactSchema = z.strictObject({ jid: JidSchema });
+export const HistoryExportSchema = z.strictObject({ with: JidSchema, format: z.enum(['text', 'html']) });
 
 /** The schema of each invoke channel's single argument. */
 export const REQUEST_SCHEMAS = {
@@ -109,6 +125,12 @@ export const REQUEST_SCHEMAS = {
   [INVOKE.chatPickFile]: none,
   [INVOKE.chatOverview]: none,
   [INVOKE.chatAnswerSubscription]: AnswerSubscriptionSchema,
+  [INVOKE.chatAddContact]: AddContactSchema,
+  [INVOKE.chatUpdateContact]: UpdateContactSchema,
+  [INVOKE.chatRemoveContact]: RemoveContactSchema,
+  [INVOKE.historyInfo]: none,
+  [INVOKE.historyOpenFolder]: none,
+  [INVOKE.historyExport]: HistoryExportSchema,
   [INVOKE.chatGetPreferences]: none,
   [INVOKE.chatSetPreferences]: ChatPreferencesPatchSchema,
   [INVOKE.getStartup]: none,
@@ -164,6 +186,17 @@ export interface AppInfo {
   secretStorage: 'keychain' | 'weak' | 'memory';
 }
 
+/** The history folder as Settings shows it. */
+export interface HistoryInfo {
+  /** The account's history folder (one sub-folder per conversation, one text file per day). */
+  folder: string;
+  /** Addresses with history, for "Export conversation…". */
+  conversations: string[];
+}
+
+/** Where an export was saved; null when the user cancelled the save dialog. */
+export type HistoryExportResult = { file: string } | null;
+
 /** How main answers every invoke: errors travel as values (Electron keeps only an Error's message). */
 export type IpcReply = { ok: true; value: unknown } | { ok: false; error: { code: IpcErrorCode; message: string } };
 
@@ -194,6 +227,12 @@ export interface DesktopApi {
   getStartup(): Promise<StartupView>;
   setStartup(s: z.infer<typeof StartupSchema>): Promise<StartupView>;
   appInfo(): Promise<AppInfo>;
+  history: {
+    info(): Promise<HistoryInfo>;
+    /** Opens the folder in the system's file manager. */
+    openFolder(): Promise<void>;
+    export(e: z.infer<typeof HistoryExportSchema>): Promise<HistoryExportResult>;
+  };
   chat: {
     contacts(): Promise<Contact[]>;
     setPresence(p: z.infer<typeof OwnPresenceSchema>): Promise<void>;
@@ -209,6 +248,9 @@ export interface DesktopApi {
     pickFile(): Promise<PickedFile | null>;
     overview(): Promise<ChatOverview>;
     answerSubscription(a: z.infer<typeof AnswerSubscriptionSchema>): Promise<void>;
+    addContact(a: z.infer<typeof AddContactSchema>): Promise<void>;
+    updateContact(u: z.infer<typeof UpdateContactSchema>): Promise<void>;
+    removeContact(r: z.infer<typeof RemoveContactSchema>): Promise<void>;
     preferences(): Promise<ChatPreferences>;
     setPreferences(p: ChatPreferencesPatch): Promise<ChatPreferences>;
     onEvent(listener: (e: ChatEvent) => void): () => void;

@@ -44,6 +44,16 @@ export interface ChatService {
   onEvent(listener: (e: ChatEvent) => void): () => void;
   contacts(): Contact[];
   addContact(jid: string, name?: string): Promise<void>;
+  /** Renames (empty name: the server's default) and/or sets exactly these groups; the rest is kept. */
+  updateContact(jid: string, patch: { name?: string; groups?: string[] }): Promise<void>;
+  /** Removes a contact (a directory colleague on Herald is hidden from this user only). */
+  removeContact(jid: string): Promise<void>;
+  /** Where this account's history folder is (one sub-folder per conversation, one file per day). */
+  historyFolder(): string;
+  /** The addresses with a history folder (contacts and rooms). */
+  historyConversations(): Promise<string[]>;
+  /** A whole conversation as a file a person reads: plain text or a self-contained HTML page. */
+  exportConversation(jid: string, format: 'text' | 'html'): Promise<{ name: string; content: string }>;
   /** Answers a `subscription-request`. */
   answerSubscription(jid: string, approve: boolean): Promise<void>;
   /** `offline` disconnects; any other show connects again if needed. */

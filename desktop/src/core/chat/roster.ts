@@ -40,6 +40,13 @@ export interface Roster {
   handlePresence(el: Element): boolean;
   contacts(): Contact[];
   add(jid: string, name?: string): Promise<void>;
+  /**
+   * RFC 6121 §2.3: a roster set with the item as it should be — a new name (empty: the server's
+   * default, the directory's on Herald) and/or exactly these groups; what is not given is kept.
+   */
+  update(jid: string, patch: { name?: string; groups?: string[] }): Promise<void>;
+  /** RFC 6121 §2.5: removes the item (Herald's gateway hides a directory contact instead). */
+  remove(jid: string): Promise<void>;
   answer(jid: string, approve: boolean): Promise<void>;
 }
 
@@ -162,6 +169,23 @@ export function createRoster(d: { conn: XmppConnection; emit: (e: ChatEvent) => 
       query.c('item', { jid: bare, ...(name ? { name } : {}) });
       await d.conn.request(iq('set', undefined, query), `adding ${bare}`);
       if (!(await d.conn.send(new Element('presence', { to: bare, type: 'subscribe' })))) throw new ChatError('not_connected', 'not connected');
+    },
+    async update(jid, patch) {
+      const bare = bareJid(jid);
+      const item = items.get(bare);
+      if (!item) throw new ChatError('bad_request', `${bare} is not a contact`);
+      const name = patch.name !== undefined ? patch.name.trim() : item.name;
+      const groups = patch.groups ?? item.groups;
+      const query = new Element('query', { xmlns: NS.roster });
+      const el = query.c('item', { jid: bare, ...(name ? { name } : {}) });
+      for (const g of new Set(groups.map((x) => x.trim()).filter(Boolean))) el.c('group').t(g);
+      await d.conn.request(iq('set', undefined, query), `changing ${bare}`);
+    },
+    async remove(jid) {
+      const bare = bareJid(jid);
+      const query = new Element('query', { xmlns: NS.roster });
+      query.c('item', { jid: bare, subscription: 'remove' });
+      await d.conn.request(iq('set', undefined, query), `removing ${bare}`);
     },
     async answer(jid, approve) {
       const bare = bareJid(jid);

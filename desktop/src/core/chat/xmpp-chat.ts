@@ -20,6 +20,7 @@ import { createChatPreferences } from './chat-preferences.ts';
 import type { ChatConnectionState, ChatConnectOptions, ChatService } from './chat-service.ts';
 import { createSessionState } from './chat-session-state.ts';
 import { createServiceFinder } from './disco.ts';
+import { exportConversation } from './history-export.ts';
 import type { HistoryEntry } from './history-format.ts';
 import { conversationFolder, createHistoryStore, type HistoryStore } from './history-store.ts';
 import { createUploader } from './http-upload.ts';
@@ -312,6 +313,15 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     contacts: () => roster.contacts(),
     addContact: async (jid, name) => roster.add(validJid(jid, 'contact'), name),
     answerSubscription: async (jid, approve) => roster.answer(validJid(jid, 'contact'), approve),
+    updateContact: async (jid, patch) => roster.update(validJid(jid, 'contact'), patch),
+    removeContact: async (jid) => roster.remove(validJid(jid, 'contact')),
+    historyFolder: () => store().dir,
+    historyConversations: async () => (await store().conversations()).sort(),
+    async exportConversation(jid, format) {
+      const conversation = validJid(jid, 'conversation');
+      const entries = await store().read(conversation, { max: Number.MAX_SAFE_INTEGER });
+      return exportConversation(conversation, entries, format, new Date(clock.now()));
+    },
     async setPresence(p) {
       const r = OwnPresenceSchema.safeParse(p);
       if (!r.success) throw new ChatError('bad_request', `presence: ${r.error.issues[0]?.message ?? 'invalid'}`);

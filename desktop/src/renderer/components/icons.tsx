@@ -29,6 +29,7 @@ const paths: Record<string, string> = {
   bell: 'M6 17V11a6 6 0 0 1 12 0v6l2 2H4z M10 21h4',
   bellOff: 'M6 17V11a6 6 0 0 1 9.5-4.9 M18 11v6l2 2H4 M10 21h4 M3 3l18 18',
   close: 'M6 6l12 12 M18 6L6 18',
+  more: 'M5 12h.5 M11.75 12h.5 M18.5 12h.5',
 };
 
 export type IconName = keyof typeof paths;

@@ -2,7 +2,7 @@
 // words), group conversations, invitations, the user's own status, a line about new mail, and the
 // way to every other window. Arrow keys move through the list; Enter opens a conversation.
 import type { JSX } from 'preact';
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useMemo, useState } from 'preact/hooks';
 import type { Contact } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
 import { AskBar } from '../components/ask-bar.tsx';
@@ -14,10 +14,11 @@ import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { openView } from '../router.ts';
 import { chat, coreState, dismissInvite, dismissRequest, useCell } from '../store.ts';
+import { byPresenceThenName } from './contact-order.ts';
+import { ContactDialog, ContactMenu, type ContactAction } from './contact-editor.tsx';
+import { NewRoomDialog } from './new-room-dialog.tsx';
 import { OwnStatus } from './own-status.tsx';
 
-const RANK: Record<Contact['show'], number> = { online: 0, away: 1, xa: 2, dnd: 1, offline: 3 };
-const byPresenceThenName = (a: Contact, b: Contact) => RANK[a.show] - RANK[b.show] || a.name.localeCompare(b.name);
 
 function matches(c: Contact, q: string): boolean {
   if (!q) return true;
@@ -25,30 +26,72 @@ function matches(c: Contact, q: string): boolean {
   return c.name.toLowerCase().includes(s) || c.jid.toLowerCase().includes(s) || (c.status ?? '').toLowerCase().includes(s);
 }
 
-function ContactRow({ c, first }: { c: Contact; first: boolean }): JSX.Element {
+type OpenMenu = (c: Contact, at: { x: number; y: number }) => void;
+/** Moves a contact into a group (`undefined`: no group) — what a drop on a group does. */
+type MoveTo = (c: Contact, group: string | undefined) => void;
+const DRAG_TYPE = 'application/x-herald-contact';
+
+/** What the row says under the name: a pending request we sent, no shared status, or the presence. */
+function statusLine(c: Contact): string {
+  if (c.subscription === 'pending') return t('subPending');
+  if (c.show === 'offline' && (c.subscription === 'none' || c.subscription === 'from')) return t('subNotShared');
+  return c.status || showLabel(c.show);
+}
+
+function ContactRow({ c, first, onMenu }: { c: Contact; first: boolean; onMenu: OpenMenu }): JSX.Element {
   const open = () => openView({ view: 'chat', jid: c.jid });
+  const below = (el: Element) => {
+    const r = el.getBoundingClientRect();
+    return { x: r.left + 24, y: r.bottom };
+  };
   return (
     <li
       role="option"
       aria-selected="false"
       data-item
       tabIndex={first ? 0 : -1}
-      class={`contact contact-${c.show}`}
+      class={`contact contact-${c.show}${c.subscription === 'pending' ? ' contact-pending' : ''}`}
+      data-jid={c.jid}
+      draggable
+      onDragStart={(e) => {
+        e.dataTransfer?.setData(DRAG_TYPE, c.jid);
+        if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move';
+      }}
       aria-label={`${c.name}, ${showLabel(c.show)}${c.status ? `, ${c.status}` : ''}`}
       title={`${c.jid}${c.status ? ` — ${c.status}` : ''}`}
       onDblClick={open}
+      onContextMenu={(e) => {
+        e.preventDefault();
+        onMenu(c, { x: e.clientX, y: e.clientY });
+      }}
       onKeyDown={(e) => {
         if (e.key === 'Enter' || e.key === ' ') {
           e.preventDefault();
           open();
+        } else if (e.key === 'ContextMenu' || (e.key === 'F10' && e.shiftKey)) {
+          e.preventDefault();
+          onMenu(c, below(e.currentTarget));
         }
       }}
     >
       <PresenceDot show={c.show} />
       <span class="contact-text">
         <span class="contact-name">{c.name}</span>
-        <span class="contact-status">{c.status || showLabel(c.show)}</span>
+        <span class="contact-status">{statusLine(c)}</span>
       </span>
+      <button
+        type="button"
+        class="icon-button ghost contact-open contact-more"
+        tabIndex={-1}
+        aria-label={t('contactActions', { name: c.name })}
+        title={t('contactActions', { name: c.name })}
+        onClick={(e) => {
+          e.stopPropagation();
+          onMenu(c, below(e.currentTarget));
+        }}
+      >
+        <Icon name="more" size={15} />
+      </button>
       <button type="button" class="icon-button ghost contact-open" tabIndex={-1} aria-label={t('openChat', { name: c.name })} title={t('openChat', { name: c.name })} onClick={open}>
         <Icon name="chat" size={15} />
       </button>
@@ -56,12 +99,14 @@ function ContactRow({ c, first }: { c: Contact; first: boolean }): JSX.Element {
   );
 }
 
-function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JSX.Element {
+function Groups({ contacts, query, onMenu, onMove }: { contacts: Contact[]; query: string; onMenu: OpenMenu; onMove: MoveTo }): JSX.Element {
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const [dropOn, setDropOn] = useState<string>();
+  const other = t('otherContacts');
   const groups = useMemo(() => {
     const m = new Map<string, Contact[]>();
     for (const c of contacts) {
-      const g = c.groups[0] ?? t('otherContacts');
+      const g = c.groups[0] ?? other;
       if (!m.has(g)) m.set(g, []);
       m.get(g)!.push(c);
     }
@@ -77,7 +122,29 @@ function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JS
         const isCollapsed = collapsed.has(g.name) && !query;
         const online = g.all.filter((c) => c.show !== 'offline').length;
         return (
-          <div key={g.name} role="group" aria-label={g.name} class="contact-group">
+          <div
+            key={g.name}
+            role="group"
+            aria-label={g.name}
+            class={`contact-group${dropOn === g.name ? ' drop-target' : ''}`}
+            // Drag and drop between groups (the keyboard way: the row's menu › Move to group…).
+            onDragOver={(e) => {
+              if (!e.dataTransfer?.types.includes(DRAG_TYPE)) return;
+              e.preventDefault();
+              e.dataTransfer.dropEffect = 'move';
+              if (dropOn !== g.name) setDropOn(g.name);
+            }}
+            onDragLeave={(e) => {
+              if (!(e.currentTarget as HTMLElement).contains(e.relatedTarget as Node | null)) setDropOn(undefined);
+            }}
+            onDrop={(e) => {
+              e.preventDefault();
+              setDropOn(undefined);
+              const c = contacts.find((x) => x.jid === e.dataTransfer?.getData(DRAG_TYPE));
+              const target = g.name === other && !contacts.some((x) => x.groups[0] === other) ? undefined : g.name;
+              if (c && c.groups[0] !== target) onMove(c, target);
+            }}
+          >
             <button
               type="button"
               class="group-head"
@@ -98,7 +165,7 @@ function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JS
             {!isCollapsed && (
               <ul class="contacts" role="presentation">
                 {g.shown.map((c) => {
-                  const row = <ContactRow key={c.jid} c={c} first={first} />;
+                  const row = <ContactRow key={c.jid} c={c} first={first} onMenu={onMenu} />;
                   first = false;
                   return row;
                 })}
@@ -111,80 +178,31 @@ function Groups({ contacts, query }: { contacts: Contact[]; query: string }): JS
   );
 }
 
-function NewRoomDialog({ contacts, onClose }: { contacts: Contact[]; onClose: () => void }): JSX.Element {
-  const [name, setName] = useState('');
-  const [invite, setInvite] = useState<Set<string>>(new Set());
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const ref = useRef<HTMLDialogElement>(null);
-  const setRef = (el: HTMLDialogElement | null) => {
-    ref.current = el;
-    if (el && !el.open) el.showModal();
-  };
-  async function create(e: Event) {
-    e.preventDefault();
-    setBusy(true);
-    setError(undefined);
-    try {
-      const room = await api().chat.createRoom({ name: name.trim(), invite: [...invite] });
-      onClose();
-      openView({ view: 'room', jid: room.jid });
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  }
-  return (
-    <dialog ref={setRef} class="dialog" aria-labelledby="new-room-title" onClose={onClose}>
-      <form onSubmit={create}>
-        <h2 id="new-room-title">{t('newRoomTitle')}</h2>
-        <label class="field">
-          <span>{t('roomName')}</span>
-          <input type="text" required maxLength={100} value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </label>
-        <fieldset class="invite-list">
-          <legend>{t('inviteWho')}</legend>
-          {[...contacts].sort(byPresenceThenName).map((c) => (
-            <label key={c.jid} class="check">
-              <input
-                type="checkbox"
-                checked={invite.has(c.jid)}
-                onChange={(e) => {
-                  const next = new Set(invite);
-                  if (e.currentTarget.checked) next.add(c.jid);
-                  else next.delete(c.jid);
-                  setInvite(next);
-                }}
-              />
-              <PresenceDot show={c.show} />
-              <span>{c.name}</span>
-            </label>
-          ))}
-        </fieldset>
-        {error && (
-          <p class="error" role="alert">
-            {error}
-          </p>
-        )}
-        <div class="dialog-buttons">
-          <button type="button" onClick={() => ref.current?.close()}>
-            {t('cancel')}
-          </button>
-          <button type="submit" class="primary" disabled={busy || !name.trim()}>
-            {t('create')}
-          </button>
-        </div>
-      </form>
-    </dialog>
-  );
-}
-
 export function ContactsView(): JSX.Element {
   const state = useCell(coreState)!;
   const c = useCell(chat);
   const [query, setQuery] = useState('');
   const [newRoom, setNewRoom] = useState(false);
+  const [menu, setMenu] = useState<{ contact: Contact; at: { x: number; y: number }; from: HTMLElement | null }>();
+  const [editing, setEditing] = useState<ContactAction>();
+  const openMenu: OpenMenu = (contact, at) => setMenu({ contact, at, from: document.activeElement as HTMLElement | null });
+  /** A move by drag and drop: progress, then gone; a failure stays, in words, with Try again. */
+  const [moving, setMoving] = useState<{ text: string; error?: string; retry: () => void }>();
+  const moveTo = async (contact: Contact, group: string | undefined) => {
+    const text = t('movingTo', { name: contact.name, group: group ?? t('otherContacts') });
+    const retry = () => void moveTo(contact, group);
+    setMoving({ text, retry });
+    try {
+      await api().chat.updateContact({ jid: contact.jid, groups: group ? [group] : [] });
+      setMoving(undefined);
+    } catch (e) {
+      setMoving({ text, retry, error: t('moveFailed', { reason: errorMessage(e) }) });
+    }
+  };
+  const closeMenu = () => {
+    menu?.from?.focus();
+    setMenu(undefined);
+  };
   const newMail = state.folders.reduce((n, f) => n + f.new, 0);
   const online = c.connection === 'online';
   /** The bar goes once the answer is sent; a failure is the AskBar's to show. */
@@ -209,6 +227,23 @@ export function ContactsView(): JSX.Element {
           <div class="banner banner-warn storage-problem">
             <Icon name="alert" size={14} />
             <span>{c.storageProblem}</span>
+          </div>
+        </div>
+      )}
+      {moving && (
+        <div class="banners" role={moving.error ? 'alert' : 'status'} aria-live="polite">
+          <div class={`banner ${moving.error ? 'banner-warn' : 'banner-info'} move-status`}>
+            <span>{moving.error ?? moving.text}</span>
+            {moving.error && (
+              <>
+                <button type="button" class="small" onClick={moving.retry}>
+                  {t('retry')}
+                </button>
+                <button type="button" class="small" onClick={() => setMoving(undefined)}>
+                  {t('dismiss')}
+                </button>
+              </>
+            )}
           </div>
         </div>
       )}
@@ -249,10 +284,13 @@ export function ContactsView(): JSX.Element {
           <div class="search">
             <Icon name="search" size={15} />
             <input type="search" aria-label={t('searchContacts')} placeholder={t('searchContacts')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
+            <button type="button" class="icon-button ghost add-contact" aria-label={t('addContact')} title={t('addContact')} disabled={!online} onClick={() => setEditing({ kind: 'add' })}>
+              <Icon name="plus" size={16} />
+            </button>
           </div>
           {!online && <p class="chat-state muted">{c.connection === 'connecting' ? t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
-            <Groups contacts={c.contacts} query={query} />
+            <Groups contacts={c.contacts} query={query} onMenu={openMenu} onMove={(contact, group) => void moveTo(contact, group)} />
             <section class="rooms" aria-labelledby="rooms-title">
               <div class="section-head">
                 <h2 id="rooms-title">{t('rooms')}</h2>
@@ -293,6 +331,18 @@ export function ContactsView(): JSX.Element {
         </button>
       </nav>
       {newRoom && <NewRoomDialog contacts={c.contacts} onClose={() => setNewRoom(false)} />}
+      {menu && (
+        <ContactMenu
+          contact={menu.contact}
+          at={menu.at}
+          onClose={closeMenu}
+          onPick={(a) => {
+            setMenu(undefined);
+            setEditing(a);
+          }}
+        />
+      )}
+      {editing && <ContactDialog action={editing} contacts={c.contacts} onClose={() => setEditing(undefined)} />}
     </div>
   );
 }

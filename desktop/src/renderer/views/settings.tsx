@@ -1,6 +1,6 @@
 // Settings: general (status, start at login), alerts (pop-ups, do-not-disturb, quiet hours,
-// digest, per folder), sounds (per event, with a preview), skins (live previews, applied at once)
-// and the account. What the administrator decided is shown greyed out with a lock, not hidden.
+// digest, per folder), sounds (per event, with a preview), skins (live previews, applied at once),
+// the history folder and the account. What the administrator decided is shown greyed out with a lock, not hidden.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ChatPreferences, ChatPreferencesPatch } from '../../shared/chat.ts';
@@ -15,10 +15,11 @@ import { skinAssetUrl } from '../skin.ts';
 import { playSound } from '../sound.ts';
 import { chat, coreState, settings as settingsCell, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
+import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
 import { Check, Locked, Tabs } from './settings-parts.tsx';
 
-type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'account';
+type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'history' | 'account';
 const EVENTS: SoundEvent[] = ['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived'];
 
 function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boolean] {
@@ -327,7 +328,7 @@ export function SettingsView(): JSX.Element {
   const state = useCell(coreState)!;
   const [tab, setTab] = useState<Tab>('general');
   const [update, error, saved] = useUpdate();
-  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'sounds', 'skins', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
+  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'sounds', 'skins', 'history', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
   return (
     <div class="window settings-window">
       <TitleBar title={t('settingsTitle')} sub={state.user?.address} icon={<Icon name="settings" size={20} />}>
@@ -356,6 +357,8 @@ export function SettingsView(): JSX.Element {
             <Sounds update={update} />
           ) : tab === 'skins' ? (
             <Skins update={update} />
+          ) : tab === 'history' ? (
+            <HistoryFolder />
           ) : (
             <Account />
           )}
