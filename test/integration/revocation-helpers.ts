@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { parse, type Element } from 'ltx';
+import { createElementQueue } from '../fixtures/element-queue.ts';
 import WebSocket from 'ws';
 import { scramClientProof } from '../../gateway/src/directory/scram.ts';
 import type { TestGateway } from '../fixtures/gateway.ts';
@@ -128,39 +129,20 @@ export async function scramLogin(port: number, address: string, password: string
 export async function wsLogin(gw: TestGateway, address: string, secret: string, resource: string): Promise<XmppClient> {
   const domain = address.split('@')[1]!;
   const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/xmpp-websocket`, ['xmpp']);
-  const got: Element[] = [];
-  const waiters = new Set<() => void>();
+  const q = createElementQueue(5000);
   let endedBy: (e: Ending) => void;
   const ended = new Promise<Ending>((r) => (endedBy = r));
   ws.on('message', (d) => {
     const el = parse(String(d));
     if (el.name === 'stream:error') endedBy(streamErrorOf(el));
-    got.push(el);
-    for (const w of waiters) w();
+    q.push(el);
   });
   ws.on('close', (code) => endedBy({ condition: `closed ${code} without a stream error`, text: '', at: performance.now() }));
   await new Promise((resolve, reject) => {
     ws.once('open', resolve);
     ws.once('error', reject);
   });
-  const taken = new Set<number>();
-  const next = (pred: (e: Element) => boolean, ms = 5000) =>
-    new Promise<Element>((resolve, reject) => {
-      const check = () => {
-        const i = got.findIndex((e, j) => !taken.has(j) && pred(e));
-        if (i === -1) return;
-        taken.add(i);
-        waiters.delete(check);
-        clearTimeout(t);
-        resolve(got[i]!);
-      };
-      const t = setTimeout(() => {
-        waiters.delete(check);
-        reject(new Error(`no frame within ${ms} ms; got ${got.slice(-3).map(String).join(' ')}`));
-      }, ms);
-      waiters.add(check);
-      check();
-    });
+  const next = q.next;
   const send = (xml: string) => ws.send(xml);
   const open = `<open xmlns='${FRAMING}' to='${domain}' version='1.0'/>`;
   send(open);

@@ -9,6 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse, type Element } from 'ltx';
+import { createElementQueue } from '../fixtures/element-queue.ts';
 import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { login, plain, type RawClient } from '../fixtures/xmpp-raw.ts';
@@ -232,27 +233,9 @@ test('rooms: blocking an occupant JID hides that occupant’s groupchat messages
 async function wsOnline(user: string, resource: string) {
   const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/xmpp-websocket`, ['xmpp']);
   await new Promise((r) => ws.once('open', r));
-  const got: Element[] = [];
-  const waiters = new Set<() => void>();
-  ws.on('message', (d) => {
-    got.push(parse(String(d)) as Element);
-    for (const w of waiters) w();
-  });
-  const taken = new Set<number>();
-  const next = (pred: (e: Element) => boolean, ms = 3000) =>
-    new Promise<Element>((resolve, reject) => {
-      const check = () => {
-        const i = got.findIndex((e, j) => !taken.has(j) && pred(e));
-        if (i === -1) return;
-        taken.add(i);
-        waiters.delete(check);
-        clearTimeout(t);
-        resolve(got[i]!);
-      };
-      const t = setTimeout(() => reject(new Error(`no frame; got ${got.map(String).join(' ')}`)), ms);
-      waiters.add(check);
-      check();
-    });
+  const q = createElementQueue();
+  ws.on('message', (d) => q.push(parse(String(d)) as Element));
+  const next = q.next;
   const OPEN = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>`;
   ws.send(OPEN);
   await next((e) => e.name === 'stream:features');
@@ -264,7 +247,7 @@ async function wsOnline(user: string, resource: string) {
   await next((e) => e.attrs.id === 'bind');
   ws.send(`<presence xmlns='jabber:client'/>`);
   await next((e) => e.name === 'presence' && e.attrs.from === `${user}@example.com/${resource}`);
-  return { ws, next, got, send: (xml: string) => ws.send(xml) };
+  return { ws, next, got: q.received, send: (xml: string) => ws.send(xml) };
 }
 
 test('over WebSocket: a blocker’s block holds against a TCP sender, and a WebSocket sender is refused', async () => {

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, type Element } from 'ltx';
+import { createElementQueue } from '../fixtures/element-queue.ts';
 import WebSocket from 'ws';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { plain } from '../fixtures/xmpp-raw.ts';
@@ -23,28 +24,10 @@ const plainWsUrl = () => `${gw.url.replace('http', 'ws')}/xmpp-websocket`;
 /** A WebSocket that trusts the gateway's certificate (and nothing else). */
 const connect = (url: string, protocols?: string[], headers?: Record<string, string>) => new WebSocket(url, protocols, { ca: gw.certificate.cert, headers });
 
-async function frames(ws: WebSocket) {
-  const got: Element[] = [];
-  const waiters = new Set<() => void>();
-  ws.on('message', (d) => {
-    got.push(parse(String(d)));
-    for (const w of waiters) w();
-  });
-  const taken = new Set<number>();
-  return (pred: (e: Element) => boolean, ms = 3000) =>
-    new Promise<Element>((resolve, reject) => {
-      const check = () => {
-        const i = got.findIndex((e, j) => !taken.has(j) && pred(e));
-        if (i === -1) return;
-        taken.add(i);
-        waiters.delete(check);
-        clearTimeout(t);
-        resolve(got[i]!);
-      };
-      const t = setTimeout(() => reject(new Error(`no frame; got ${got.map(String).join(' ')}`)), ms);
-      waiters.add(check);
-      check();
-    });
+function frames(ws: WebSocket) {
+  const q = createElementQueue();
+  ws.on('message', (d) => q.push(parse(String(d))));
+  return q.next;
 }
 
 const OPEN = `<open xmlns='urn:ietf:params:xml:ns:xmpp-framing' to='example.com' version='1.0'/>`;
