@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
+import { createCli } from '../fixtures/cli.ts';
 import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -14,24 +15,14 @@ const bin = path.join(root, 'bin', 'herald-gateway.mjs');
 const dataDir = mkdtempSync(path.join(tmpdir(), 'herald-cli-'));
 const children = new Set<ChildProcess>();
 after(() => {
+  killAll();
   for (const c of children) c.kill('SIGKILL');
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-// Not spawnSync: a blocked event loop cannot see the server close an idle keep-alive connection,
-// and the next fetch() then goes out on the dead socket ("other side closed").
-function cli(args: string[], opts: { input?: string; env?: Record<string, string> } = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [bin, ...args, '--data', dataDir], { env: { ...process.env, ...opts.env }, stdio: ['pipe', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  child.stdin.end(opts.input ?? '');
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+// Commands as child processes (test/fixtures/cli.ts: asynchronous, so this file's event loop
+// sees the server close idle keep-alive connections).
+const { cli, killAll } = createCli(dataDir);
 
 async function serve(): Promise<{ child: ChildProcess; url: string; output: () => string }> {
   const child = spawn(process.execPath, [bin, 'serve', '--demo', '--data', dataDir, '--http-port', '0', '--xmpp-port', '0'], {
