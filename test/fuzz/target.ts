@@ -33,7 +33,7 @@ export interface FuzzTarget {
   expiredEnroll: string;
   /** Live one-time enrollment tokens of fz0000. */
   enroll: string[];
-  /** Throws unless the process runs, /api/v1/health answers 200 and the witness's XMPP session answers a ping. */
+  /** Throws unless the process runs, /api/v1/health answers 200 with no last-resort faults, and the witness's XMPP session answers a ping. */
   alive(what: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -77,7 +77,9 @@ export async function startFuzzTarget(config: Record<string, unknown> = {}): Pro
         throw exitCode !== undefined ? dead() : new Error(`health check failed after ${what}: ${e.message}`);
       });
       if (res.status !== 200) throw new Error(`health answered ${res.status} after ${what}`);
-      await res.arrayBuffer();
+      // Contained is not enough: nothing may have reached the last-resort handler (gateway/src/last-resort.ts).
+      const { faults } = (await res.json()) as { faults?: number };
+      if (faults !== 0) throw new Error(`the gateway's last-resort handler caught ${String(faults)} fault(s) by ${what}: see its log (HERALD_CHILD_LOG=1)`);
       const id = `live-${++pings}`;
       witness.send(`<iq type='get' id='${id}' to='${DOMAIN}'><ping xmlns='urn:xmpp:ping'/></iq>`);
       const pong = await witness.next((e) => e.name === 'iq' && e.attrs.id === id, 5000).catch(() => undefined);
