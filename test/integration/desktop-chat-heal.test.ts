@@ -34,7 +34,7 @@ describe('desktop chat after the server ended its session', () => {
     assert.equal(waiting.state, 'connecting');
     // While it stays off, new logins are refused (SASL): the chat keeps waiting, in the same words.
     alice.fresh();
-    await alice.next('connection', (e) => e.state === 'connecting' && /reconnecting/.test(e.detail ?? ''));
+    await alice.next('connection', (e) => e.state === 'connecting' && /instant messaging is switched off for your domain; trying again now/.test(e.detail ?? ''));
     await alice.next('connection', (e) => /instant messaging is switched off for your domain; trying again/.test(e.detail ?? ''));
     assert.notEqual(alice.chat.connection().state, 'online');
     assert.ok(!alice.events.slice(since).some((e) => e.type === 'connection' && e.state === 'online'), 'never online while IM is off');

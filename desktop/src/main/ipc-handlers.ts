@@ -85,7 +85,7 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
       if (p) picked.add(p.file);
       return p;
     },
-    [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), ownPresence: c.ownPresence() })),
+    [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), servers: c.serverConversations(), ownPresence: c.ownPresence() })),
     [INVOKE.chatAnswerSubscription]: (a) => chatCall((c) => c.answerSubscription(a.jid, a.approve)),
     [INVOKE.chatGetPreferences]: () => chatCall((c) => c.preferences()),
     [INVOKE.chatSetPreferences]: (p) => chatCall((c) => c.setPreferences(p)),

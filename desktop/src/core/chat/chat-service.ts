@@ -43,6 +43,8 @@ export interface ChatService {
   connection(): ChatConnectionState;
   onEvent(listener: (e: ChatEvent) => void): () => void;
   contacts(): Contact[];
+  /** Conversations with the server itself (scripted, alert, reminder messages) in the history folder. */
+  serverConversations(): string[];
   addContact(jid: string, name?: string): Promise<void>;
   /** Answers a `subscription-request`. */
   answerSubscription(jid: string, approve: boolean): Promise<void>;

@@ -106,6 +106,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
   let finalError: string | undefined;
   /** Why the last attempt or session ended, when it may work later (the words of the retry). */
   let waiting: string | undefined;
+  /** The reason of the last retry scheduled (shown during the next attempt). */
+  let lastReason: string | undefined;
   let retryTimer: TimerHandle | undefined;
   let attempt = 0;
   let smOffered = false;
@@ -148,6 +150,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
     });
     e.streamManagement.on('resumed', () => {
       attempt = 0;
+      waiting = undefined;
+      lastReason = undefined;
       ready = true;
       setState({ state: 'online' });
       emit('session', true);
@@ -168,6 +172,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
 
   function fresh(): void {
     attempt = 0;
+    lastReason = undefined;
     waiting = undefined;
     ready = true;
     setState({ state: 'online' });
@@ -231,7 +236,10 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
   function schedule(reason?: string): void {
     if (retryTimer || stopping || !entity || !target) return;
     const delay = backoffDelay(attempt++, d.backoff ?? DEFAULT_BACKOFF, d.random);
-    if (reason) setState({ state: 'connecting', detail: retryDetail(reason, delay) });
+    if (reason) {
+      lastReason = reason;
+      setState({ state: 'connecting', detail: retryDetail(reason, delay) });
+    }
     const e = entity;
     const t = target;
     retryTimer = d.clock.setTimeout(() => {
@@ -241,7 +249,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       // Still closing the last connection: look again a little later.
       if (e.status !== 'disconnect' && e.status !== 'offline') return schedule();
       waiting = undefined;
-      setState({ state: 'connecting', detail: `reconnecting to ${t.service}` });
+      // The words stay while the attempt runs: what it waits for is not known to be over yet.
+      setState({ state: 'connecting', detail: lastReason ? `${lastReason}; trying again now` : `reconnecting to ${t.service}` });
       connectOnce(e, t).catch((err: Error) => {
         if (e !== entity || stopping) return;
         if (finalError) {
@@ -277,6 +286,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       stopping = false;
       finalError = undefined;
       waiting = undefined;
+      lastReason = undefined;
       attempt = 0;
       target = t;
       const e = build(t);

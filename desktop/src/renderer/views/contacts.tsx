@@ -250,7 +250,7 @@ export function ContactsView(): JSX.Element {
             <Icon name="search" size={15} />
             <input type="search" aria-label={t('searchContacts')} placeholder={t('searchContacts')} value={query} onInput={(e) => setQuery(e.currentTarget.value)} />
           </div>
-          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
+          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? c.detail ? `${t('chatNotConnected')}: ${c.detail}` : t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
             <Groups contacts={c.contacts} query={query} />
             <section class="rooms" aria-labelledby="rooms-title">
