@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Page } from 'playwright-core';
 import { drop, sem } from './sem-spool-helpers.ts';
-import type { OpenedPage } from '../fixtures/chromium.ts';
+import { screenshot, type OpenedPage } from '../fixtures/chromium.ts';
 import { PASSWORDS, shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
 
 // Counts every pop-up the preview raises (its stand-in for OS notifications lives in a shadow
@@ -91,7 +91,8 @@ test('a script SEM and a herald@ message arrive as Herald conversations: named, 
   });
   ui.gw.xmpp!.sendSystemMessage({ from: 'herald@example.com', to: ALICE, body: 'Reminder: Budget review at 14:00 in Room 2 (https://cal.example.com/e/7)' });
   await until('the Herald pop-up', async () => (await noteTexts(alice.page)).find((t) => /\bHerald\b/.test(t) && t.includes('Budget review')));
-  await shoot(alice.page, 'server-im-popup');
+  // With the preview's pop-ups (shoot() takes them away): the server IMs arriving.
+  await screenshot(alice.page, 'desktop-server-im-popup');
 
   const chat = await ui.open('alice', '#/chat/ci%40example.com', { viewport: { width: 520, height: 480 } });
   await chat.page.getByRole('heading', { name: 'CI (Herald)' }).waitFor();

@@ -11,6 +11,8 @@ test('mail then its alert IM: the IM replaces the mail pop-up (same id); alert I
   assert.equal(p.mail('mail-1', 'Quarterly numbers'), 'mail-1');
   clock.jump(2000);
   assert.equal(p.server('chat-1', 'New mail from boss@example.com: Quarterly numbers (in INBOX)'), 'mail-1');
+  // The same burst (chat-alerts keeps the id): it updates the pop-up it replaced.
+  assert.equal(p.server('chat-1', '2 new messages\nReminder: Budget review'), 'mail-1');
   // Paired once: a second IM naming it is a pop-up of its own.
   assert.equal(p.server('chat-2', 'Quarterly numbers again'), 'chat-2');
   assert.equal(p.server('chat-3', 'New mail from ceo@example.com: Board meeting'), 'chat-3');

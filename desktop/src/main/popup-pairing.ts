@@ -21,6 +21,8 @@ export function createPopupPairing(d: { clock: Clock; windowMs?: number }): Popu
   const windowMs = d.windowMs ?? 15_000;
   const mails: { id: string; subject: string; at: number }[] = [];
   const texts: { text: string; at: number }[] = [];
+  /** A chat pop-up that took a mail pop-up's place: later messages of its burst (same id) update that one. */
+  const aliases = new Map<string, string>();
   const fresh = <T extends { at: number }>(list: T[]) => {
     const now = d.clock.now();
     while (list.length && (now - list[0]!.at > windowMs || list.length > KEEP)) list.shift();
@@ -38,9 +40,16 @@ export function createPopupPairing(d: { clock: Clock; windowMs?: number }): Popu
       return id;
     },
     server(id, text) {
+      const alias = aliases.get(id);
+      if (alias) return alias;
       fresh(mails);
       const i = mails.findIndex((m) => names(text, m.subject));
-      if (i >= 0) return mails.splice(i, 1)[0]!.id;
+      if (i >= 0) {
+        const mailId = mails.splice(i, 1)[0]!.id;
+        aliases.set(id, mailId);
+        if (aliases.size > KEEP) aliases.delete(aliases.keys().next().value as string);
+        return mailId;
+      }
       texts.push({ text, at: d.clock.now() });
       return id;
     },
