@@ -45,7 +45,15 @@ describe('desktop chat after the server ended its session', () => {
     chats.push(bob);
     await bob.chat.connect(srv.options('bob'));
     const sent = await bob.chat.send({ to: addr('alice'), kind: 'chat', body: 'back again?' });
-    await alice.next('message', (e) => e.message.id === sent.id);
+    const got = await alice.next('message', (e) => e.message.id === sent.id);
+    assert.equal(got.message.server, undefined, "a person's message is not the server's");
+    // From the archive too (a first run of another desktop of alice's fetches the latest page).
+    const other = newChat();
+    chats.push(other);
+    await other.chat.connect(srv.options('alice'));
+    const archived = await other.next('message', (e) => e.message.id === sent.id);
+    assert.equal(archived.message.server, undefined, "an archived message of a person is not the server's");
+    await other.chat.disconnect();
     await alice.chat.disconnect();
     await bob.chat.disconnect();
   });
