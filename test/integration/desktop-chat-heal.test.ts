@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { addr, DOMAIN, newChat, startGatewayServer, type ChatServer, type TestChat } from './desktop-chat-helpers.ts';
 import type { TestGateway } from '../fixtures/gateway.ts';
+import { cli } from './revocation-helpers.ts';
 
 describe('desktop chat after the server ended its session', () => {
   let srv: ChatServer & { gw(): TestGateway };
@@ -56,6 +57,17 @@ describe('desktop chat after the server ended its session', () => {
     await other.chat.disconnect();
     await alice.chat.disconnect();
     await bob.chat.disconnect();
+  });
+
+  test('the real CLI (another process): `domain set --im off`, then `--im on` — the chat waits in words, then is back by itself', async () => {
+    const alice = await online();
+    const off = await cli(srv.gw(), ['domain', 'set', DOMAIN, '--im', 'off']);
+    assert.equal(off.code, 0, off.stderr);
+    await alice.next('connection', (e) => /instant messaging is switched off for your domain; trying again in \d+ s/.test(e.detail ?? ''), 10_000);
+    const on = await cli(srv.gw(), ['domain', 'set', DOMAIN, '--im', 'on']);
+    assert.equal(on.code, 0, on.stderr);
+    await alice.next('connection', (e) => e.state === 'online', 15_000);
+    await alice.chat.disconnect();
   });
 
   test('the gateway restarted: the chat says the server is restarting and reconnects', async () => {
