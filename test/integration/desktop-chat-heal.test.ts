@@ -4,7 +4,7 @@
 // set --im off|on` does); meanwhile the chat's state says in words what it waits for.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { addr, DOMAIN, newChat, startGatewayServer, type ChatServer, type TestChat } from './desktop-chat-helpers.ts';
+import { addr, DOMAIN, newChat, startGatewayServer, until, type ChatServer, type TestChat } from './desktop-chat-helpers.ts';
 import type { TestGateway } from '../fixtures/gateway.ts';
 import { cli } from './revocation-helpers.ts';
 
@@ -76,6 +76,22 @@ describe('desktop chat after the server ended its session', () => {
     await alice.next('connection', (e) => /the server is restarting; trying again in \d+ s/.test(e.detail ?? ''));
     await alice.next('connection', (e) => e.state === 'online', 15_000);
     await alice.chat.disconnect();
+  });
+
+  test('a server IM (bare sender) is marked as sent by the server, and a later run finds its conversation in the history folder', async () => {
+    const first = await online();
+    srv.gw().xmpp!.sendSystemMessage({ from: 'monitoring@example.com', to: addr('alice'), body: 'disk /var is 91% full' });
+    const got = await first.next('message', (e) => e.message.with === 'monitoring@example.com');
+    assert.equal(got.message.server, true);
+    assert.deepEqual(first.chat.serverConversations(), ['monitoring@example.com']);
+    await first.chat.disconnect();
+    // The next run of the app, same data folder: History lists it again.
+    const again = newChat({ dir: first.dir });
+    chats.push(again);
+    await again.chat.connect(srv.options('alice'));
+    await until('the history folder scanned', () => again.chat.serverConversations().includes('monitoring@example.com'));
+    assert.equal((await again.chat.history({ with: 'monitoring@example.com', max: 5 }))[0]?.server, true);
+    await again.chat.disconnect();
   });
 
   test('a signed-out device is not retried: offline, in words', async () => {

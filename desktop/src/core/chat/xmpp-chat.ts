@@ -256,7 +256,8 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     await outbox.load(jid);
     history = createHistoryStore({ dir: path.join(d.historyDir, conversationFolder(jid)) });
     serverConversations.clear();
-    await findServerConversations(history);
+    // Not awaited: a long history must not hold up the connection (History asks again when online).
+    void findServerConversations(history);
     const target: ConnectionTarget = {
       service: useWs ? o.websocketUrl : `xmpp://${o.tcp.host.includes(':') ? `[${o.tcp.host}]` : o.tcp.host}:${o.tcp.port}`,
       domain,
