@@ -5,7 +5,7 @@
 // login) updates one pop-up instead of raising many; a sound plays at most once per `soundGapMs`.
 // A contact coming online plays ContactOnline, but not during the presence flood right after
 // connecting.
-import type { ChatEvent, ChatMessage } from '../shared/chat.ts';
+import { serverSenderName, type ChatEvent, type ChatMessage } from '../shared/chat.ts';
 import type { SoundEvent } from '../shared/settings.ts';
 import type { Clock } from '../core/ports/clock.ts';
 import { chatClickTarget, type ClickTarget } from './notification-routing.ts';
@@ -14,6 +14,8 @@ import { fmt, type MainStrings } from './main-strings.ts';
 export interface ChatPopup {
   /** Stable per conversation burst: a newer pop-up with the same id replaces the older one. */
   id: string;
+  /** Sent by the server itself (scripts, alerts, reminders): the "Herald" conversation. */
+  server?: boolean;
   title: string;
   body: string;
   target: ClickTarget;
@@ -69,12 +71,14 @@ export function createChatAlerts(d: ChatAlertDeps) {
     const inBurst = prev && now - prev.at < burstMs;
     const b = inBurst ? { at: now, count: prev.count + 1, seq: prev.seq } : { at: now, count: 1, seq: ++seq };
     bursts.set(m.with, b);
-    const sender = m.kind === 'groupchat' ? m.from.split('/')[1] ?? m.from : d.name(m.with);
+    // What the server sent is named as the server's ("Herald", "CI (Herald)"), not by a bare "herald".
+    const named = d.name(m.with);
+    const sender = m.kind === 'groupchat' ? m.from.split('/')[1] ?? m.from : m.server && (named === m.with || named === m.with.split('@')[0]) ? serverSenderName(m.with) : named;
     const title = m.kind === 'groupchat' ? fmt(d.strings.chatInRoom, { name: sender, room: d.name(m.with) }) : fmt(d.strings.chatFrom, { name: sender });
     const file = m.attachments?.[0];
     const text = file ? fmt(d.strings.fileShared, { name: file.name ?? file.url }) : m.body;
     const body = b.count > 1 ? `${fmt(d.strings.chatMore, { n: b.count })}\n${clip(text)}` : clip(text);
-    d.notify({ id: `chat-${b.seq}`, title, body, target: chatClickTarget(m) });
+    d.notify({ id: `chat-${b.seq}`, title, body, target: chatClickTarget(m), ...(m.server ? { server: true } : {}) });
     play(file ? 'FileReceived' : 'MessageIn');
   }
 

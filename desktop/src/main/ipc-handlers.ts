@@ -93,7 +93,7 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
       if (p) picked.add(p.file);
       return p;
     },
-    [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), ownPresence: c.ownPresence() })),
+    [INVOKE.chatOverview]: () => chatCall((c): ChatOverview => ({ connection: c.connection(), rooms: c.rooms(), servers: c.serverConversations(), ownPresence: c.ownPresence() })),
     [INVOKE.chatAnswerSubscription]: (a) => chatCall((c) => c.answerSubscription(a.jid, a.approve)),
     [INVOKE.chatAddContact]: (a) => chatCall((c) => c.addContact(a.jid, a.name?.trim() || undefined)),
     [INVOKE.chatUpdateContact]: (u) => chatCall((c) => c.updateContact(u.jid, { ...(u.name !== undefined ? { name: u.name } : {}), ...(u.groups ? { groups: u.groups } : {}) })),

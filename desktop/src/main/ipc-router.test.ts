@@ -161,6 +161,6 @@ test('the chat overview carries the own presence, so a window opened later shows
   };
   assert.deepEqual((await overview()).ownPresence, { chosen: { show: 'online' }, shown: 'online' });
   assert.equal(code(await route(INVOKE.chatSetPresence, { show: 'xa', status: 'On leave' }, ok)), 'ok');
-  assert.deepEqual(await overview(), { connection: { state: 'offline' }, rooms: [], ownPresence: { chosen: { show: 'xa', status: 'On leave' }, shown: 'xa' } });
+  assert.deepEqual(await overview(), { connection: { state: 'offline' }, rooms: [], servers: [], ownPresence: { chosen: { show: 'xa', status: 'On leave' }, shown: 'xa' } });
   await chat.disconnect();
 });

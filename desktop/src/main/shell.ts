@@ -16,6 +16,7 @@ import type { Skin } from '../shared/skins.ts';
 import type { TrayIcon, TrayModel } from '../shared/state.ts';
 import type { AppFiles } from './app-files.ts';
 import { createChatAlerts } from './chat-alerts.ts';
+import { createPopupPairing } from './popup-pairing.ts';
 import type { MainStrings } from './main-strings.ts';
 import { mailClickTarget, routeClick, type ClickTarget } from './notification-routing.ts';
 import { soundFile } from './sound-choice.ts';
@@ -68,10 +69,12 @@ export function createShell(d: ShellDeps) {
 
   const playFile = (event: SoundEvent, file: string) => a.playSound({ event, url: `${d.origin}${d.appFiles.soundPath(file)}` });
 
+  // An alert rule aimed at the user: the new-mail pop-up and the server's alert IM are one pop-up.
+  const pairing = createPopupPairing({ clock: d.clock });
   const alerts = createChatAlerts({
     clock: d.clock,
     strings: d.strings,
-    notify: (p) => a.notify({ id: p.id, title: p.title, body: p.body }, () => click(p.target)),
+    notify: (p) => a.notify({ id: p.server ? pairing.server(p.id, p.body) : p.id, title: p.title, body: p.body }, () => click(p.target)),
     sound(event) {
       if (!core) return;
       const file = soundFile(event, core.settings().effective.sounds, core.activeSkin());
@@ -150,7 +153,12 @@ export function createShell(d: ShellDeps) {
   }
 
   const ports: { notifier: Notifier; sound: SoundPlayer; tray: TrayView } = {
-    notifier: { show: (n) => a.notify({ id: n.id, title: n.title, body: n.body }, () => click(mailClickTarget(n))) },
+    notifier: {
+      show(n) {
+        const id = n.kind === 'mail' ? pairing.mail(n.id, n.body.split('\n')[0] ?? '') : n.id;
+        if (id) a.notify({ id, title: n.title, body: n.body }, () => click(mailClickTarget(n)));
+      },
+    },
     sound: { play: ({ event, file }) => playFile(event, file) },
     tray: {
       render(m) {

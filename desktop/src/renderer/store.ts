@@ -17,6 +17,8 @@ export interface ChatView {
   detail?: string;
   contacts: Contact[];
   rooms: Room[];
+  /** Conversations with the server itself (scripts, alerts, reminders), from the history and as they arrive. */
+  servers: string[];
   invites: { room: string; from: string; reason?: string }[];
   /** People asking to see the user's presence. */
   requests: string[];
@@ -30,7 +32,7 @@ export const skin = new Cell<Skin | null>(null);
 export const skins = new Cell<SkinCatalog>({ skins: [], rejected: [] });
 /** The user's own presence as the chat part keeps it (chosen anywhere; auto-away); undefined without chat. */
 export const ownPresence = new Cell<OwnPresenceState | undefined>(undefined);
-export const chat = new Cell<ChatView>({ connection: 'unavailable', contacts: [], rooms: [], invites: [], requests: [] });
+export const chat = new Cell<ChatView>({ connection: 'unavailable', contacts: [], rooms: [], servers: [], invites: [], requests: [] });
 const chatListeners = new Set<(e: ChatEvent) => void>();
 
 export function useCell<T>(cell: Cell<T>): T {
@@ -67,7 +69,7 @@ async function refreshChat(): Promise<void> {
     let own: OwnPresenceState | undefined;
     try {
       const [overview, contacts] = await Promise.all([api().chat.overview(), api().chat.contacts()]);
-      next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, rooms: overview.rooms, contacts };
+      next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, rooms: overview.rooms, servers: [...new Set([...overview.servers, ...chat.value.servers])].sort(), contacts };
       own = overview.ownPresence;
     } catch {
       next = { ...chat.value, connection: 'unavailable', contacts: [], rooms: [] };
@@ -107,6 +109,9 @@ function onChat(e: ChatEvent): void {
       break;
     case 'own-presence':
       ownPresence.set({ chosen: e.chosen, shown: e.shown });
+      break;
+    case 'message':
+      if (e.message.server && e.message.direction === 'in' && !c.servers.includes(e.message.with)) chat.set({ ...c, servers: [...c.servers, e.message.with].sort() });
       break;
     case 'storage-problem':
       chat.set({ ...c, storageProblem: e.detail });

@@ -69,8 +69,26 @@ export const ChatMessageSchema = z.object({
   at: z.string(),
   delivery: z.enum(['pending', 'sent', 'received', 'failed']).optional(),
   attachments: z.array(AttachmentSchema).optional(),
+  /**
+   * Sent by the server itself, not by a person's client: scripted SEM messages, alert-rule
+   * messages, calendar reminders and invitation summaries (from `herald@<domain>` or a script's
+   * sender such as `ci@`). Shown as a "Herald" conversation.
+   */
+  server: z.boolean().optional(),
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+/**
+ * The name a server sender is shown by: "Herald" for the service address's usual `herald@`, the
+ * local part in words for others ("CI", "Monitoring"), with "Herald" beside it so it reads as the
+ * server's.
+ */
+export function serverSenderName(jid: string): string {
+  const local = (jid.split('@')[0] ?? jid).replace(/[._-]+/g, ' ').trim();
+  if (!local || local.toLowerCase() === 'herald') return 'Herald';
+  const words = local.split(' ').map((w) => (w.length <= 3 ? w.toUpperCase() : w[0]!.toUpperCase() + w.slice(1)));
+  return `${words.join(' ')} (Herald)`;
+}
 
 export const SendMessageSchema = z.strictObject({
   to: JidSchema,

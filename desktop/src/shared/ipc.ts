@@ -174,6 +174,8 @@ export interface PickedFile {
 export interface ChatOverview {
   connection: { state: 'offline' | 'connecting' | 'online'; detail?: string };
   rooms: Room[];
+  /** Conversations with the server itself (scripts, alerts, reminders): History lists them. */
+  servers: string[];
   /** The user's own presence (later: `own-presence` events). */
   ownPresence: OwnPresenceState;
 }

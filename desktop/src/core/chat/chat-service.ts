@@ -43,6 +43,8 @@ export interface ChatService {
   connection(): ChatConnectionState;
   onEvent(listener: (e: ChatEvent) => void): () => void;
   contacts(): Contact[];
+  /** Conversations with the server itself (scripted, alert, reminder messages) in the history folder. */
+  serverConversations(): string[];
   addContact(jid: string, name?: string): Promise<void>;
   /** Renames (empty name: the server's default) and/or sets exactly these groups; the rest is kept. */
   updateContact(jid: string, patch: { name?: string; groups?: string[] }): Promise<void>;

@@ -4,7 +4,8 @@
 //
 // Time (ISO 8601, UTC), sender (a bare address, or room@service/nick in rooms), the text, then
 // what the app needs to show and deduplicate it again as key=value words: message id, direction,
-// kind, the server's archive id (sid), the sanitised XHTML (html) and shared files (url, repeated).
+// kind, the server's archive id (sid), the sanitised XHTML (html), shared files (url, repeated) and
+// by=server for what the server itself sent (scripts, alerts, reminders).
 // Text and values escape backslash, tab, CR and LF as \\ \t \r \n (values also space as \s), so a
 // message is always exactly one line and a line never holds a raw control character of those.
 import type { Attachment } from '../../shared/chat.ts';
@@ -20,6 +21,8 @@ export interface HistoryEntry {
   sid?: string;
   html?: string;
   attachments?: Attachment[];
+  /** Sent by the server itself (a bare sender address: scripts, alerts, reminders). */
+  server?: true;
 }
 
 const esc = (s: string): string => (/[\\\t\r\n]/.test(s) ? s.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\r/g, '\\r').replace(/\n/g, '\\n') : s);
@@ -36,6 +39,7 @@ export function formatLine(e: HistoryEntry): string {
   if (e.sid) meta += ` sid=${escValue(clean(e.sid))}`;
   if (e.html) meta += ` html=${escValue(clean(e.html))}`;
   for (const a of e.attachments ?? []) meta += ` url=${escValue(clean(a.url))}`;
+  if (e.server) meta += ' by=server';
   return `${e.at}\t${esc(clean(e.from))}\t${esc(clean(e.body))}\t${meta}\n`;
 }
 
@@ -69,6 +73,9 @@ export function parseLine(line: string): HistoryEntry | undefined {
         break;
       case 'url':
         (e.attachments ??= []).push({ url: v });
+        break;
+      case 'by':
+        if (v === 'server') e.server = true;
         break;
     }
   }

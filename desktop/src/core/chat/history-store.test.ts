@@ -28,6 +28,15 @@ test('a line is time, sender, text, then key=value words; tabs, newlines and bac
   for (const junk of ['', 'hello', 'a\tb\tc\td', '2026-11-27T18:10:13.123Z\tbob\ttext\tdir=in']) assert.equal(parseLine(junk), undefined, JSON.stringify(junk));
 });
 
+test('what the server sent keeps its mark (by=server); a message of a person has none', () => {
+  const e: HistoryEntry = { at: '2026-12-07T10:00:00.000Z', from: 'ci@example.com', body: 'Build 42 failed', id: 'sem-1', dir: 'in', kind: 'chat', server: true };
+  const line = formatLine(e);
+  assert.match(line, / by=server\n$/);
+  assert.deepEqual(parseLine(line.trimEnd()), e);
+  assert.equal(parseLine(formatLine({ ...e, server: undefined }).trimEnd())!.server, undefined);
+  assert.equal(parseLine(`${line.trimEnd().replace('by=server', 'by=someone')}`)!.server, undefined);
+});
+
 test('one folder per conversation (file-name safe), one file per UTC day, oldest first', async () => {
   await withDir(async (dir) => {
     const h = createHistoryStore({ dir });

@@ -53,3 +53,12 @@ test('invitations: mediated from the room (the inviter inside), direct (XEP-0249
   const both = parseMessage(parse(`<message from='r@conference.example.com'><x xmlns='http://jabber.org/protocol/muc#user'><invite from='alice@example.com/desk'/></x><x xmlns='jabber:x:conference' jid='r@conference.example.com'/></message>`));
   assert.equal(both.invite?.from, 'alice@example.com/desk');
 });
+
+test('a message from a bare address other than our own is sent by the server (scripts, alerts, reminders); one from a client carries its resource', async () => {
+  const { isServerSent } = await import('./messages.ts');
+  assert.equal(isServerSent('herald@example.com', 'alice@example.com'), true);
+  assert.equal(isServerSent('example.com', 'alice@example.com'), true);
+  assert.equal(isServerSent('bob@example.com/laptop', 'alice@example.com'), false);
+  assert.equal(isServerSent('alice@example.com', 'alice@example.com'), false, 'our own (carbons, archive)');
+  assert.equal(isServerSent(undefined, 'alice@example.com'), false);
+});

@@ -57,7 +57,20 @@ export function toChatMessage(e: HistoryEntry, conversation: string, emoticons: 
     at: e.at,
     ...(delivery ? { delivery } : {}),
     ...(e.attachments?.length ? { attachments: e.attachments } : {}),
+    ...(e.server ? { server: true } : {}),
   };
+}
+
+/**
+ * Whether a one-to-one message was sent by the server itself rather than a person's client: a
+ * client's message always carries its full address (RFC 6120 §4.3.6: the server stamps the
+ * sending resource), while the gateway's scripted, alert and reminder messages come from a bare
+ * address (`herald@<domain>`, `ci@<domain>`; RFC 6121 §8.5.2.1, gateway system-message.ts), and
+ * so does the server's own domain.
+ */
+export function isServerSent(from: string | undefined, own: string): boolean {
+  if (!from || from.includes('/')) return false;
+  return bareJid(from) !== own;
 }
 
 export function createMessaging(d: MessagingDeps) {
@@ -89,6 +102,7 @@ export function createMessaging(d: MessagingDeps) {
     let conversation: string;
     let from: string;
     let dir: 'in' | 'out';
+    let server = false;
     if (groupchat) {
       conversation = bareJid(p.from);
       from = p.from.includes('/') ? `${conversation}/${resourceOf(p.from)}` : conversation;
@@ -100,6 +114,7 @@ export function createMessaging(d: MessagingDeps) {
       dir = 'in';
     } else {
       const fromBare = p.from ? bareJid(p.from) : own;
+      server = isServerSent(p.from, own);
       dir = fromBare === own ? 'out' : 'in';
       conversation = dir === 'out' ? (p.to ? bareJid(p.to) : own) : fromBare;
       from = fromBare;
@@ -119,6 +134,7 @@ export function createMessaging(d: MessagingDeps) {
       ...(sid ? { sid } : {}),
       ...(p.html ? { html: p.html } : {}),
       ...(p.attachments.length ? { attachments: p.attachments } : {}),
+      ...(server ? { server: true as const } : {}),
     };
     if (!groupchat && sid && (src.kind === 'live' || (src.kind === 'archive' && src.catchUp))) d.archiveSeen(sid, at, src.kind === 'live');
     if (groupchat) d.muc.seen(conversation, at);

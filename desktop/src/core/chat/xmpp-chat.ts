@@ -104,11 +104,17 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   let options: ChatConnectOptions | undefined;
   let history: HistoryStore | undefined;
   let caughtUp = false;
+  /** Conversations with the server itself (scripts, alerts, reminders) the history folder holds. */
+  const serverConversations = new Set<string>();
   const historyProxy: HistoryStore = {
     get dir() {
       return store().dir;
     },
-    add: (c, e) => store().add(c, e),
+    add: async (c, e) => {
+      const added = await store().add(c, e);
+      if (added && e.server && e.dir === 'in') serverConversations.add(c);
+      return added;
+    },
     has: (c, e) => store().has(c, e),
     read: (c, o) => store().read(c, o),
     conversations: () => store().conversations(),
@@ -250,6 +256,9 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     const state = await session.load(jid);
     await outbox.load(jid);
     history = createHistoryStore({ dir: path.join(d.historyDir, conversationFolder(jid)) });
+    serverConversations.clear();
+    // Not awaited: a long history must not hold up the connection (History asks again when online).
+    void findServerConversations(history);
     const target: ConnectionTarget = {
       service: useWs ? o.websocketUrl : `xmpp://${o.tcp.host.includes(':') ? `[${o.tcp.host}]` : o.tcp.host}:${o.tcp.port}`,
       domain,
@@ -260,6 +269,16 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
     };
     await conn.start(target);
     await setup;
+  }
+
+  /** The history folder's conversations whose recent messages the server sent (History lists them). */
+  async function findServerConversations(h: HistoryStore): Promise<void> {
+    const all = await h.conversations().catch(() => [] as string[]);
+    for (const c of all) {
+      if (c.includes('/')) continue; // a room occupant's private conversation
+      const last = await h.read(c, { max: 5 }).catch(() => [] as HistoryEntry[]);
+      if (last.some((e) => e.server)) serverConversations.add(c);
+    }
   }
 
   async function historyOf(q: HistoryQuery): Promise<ChatMessage[]> {
@@ -311,6 +330,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
       return () => listeners.delete(listener);
     },
     contacts: () => roster.contacts(),
+    serverConversations: () => [...serverConversations].sort(),
     addContact: async (jid, name) => roster.add(validJid(jid, 'contact'), name),
     answerSubscription: async (jid, approve) => roster.answer(validJid(jid, 'contact'), approve),
     updateContact: async (jid, patch) => roster.update(validJid(jid, 'contact'), patch),

@@ -2,7 +2,11 @@
 // (transports.ts), SASL with a device token or a password (sasl.ts), resource binding, and stream
 // management with resumption (XEP-0198, xmpp.js's stream-management). Reconnection is ours, not
 // xmpp.js's fixed one-second loop: jittered exponential backoff on the core's Clock, stopped for
-// good by a refused login or a stream error that would only repeat (conflict, policy).
+// good by a refused login or a stream error that would only repeat (conflict, a signed-out device).
+// Everything else the server ends — instant messaging switched off for the domain (the gateway's
+// <policy-violation/>, then SASL not-authorized "instant messaging is disabled" while it stays off),
+// a restart (<system-shutdown/>), a lost connection — is retried with that backoff, and the state's
+// detail says in words what the chat waits for and when it tries again.
 //
 // Sessions: `session` fires with resumed=false for a new session — after xmpp.js has enabled
 // stream management (stanzas sent before <enabled/> would not be counted, so a message sent
@@ -23,7 +27,28 @@ const NS_STREAM = 'http://etherx.jabber.org/streams';
 const ATTEMPT_MS = 30_000;
 const STOP_MS = 3_000;
 /** Stream errors after which trying again would only fail the same way (RFC 6120 §4.9.3). */
-const FINAL_STREAM_ERRORS = new Set(['conflict', 'policy-violation', 'not-authorized', 'host-unknown', 'improper-addressing', 'invalid-from', 'see-other-host']);
+// Not policy-violation: the gateway ends a domain's sessions with it when IM is switched off, and
+// that is undone by switching it on again. not-authorized is a signed-out device: the mail side
+// signs the app out (a new sign-in brings a new token and a new connect()).
+const FINAL_STREAM_ERRORS = new Set(['conflict', 'not-authorized', 'host-unknown', 'improper-addressing', 'invalid-from', 'see-other-host']);
+/** The gateway's words for IM switched off (stream error text, or the SASL failure while it stays off). */
+const IM_OFF = /instant messaging (?:is|was) (?:disabled|switched off)/i;
+const IM_OFF_WORDS = 'instant messaging is switched off for your domain';
+
+/** What the chat waits for after the server ended a session or refused a login that may succeed later. */
+export function waitReason(err: { name?: string; condition?: string; text?: string; message?: string }): string | undefined {
+  const text = err.text ?? '';
+  if (IM_OFF.test(text)) return IM_OFF_WORDS;
+  if (err.name !== 'StreamError' || !err.condition) return undefined;
+  if (err.condition === 'system-shutdown') return 'the server is restarting';
+  if (err.condition === 'reset') return 'the server reset the connection';
+  return `the server ended the session (${err.condition}${text ? `: ${text}` : ''})`;
+}
+
+/** The words of a retry: what it waits for, and when the next attempt is. */
+export function retryDetail(reason: string, delayMs: number): string {
+  return `${reason}; trying again in ${Math.max(1, Math.round(delayMs / 1000))} s`;
+}
 
 export interface ConnectionTarget {
   /** `ws(s)://…` or `xmpp://host:port` (STARTTLS). */
@@ -79,6 +104,10 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
   let state: ConnectionState = { state: 'offline' };
   let stopping = false;
   let finalError: string | undefined;
+  /** Why the last attempt or session ended, when it may work later (the words of the retry). */
+  let waiting: string | undefined;
+  /** The reason of the last retry scheduled (shown during the next attempt). */
+  let lastReason: string | undefined;
   let retryTimer: TimerHandle | undefined;
   let attempt = 0;
   let smOffered = false;
@@ -99,9 +128,11 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
     e.reconnect.stop();
     installTransports(e, { domain: t.domain, trusted: t.trusted });
     // xmpp.js sends an <r/> every 30 s of quiet and drops a connection that leaves it unanswered for 60 s.
-    e.on('error', (err: Error & { condition?: string; name?: string }) => {
-      if (err.name === 'StreamError' && err.condition && FINAL_STREAM_ERRORS.has(err.condition)) finalError = `the server ended the session: ${err.condition}${(err as { text?: string }).text ? ` (${(err as { text?: string }).text})` : ''}`;
-      if (err.name === 'SASLError' || (err instanceof ChatError && err.code === 'auth_failed')) finalError = `sign-in refused: ${err.message || err.condition}`;
+    e.on('error', (err: Error & { condition?: string; name?: string; text?: string }) => {
+      const later = waitReason(err);
+      if (err.name === 'StreamError' && err.condition && FINAL_STREAM_ERRORS.has(err.condition)) finalError = `the server ended the session: ${err.condition}${err.text ? ` (${err.text})` : ''}`;
+      else if (later) waiting = later;
+      if ((err.name === 'SASLError' || (err instanceof ChatError && err.code === 'auth_failed')) && !later) finalError = `sign-in refused: ${err.message || err.condition}`;
     });
     e.on('nonza', (el: Element) => {
       if (el.is('features', NS_STREAM)) smOffered = !!el.getChild('sm', NS_SM);
@@ -119,6 +150,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
     });
     e.streamManagement.on('resumed', () => {
       attempt = 0;
+      waiting = undefined;
+      lastReason = undefined;
       ready = true;
       setState({ state: 'online' });
       emit('session', true);
@@ -131,8 +164,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       ready = false;
       if (stopping) return;
       if (finalError) return setState({ state: 'offline', detail: finalError });
-      setState({ state: 'connecting', detail: 'connection lost; reconnecting' });
-      schedule();
+      schedule(waiting ?? 'the connection was lost');
     });
     for (const h of iqHandlers) registerIq(e, h);
     return e;
@@ -140,6 +172,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
 
   function fresh(): void {
     attempt = 0;
+    lastReason = undefined;
+    waiting = undefined;
     ready = true;
     setState({ state: 'online' });
     emit('session', false);
@@ -195,9 +229,17 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
     }
   }
 
-  function schedule(): void {
+  /**
+   * The next attempt after the backoff; `reason` says what it waits for. The state is `connecting`
+   * (retries go on), never `offline`: the core connects an `offline` chat again itself.
+   */
+  function schedule(reason?: string): void {
     if (retryTimer || stopping || !entity || !target) return;
     const delay = backoffDelay(attempt++, d.backoff ?? DEFAULT_BACKOFF, d.random);
+    if (reason) {
+      lastReason = reason;
+      setState({ state: 'connecting', detail: retryDetail(reason, delay) });
+    }
     const e = entity;
     const t = target;
     retryTimer = d.clock.setTimeout(() => {
@@ -206,7 +248,9 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       if (e.status === 'online') return;
       // Still closing the last connection: look again a little later.
       if (e.status !== 'disconnect' && e.status !== 'offline') return schedule();
-      setState({ state: 'connecting', detail: `reconnecting to ${t.service}` });
+      waiting = undefined;
+      // The words stay while the attempt runs: what it waits for is not known to be over yet.
+      setState({ state: 'connecting', detail: lastReason ? `${lastReason}; trying again now` : `reconnecting to ${t.service}` });
       connectOnce(e, t).catch((err: Error) => {
         if (e !== entity || stopping) return;
         if (finalError) {
@@ -214,8 +258,9 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
           void e.disconnect().catch(() => {});
           return;
         }
-        setState({ state: 'connecting', detail: err.message });
-        schedule();
+        // A refused login the server did not close yet (IM still off): close it before the next try.
+        if (e.status === 'online' || e.status === 'open' || e.status === 'opening') void e.disconnect().catch(() => {});
+        schedule(waiting ?? err.message);
       });
     }, delay);
   }
@@ -240,6 +285,8 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       if (entity) throw new ChatError('bad_request', 'already connected; disconnect first');
       stopping = false;
       finalError = undefined;
+      waiting = undefined;
+      lastReason = undefined;
       attempt = 0;
       target = t;
       const e = build(t);
@@ -254,8 +301,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
           await this.stop();
           throw new ChatError('auth_failed', finalError);
         }
-        setState({ state: 'connecting', detail: (err as Error).message });
-        schedule();
+        schedule(waiting ?? (err as Error).message);
         throw err;
       }
     },

@@ -32,6 +32,7 @@ export const de: Catalog = {
   quietNow: 'Ruhezeit: keine Benachrichtigungen bis zu ihrem Ende',
   chatOffline: 'Chat ist offline',
   chatConnecting: 'Chat verbindet sich…',
+  chatNotConnected: 'Chat ist nicht verbunden',
   chatUnavailable: 'Chat ist für dieses Konto nicht verfügbar.',
 
   contactsTitle: 'Kontakte',
@@ -97,6 +98,8 @@ export const de: Catalog = {
   inviteTitle: 'In {room} einladen',
   leave: 'Verlassen',
   noMessages: 'Noch keine Nachrichten. Sagen Sie Hallo!',
+  serverConversation: 'Vom Herald-Server gesendet: Skripte, Alarme, Erinnerungen',
+  statusNotInEffect: 'Nicht verbunden: wieder „{show}“, sobald der Chat zurück ist',
   you: 'Sie',
   today: 'Heute',
   yesterday: 'Gestern',

@@ -34,6 +34,7 @@ export const en = {
   quietNow: 'Quiet hours: no pop-ups until they end',
   chatOffline: 'Chat is offline',
   chatConnecting: 'Chat is connecting…',
+  chatNotConnected: 'Chat is not connected',
   chatUnavailable: 'Chat is not available for this account.',
 
   // Contacts window
@@ -102,6 +103,8 @@ export const en = {
   inviteTitle: 'Invite to {room}',
   leave: 'Leave',
   noMessages: 'No messages yet. Say hello!',
+  serverConversation: 'Sent by the Herald server: scripts, alerts, reminders',
+  statusNotInEffect: 'Not connected: shown as “{show}” once chat is back',
   you: 'You',
   today: 'Today',
   yesterday: 'Yesterday',

@@ -3,7 +3,7 @@
 // subject, members, invite and leave. Enter sends, Shift+Enter makes a new line.
 import type { JSX } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import type { ChatMessage, Contact, Room } from '../../shared/chat.ts';
+import { serverSenderName, type ChatMessage, type Contact, type Room } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
 import { ColorPicker } from '../components/color-picker.tsx';
 import { EmoticonPicker } from '../components/emoticon-picker.tsx';
@@ -119,7 +119,9 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
   const composing = useRef<{ on: boolean; timer?: ReturnType<typeof setTimeout> }>({ on: false });
   const input = useRef<HTMLTextAreaElement>(null);
   const kind = isRoom ? 'groupchat' : 'chat';
-  const title = isRoom ? room?.name || jid.split('@')[0]! : contact?.name ?? jid;
+  // A conversation with the server itself (scripts, alerts, reminders): "Herald", its own look.
+  const server = !isRoom && !contact && (c.servers.some((s) => same(s, jid)) || messages.some((m) => m.server));
+  const title = isRoom ? room?.name || jid.split('@')[0]! : contact?.name ?? (server ? serverSenderName(jid) : jid);
 
   useEffect(() => {
     document.title = `${title} — Herald`;
@@ -229,10 +231,12 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
   const nameOf = (m: ChatMessage) => {
     if (m.direction === 'out') return t('you');
     if (isRoom) return m.from.split('/')[1] ?? m.from;
-    return contact?.name ?? m.from.split('@')[0]!;
+    return contact?.name ?? (m.server ? serverSenderName(m.from) : m.from.split('@')[0]!);
   };
   const offline = c.connection !== 'online';
-  const sub = isRoom ? (
+  const sub = server ? (
+    <span>{t('serverConversation')}</span>
+  ) : isRoom ? (
     <span>{room?.subject || (left ? '' : t('memberCount', { count: room?.members.length ?? 0 }))}</span>
   ) : (
     <span class="presence-line">
@@ -242,8 +246,8 @@ export function ChatView({ jid, room: isRoom }: { jid: string; room: boolean }):
   );
 
   return (
-    <div class={`window chat-window${isRoom ? ' is-room' : ''}`}>
-      <TitleBar title={title} sub={sub} icon={<Icon name={isRoom ? 'users' : 'person'} size={20} />}>
+    <div class={`window chat-window${isRoom ? ' is-room' : ''}${server ? ' is-server' : ''}`}>
+      <TitleBar title={title} sub={sub} icon={<Icon name={isRoom ? 'users' : server ? 'bell' : 'person'} size={20} />}>
         {isRoom && room && !left && (
           <button type="button" class="title-button" aria-label={t('invite')} title={t('invite')} onClick={() => setInviting(true)}>
             <Icon name="plus" />

@@ -288,7 +288,7 @@ export function ContactsView(): JSX.Element {
               <Icon name="plus" size={16} />
             </button>
           </div>
-          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
+          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? c.detail ? `${t('chatNotConnected')}: ${c.detail}` : t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
             <Groups contacts={c.contacts} query={query} onMenu={openMenu} onMove={(contact, group) => void moveTo(contact, group)} />
             <section class="rooms" aria-labelledby="rooms-title">

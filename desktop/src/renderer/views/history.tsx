@@ -2,7 +2,7 @@
 // part answers from the server's archive and the local history folder.
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import type { ChatMessage } from '../../shared/chat.ts';
+import { serverSenderName, type ChatMessage } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
 import { Icon } from '../components/icons.tsx';
 import { listKeys } from '../components/list-keys.ts';
@@ -20,10 +20,12 @@ export function HistoryView({ initial }: { initial?: string }): JSX.Element {
   const [messages, setMessages] = useState<ChatMessage[]>();
   const [error, setError] = useState<string>();
   const conversations = [
-    ...c.contacts.map((x) => ({ jid: x.jid, name: x.name, room: false, show: x.show })),
-    ...c.rooms.map((r) => ({ jid: r.jid, name: r.name || r.jid.split('@')[0]!, room: true, show: 'online' as const })),
+    ...c.contacts.map((x) => ({ jid: x.jid, name: x.name, room: false, server: false, show: x.show })),
+    ...c.rooms.map((r) => ({ jid: r.jid, name: r.name || r.jid.split('@')[0]!, room: true, server: false, show: 'online' as const })),
+    // What the server sent (scripts, alerts, reminders): reachable after the pop-up is gone.
+    ...c.servers.filter((j) => !c.contacts.some((x) => x.jid === j)).map((j) => ({ jid: j, name: serverSenderName(j), room: false, server: true, show: 'online' as const })),
   ].sort((a, b) => a.name.localeCompare(b.name));
-  if (selected && !conversations.some((x) => x.jid === selected)) conversations.unshift({ jid: selected, name: selected, room: false, show: 'offline' as const });
+  if (selected && !conversations.some((x) => x.jid === selected)) conversations.unshift({ jid: selected, name: selected, room: false, server: false, show: 'offline' as const });
   const current = conversations.find((x) => x.jid === selected);
 
   useEffect(() => {
@@ -63,7 +65,7 @@ export function HistoryView({ initial }: { initial?: string }): JSX.Element {
                   }
                 }}
               >
-                {x.room ? <Icon name="users" size={14} /> : <PresenceDot show={x.show} />}
+                {x.room ? <Icon name="users" size={14} /> : x.server ? <Icon name="bell" size={14} /> : <PresenceDot show={x.show} />}
                 <span>{x.name}</span>
               </li>
             ))}
@@ -102,7 +104,7 @@ export function HistoryView({ initial }: { initial?: string }): JSX.Element {
               <p class="result-count muted" role="status">
                 {t('resultCount', { count: messages.length })}
               </p>
-              <MessageList messages={messages} label={current?.name ?? ''} highlight={applied || undefined} nameOf={(m) => (m.direction === 'out' ? t('you') : current?.room ? m.from.split('/')[1] ?? m.from : current?.name ?? m.from)} />
+              <MessageList messages={messages} label={current?.name ?? ''} highlight={applied || undefined} nameOf={(m) => (m.direction === 'out' ? t('you') : current?.room ? m.from.split('/')[1] ?? m.from : m.server ? serverSenderName(m.from) : current?.name ?? m.from)} />
             </>
           )}
         </section>

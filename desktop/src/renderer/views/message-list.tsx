@@ -71,7 +71,7 @@ function Message({ m, name, showName, highlight }: { m: ChatMessage; name: strin
   // A shared file's message body is usually just its URL (XEP-0066): the attachment says it better.
   const bodyIsLink = !!m.attachments?.some((a) => a.url === m.body.trim());
   return (
-    <div class={`msg ${out ? 'out' : 'in'}${m.delivery === 'failed' ? ' failed' : ''}`} data-id={m.id}>
+    <div class={`msg ${out ? 'out' : 'in'}${m.server ? ' server' : ''}${m.delivery === 'failed' ? ' failed' : ''}`} data-id={m.id}>
       {showName && <div class="msg-from">{name}</div>}
       <div class="bubble">
         {!bodyIsLink && <div class="msg-body">{highlight ? <Highlighted text={m.body} q={highlight} /> : <RichText html={m.html} body={m.body} />}</div>}

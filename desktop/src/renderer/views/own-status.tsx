@@ -26,6 +26,8 @@ export function OwnStatus(): JSX.Element {
   const text = draft ?? saved;
   const [error, setError] = useState<string>();
   const shows = unavailable ? (['online', 'dnd'] as const) : SHOWS;
+  // The status in effect: while the chat is not connected nobody sees the chosen one.
+  const notInEffect = !unavailable && c.connection !== 'online' && show !== 'offline';
 
   async function set(p: OwnPresence) {
     setError(undefined);
@@ -41,7 +43,7 @@ export function OwnStatus(): JSX.Element {
   return (
     <div class="own-status">
       <div class="own-status-row">
-        <PresenceDot show={status.shown} />
+        <PresenceDot show={notInEffect ? 'offline' : status.shown} />
         <select aria-label={t('myStatus')} value={show} onChange={(e) => void set({ show: e.currentTarget.value as OwnPresence['show'], ...typed() })}>
           {shows.map((s) => (
             <option key={s} value={s}>
@@ -50,7 +52,8 @@ export function OwnStatus(): JSX.Element {
           ))}
         </select>
       </div>
-      {status.idle && <div class="own-status-idle muted small">{t('idleShown', { show: t(`show.${status.shown}`) })}</div>}
+      {notInEffect && <div class="own-status-idle muted small">{t('statusNotInEffect', { show: t(`show.${show}`) })}</div>}
+      {!notInEffect && status.idle && <div class="own-status-idle muted small">{t('idleShown', { show: t(`show.${status.shown}`) })}</div>}
       {!unavailable && (
         <input
           class="status-text"
