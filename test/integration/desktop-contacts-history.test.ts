@@ -11,10 +11,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Locator } from 'playwright-core';
-import type { ChatService } from '../../desktop/src/core/chat/chat-service.ts';
-import type { Contact } from '../../desktop/src/shared/chat.ts';
 import type { OpenedPage } from '../fixtures/chromium.ts';
-import { shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
+import { chatLookups, shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
 
 const DAVE = 'dave@other.example';
 const DAVE_PASSWORD = 'dave the diver 4';
@@ -24,18 +22,7 @@ const HOSTILE = `<script>alert(1)</script><img src=x onerror="alert('x')"> & </t
 let ui: DesktopUi;
 let alice: OpenedPage;
 
-function chatOf(profile: string): ChatService {
-  const c = ui.preview.profile(profile).core.chat();
-  if (!c) throw new Error(`${profile} has no chat service`);
-  return c;
-}
-const online = (profile: string) => ui.preview.profile(profile).core.chat()?.connection().state === 'online';
-const contactOf = (profile: string, jid: string): Contact | undefined => chatOf(profile).contacts().find((c) => c.jid === jid);
-const rosterRow = (owner: string, jid: string) => {
-  const account = ui.gw.services.directory.get(owner);
-  if (!account) throw new Error(`no account ${owner} on the gateway`);
-  return ui.gw.services.store.roster.get(account.id, jid);
-};
+const { chatOf, online, contactOf, rosterRow } = chatLookups(() => ui);
 
 async function shown(what: string, l: Locator, o: { state?: 'visible' | 'hidden' | 'detached'; ms?: number } = {}): Promise<void> {
   await l.waitFor({ state: o.state ?? 'visible', timeout: o.ms ?? 8000 }).catch((e: Error) => {

@@ -7,6 +7,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
+import type { ChatService } from '../../desktop/src/core/chat/chat-service.ts';
+import type { Contact } from '../../desktop/src/shared/chat.ts';
 import { startPreview, type Preview } from '../../desktop/preview/preview-server.ts';
 import { buildRenderer } from '../../desktop/tools/build-renderer.ts';
 import { launchChromium, openPage, screenshot, type OpenedPage, type PageOptions } from '../fixtures/chromium.ts';
@@ -124,4 +126,23 @@ export async function until<T>(what: string, fn: () => T | Promise<T>, ms = 8000
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** What the tests read behind the UI: a profile's chat core, its contacts, and the gateway's roster rows. `ui` is read when called. */
+export function chatLookups(ui: () => DesktopUi) {
+  const chatOf = (profile: string): ChatService => {
+    const c = ui().preview.profile(profile).core.chat();
+    if (!c) throw new Error(`${profile} has no chat service`);
+    return c;
+  };
+  return {
+    chatOf,
+    online: (profile: string) => ui().preview.profile(profile).core.chat()?.connection().state === 'online',
+    contactOf: (profile: string, jid: string): Contact | undefined => chatOf(profile).contacts().find((c) => c.jid === jid),
+    rosterRow: (owner: string, jid: string) => {
+      const account = ui().gw.services.directory.get(owner);
+      if (!account) throw new Error(`no account ${owner} on the gateway`);
+      return ui().gw.services.store.roster.get(account.id, jid);
+    },
+  };
 }

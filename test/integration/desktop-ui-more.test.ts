@@ -12,11 +12,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Locator, Page } from 'playwright-core';
-import type { ChatService } from '../../desktop/src/core/chat/chat-service.ts';
 import { OUTBOX_FILE } from '../../desktop/src/core/chat/outbox.ts';
-import type { Contact } from '../../desktop/src/shared/chat.ts';
 import type { OpenedPage } from '../fixtures/chromium.ts';
-import { PASSWORDS, shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
+import { chatLookups, PASSWORDS, shoot, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
 
 // Users of a domain that is NOT linked to example.com: not in anyone's directory roster there, so
 // the RFC 6121 subscription flow applies between them and alice.
@@ -37,18 +35,7 @@ let alice: OpenedPage;
 let bob: OpenedPage;
 let carol: OpenedPage;
 
-function chatOf(profile: string): ChatService {
-  const c = ui.preview.profile(profile).core.chat();
-  if (!c) throw new Error(`${profile} has no chat service`);
-  return c;
-}
-const online = (profile: string) => ui.preview.profile(profile).core.chat()?.connection().state === 'online';
-const contactOf = (profile: string, jid: string): Contact | undefined => chatOf(profile).contacts().find((c) => c.jid === jid);
-const rosterRow = (owner: string, jid: string) => {
-  const account = ui.gw.services.directory.get(owner);
-  if (!account) throw new Error(`no account ${owner} on the gateway`);
-  return ui.gw.services.store.roster.get(account.id, jid);
-};
+const { chatOf, online, contactOf, rosterRow } = chatLookups(() => ui);
 const previewDevices = () => ui.gw.services.tokens.listDevices('alice@example.com').filter((d) => d.label === PREVIEW_DEVICE);
 
 /** A profile signed in as a user outside example.com (the helpers' signIn() knows only example.com). */
