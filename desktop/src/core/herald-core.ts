@@ -39,7 +39,8 @@ export interface CoreDeps {
   browser: Browser;
   clock?: Clock;
   places: ProvisionPlaces;
-  styles: { bundledDir: string; userDir?: string };
+  /** cacheDir: where imported Windows themes are converted to (default: <userDataDir>/skin-cache). */
+  styles: { bundledDir: string; userDir?: string; cacheDir?: string };
   /** Shown to the admin in the gateway's device list. */
   deviceName?: string;
   /** The OS locale (Electron's app.getLocale()): 'de…' gets German pop-ups, tray status and prompts; default English. */
@@ -71,6 +72,7 @@ const isInbox = (p: string) => p.toUpperCase() === 'INBOX';
 export const CONFIG_CACHE_FILE = 'client-config.json';
 
 export function createHeraldCore(d: CoreDeps) {
+  const stylesPlaces = () => ({ ...d.styles, cacheDir: d.styles.cacheDir ?? (d.places.userDataDir ? `${d.places.userDataDir}/skin-cache` : undefined) });
   const clock = d.clock ?? systemClock;
   const t = d.tuning ?? {};
   const text = coreStrings(d.locale);
@@ -325,7 +327,7 @@ export function createHeraldCore(d: CoreDeps) {
         recompute();
         emit();
       });
-      catalog = await discoverSkins(d.styles);
+      catalog = await discoverSkins(stylesPlaces());
       recompute();
       await apply(await session.start());
       return state;
@@ -411,7 +413,7 @@ export function createHeraldCore(d: CoreDeps) {
     skins: (): SkinCatalog => catalog,
     activeSkin: (): Skin | undefined => activeSkin(),
     async reloadSkins(): Promise<SkinCatalog> {
-      catalog = await discoverSkins(d.styles);
+      catalog = await discoverSkins(stylesPlaces());
       emit();
       return catalog;
     },

@@ -5,6 +5,13 @@
 import type { Skin } from '../shared/skins.ts';
 
 let applied: string[] = [];
+const THEME_IMAGES = [
+  ['Caption', 'caption'],
+  ['FrameLeft', 'frame-left'],
+  ['FrameRight', 'frame-right'],
+  ['FrameBottom', 'frame-bottom'],
+  ['Button', 'button'],
+] as const;
 
 export function applySkin(skin: Skin | null): void {
   const root = document.documentElement;
@@ -13,6 +20,7 @@ export function applySkin(skin: Skin | null): void {
   if (!skin) {
     delete root.dataset.skin;
     delete root.dataset.bevel;
+    delete root.dataset.themeImages;
     return;
   }
   for (const [name, value] of Object.entries(skin.css)) {
@@ -20,6 +28,20 @@ export function applySkin(skin: Skin | null): void {
     root.style.setProperty(name, value);
     applied.push(name);
   }
+  // Images of an imported Windows theme (caption, frame, button), drawn by the stylesheet with
+  // border-image and the theme's sizing margins (--herald-caption-slice ...). The URL is ours
+  // (skinAssetUrl encodes every segment, so no quote or bracket can end the url()).
+  const themed: string[] = [];
+  for (const [role, name] of THEME_IMAGES) {
+    const a = skin.images[role];
+    if (!a) continue;
+    const prop = `--herald-image-${name}`;
+    root.style.setProperty(prop, `url("${skinAssetUrl(skin, a.relative)}")`);
+    applied.push(prop);
+    themed.push(name);
+  }
+  if (themed.length) root.dataset.themeImages = themed.join(' ');
+  else delete root.dataset.themeImages;
   root.dataset.skin = skin.id;
   const bevel = '--herald-button-hilight' in skin.css && '--herald-button-dk-shadow' in skin.css;
   if (bevel) root.dataset.bevel = '';

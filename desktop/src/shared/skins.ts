@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { SoundEventSchema } from './settings.ts';
 
-/** Image roles of a skin's [Images] section. */
-export const ImageRoleSchema = z.enum(['TrayIdle', 'TrayNewMail', 'TrayOffline', 'TrayChat', 'Background', 'Logo', 'WindowIcon']);
+/** Image roles of a skin's [Images] section; Caption, Frame* and Button come from imported Windows themes (.msstyles DLLs). */
+export const ImageRoleSchema = z.enum(['TrayIdle', 'TrayNewMail', 'TrayOffline', 'TrayChat', 'Background', 'Logo', 'WindowIcon', 'Caption', 'FrameLeft', 'FrameRight', 'FrameBottom', 'Button']);
 export type ImageRole = z.infer<typeof ImageRoleSchema>;
 
 export const SkinAssetSchema = z.object({
