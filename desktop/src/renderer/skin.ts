@@ -30,13 +30,15 @@ export function applySkin(skin: Skin | null): void {
   }
   // Images of an imported Windows theme (caption, frame, button), drawn by the stylesheet with
   // border-image and the theme's sizing margins (--herald-caption-slice ...). The URL is ours
-  // (skinAssetUrl encodes every segment, so no quote or bracket can end the url()).
+  // (skinAssetUrl encodes every segment, so no quote or bracket can end the url()). Made absolute
+  // here: a url() inside a custom property resolves against the stylesheet that uses the var()
+  // (CSS Variables §2.4 note), which lives under /assets/, not against this document.
   const themed: string[] = [];
   for (const [role, name] of THEME_IMAGES) {
     const a = skin.images[role];
     if (!a) continue;
     const prop = `--herald-image-${name}`;
-    root.style.setProperty(prop, `url("${skinAssetUrl(skin, a.relative)}")`);
+    root.style.setProperty(prop, `url("${new URL(skinAssetUrl(skin, a.relative), document.baseURI).href}")`);
     applied.push(prop);
     themed.push(name);
   }

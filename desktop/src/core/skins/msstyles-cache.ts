@@ -16,6 +16,8 @@ const CACHE_VERSION = 1;
 const ManifestSchema = z.object({
   version: z.literal(CACHE_VERSION),
   displayName: z.string(),
+  author: z.string(),
+  themeVersion: z.string(),
   schemes: z.array(
     z.object({
       scheme: z.string(),
@@ -43,7 +45,7 @@ async function convert(bytes: Uint8Array, into: string): Promise<Manifest> {
   const theme = importMsstyles(bytes);
   const tmp = `${into}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
-  const manifest: Manifest = { version: CACHE_VERSION, displayName: theme.displayName, schemes: [] };
+  const manifest: Manifest = { version: CACHE_VERSION, displayName: theme.displayName, author: theme.author, themeVersion: theme.version, schemes: [] };
   for (const [i, s] of theme.schemes.entries()) {
     const images: Manifest['schemes'][number]['images'] = {};
     for (const [role, img] of Object.entries(s.images)) {
@@ -86,7 +88,7 @@ export async function loadThemeSkins(o: { file: string; id: string; dir: string;
     }
     const images: Skin['images'] = { ...o.base.images };
     for (const [role, a] of Object.entries(s.images)) images[role as keyof typeof images] = { file: path.join(into, a!.relative), relative: `theme/${a!.relative}`, bytes: a!.bytes, width: a!.width, height: a!.height };
-    out.skins.push({ id, name: s.name, author: '', version: '', source: o.source, dir: o.dir, css: { ...s.css }, images, sounds: { ...o.base.sounds }, warnings: s.warnings });
+    out.skins.push({ id, name: s.name, author: manifest.author || `Windows theme ${path.basename(o.file)}`, version: manifest.themeVersion, source: o.source, dir: o.dir, css: { ...s.css }, images, sounds: { ...o.base.sounds }, warnings: s.warnings });
   }
   return out;
 }

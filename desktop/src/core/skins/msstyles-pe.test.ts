@@ -72,7 +72,7 @@ function theme(o: ThemeSpec = {}): Uint8Array {
   const exe = PE.NtExecutable.createEmpty(false, true);
   const res = PE.NtExecutableResource.from(exe);
   const add = (type: string | number, id: string | number, bin: Uint8Array) => res.entries.push({ type, id, lang: 1033, codepage: 1200, bin: bin.slice().buffer });
-  add('TEXTFILE', 'THEMES_INI', u16(o.themes ?? '[documentation]\nDisplayName = Luna Test\n[ColorScheme.NormalColor]\nDisplayName = Default (blue)\n'));
+  add('TEXTFILE', 'THEMES_INI', u16(o.themes ?? '[documentation]\nDisplayName = Luna Test\nAuthor = Test Author\nVersion = 2.0\n[ColorScheme.NormalColor]\nDisplayName = Default (blue)\n'));
   add('COLORNAMES', 1, multi(...(o.colours ?? ['NormalColor', 'Metallic'])));
   add('SIZENAMES', 1, multi('NormalSize', 'LargeFonts'));
   add('FILERESNAMES', 1, multi(...(o.files ?? ['NORMALBLUE_INI', 'LARGEBLUE_INI', 'NORMALMETALLIC_INI', 'LARGEMETALLIC_INI'])));
@@ -209,6 +209,7 @@ test('the catalogue: imported schemes borrow tray icons and sounds from Default;
   const def = c.skins.find((s) => s.id === 'Default')!;
   assert.equal(luna.name, 'Luna Test — Default (blue)');
   assert.equal(luna.source, 'user');
+  assert.deepEqual([luna.author, luna.version], ['Test Author', '2.0']);
   assert.equal(luna.images.TrayIdle!.file, def.images.TrayIdle!.file);
   assert.equal(luna.sounds.NewMail!.file, def.sounds.NewMail!.file);
   assert.ok(luna.images.Caption!.file.startsWith(cacheDir + path.sep));
@@ -222,7 +223,7 @@ test('the catalogue: imported schemes borrow tray icons and sounds from Default;
   assert.equal(readdirSync(cacheDir).length, 2);
   // A manifest that is not ours is not trusted.
   const dir = path.dirname(again.skins[0]!.images.Caption!.file);
-  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, displayName: 'x', schemes: [{ scheme: 'x', name: 'x', css: {}, images: { Caption: { relative: '../../etc/passwd', bytes: 1, width: 1, height: 1 } }, warnings: [] }] }));
+  writeFileSync(path.join(dir, 'manifest.json'), JSON.stringify({ version: 1, displayName: 'x', author: '', themeVersion: '', schemes: [{ scheme: 'x', name: 'x', css: {}, images: { Caption: { relative: '../../etc/passwd', bytes: 1, width: 1, height: 1 } }, warnings: [] }] }));
   const healed = await loadThemeSkins(o);
   assert.equal(healed.cached, false);
   assert.equal(healed.skins[0]!.images.Caption!.relative, 'theme/0-caption.png');

@@ -38,6 +38,8 @@ export interface ImportedScheme {
 }
 export interface ImportedTheme {
   displayName: string;
+  author: string;
+  version: string;
   machine: string;
   schemes: ImportedScheme[];
 }
@@ -173,6 +175,8 @@ function images(ini: Ini, bitmaps: Map<string, Uint8Array>, css: Record<string, 
         img = { png: encodePng(frame), width: frame.width, height: frame.height };
       }
       out[role] = img;
+      css[`--herald-${cssName}-width`] = `${img.width}px`;
+      css[`--herald-${cssName}-height`] = `${img.height}px`;
       // SizingMargins = left, right, top, bottom (uxtheme MARGINS); CSS border-image wants top right bottom left.
       const m = (s.get('sizingmargins') ?? '').split(',').map((x) => Number(x.trim()));
       if (m.length === 4 && m.every((x) => Number.isInteger(x) && x >= 0)) {
@@ -195,7 +199,8 @@ export function importMsstyles(bytes: Uint8Array): ImportedTheme {
   const themesRaw = text.get('THEMES_INI');
   if (!themesRaw) throw new ThemeImportError('the file has no THEMES_INI resource: it is not a Windows XP visual style');
   const themes = parseThemeIni(utf16(themesRaw), 'THEMES_INI');
-  const displayName = cleanText(themes.get('documentation')?.get('displayname')) || 'Theme';
+  const doc = themes.get('documentation');
+  const displayName = cleanText(doc?.get('displayname')) || 'Theme';
 
   const colours = multiString(pe.types.get('COLORNAMES')?.get('1'));
   const sizes = multiString(pe.types.get('SIZENAMES')?.get('1'));
@@ -233,5 +238,5 @@ export function importMsstyles(bytes: Uint8Array): ImportedTheme {
     }
   }
   if (!schemes.length) throw new ThemeImportError('the theme names no colour schemes');
-  return { displayName, machine: pe.machine, schemes };
+  return { displayName, author: cleanText(doc?.get('author') ?? doc?.get('company'), 80), version: cleanText(doc?.get('version'), 40), machine: pe.machine, schemes };
 }

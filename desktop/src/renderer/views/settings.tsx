@@ -284,7 +284,7 @@ function Skins({ update }: { update: (p: UserSettingsPatch) => void }): JSX.Elem
           <legend>{t('skinProblems')}</legend>
           <ul class="problems">
             {catalog.rejected.map((r) => (
-              <li key={r.dir}>
+              <li key={`${r.dir}\n${r.id}`}>
                 <strong>{r.id || r.dir}</strong>: {r.reason}
               </li>
             ))}
