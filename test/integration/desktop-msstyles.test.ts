@@ -18,11 +18,11 @@ const light = wineLightTheme();
 const skip = typeof light === 'string' ? false : light.skip;
 const SKIN = 'Light — Blue';
 
-test('Wine’s light.msstyles: scheme, SysMetrics colours and the caption bitmap read from the real file', { skip }, () => {
+test('Wine’s light.msstyles: scheme, SysMetrics colours and the caption bitmap read from the real file', { skip }, async () => {
   const bytes = readFileSync(light as string);
   const pe = readPeResources(bytes);
   assert.equal(pe.machine, 'x86-64');
-  const t = importMsstyles(bytes);
+  const t = await importMsstyles(bytes);
   assert.equal(t.displayName, 'Light');
   assert.deepEqual(t.schemes.map((s) => [s.name, s.error]), [['Light — Blue', undefined]]);
   const blue = t.schemes[0]!;

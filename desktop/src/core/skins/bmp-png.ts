@@ -20,7 +20,8 @@ export interface Rgba {
 
 export const MAX_BITMAP_PIXELS = 2048;
 
-export function decodeDib(b: Uint8Array, maxSide = MAX_BITMAP_PIXELS): Rgba {
+/** `budget`: pixels the caller still allows (a theme's total); the bitmap is refused beyond it. */
+export function decodeDib(b: Uint8Array, maxSide = MAX_BITMAP_PIXELS, budget = Infinity): Rgba {
   if (b.length >= 2 && b[0] === 0x42 && b[1] === 0x4d) b = b.subarray(14); // a .bmp file's header, as some themes store them
   if (b.length < 40) throw new BitmapError(`a bitmap of ${b.length} bytes is too short for its header`);
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -34,6 +35,7 @@ export function decodeDib(b: Uint8Array, maxSide = MAX_BITMAP_PIXELS): Rgba {
   const comp = v.getUint32(16, true);
   if (width <= 0 || height <= 0) throw new BitmapError(`a bitmap of ${width} × ${rawH} pixels has no pixels`);
   if (width > maxSide || height > maxSide) throw new BitmapError(`a bitmap of ${width} × ${height} pixels; at most ${maxSide} × ${maxSide}`);
+  if (width * height > budget) throw new BitmapError(`a bitmap of ${width} × ${height} pixels goes past the theme's limit on pixels in all (${budget} left)`);
   if (![1, 4, 8, 24, 32].includes(bpp)) throw new BitmapError(`${bpp} bits per pixel is not supported`);
   if (!(comp === 0 || (comp === 3 && bpp === 32))) throw new BitmapError(`compression ${comp} is not supported (only uncompressed and 32-bit bit fields)`);
   let masks = [0xff0000, 0xff00, 0xff, 0];

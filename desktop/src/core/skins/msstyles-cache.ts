@@ -42,7 +42,7 @@ export interface ThemeSkins {
 const fileOf = (role: string) => `${role.replace(/([a-z])([A-Z])/g, '$1-$2').toLowerCase()}.png`;
 
 async function convert(bytes: Uint8Array, into: string): Promise<Manifest> {
-  const theme = importMsstyles(bytes);
+  const theme = await importMsstyles(bytes);
   const tmp = `${into}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(tmp, { recursive: true });
   const manifest: Manifest = { version: CACHE_VERSION, displayName: theme.displayName, author: theme.author, themeVersion: theme.version, schemes: [] };

@@ -121,8 +121,8 @@ function pngPixel(png: Buffer, x: number, y: number): number[] {
   return [...raw.subarray(o, o + 4)];
 }
 
-test('a theme DLL → one scheme per colour (FILERESNAMES at the first size), SysMetrics colours and fonts, the caption bitmap as PNG', () => {
-  const t = importMsstyles(theme());
+test('a theme DLL → one scheme per colour (FILERESNAMES at the first size), SysMetrics colours and fonts, the caption bitmap as PNG', async () => {
+  const t = await importMsstyles(theme());
   assert.equal(t.displayName, 'Luna Test');
   assert.deepEqual(t.schemes.map((s) => [s.scheme, s.name, s.error]), [
     ['NormalColor', 'Luna Test — Default (blue)', undefined],
@@ -235,4 +235,17 @@ test('PE and bitmap limits directly: a file over 16 MiB, a bitmap shorter than i
   assert.throws(() => decodeDib(short), /truncated: 10 × 10 × 24 bits need 360 bytes, the bitmap has 100/);
   const noCatalogCache = discoverSkins({ bundledDir: STYLES, userDir: path.join(root, 'cached') });
   return noCatalogCache.then((c) => assert.match(c.rejected.find((r) => r.id === 'Luna')!.reason, /needs the app's cache folder/));
+});
+
+test('a theme that reuses one large bitmap under many schemes: decoded once per layout, and a pixel budget for the whole theme', async () => {
+  const big = dib(836, 836, () => [10, 20, 30]); // ~2 MiB, under the per-resource limit
+  const colours = Array.from({ length: 16 }, (_, i) => `C${i}`);
+  const same = await importMsstyles(theme({ colours, files: colours.flatMap(() => ['S_INI', 'S_INI']), inis: { S_INI: schemeIni('big.bmp') }, bitmaps: { BIG_BMP: big } }));
+  assert.deepEqual(same.schemes.map((s) => s.error), colours.map(() => undefined), 'the same image in 16 schemes costs one decode');
+  // A different TransparentColor per scheme defeats sharing: the budget stops it after 12 × 836².
+  const inis = Object.fromEntries(colours.map((_, i) => [`S${i}_INI`, schemeIni('big.bmp', `TransparentColor = ${i} 0 0\n`)]));
+  const varied = await importMsstyles(theme({ colours, files: colours.flatMap((_, i) => [`S${i}_INI`, `S${i}_INI`]), inis, bitmaps: { BIG_BMP: big } }));
+  const errors = varied.schemes.map((s) => s.error);
+  assert.equal(errors.filter((e) => e === undefined).length, Math.floor((8 * 1024 * 1024) / (836 * 836)));
+  assert.match(errors.at(-1)!, /colour scheme C15: \[window\.caption\] BIG_BMP: a bitmap of 836 × 836 pixels goes past the theme's limit on pixels in all/);
 });

@@ -11,7 +11,7 @@
 // Image file names are resource names (packthem turns `\`, `/` and `.` into `_`), never paths; a
 // name that tries to be a path is refused rather than guessed at.
 import type { ImageRole } from '../../shared/skins.ts';
-import { BitmapError, cropFrame, decodeDib, encodePng, keyOut } from './bmp-png.ts';
+import { BitmapError, MAX_BITMAP_PIXELS, cropFrame, decodeDib, encodePng, keyOut } from './bmp-png.ts';
 import { probeImage } from './asset-probe.ts';
 import { readPeResources } from './pe-resources.ts';
 import { REQUIRED_COLORS, SYS_COLORS, cssVarName } from './skin-css.ts';
@@ -46,6 +46,16 @@ export interface ImportedTheme {
 
 const MAX_INI_LINES = 20_000;
 const MAX_SCHEMES = 16;
+/** Pixels decoded for one theme in all: each bitmap is bounded, but schemes may reuse them many times. */
+export const MAX_THEME_PIXELS = 8 * 1024 * 1024;
+
+/** Converted bitmaps shared by the schemes (one decode per resource and frame layout), and the pixel budget. */
+interface Conversions {
+  done: Map<string, ImportedImage>;
+  pixels: number;
+}
+/** Lets the event loop run between bitmaps: the core shares its thread with the app's IPC. */
+const yieldNow = () => new Promise<void>((r) => setImmediate(r));
 
 type Ini = Map<string, Map<string, string>>;
 
@@ -148,7 +158,7 @@ export function resourceNameOf(file: string): string | { error: string } {
   return file.replace(/[\\/. ]/g, '_').toUpperCase();
 }
 
-function images(ini: Ini, bitmaps: Map<string, Uint8Array>, css: Record<string, string>, warnings: string[]): ImportedScheme['images'] {
+async function images(ini: Ini, bitmaps: Map<string, Uint8Array>, css: Record<string, string>, warnings: string[], conv: Conversions): Promise<ImportedScheme['images']> {
   const out: ImportedScheme['images'] = {};
   for (const [sec, role, cssName] of IMAGE_CLASSES) {
     const s = ini.get(sec);
@@ -163,17 +173,26 @@ function images(ini: Ini, bitmaps: Map<string, Uint8Array>, css: Record<string, 
     }
     const count = Math.min(Math.max(Number(s.get('imagecount') ?? 1) || 1, 1), 64);
     const vertical = (s.get('imagelayout') ?? 'vertical').toLowerCase() !== 'horizontal';
+    const transparent = (s.get('transparent') ?? '').toLowerCase() === 'true';
+    const key = [res, count, vertical, transparent, s.get('transparentcolor') ?? ''].join('|');
     try {
-      let img: ImportedImage;
+      let img = conv.done.get(key);
       const p = probeImage(bytes);
+      if (img) {
+        // converted for an earlier scheme
+      } else
       if (typeof p !== 'string' && p.type === 'png') {
         if (p.width > 2048 || p.height > 2048) throw new BitmapError(`a PNG of ${p.width} × ${p.height} pixels; at most 2048 × 2048`);
         img = { png: Buffer.from(bytes), width: p.width, height: p.height };
       } else {
-        const frame = cropFrame(decodeDib(bytes), count, 0, vertical);
-        if ((s.get('transparent') ?? '').toLowerCase() === 'true') keyOut(frame, rgb(s.get('transparentcolor') ?? '') ?? [255, 0, 255]);
+        await yieldNow();
+        const dib = decodeDib(bytes, MAX_BITMAP_PIXELS, MAX_THEME_PIXELS - conv.pixels);
+        conv.pixels += dib.width * dib.height;
+        const frame = cropFrame(dib, count, 0, vertical);
+        if (transparent) keyOut(frame, rgb(s.get('transparentcolor') ?? '') ?? [255, 0, 255]);
         img = { png: encodePng(frame), width: frame.width, height: frame.height };
       }
+      conv.done.set(key, img);
       out[role] = img;
       css[`--herald-${cssName}-width`] = `${img.width}px`;
       css[`--herald-${cssName}-height`] = `${img.height}px`;
@@ -192,7 +211,7 @@ function images(ini: Ini, bitmaps: Map<string, Uint8Array>, css: Record<string, 
   return out;
 }
 
-export function importMsstyles(bytes: Uint8Array): ImportedTheme {
+export async function importMsstyles(bytes: Uint8Array): Promise<ImportedTheme> {
   const pe = readPeResources(bytes);
   const text = pe.types.get('TEXTFILE');
   if (!text) throw new ThemeImportError('the file has no TEXTFILE resources: it is not a Windows XP visual style');
@@ -216,6 +235,7 @@ export function importMsstyles(bytes: Uint8Array): ImportedTheme {
   const bitmaps = new Map<string, Uint8Array>([...(pe.types.get('IMAGE') ?? []), ...(pe.types.get('2') ?? [])]);
 
   const schemes: ImportedScheme[] = [];
+  const conv: Conversions = { done: new Map(), pixels: 0 };
   for (const [rawScheme, resource] of plan) {
     const scheme = cleanText(rawScheme, 40) || 'Scheme';
     const label = cleanText(themes.get(`colorscheme.${scheme.toLowerCase()}`)?.get('displayname'), 40) || scheme;
@@ -230,7 +250,7 @@ export function importMsstyles(bytes: Uint8Array): ImportedTheme {
       const ini = parseThemeIni(utf16(raw), resource);
       const css = sysMetrics(ini, entry.warnings);
       if (typeof css === 'string') throw new ThemeImportError(css);
-      entry.images = images(ini, bitmaps, css, entry.warnings);
+      entry.images = await images(ini, bitmaps, css, entry.warnings, conv);
       entry.css = css;
     } catch (e) {
       if (!(e instanceof ThemeImportError)) throw e;
