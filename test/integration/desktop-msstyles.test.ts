@@ -39,6 +39,24 @@ test('Wine’s light.msstyles: scheme, SysMetrics colours and the caption bitmap
   assert.deepEqual(blue.warnings, []);
 });
 
+test('Wine’s light.msstyles with bytes of its headers and resource directory changed: each copy imports or is refused with a typed reason', { skip }, async () => {
+  const base = readFileSync(light as string);
+  let seed = 7;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32;
+  const seen = new Map<string, number>();
+  for (let i = 0; i < 120; i++) {
+    const b = Buffer.from(base);
+    for (let k = 0; k < 1 + Math.floor(rnd() * 8); k++) b[Math.floor(rnd() * 8192)] = Math.floor(rnd() * 256);
+    const kind = await importMsstyles(b).then(
+      () => 'ok',
+      (e: Error) => e.name,
+    );
+    seen.set(kind, (seen.get(kind) ?? 0) + 1);
+  }
+  assert.deepEqual([...seen.keys()].filter((k) => !['ok', 'PeFormatError', 'ThemeImportError'].includes(k)), [], JSON.stringify([...seen]));
+  assert.ok((seen.get('PeFormatError') ?? 0) > 10 && (seen.get('ok') ?? 0) > 10, JSON.stringify([...seen]));
+});
+
 let ui: DesktopUi;
 let contacts: OpenedPage;
 before(async () => {
