@@ -11,6 +11,7 @@ import { api } from './api.ts';
 import { applySkin } from './skin.ts';
 import { playSound } from './sound.ts';
 import { Cell } from './cell.ts';
+import { createSettingsWriter } from './settings-writer.ts';
 
 export interface ChatView {
   connection: 'offline' | 'connecting' | 'online' | 'unavailable';
@@ -28,6 +29,8 @@ export interface ChatView {
 
 export const coreState = new Cell<CoreState | undefined>(undefined);
 export const settings = new Cell<SettingsView | undefined>(undefined);
+/** Every settings change goes through here: shown at once, settled by the core's answer. */
+export const settingsWriter = createSettingsWriter({ cell: settings, send: (p) => api().updateSettings(p), load: () => api().getSettings() });
 export const skin = new Cell<Skin | null>(null);
 export const skins = new Cell<SkinCatalog>({ skins: [], rejected: [] });
 /** The user's own presence as the chat part keeps it (chosen anywhere; auto-away); undefined without chat. */
@@ -140,7 +143,7 @@ export function startStore(o: { playsSounds: boolean }): Promise<void> {
       if (!!s.user !== wasSignedIn) void refreshChat();
     });
     h.onSettings((v) => {
-      settings.set(v);
+      settingsWriter.pushed(v);
       void refreshSkin();
     });
     h.chat.onEvent(onChat);

@@ -1,7 +1,7 @@
 // The settings file: loaded once (migrated, validated, defaults filled in), changed by patches,
 // saved whole. A file that cannot be used is never silently overwritten: it is kept beside as
 // settings.json.broken (or left alone when a newer Herald wrote it) and the problem reported.
-import { UserSettingsSchema, defaultSettings, type UserSettings, type UserSettingsPatch } from '../../shared/settings.ts';
+import { UserSettingsSchema, defaultSettings, mergeSettingsPatch, type UserSettings, type UserSettingsPatch } from '../../shared/settings.ts';
 import type { Storage } from '../ports/storage.ts';
 import { SettingsVersionError, migrateSettings } from './settings-migrations.ts';
 
@@ -64,14 +64,7 @@ export async function loadSettings(storage: Storage): Promise<SettingsStore> {
     },
     async update(patch) {
       if (!writable) throw new SettingsError(problem?.message ?? 'settings are read-only');
-      const merged = {
-        ...current,
-        ...patch,
-        alerts: { ...current.alerts, ...patch.alerts, quietHours: { ...current.alerts.quietHours, ...patch.alerts?.quietHours } },
-        sounds: { ...current.sounds, ...patch.sounds },
-        version: current.version,
-      };
-      const r = UserSettingsSchema.safeParse(merged);
+      const r = UserSettingsSchema.safeParse(mergeSettingsPatch(current, patch));
       if (!r.success) throw new SettingsError(`invalid settings: ${describe(r.error.issues)}`);
       await storage.write(SETTINGS_FILE, `${JSON.stringify(r.data, null, 2)}\n`);
       current = r.data;

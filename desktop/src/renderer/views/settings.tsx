@@ -13,7 +13,7 @@ import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { skinAssetUrl } from '../skin.ts';
 import { playSound } from '../sound.ts';
-import { chat, coreState, settings as settingsCell, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
+import { chat, coreState, settings as settingsCell, settingsWriter, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
 import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
@@ -27,10 +27,9 @@ function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boole
   const [saved, setSaved] = useState(false);
   const update = (patch: UserSettingsPatch) => {
     setError(undefined);
-    api()
-      .updateSettings(patch)
-      .then((v) => {
-        settingsCell.set(v);
+    settingsWriter
+      .change(patch)
+      .then(() => {
         setSaved(true);
         setTimeout(() => setSaved(false), 1500);
       })
