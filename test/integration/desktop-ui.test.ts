@@ -54,8 +54,11 @@ test('the folders window shows the gateway’s counts, and they change live when
     const cells = await row(f.path === 'INBOX' ? 'Inbox' : f.path).getByRole('cell').allInnerTexts();
     assert.deepEqual(cells.map(Number), [f.new, f.unread, f.total], f.path);
   }
+  const soundsBefore = (await sounds(contacts.page)).length;
   await ui.deliver('alice', 'Carol <carol@example.com>', 'Numbers for Q3');
   await until('INBOX new count 2', async () => (await row('Inbox').getByRole('cell').first().innerText()) === '2');
+  // This mail's pop-up sound too, so the next test counts only its own (on a busy machine it came late and was counted there).
+  await until('the Q3 pop-up’s sound', async () => (await sounds(contacts.page)).length > soundsBefore);
 });
 
 test('a message dropped into the Maildir raises a pop-up (sender, subject, folder) and its skin’s sound plays', async () => {

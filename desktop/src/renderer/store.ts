@@ -20,7 +20,7 @@ export interface ChatView {
   rooms: Room[];
   /** Conversations with the server itself (scripts, alerts, reminders), from the history and as they arrive. */
   servers: string[];
-  invites: { room: string; from: string; reason?: string }[];
+  invites: { room: string; from: string; reason?: string; roomName?: string }[];
   /** People asking to see the user's presence. */
   requests: string[];
   /** A file the chat keeps could not be saved (the outbox of unconfirmed messages), in words; cleared by the next good write. */
@@ -101,7 +101,7 @@ function onChat(e: ChatEvent): void {
       chat.set({ ...c, rooms: c.rooms.filter((r) => r.jid !== e.room) });
       break;
     case 'invite':
-      if (!c.invites.some((i) => i.room === e.room)) chat.set({ ...c, invites: [...c.invites, { room: e.room, from: e.from, reason: e.reason }] });
+      if (!c.invites.some((i) => i.room === e.room)) chat.set({ ...c, invites: [...c.invites, { room: e.room, from: e.from, reason: e.reason, roomName: e.roomName }] });
       break;
     case 'subscription-request':
       if (!c.requests.includes(e.jid)) chat.set({ ...c, requests: [...c.requests, e.jid] });

@@ -57,20 +57,30 @@ export async function loadSettings(storage: Storage): Promise<SettingsStore> {
   }
   const listeners = new Set<(s: UserSettings) => void>();
 
+  let queue: Promise<unknown> = Promise.resolve();
+  async function apply(patch: UserSettingsPatch): Promise<UserSettings> {
+    if (!writable) throw new SettingsError(problem?.message ?? 'settings are read-only');
+    const r = UserSettingsSchema.safeParse(mergeSettingsPatch(current, patch));
+    if (!r.success) throw new SettingsError(`invalid settings: ${describe(r.error.issues)}`);
+    await storage.write(SETTINGS_FILE, `${JSON.stringify(r.data, null, 2)}\n`);
+    current = r.data;
+    for (const l of listeners) l(current);
+    return current;
+  }
+
   return {
     get: () => current,
     get problem() {
       return problem;
     },
-    async update(patch) {
-      if (!writable) throw new SettingsError(problem?.message ?? 'settings are read-only');
-      const r = UserSettingsSchema.safeParse(mergeSettingsPatch(current, patch));
-      if (!r.success) throw new SettingsError(`invalid settings: ${describe(r.error.issues)}`);
-      await storage.write(SETTINGS_FILE, `${JSON.stringify(r.data, null, 2)}\n`);
-      current = r.data;
-      for (const l of listeners) l(current);
-      return current;
+    update(patch) {
+      // One change at a time: two changes merged against the same settings and saved in turn lost
+      // the first (ticking "Quiet hours" then typing its start at once kept only the start).
+      const run = queue.then(() => apply(patch));
+      queue = run.catch(() => undefined);
+      return run;
     },
+
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -296,6 +296,7 @@ function Skins({ update }: { update: (p: UserSettingsPatch) => void }): JSX.Elem
 
 function Account(): JSX.Element {
   const state = useCell(coreState)!;
+  const c = useCell(chat);
   const [error, setError] = useState<string>();
   return (
     <fieldset>
@@ -305,8 +306,10 @@ function Account(): JSX.Element {
         <dd>{state.user ? `${state.user.displayName} <${state.user.address}>` : t('conn.signed-out')}</dd>
         <dt>{t('gateway')}</dt>
         <dd>{state.gatewayUrl ?? '—'}</dd>
-        <dt>{t('col.folder')}</dt>
-        <dd>{state.connection.state === 'connected' ? t('conn.connected') : t(`conn.${state.connection.state}`)}</dd>
+        <dt>{t('mailRow')}</dt>
+        <dd>{t(`conn.${state.connection.state}`)}</dd>
+        <dt>{t('chatRow')}</dt>
+        <dd>{t(`chatConn.${c.connection}`)}{c.detail && c.connection !== 'online' ? ` (${c.detail})` : ''}</dd>
       </dl>
       {state.user && (
         <button type="button" onClick={() => api().signOut().catch((e) => setError(errorMessage(e)))}>
