@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { OpenedPage } from '../fixtures/chromium.ts';
 import { PASSWORDS, SKINS, WEBMAIL, cssVar, shoot, sounds, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
+import { createServer } from 'node:net';
 
 let ui: DesktopUi;
 let contacts: OpenedPage;
@@ -23,15 +24,32 @@ after(async () => {
   await ui?.close();
 });
 
+/** A port nothing listens on (free a moment ago). */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
 test('sign in through the form: a wrong password is refused in words; the right one opens the contacts', async () => {
   contacts = await ui.open('alice', '#/contacts', { viewport: { width: 340, height: 620 } });
   const page = contacts.page;
   await page.getByRole('heading', { name: 'Sign in to Herald' }).waitFor();
-  await page.getByLabel('Gateway address').fill(ui.gw.url);
+  // A gateway that is not running: said in words, not as ECONNREFUSED alone.
+  await page.getByLabel('Gateway address').fill(`http://127.0.0.1:${await closedPort()}`);
   await page.getByLabel('Mail address').fill('alice@example.com');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: /password|credentials|invalid/i }).waitFor();
+  await page.getByRole('alert').filter({ hasText: /nothing answers at that address — is the gateway running, and is the port right\?/ }).waitFor();
+  await page.getByLabel('Gateway address').fill(ui.gw.url);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: /password|credentials|invalid/i });
+  await refused.waitFor();
+  // Said once: under the fields, not again in a note above them.
+  const said = (await refused.innerText()).trim();
+  assert.equal(await page.getByText(said, { exact: true }).count(), 1, `"${said}" shown once`);
   assert.equal(ui.preview.profile('alice').core.state().user, null, 'still signed out');
   assert.equal(await page.getByLabel('Mail address').inputValue(), 'alice@example.com', 'the form keeps what was typed');
 
