@@ -86,6 +86,12 @@ test('a message dropped into the Maildir raises a pop-up (sender, subject, folde
   const note = page.getByRole('button', { name: /Dora <dora@example.com>.*Contract signed/s });
   await note.waitFor();
   assert.match(await note.innerText(), /Herald\s+Dora <dora@example.com>\s+Contract signed\s+Inbox/);
+  // The pop-up leaves the title bar and the mail counts visible.
+  const box = (await note.boundingBox())!;
+  for (const covered of [page.locator('.titlebar'), page.getByRole('button', { name: /new in your mail/ })]) {
+    const b = (await covered.boundingBox())!;
+    assert.ok(box.y >= b.y + b.height || box.y + box.height <= b.y, `the pop-up (y ${box.y}–${box.y + box.height}) leaves ${await covered.evaluate((e) => e.className)} (y ${b.y}–${b.y + b.height}) uncovered`);
+  }
   // The page played the skin's sound (its recorder); the file it names is served as audio. (Not
   // by waiting for the page's own fetch: the earlier pop-up may have put the file in its cache.)
   await until('the new-mail sound played', async () => (await sounds(page)).length > before);

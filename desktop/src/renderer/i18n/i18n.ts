@@ -7,7 +7,7 @@ import { en, type Catalog, type StringKey } from './en.ts';
 export const CATALOGS: Record<'en' | 'de', Catalog> = { en, de };
 export type Lang = keyof typeof CATALOGS;
 
-export const lang: Lang = (typeof navigator !== 'undefined' ? navigator.language : 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
+export const lang: Lang = ((globalThis as { navigator?: { language?: string } }).navigator?.language ?? 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
 const catalog = CATALOGS[lang];
 
 const plural = new Intl.PluralRules(lang);
