@@ -42,6 +42,8 @@ export interface PreviewOptions {
   port?: number;
   /** The locale the main process's and the core's words follow (as Electron's app.getLocale()); default English. */
   locale?: string;
+  /** The gateway the sign-in form offers (the preview's own or the one given with --gateway). */
+  gatewayUrl?: string;
   /** Faster pop-up timings for tests. */
   tuning?: Parameters<typeof createHeraldCore>[0]['tuning'];
   /** How often the chat's auto-away reads the idle time (default 15 s; tests make it quick). */
@@ -163,6 +165,7 @@ export async function startPreview(o: PreviewOptions) {
       places: { userDataDir: dir },
       styles: { bundledDir: o.stylesDir, userDir: path.join(dir, 'Styles') },
       deviceName: `Herald preview (${name})`,
+      ...(o.gatewayUrl ? { suggestedGatewayUrl: o.gatewayUrl } : {}),
       locale: o.locale,
       ...(o.tuning ? { tuning: o.tuning } : {}),
     });

@@ -2,6 +2,7 @@
 //   --gateway URL   use a running gateway (sign in with the form); default: start a demo gateway
 //   --port N        the preview's port (default 5174)        --host H   (default 127.0.0.1)
 //   --data DIR      where the demo gateway and the profiles keep their files (default .tmp/preview)
+//   --gateway-port N  the demo gateway's HTTP port (default 5180; its chat takes N+1; 0: any free ports)
 //   --locale L      the language of the main process's and the core's words (tray, pop-ups, prompts),
 //                   like Electron's app.getLocale(): default $LC_ALL, $LC_MESSAGES or $LANG (de_DE.UTF-8
 //                   → German), else English. The page's own words follow the browser's language.
@@ -20,6 +21,7 @@ const { values } = parseArgs({
   options: {
     gateway: { type: 'string' },
     port: { type: 'string', default: '5174' },
+    'gateway-port': { type: 'string', default: '5180' },
     host: { type: 'string', default: '127.0.0.1' },
     data: { type: 'string', default: path.join(root, '.tmp', 'preview') },
     locale: { type: 'string', default: process.env.LC_ALL || process.env.LC_MESSAGES || process.env.LANG || 'en' },
@@ -34,13 +36,19 @@ const rendererDir = await buildRenderer();
 let gatewayUrl = values.gateway;
 const accounts: { profile: string; address: string; password: string }[] = [];
 let stopGateway: (() => Promise<void>) | undefined;
+// Fixed ports by default, so the URLs printed below stay the same from one start to the next.
+const gatewayPort = Number(values['gateway-port']);
+if (!Number.isInteger(gatewayPort) || gatewayPort < 0 || gatewayPort > 65534) {
+  console.error(`--gateway-port must be a port number (0 for any free ports), not ${JSON.stringify(values['gateway-port'])}`);
+  process.exit(2);
+}
 if (!gatewayUrl) {
   // The gateway's own modules, started in this process (as `serve --demo` does, with its ws:// chat on loopback).
   const { loadSettings } = await import('../../gateway/src/config/load.ts');
   const { createLogger } = await import('../../gateway/src/config/logger.ts');
   const { createServices, startGateway } = await import('../../gateway/src/main.ts');
   const { seedDemo } = await import('../../gateway/src/cli/demo.ts');
-  const settings = loadSettings({ env: process.env, overrides: { dataDir: path.join(dataDir, 'gateway'), 'http.port': 0, 'http.host': '127.0.0.1', 'xmpp.port': 0, 'xmpp.host': '127.0.0.1', 'xmpp.plainWebSocketFromLoopback': true } });
+  const settings = loadSettings({ env: process.env, overrides: { dataDir: path.join(dataDir, 'gateway'), 'http.port': gatewayPort, 'http.host': '127.0.0.1', 'xmpp.port': gatewayPort ? gatewayPort + 1 : 0, 'xmpp.host': '127.0.0.1', 'xmpp.plainWebSocketFromLoopback': true } });
   const log = createLogger(process.env.HERALD_LOG_LEVEL ?? 'warn');
   const services = createServices(settings, log);
   await seedDemo(settings, services.directory, services.tokens);
@@ -62,6 +70,7 @@ const preview = await startPreview({
   host: values.host,
   port: Number(values.port),
   locale: values.locale,
+  gatewayUrl,
 });
 
 for (const a of accounts.filter((x) => x.profile !== 'carol')) {
@@ -83,7 +92,7 @@ for (const a of accounts) {
 if (!accounts.length) console.log(`  open ${preview.url}/?profile=me#/sign-in and sign in to ${gatewayUrl}`);
 console.log(`
   other windows: #/folders  #/settings  #/history  #/about  #/chat/<address>  #/room/<room address>
-  new mail: drop a message file into ${path.join(dataDir, 'gateway', 'mail', 'example.com', 'alice', 'new')}/
+  new mail: ${stopGateway ? `drop a message file into ${path.join(dataDir, 'gateway', 'mail', 'example.com', 'alice', 'new')}/` : `deliver it to your mail server (the gateway at ${gatewayUrl} watches it)`}
   Ctrl+C stops.`);
 
 const stop = async () => {

@@ -66,7 +66,8 @@ async function popup(o: OpenedPage, action: () => Promise<void>, size = ROOM_SIZ
 }
 
 const roomOf = (page: Page) => decodeURIComponent(/#\/room\/(.+)$/.exec(page.url())?.[1] ?? '');
-const memberNicks = async (page: Page) => (await page.locator('.members .member-nick').allInnerTexts()).map((n) => n.trim()).sort();
+/** The members list as people read it: names, not nicknames. */
+const memberNames = async (page: Page) => (await page.locator('.members .member-name').allInnerTexts()).map((n) => n.trim()).sort();
 
 before(async () => {
   ui = await startDesktopUi();
@@ -142,11 +143,11 @@ test('leaving a group conversation from its window: gone from the list, from the
   const roomJid = roomOf(aliceRoom);
   assert.match(roomJid, /^retro-[0-9a-f]{6}@/);
 
-  const invite = bob.page.getByRole('alert').filter({ hasText: /invites you to retro-/ });
+  const invite = bob.page.getByRole('alert').filter({ hasText: 'Alice invites you to Retro' });
   await shown('bob’s invitation bar for Retro', invite, { ms: 10000 });
   const bobRoom = await popup(bob, () => invite.getByRole('button', { name: 'Join' }).click());
   assert.equal(roomOf(bobRoom), roomJid);
-  await until('alice and bob in both members lists', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob' && (await memberNicks(bobRoom)).join() === 'alice,bob');
+  await until('alice and bob in both members lists', async () => (await memberNames(aliceRoom)).join() === 'Alice,Bob' && (await memberNames(bobRoom)).join() === 'Alice,Bob');
   const bobRow = bob.page.locator('.room-item').filter({ hasText: 'Retro' });
   await shown('Retro in bob’s group conversations after joining', bobRow, { ms: 5000 });
 
@@ -161,7 +162,7 @@ test('leaving a group conversation from its window: gone from the list, from the
   await shown('bob’s left room window to drop its members list', bobRoom.locator('.members'), { state: 'detached', ms: 5000 });
   assert.doesNotMatch(await bobRoom.locator('.titlebar').innerText(), /members/, 'no member count in a left room’s title');
   await shown('Retro to go from bob’s group conversations after leaving', bobRow, { state: 'detached', ms: 5000 });
-  await until('bob gone from alice’s members list', async () => (await memberNicks(aliceRoom)).join() === 'alice');
+  await until('bob gone from alice’s members list', async () => (await memberNames(aliceRoom)).join() === 'Alice');
   assert.match(await aliceRoom.locator('#members-title').innerText(), /\(1\)/);
 
   assert.equal(chatOf('bob').rooms().some((r) => r.jid === roomJid), false, 'bob’s core is no longer in the room');
@@ -172,7 +173,7 @@ test('leaving a group conversation from its window: gone from the list, from the
   // "Rejoin" in the left room's window: back in, members shown again on both sides, the room listed again.
   await bobRoom.getByRole('button', { name: 'Rejoin' }).click();
   await shown('bob’s room window to drop “You left” after Rejoin', bobRoom.getByText('You left this conversation.'), { state: 'detached', ms: 8000 });
-  await until('alice and bob in both members lists after Rejoin', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob' && (await memberNicks(bobRoom)).join() === 'alice,bob');
+  await until('alice and bob in both members lists after Rejoin', async () => (await memberNames(aliceRoom)).join() === 'Alice,Bob' && (await memberNames(bobRoom)).join() === 'Alice,Bob');
   await shown('Retro back in bob’s group conversations after Rejoin', bobRow, { ms: 5000 });
   assert.equal(await bobRoom.getByRole('textbox', { name: 'Message to Retro' }).isDisabled(), false, 'bob can type again');
   assert.equal(chatOf('bob').rooms().some((r) => r.jid === roomJid), true, 'bob’s core is in the room again');
@@ -187,7 +188,7 @@ test('inviting from inside a room: the invitee gets the bar, joins, and both see
   await shown('Planning in alice’s group conversations', roomRow, { ms: 5000 });
   const aliceRoom = await popup(alice, () => roomRow.click());
   assert.equal(roomOf(aliceRoom), created.jid);
-  await until('alice alone in Planning’s members list', async () => (await memberNicks(aliceRoom)).join() === 'alice');
+  await until('alice alone in Planning’s members list', async () => (await memberNames(aliceRoom)).join() === 'Alice');
 
   await aliceRoom.getByRole('button', { name: 'Invite…' }).click();
   const dialog = aliceRoom.getByRole('dialog', { name: 'Invite to Planning' });
@@ -201,13 +202,12 @@ test('inviting from inside a room: the invitee gets the bar, joins, and both see
   await dialog.getByRole('button', { name: 'Invite…' }).click();
   await shown('the invite dialog to close after inviting', dialog, { state: 'hidden', ms: 5000 });
 
-  const local = created.jid.split('@')[0]!;
-  const invite = carol.page.getByRole('alert').filter({ hasText: `invites you to ${local}` });
+  const invite = carol.page.getByRole('alert').filter({ hasText: 'Alice invites you to Planning' });
   await shown('carol’s invitation bar for Planning', invite, { ms: 10000 });
   const carolRoom = await popup(carol, () => invite.getByRole('button', { name: 'Join' }).click());
   assert.equal(roomOf(carolRoom), created.jid);
   await shown('carol’s invitation bar to go after Join', invite, { state: 'detached', ms: 5000 });
-  await until('alice and carol in both members lists', async () => (await memberNicks(aliceRoom)).join() === 'alice,carol' && (await memberNicks(carolRoom)).join() === 'alice,carol');
+  await until('alice and carol in both members lists', async () => (await memberNames(aliceRoom)).join() === 'Alice,Carol' && (await memberNames(carolRoom)).join() === 'Alice,Carol');
   const inCarols = chatOf('carol').rooms().find((r) => r.jid === created.jid);
   assert.deepEqual(inCarols?.members.map((m) => m.nick).sort(), ['alice', 'carol'], 'carol’s core is in the room with alice');
   const inAlices = chatOf('alice').rooms().find((r) => r.jid === created.jid);
@@ -235,6 +235,13 @@ test('sign out from Settings: the sign-in form shows, the token is revoked, and 
   const settings = await ui.open('alice', '#/settings', { viewport: { width: 720, height: 560 } });
   await settings.page.getByRole('tab', { name: 'Account' }).click();
   await shown('alice’s account in Settings › Account', settings.page.getByText('Alice <alice@example.com>'));
+  // The connection rows say what they are about: mail and chat (the mail row was labelled "Folder").
+  const facts = async () => (await settings.page.locator('dl.facts').innerText()).split('\n').map((l) => l.trim()).filter(Boolean);
+  await until('Settings › Account names the mail and the chat connection', async () => {
+    const f = await facts();
+    return f.includes('Mail') && f.includes('Chat') && f.filter((l) => l === 'Connected').length === 2;
+  });
+  assert.ok(!(await facts()).includes('Folder'), `no "Folder" row: ${JSON.stringify(await facts())}`);
   await settings.page.getByRole('button', { name: 'Sign out' }).click();
 
   // The contacts window needs an account: it turns into the sign-in form.
@@ -286,7 +293,7 @@ test('a failed Allow or Join stays in its bar with the reason, buttons disabled 
   const request = alice.page.getByRole('alert').filter({ hasText: `${FRANK} would like to see when you are online` });
   await shown('frank’s subscription request bar in alice’s contacts window', request, { ms: 10000 });
   const room = await chatOf('bob').createRoom('Budget', ['alice@example.com']);
-  const invite = alice.page.getByRole('alert').filter({ hasText: `invites you to ${room.jid.split('@')[0]}` });
+  const invite = alice.page.getByRole('alert').filter({ hasText: 'Bob invites you to Budget' });
   await shown('bob’s invitation bar for Budget in alice’s contacts window', invite, { ms: 10000 });
 
   // Alice's chat session ends (she goes offline): the core's calls are refused, not faked.
@@ -325,7 +332,7 @@ test('a failed Allow or Join stays in its bar with the reason, buttons disabled 
   const aliceRoom = await popup(alice, () => invite.getByRole('button', { name: 'Join' }).click());
   assert.equal(roomOf(aliceRoom), room.jid);
   await shown('the invitation bar to go after Join succeeded', invite, { state: 'detached', ms: 5000 });
-  await until('alice and bob in alice’s members list', async () => (await memberNicks(aliceRoom)).join() === 'alice,bob');
+  await until('alice and bob in alice’s members list', async () => (await memberNames(aliceRoom)).join() === 'Alice,Bob');
   assert.deepEqual(alice.problems, []);
   await aliceRoom.close();
 });

@@ -120,9 +120,12 @@ test('IM switched off and on: the window says what the chat waits for, the statu
   await line.filter({ hasText: /instant messaging is switched off for your domain; trying again/ }).waitFor({ timeout: 10_000 });
   await alice.page.getByText(/Not connected: shown as “Online” once chat is back/).waitFor();
   assert.equal(await alice.page.locator('.own-status .presence').getAttribute('class'), 'presence presence-offline');
+  const shownStatus = () => alice.page.getByRole('combobox', { name: 'My status' }).evaluate((el) => (el as unknown as { selectedOptions: { textContent: string | null }[] }).selectedOptions[0]?.textContent);
+  assert.equal(await shownStatus(), 'Offline (not connected)', 'the status box shows the status in effect, not "Online"');
   await shoot(alice.page, 'chat-waiting-for-im');
   ui.gw.services.directory.setDomainIm('example.com', true);
   await until('chat back by itself', () => chatState() === 'online', 15000);
   await line.waitFor({ state: 'detached' });
   assert.equal(await alice.page.locator('.own-status .presence').getAttribute('class'), 'presence presence-online');
+  assert.equal(await shownStatus(), 'Online');
 });

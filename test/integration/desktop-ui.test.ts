@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import type { OpenedPage } from '../fixtures/chromium.ts';
 import { PASSWORDS, SKINS, WEBMAIL, cssVar, shoot, sounds, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
+import { createServer } from 'node:net';
 
 let ui: DesktopUi;
 let contacts: OpenedPage;
@@ -23,15 +24,32 @@ after(async () => {
   await ui?.close();
 });
 
+/** A port nothing listens on (free a moment ago). */
+const closedPort = () =>
+  new Promise<number>((resolve) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => resolve(p));
+    });
+  });
+
 test('sign in through the form: a wrong password is refused in words; the right one opens the contacts', async () => {
   contacts = await ui.open('alice', '#/contacts', { viewport: { width: 340, height: 620 } });
   const page = contacts.page;
   await page.getByRole('heading', { name: 'Sign in to Herald' }).waitFor();
-  await page.getByLabel('Gateway address').fill(ui.gw.url);
+  // A gateway that is not running: said in words, not as ECONNREFUSED alone.
+  await page.getByLabel('Gateway address').fill(`http://127.0.0.1:${await closedPort()}`);
   await page.getByLabel('Mail address').fill('alice@example.com');
   await page.getByLabel('Password').fill('not the password');
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('alert').filter({ hasText: /password|credentials|invalid/i }).waitFor();
+  await page.getByRole('alert').filter({ hasText: /nothing answers at that address — is the gateway running, and is the port right\?/ }).waitFor();
+  await page.getByLabel('Gateway address').fill(ui.gw.url);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const refused = page.getByRole('alert').filter({ hasText: /password|credentials|invalid/i });
+  await refused.waitFor();
+  // Said once: under the fields, not again in a note above them.
+  const said = (await refused.innerText()).trim();
+  assert.equal(await page.getByText(said, { exact: true }).count(), 1, `"${said}" shown once`);
   assert.equal(ui.preview.profile('alice').core.state().user, null, 'still signed out');
   assert.equal(await page.getByLabel('Mail address').inputValue(), 'alice@example.com', 'the form keeps what was typed');
 
@@ -54,8 +72,11 @@ test('the folders window shows the gateway’s counts, and they change live when
     const cells = await row(f.path === 'INBOX' ? 'Inbox' : f.path).getByRole('cell').allInnerTexts();
     assert.deepEqual(cells.map(Number), [f.new, f.unread, f.total], f.path);
   }
+  const soundsBefore = (await sounds(contacts.page)).length;
   await ui.deliver('alice', 'Carol <carol@example.com>', 'Numbers for Q3');
   await until('INBOX new count 2', async () => (await row('Inbox').getByRole('cell').first().innerText()) === '2');
+  // This mail's pop-up sound too, so the next test counts only its own (on a busy machine it came late and was counted there).
+  await until('the Q3 pop-up’s sound', async () => (await sounds(contacts.page)).length > soundsBefore);
 });
 
 test('a message dropped into the Maildir raises a pop-up (sender, subject, folder) and its skin’s sound plays', async () => {
@@ -65,6 +86,12 @@ test('a message dropped into the Maildir raises a pop-up (sender, subject, folde
   const note = page.getByRole('button', { name: /Dora <dora@example.com>.*Contract signed/s });
   await note.waitFor();
   assert.match(await note.innerText(), /Herald\s+Dora <dora@example.com>\s+Contract signed\s+Inbox/);
+  // The pop-up leaves the title bar and the mail counts visible.
+  const box = (await note.boundingBox())!;
+  for (const covered of [page.locator('.titlebar'), page.getByRole('button', { name: /new in your mail/ })]) {
+    const b = (await covered.boundingBox())!;
+    assert.ok(box.y >= b.y + b.height || box.y + box.height <= b.y, `the pop-up (y ${box.y}–${box.y + box.height}) leaves ${await covered.evaluate((e) => e.className)} (y ${b.y}–${b.y + b.height}) uncovered`);
+  }
   // The page played the skin's sound (its recorder); the file it names is served as audio. (Not
   // by waiting for the page's own fetch: the earlier pop-up may have put the file in its cache.)
   await until('the new-mail sound played', async () => (await sounds(page)).length > before);

@@ -90,8 +90,9 @@ function chooseFile(): Promise<void> {
 // ---- notifications as in-page pop-ups (a shadow root keeps their look out of the app's CSS) ----
 const NOTE_CSS = `
 :host { all: initial; }
-.stack { position: fixed; top: 12px; right: 12px; z-index: 2147483647; display: flex; flex-direction: column; gap: 8px; font: 13px system-ui, sans-serif; }
-.note { width: 300px; padding: 10px 12px; border-radius: 10px; background: #1f2430; color: #f4f6fa; box-shadow: 0 8px 28px rgb(0 0 0 / 35%); cursor: pointer; border: 0; text-align: left; font: inherit; }
+/* Bottom corner, above the window's button bar: at the top they covered the title bar and the mail counts people look at. */
+.stack { position: fixed; bottom: 60px; right: 12px; z-index: 2147483647; display: flex; flex-direction: column-reverse; gap: 8px; font: 13px system-ui, sans-serif; max-height: calc(100vh - 140px); overflow: hidden; }
+.note { width: min(300px, calc(100vw - 24px)); box-sizing: border-box; padding: 10px 12px; border-radius: 10px; background: #1f2430; color: #f4f6fa; box-shadow: 0 8px 28px rgb(0 0 0 / 35%); cursor: pointer; border: 0; text-align: left; font: inherit; }
 .note:hover { background: #283042; }
 .title { font-weight: 600; margin-bottom: 2px; }
 .body { white-space: pre-line; opacity: 0.85; }

@@ -43,6 +43,8 @@ export interface CoreDeps {
   styles: { bundledDir: string; userDir?: string; cacheDir?: string };
   /** Shown to the admin in the gateway's device list. */
   deviceName?: string;
+  /** The gateway the sign-in form offers before the user ever signed in (the preview knows its gateway). */
+  suggestedGatewayUrl?: string;
   /** The OS locale (Electron's app.getLocale()): 'de…' gets German pop-ups, tray status and prompts; default English. */
   locale?: string;
   tuning?: {
@@ -76,7 +78,7 @@ export function createHeraldCore(d: CoreDeps) {
   const clock = d.clock ?? systemClock;
   const t = d.tuning ?? {};
   const text = coreStrings(d.locale);
-  const session = createSession({ storage: d.storage, secrets: d.secrets, clock, places: d.places, deviceName: d.deviceName ?? 'Herald desktop', apiTimeoutMs: t.apiTimeoutMs, text });
+  const session = createSession({ storage: d.storage, secrets: d.secrets, clock, places: d.places, deviceName: d.deviceName ?? 'Herald desktop', apiTimeoutMs: t.apiTimeoutMs, text, ...(d.suggestedGatewayUrl ? { suggestedGatewayUrl: d.suggestedGatewayUrl } : {}) });
   let settings: SettingsStore | undefined;
   let catalog: SkinCatalog = { skins: [], rejected: [] };
   let config: ClientConfig | undefined;

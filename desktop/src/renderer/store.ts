@@ -11,6 +11,7 @@ import { api } from './api.ts';
 import { applySkin } from './skin.ts';
 import { playSound } from './sound.ts';
 import { Cell } from './cell.ts';
+import { createSettingsWriter } from './settings-writer.ts';
 
 export interface ChatView {
   connection: 'offline' | 'connecting' | 'online' | 'unavailable';
@@ -19,7 +20,7 @@ export interface ChatView {
   rooms: Room[];
   /** Conversations with the server itself (scripts, alerts, reminders), from the history and as they arrive. */
   servers: string[];
-  invites: { room: string; from: string; reason?: string }[];
+  invites: { room: string; from: string; reason?: string; roomName?: string }[];
   /** People asking to see the user's presence. */
   requests: string[];
   /** A file the chat keeps could not be saved (the outbox of unconfirmed messages), in words; cleared by the next good write. */
@@ -28,6 +29,8 @@ export interface ChatView {
 
 export const coreState = new Cell<CoreState | undefined>(undefined);
 export const settings = new Cell<SettingsView | undefined>(undefined);
+/** Every settings change goes through here: shown at once, settled by the core's answer. */
+export const settingsWriter = createSettingsWriter({ cell: settings, send: (p) => api().updateSettings(p), load: () => api().getSettings() });
 export const skin = new Cell<Skin | null>(null);
 export const skins = new Cell<SkinCatalog>({ skins: [], rejected: [] });
 /** The user's own presence as the chat part keeps it (chosen anywhere; auto-away); undefined without chat. */
@@ -98,7 +101,7 @@ function onChat(e: ChatEvent): void {
       chat.set({ ...c, rooms: c.rooms.filter((r) => r.jid !== e.room) });
       break;
     case 'invite':
-      if (!c.invites.some((i) => i.room === e.room)) chat.set({ ...c, invites: [...c.invites, { room: e.room, from: e.from, reason: e.reason }] });
+      if (!c.invites.some((i) => i.room === e.room)) chat.set({ ...c, invites: [...c.invites, { room: e.room, from: e.from, reason: e.reason, roomName: e.roomName }] });
       break;
     case 'subscription-request':
       if (!c.requests.includes(e.jid)) chat.set({ ...c, requests: [...c.requests, e.jid] });
@@ -140,7 +143,7 @@ export function startStore(o: { playsSounds: boolean }): Promise<void> {
       if (!!s.user !== wasSignedIn) void refreshChat();
     });
     h.onSettings((v) => {
-      settings.set(v);
+      settingsWriter.pushed(v);
       void refreshSkin();
     });
     h.chat.onEvent(onChat);

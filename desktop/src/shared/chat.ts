@@ -152,7 +152,7 @@ export type ChatEvent =
   | { type: 'room'; room: Room }
   | { type: 'room-left'; room: string; reason?: string }
   /** A mediated (XEP-0045 §7.8.2) or direct (XEP-0249) invitation: join with joinRoom(room). */
-  | { type: 'invite'; room: string; from: string; reason?: string }
+  | { type: 'invite'; room: string; from: string; reason?: string; /** The room's name (its disco#info identity), when it tells. */ roomName?: string }
   /** Someone asks to see the user's presence: answer with answerSubscription(jid, yes/no). */
   | { type: 'subscription-request'; jid: string }
   | { type: 'upload-progress'; id: string; sent: number; total: number }

@@ -73,6 +73,20 @@ export type UserSettingsPatch = z.infer<typeof UserSettingsPatchSchema>;
 
 export const defaultSettings = (): UserSettings => UserSettingsSchema.parse({});
 
+/**
+ * The settings a patch makes, without validation: objects merge one level deep (quietHours two).
+ * The one merge rule, used by the core when it saves and by the renderer to show a change at once.
+ */
+export function mergeSettingsPatch(current: UserSettings, patch: UserSettingsPatch): UserSettings {
+  return {
+    ...current,
+    ...patch,
+    alerts: { ...current.alerts, ...patch.alerts, quietHours: { ...current.alerts.quietHours, ...patch.alerts?.quietHours } },
+    sounds: { ...current.sounds, ...patch.sounds },
+    version: current.version,
+  };
+}
+
 /** Settings after the gateway's admin policy (what the core acts on and the UI shows). */
 export interface EffectiveSettings {
   alerts: {

@@ -11,6 +11,7 @@ import { parse, type Element } from 'ltx';
 import { SendMessageSchema, type ChatEvent, type ChatMessage, type SendMessage } from '../../shared/chat.ts';
 import type { Clock } from '../ports/clock.ts';
 import { ChatError } from './chat-errors.ts';
+import { discoInfo } from './disco.ts';
 import { localId } from './dedupe.ts';
 import { withEmoji, withEmojiInHtml } from './emoticons.ts';
 import type { HistoryEntry } from './history-format.ts';
@@ -155,7 +156,12 @@ export function createMessaging(d: MessagingDeps) {
     }
     if (p.receivedId && src.kind === 'live' && p.from && sent.get(p.receivedId)?.to === bareJid(p.from)) delivery(p.receivedId, 'received');
     if (p.invite && p.type !== 'groupchat' && src.kind === 'live') {
-      d.emit({ type: 'invite', room: bareJid(p.invite.room), from: bareJid(p.invite.from), ...(p.invite.reason ? { reason: p.invite.reason } : {}) });
+      const room = bareJid(p.invite.room);
+      // The invitation names the room by address only; people know it by its name (XEP-0045 §6.4:
+      // the room's disco#info identity). A room that does not answer is shown by address.
+      const info = await discoInfo(d.conn, room).catch(() => undefined);
+      const roomName = info?.identities.find((i) => i.category === 'conference')?.name;
+      d.emit({ type: 'invite', room, from: bareJid(p.invite.from), ...(p.invite.reason ? { reason: p.invite.reason } : {}), ...(roomName ? { roomName } : {}) });
       return;
     }
     if (p.type === 'groupchat' && p.subject !== undefined && !p.body) {

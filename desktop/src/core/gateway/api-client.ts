@@ -14,6 +14,7 @@ import {
 import type { z } from 'zod';
 import { AuthRevokedError, GatewayApiError, GatewayProtocolError, GatewayUnreachableError } from './gateway-errors.ts';
 import { isLoopbackHostname, plainRefusal } from './plain-url.ts';
+import { networkWords } from './network-words.ts';
 
 export const DEVICE_LABEL_MAX = 100;
 
@@ -65,7 +66,7 @@ export function createApiClient({ baseUrl, timeoutMs = 15_000 }: { baseUrl: stri
       });
     } catch (e) {
       const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (cause?.code ?? cause?.message ?? (e as Error).message);
+      const why = (e as Error).name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : networkWords(cause, (e as Error).message);
       throw new GatewayUnreachableError(`gateway ${base} is unreachable: ${why}`);
     }
     if (res.status === 204 || res.status === 304) {

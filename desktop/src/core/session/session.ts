@@ -56,6 +56,8 @@ export interface SessionDeps {
   places: ProvisionPlaces;
   deviceName: string;
   apiTimeoutMs?: number;
+  /** The gateway the sign-in form offers before the user ever signed in (a preview or a test knows it). */
+  suggestedGatewayUrl?: string;
   /** The words of the sign-in prompts (the reasons inside them are the gateway's); default English. */
   text?: CoreText;
 }
@@ -89,7 +91,7 @@ export function createSession(d: SessionDeps) {
     return { api: api(gatewayUrl), token, user, gatewayUrl };
   }
 
-  const prefill = () => ({ ...(record.gatewayUrl ? { gatewayUrl: record.gatewayUrl } : {}), ...(record.user ? { user: record.user.address } : {}) });
+  const prefill = () => ({ ...(record.gatewayUrl ?? d.suggestedGatewayUrl ? { gatewayUrl: record.gatewayUrl ?? d.suggestedGatewayUrl } : {}), ...(record.user ? { user: record.user.address } : {}) });
 
   /** Tries the provisions in their places (and a deep link); a prompt when none is usable. */
   async function provision(deepLink?: string): Promise<StartResult> {

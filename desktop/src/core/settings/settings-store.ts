@@ -1,7 +1,7 @@
 // The settings file: loaded once (migrated, validated, defaults filled in), changed by patches,
 // saved whole. A file that cannot be used is never silently overwritten: it is kept beside as
 // settings.json.broken (or left alone when a newer Herald wrote it) and the problem reported.
-import { UserSettingsSchema, defaultSettings, type UserSettings, type UserSettingsPatch } from '../../shared/settings.ts';
+import { UserSettingsSchema, defaultSettings, mergeSettingsPatch, type UserSettings, type UserSettingsPatch } from '../../shared/settings.ts';
 import type { Storage } from '../ports/storage.ts';
 import { SettingsVersionError, migrateSettings } from './settings-migrations.ts';
 
@@ -57,27 +57,30 @@ export async function loadSettings(storage: Storage): Promise<SettingsStore> {
   }
   const listeners = new Set<(s: UserSettings) => void>();
 
+  let queue: Promise<unknown> = Promise.resolve();
+  async function apply(patch: UserSettingsPatch): Promise<UserSettings> {
+    if (!writable) throw new SettingsError(problem?.message ?? 'settings are read-only');
+    const r = UserSettingsSchema.safeParse(mergeSettingsPatch(current, patch));
+    if (!r.success) throw new SettingsError(`invalid settings: ${describe(r.error.issues)}`);
+    await storage.write(SETTINGS_FILE, `${JSON.stringify(r.data, null, 2)}\n`);
+    current = r.data;
+    for (const l of listeners) l(current);
+    return current;
+  }
+
   return {
     get: () => current,
     get problem() {
       return problem;
     },
-    async update(patch) {
-      if (!writable) throw new SettingsError(problem?.message ?? 'settings are read-only');
-      const merged = {
-        ...current,
-        ...patch,
-        alerts: { ...current.alerts, ...patch.alerts, quietHours: { ...current.alerts.quietHours, ...patch.alerts?.quietHours } },
-        sounds: { ...current.sounds, ...patch.sounds },
-        version: current.version,
-      };
-      const r = UserSettingsSchema.safeParse(merged);
-      if (!r.success) throw new SettingsError(`invalid settings: ${describe(r.error.issues)}`);
-      await storage.write(SETTINGS_FILE, `${JSON.stringify(r.data, null, 2)}\n`);
-      current = r.data;
-      for (const l of listeners) l(current);
-      return current;
+    update(patch) {
+      // One change at a time: two changes merged against the same settings and saved in turn lost
+      // the first (ticking "Quiet hours" then typing its start at once kept only the start).
+      const run = queue.then(() => apply(patch));
+      queue = run.catch(() => undefined);
+      return run;
     },
+
     onChange(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

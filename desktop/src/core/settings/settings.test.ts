@@ -137,3 +137,21 @@ test('storage names cannot leave the data folder; a missing file reads as undefi
   writeFileSync(path.join(root, 'evil'), 'kept');
   assert.equal(readFileSync(path.join(root, 'evil'), 'utf8'), 'kept');
 });
+
+test('changes made at once all land: each merges with the one before (none is lost to a slow save)', async () => {
+  const { dir, storage } = folder();
+  const s = await loadSettings(storage);
+  const results = await Promise.all([
+    s.update({ alerts: { quietHours: { enabled: true } } }),
+    s.update({ alerts: { quietHours: { from: '21:30' } } }),
+    s.update({ alerts: { folders: { 'Projects/Herald': false } } }),
+    s.update({ skin: 'x'.repeat(500) }).catch((e: unknown) => e),
+    s.update({ sounds: { enabled: false } }),
+  ]);
+  assert.ok(results[3] instanceof SettingsError, 'a bad change in the middle is refused alone');
+  const saved = JSON.parse(onDisk(dir));
+  assert.deepEqual(saved.alerts.quietHours, { enabled: true, from: '21:30', to: '07:00' });
+  assert.deepEqual(saved.alerts.folders, { 'Projects/Herald': false });
+  assert.equal(saved.sounds.enabled, false);
+  assert.deepEqual(s.get(), saved);
+});

@@ -30,6 +30,8 @@ const paths: Record<string, string> = {
   bellOff: 'M6 17V11a6 6 0 0 1 9.5-4.9 M18 11v6l2 2H4 M10 21h4 M3 3l18 18',
   close: 'M6 6l12 12 M18 6L6 18',
   more: 'M5 12h.5 M11.75 12h.5 M18.5 12h.5',
+  pencil: 'M4 20h4L19 9l-4-4L4 16z M13.5 6.5l4 4',
+  trash: 'M4 7h16 M10 11v6 M14 11v6 M6 7l1 13h10l1-13 M9 7V4h6v3',
 };
 
 export type IconName = keyof typeof paths;

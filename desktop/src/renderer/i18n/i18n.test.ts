@@ -14,3 +14,11 @@ test('German has every English key with the same placeholders, and nothing else'
     assert.deepEqual(placeholders(g), placeholders(v), `placeholders of ${k}`);
   }
 });
+
+test('counts take the plural form the catalog has: "1 member", "2 members"', async () => {
+  const { t } = await import('./i18n.ts');
+  assert.equal(t('memberCount', { count: 1 }), '1 member');
+  assert.equal(t('memberCount', { count: 2 }), '2 members');
+  assert.equal(t('memberCount', { count: 0 }), '0 members');
+  assert.equal(t('resultCount', { count: 1 }), '1 message');
+});

@@ -1,17 +1,22 @@
 // The renderer's strings: the catalog follows the system language (navigator.language: de-* gets
 // German, everything else English), and t() fills `{name}` placeholders. Numbers and dates use
-// the same language through Intl.
+// the same language through Intl; so do plurals (Intl.PluralRules).
 import { de } from './de.ts';
 import { en, type Catalog, type StringKey } from './en.ts';
 
 export const CATALOGS: Record<'en' | 'de', Catalog> = { en, de };
 export type Lang = keyof typeof CATALOGS;
 
-export const lang: Lang = (typeof navigator !== 'undefined' ? navigator.language : 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
+export const lang: Lang = ((globalThis as { navigator?: { language?: string } }).navigator?.language ?? 'en').toLowerCase().startsWith('de') ? 'de' : 'en';
 const catalog = CATALOGS[lang];
 
+const plural = new Intl.PluralRules(lang);
+
+/** A `{count}` picks the key's plural form when the catalog has one (`memberCount.one`: "1 member"). */
 export function t(key: StringKey, values: Record<string, string | number> = {}): string {
-  return catalog[key].replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
+  const form = typeof values.count === 'number' ? (`${key}.${plural.select(values.count)}` as StringKey) : undefined;
+  const text = form && form in catalog ? catalog[form] : catalog[key];
+  return text.replace(/\{(\w+)\}/g, (m, k: string) => (k in values ? String(values[k]) : m));
 }
 
 const timeFmt = new Intl.DateTimeFormat(lang, { hour: '2-digit', minute: '2-digit' });

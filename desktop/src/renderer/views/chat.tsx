@@ -26,7 +26,15 @@ function merge(list: ChatMessage[], m: ChatMessage): ChatMessage[] {
   return next[next.length - 2] && next[next.length - 2]!.at > m.at ? next.sort((a, b) => a.at.localeCompare(b.at)) : next;
 }
 
+/** A member as people know them: the contact's (or the user's own) name; the nickname when it says more. */
+function memberName(m: Room['members'][number], contacts: Contact[], own: { address: string; displayName: string } | null | undefined): string {
+  const bare = m.jid?.split('/')[0];
+  if (bare && own && same(bare, own.address)) return own.displayName;
+  return contacts.find((x) => bare && same(x.jid, bare))?.name ?? m.nick;
+}
+
 function Members({ room, contacts }: { room: Room; contacts: Contact[] }): JSX.Element {
+  const own = useCell(coreState)?.user;
   return (
     <aside class="members" aria-labelledby="members-title">
       <h2 id="members-title">
@@ -34,13 +42,15 @@ function Members({ room, contacts }: { room: Room; contacts: Contact[] }): JSX.E
       </h2>
       <ul>
         {[...room.members]
-          .sort((a, b) => a.nick.localeCompare(b.nick))
-          .map((m) => {
+          .map((m) => ({ m, name: memberName(m, contacts, own) }))
+          .sort((a, b) => a.name.localeCompare(b.name))
+          .map(({ m, name }) => {
             const c = contacts.find((x) => m.jid && same(x.jid, m.jid.split('/')[0]!));
             return (
-              <li key={m.nick} title={m.jid ?? m.nick}>
+              <li key={m.nick} title={m.jid ? `${m.jid.split('/')[0]} (${m.nick})` : m.nick}>
                 <PresenceDot show={c?.show ?? 'online'} />
-                <span class="member-nick">{m.nick}</span>
+                <span class="member-name">{name}</span>
+                {name.toLowerCase() !== m.nick.toLowerCase() && <span class="member-nick muted small">{m.nick}</span>}
                 {(m.affiliation === 'owner' || m.affiliation === 'admin') && <span class="role">{m.affiliation}</span>}
               </li>
             );

@@ -31,6 +31,12 @@ type OpenMenu = (c: Contact, at: { x: number; y: number }) => void;
 type MoveTo = (c: Contact, group: string | undefined) => void;
 const DRAG_TYPE = 'application/x-herald-contact';
 
+/** The name people know someone by: their contact's name, else their address. */
+export function personName(contacts: Contact[], jid: string): string {
+  const bare = jid.split('/')[0]!;
+  return contacts.find((c) => c.jid === bare)?.name ?? bare;
+}
+
 /** What the row says under the name: a pending request we sent, no shared status, or the presence. */
 function statusLine(c: Contact): string {
   if (c.subscription === 'pending') return t('subPending');
@@ -260,7 +266,7 @@ export function ContactsView(): JSX.Element {
       {c.invites.map((i) => (
         <AskBar
           key={i.room}
-          text={t('invitation', { from: i.from.split('/')[0]!, room: i.room.split('@')[0]! })}
+          text={t('invitation', { from: personName(c.contacts, i.from), room: i.roomName ?? i.room.split('@')[0]! })}
           actions={[
             {
               label: t('join'),

@@ -10,7 +10,7 @@ import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { coreState, useCell } from '../store.ts';
 
-const SPECIAL: Record<string, IconName> = { '\\Inbox': 'inbox', '\\Sent': 'send', '\\Drafts': 'clip', '\\Trash': 'close', '\\Junk': 'alert' };
+const SPECIAL: Record<string, IconName> = { '\\Inbox': 'inbox', '\\Sent': 'send', '\\Drafts': 'pencil', '\\Trash': 'trash', '\\Junk': 'alert' };
 const parentOf = (p: string) => p.replace(/[/.][^/.]*$/, '');
 /** Indented under its parent when the parent is listed; otherwise shown with its whole path. */
 const depth = (f: FolderView, all: FolderView[]): number => {

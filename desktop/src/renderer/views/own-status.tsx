@@ -11,6 +11,8 @@ import { PresenceDot } from '../components/presence.tsx';
 import { t } from '../i18n/i18n.ts';
 import { chat, coreState, ownPresence, useCell } from '../store.ts';
 
+/** The select's value while the chat is not connected: not a status anyone can choose. */
+const NOT_CONNECTED = 'not-connected';
 const SHOWS: OwnPresence['show'][] = ['online', 'away', 'xa', 'dnd', 'invisible', 'offline'];
 
 export function OwnStatus(): JSX.Element {
@@ -44,7 +46,14 @@ export function OwnStatus(): JSX.Element {
     <div class="own-status">
       <div class="own-status-row">
         <PresenceDot show={notInEffect ? 'offline' : status.shown} />
-        <select aria-label={t('myStatus')} value={show} onChange={(e) => void set({ show: e.currentTarget.value as OwnPresence['show'], ...typed() })}>
+        {/* The box shows the status in effect: never "Online" while nobody can see it. The chosen
+            one is named in the line below and can still be changed. */}
+        <select aria-label={t('myStatus')} value={notInEffect ? NOT_CONNECTED : show} onChange={(e) => void set({ show: e.currentTarget.value as OwnPresence['show'], ...typed() })}>
+          {notInEffect && (
+            <option value={NOT_CONNECTED} disabled>
+              {t('show.notConnected')}
+            </option>
+          )}
           {shows.map((s) => (
             <option key={s} value={s}>
               {t(`show.${s}`)}

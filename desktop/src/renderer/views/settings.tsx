@@ -13,7 +13,7 @@ import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { skinAssetUrl } from '../skin.ts';
 import { playSound } from '../sound.ts';
-import { chat, coreState, settings as settingsCell, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
+import { chat, coreState, settings as settingsCell, settingsWriter, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
 import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
@@ -27,10 +27,9 @@ function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boole
   const [saved, setSaved] = useState(false);
   const update = (patch: UserSettingsPatch) => {
     setError(undefined);
-    api()
-      .updateSettings(patch)
-      .then((v) => {
-        settingsCell.set(v);
+    settingsWriter
+      .change(patch)
+      .then(() => {
         setSaved(true);
         setTimeout(() => setSaved(false), 1500);
       })
@@ -297,6 +296,7 @@ function Skins({ update }: { update: (p: UserSettingsPatch) => void }): JSX.Elem
 
 function Account(): JSX.Element {
   const state = useCell(coreState)!;
+  const c = useCell(chat);
   const [error, setError] = useState<string>();
   return (
     <fieldset>
@@ -306,8 +306,10 @@ function Account(): JSX.Element {
         <dd>{state.user ? `${state.user.displayName} <${state.user.address}>` : t('conn.signed-out')}</dd>
         <dt>{t('gateway')}</dt>
         <dd>{state.gatewayUrl ?? '—'}</dd>
-        <dt>{t('col.folder')}</dt>
-        <dd>{state.connection.state === 'connected' ? t('conn.connected') : t(`conn.${state.connection.state}`)}</dd>
+        <dt>{t('mailRow')}</dt>
+        <dd>{t(`conn.${state.connection.state}`)}</dd>
+        <dt>{t('chatRow')}</dt>
+        <dd>{t(`chatConn.${c.connection}`)}{c.detail && c.connection !== 'online' ? ` (${c.detail})` : ''}</dd>
       </dl>
       {state.user && (
         <button type="button" onClick={() => api().signOut().catch((e) => setError(errorMessage(e)))}>

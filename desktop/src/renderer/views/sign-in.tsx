@@ -55,7 +55,8 @@ export function SignInView(): JSX.Element {
         </div>
         <h1 id="sign-in-title">{t('signInTitle')}</h1>
         <p class="muted">{t('signInIntro')}</p>
-        {reason && (
+        {/* Said once: after a failed try the reason is the error under the fields. */}
+        {reason && !error && (
           <p class="note" role="status">
             {reason}
           </p>
