@@ -189,7 +189,7 @@ test('PUT then GET/HEAD: the bytes, type, length, disposition, nosniff, sandbox 
   const res = await fetch(s.get);
   assert.equal(res.status, 200);
   assert.deepEqual(Buffer.from(await res.arrayBuffer()), body);
-  const h = Object.fromEntries(res.headers);
+  const h = Object.fromEntries(res.headers.entries());
   assert.equal(h['content-type'], 'text/plain; charset=UTF-8');
   assert.equal(h['content-length'], String(body.length));
   assert.equal(h['content-disposition'], `inline; filename="hello.txt"; filename*=UTF-8''hello.txt`);
