@@ -41,6 +41,7 @@ if (files.length === 0) {
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-timeout=120000', ...files], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? 'silent' },
+  // HERALD_GATEWAY_FROM_SOURCE: bin/herald-gateway.mjs runs the sources (through tsx), not the last build.
+  env: { ...process.env, HERALD_LOG_LEVEL: process.env.HERALD_LOG_LEVEL ?? 'silent', HERALD_GATEWAY_FROM_SOURCE: '1' },
 });
 process.exit(r.status ?? 1);

@@ -1,19 +1,25 @@
 // herald-gateway: serve | user | domain | token | package | log | im | spool
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError, loadSettings } from './config/load.ts';
-import { createLogger, type Logger } from './config/logger.ts';
-import { isLoopbackHost } from './config/exposure.ts';
-import { octal, widePermissions } from './config/private-files.ts';
+import type { Logger } from './config/logger.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
-import { seedDemo } from './cli/demo.ts';
-import { runDnsCheck } from './cli/dns-check.ts';
-import { runLogCommand } from './cli/log-commands.ts';
-import { runPackageCommand } from './cli/package-commands.ts';
-import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
-import { createServices, startGateway, type Gateway } from './main.ts';
-import { buildsDirOf } from './provisioning/provisioning.ts';
+import type { Gateway } from './main.ts';
+
+// The gateway's modules load past --help, and each command's own only for that command:
+// `herald-gateway --help` answers without loading the gateway (issue 12: at most 0.3 s).
+// A new command imports its module here the same way, not with a static import.
+const gatewayModules = async () => {
+  const [load, logger, exposure, privateFiles, main, provisioning] = await Promise.all([
+    import('./config/load.ts'),
+    import('./config/logger.ts'),
+    import('./config/exposure.ts'),
+    import('./config/private-files.ts'),
+    import('./main.ts'),
+    import('./provisioning/provisioning.ts'),
+  ]);
+  return { ...load, ...logger, ...exposure, ...privateFiles, ...main, ...provisioning };
+};
 
 const USAGE = `usage: herald-gateway <command> [options]
 
@@ -154,6 +160,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('herald-gateway: warning: --password shows the password to every user of this computer (ps) and stays in the shell history; use --password-file FILE or standard input');
   }
   if (values['password-file'] !== undefined) values.password = passwordFromFile(values['password-file']);
+  const { loadSettings, createLogger, widePermissions, buildsDirOf, octal, createServices, startGateway, isLoopbackHost } = await gatewayModules();
   const settings = loadSettings({
     configFile: values.config,
     overrides: {
@@ -172,6 +179,7 @@ async function main(argv: string[]): Promise<number> {
     for (const w of wide) log.warn({ path: w.path, mode: octal(w.mode) }, `${w.path} is ${octal(w.mode)}: other local users may read the gateway's data; chmod ${w.dir ? '700' : '600'} it`);
     if (values.demo) {
       const services = createServices(settings, log);
+      const { seedDemo } = await import('./cli/demo.ts');
       const banner = await seedDemo(settings, services.directory, services.tokens);
       services.store.close();
       if (banner) console.log(`\n${banner}\n`);
@@ -189,19 +197,23 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (command === 'log') {
+    const { runLogCommand } = await import('./cli/log-commands.ts');
     await runLogCommand(settings, rest, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (command === 'im') {
+    const { runImCommand } = await import('./cli/spool-commands.ts');
     await runImCommand(settings, rest, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (command === 'spool') {
+    const { runSpoolCommand } = await import('./cli/spool-commands.ts');
     runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (command === 'package') {
     const services = createServices(settings, createLogger('warn', { pretty: false }));
+    const { runPackageCommand } = await import('./cli/package-commands.ts');
     try {
       await runPackageCommand(settings, services, rest, values as Flags, { out: (line) => console.log(line), err: (text) => process.stderr.write(text), tty: process.stderr.isTTY === true });
     } finally {
@@ -209,7 +221,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return 0;
   }
-  if (command === 'domain' && rest[0] === 'dns') return runDnsCheck(settings, rest, values as Flags, (line) => console.log(line));
+  if (command === 'domain' && rest[0] === 'dns') return (await import('./cli/dns-check.ts')).runDnsCheck(settings, rest, values as Flags, (line) => console.log(line));
   if (!['user', 'domain', 'token'].includes(command)) throw new UsageError(`unknown command "${command}"`);
   const services = createServices(settings, createLogger('warn', { pretty: false }));
   try {
@@ -268,7 +280,7 @@ main(process.argv.slice(2)).then(
       console.error(`herald-gateway: ${(e as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    if (e instanceof ConfigError) console.error(`herald-gateway: configuration error:\n${e.message}`);
+    if (e instanceof Error && e.name === 'ConfigError') console.error(`herald-gateway: configuration error:\n${e.message}`);
     else if (e instanceof HeraldError) console.error(`herald-gateway: ${e.message}`);
     else if (e instanceof Error) console.error(`herald-gateway: ${e.message}`);
     else console.error('herald-gateway: failed', e);

@@ -1,6 +1,5 @@
 // Where passwords are checked. `local`: scrypt hashes in our own table, at most a few at once
 // (hash-gate.ts). `imap`: an IMAP LOGIN against the mail server; the password is never stored.
-import { ImapFlow } from 'imapflow';
 import type { AccountRow } from '../store/index.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import type { HashGate } from './hash-gate.ts';
@@ -36,6 +35,9 @@ export function createImapBackend(server: ImapServerSettings, timeoutMs = 10_000
   return {
     name: 'imap',
     async verify(address, _account, password) {
+      // Loaded on the first IMAP sign-in: a gateway with the local backend and Maildir never needs
+      // imapflow (and its charset tables), which is several MB of a resting gateway's memory.
+      const { ImapFlow } = await import('imapflow');
       const client = new ImapFlow({
         host: server.host,
         port: server.port,
