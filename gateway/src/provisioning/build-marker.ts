@@ -24,6 +24,8 @@ export interface BuildMarker {
   builtAt: string;
   /** A test build made without Electron (`npm run dist -- --test-build`): not runnable. */
   testBuild: boolean;
+  /** Set on test builds: "TEST BUILD — not runnable: …". */
+  note?: string;
 }
 
 /** Installer extensions whose marker can be found by a byte scan. */
