@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { ProvisionKeySetSchema } from '../../gateway/src/protocol/provision.ts';
 import { PUBLIC_KEYS_FILE } from '../../gateway/src/provisioning/signing-key.ts';
 import { BUILD_MARKER_FILE, HERALD_PRODUCT_ID, type BuildMarker } from '../../gateway/src/provisioning/build-marker.ts';
-import { checkPackagingConfig, gatewayOnlyPackages, REPO } from './check-config.ts';
+import { checkPackagingConfig, gatewayOnlyPackages, MARKER_DIR, REPO } from './check-config.ts';
 import { electronAvailability } from './electron-availability.ts';
 import { runtimePackages } from './runtime-imports.ts';
 import { makeTestBuilds } from './test-build.ts';
@@ -27,7 +27,7 @@ import { makeTestBuilds } from './test-build.ts';
 export const BUNDLE_FILES = ['desktop/dist/main.mjs', 'desktop/dist/preload.cjs', 'desktop/dist/renderer/index.html'];
 export const STAGE_DIR = '.build/app';
 
-export const MARKER_DIR = '.build/marker';
+export { MARKER_DIR };
 /** The npm script that builds desktop/dist (package.json). */
 export const DESKTOP_BUILD_SCRIPT = 'desktop:build';
 

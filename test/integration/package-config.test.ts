@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { loadSigningKey } from '../../gateway/src/provisioning/signing-key.ts';
 import { checkPackagingConfig, gatewayOnlyPackages, REPO } from '../../scripts/packaging/check-config.ts';
 import { buildDesktop } from '../../desktop/tools/build-desktop.ts';
@@ -41,8 +42,16 @@ test('broken copies fail, each with the reason', async () => {
   const cases: [string, (y: string) => string, RegExp][] = [
     ['unknown key (schema)', (y) => y.replace('linux:\n', 'linux:\n  targt: [snap]\n'), /electron-builder rejects it: .*configuration\.linux/],
     ['wrong type (schema)', (y) => y.replace('asar: true', 'asar: "yes please"'), /electron-builder rejects it/],
-    ['no Windows zip', (y) => y.replace('target: [nsis, zip]', 'target: [nsis]'), /win\.target lacks zip \(has nsis\)/],
-    ['no AppImage', (y) => y.replace('target: [AppImage, deb, tar.gz]', 'target: [deb, tar.gz]'), /linux\.target lacks AppImage/],
+    ['no Windows zip', (y) => y.replace('    - { target: zip, arch: [x64, arm64] }\n  icon: build/icon.ico', '  icon: build/icon.ico'), /win\.target lacks zip \(has nsis\)/],
+    ['no AppImage', (y) => y.replace('    - { target: AppImage, arch: [x64, arm64] }\n', ''), /linux\.target lacks AppImage/],
+    ['a target for the host’s architecture only', (y) => y.replace('    - { target: nsis, arch: [x64, arm64] }', '    - nsis'), /win nsis is not built for x64, arm64/],
+    ['no arm64 dmg', (y) => y.replace('    - { target: dmg, arch: [x64, arm64] }', '    - { target: dmg, arch: [x64] }'), /mac dmg is not built for arm64/],
+    ['a per-machine installer', (y) => y.replace('perMachine: false', 'perMachine: true'), /nsis\.perMachine must be false/],
+    ['no signing hook', (y) => y.replace('afterSign: scripts/packaging/after-sign.mjs\n', ''), /afterSign must be scripts\/packaging\/after-sign\.mjs/],
+    ['electron-builder’s own notarization', (y) => y.replace('  notarize: false\n', ''), /mac\.notarize must be false/],
+    ['no Herald marker in the resources', (y) => y.replace('    filter: [herald-build.json]', '    filter: [other.json]'), /extraResources must ship \.build\/marker\/herald-build\.json/],
+    ['no Windows icon', (y) => y.replace('  icon: build/icon.ico\n', ''), /win\.icon must be build\/icon\.ico/],
+    ['a missing macOS icon', (y) => y.replace('icon: build/icon.icns', 'icon: build/nothing.icns'), /mac\.icon must be build\/icon\.icns/],
     ['no herald:// protocol', (y) => y.replace('schemes: [herald]', 'schemes: [heraldx]'), /protocols must register the herald:\/\/ scheme/],
     ['no skins', (y) => y.replace('  - from: styles\n    to: styles\n', '  - from: build\n    to: build\n'), /extraResources must copy styles\/ to styles/],
     ['the repository as the app', (y) => y.replace('app: .build/app', 'app: .'), /directories\.app must be the staging folder/],
@@ -61,7 +70,7 @@ test('`npm run check:packaging` (the script CI runs) exits 0 on the real file an
   const ok = spawnSync(process.execPath, ['--import', 'tsx', script], { cwd: REPO, encoding: 'utf8' });
   assert.equal(ok.status, 0, ok.stderr);
   assert.match(ok.stdout, /electron-builder\.yml: valid for electron-builder and Herald/);
-  const broken = variant('cli-broken', (y) => y.replace('target: [dmg, zip]', 'target: [dmg]').replace('schemes: [herald]', 'schemes: [mailto]'));
+  const broken = variant('cli-broken', (y) => y.replace('    - { target: zip, arch: [x64, arm64] }\n  icon: build/icon.icns', '  icon: build/icon.icns').replace('schemes: [herald]', 'schemes: [mailto]'));
   const bad = spawnSync(process.execPath, ['--import', 'tsx', script, broken], { cwd: REPO, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /2 problem\(s\):\n {2}- mac\.target lacks zip.*\n {2}- protocols must register/);
@@ -196,4 +205,25 @@ test('`npm run dist` where Electron cannot be downloaded stops before building, 
   assert.equal(lines.length, 1, r.stderr);
   assert.match(lines[0]!, /^npm run dist: Electron \d+\.\d+\.\d+ for \w+-\w+ cannot be downloaded \(127\.0\.0\.1:\d+: ECONNREFUSED\), so no app can be built on this machine — run it where Electron can be downloaded \(or set ELECTRON_MIRROR, or put electron-v[\d.]+-\w+-\w+\.zip into .*electron-cache-\w+\); here, `npm run dist -- --test-build` makes labelled TEST builds \(not runnable\) for trying the download page and packaging\.$/);
   assert.doesNotMatch(r.stdout, /staged/, 'nothing was built or staged');
+});
+
+test('the afterSign hook signs and notarizes from the standard variables when set, and warns what was skipped when not', () => {
+  // The hook is plain JavaScript loaded by electron-builder: run it as electron-builder would, in Node.
+  const plan = (platform: string, env: Record<string, string>) => {
+    const code = `import { signingPlan } from ${JSON.stringify(pathToFileURL(path.join(REPO, 'scripts/packaging/after-sign.mjs')).href)}; console.log(JSON.stringify(signingPlan(${JSON.stringify(platform)}, ${JSON.stringify(env)})));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout) as { signed: boolean; notarize: boolean; warnings: string[] };
+  };
+  const apple = { APPLE_ID: 'dev@example.com', APPLE_APP_SPECIFIC_PASSWORD: 'abcd-efgh', APPLE_TEAM_ID: 'TEAM123456' };
+  assert.deepEqual(plan('darwin', { CSC_LINK: '/certs/dev.p12', CSC_KEY_PASSWORD: 'x', ...apple }), { signed: true, notarize: true, warnings: [] });
+  const unsigned = plan('darwin', {});
+  assert.deepEqual([unsigned.signed, unsigned.notarize], [false, false]);
+  assert.match(unsigned.warnings.join('\n'), /macOS build NOT signed: set CSC_LINK and CSC_KEY_PASSWORD/);
+  const noNotary = plan('darwin', { CSC_LINK: '/certs/dev.p12', APPLE_ID: 'dev@example.com' });
+  assert.equal(noNotary.notarize, false);
+  assert.match(noNotary.warnings.join('\n'), /macOS build NOT notarized: APPLE_APP_SPECIFIC_PASSWORD, APPLE_TEAM_ID not set/);
+  assert.deepEqual(plan('win32', { WIN_CSC_LINK: 'base64…', WIN_CSC_KEY_PASSWORD: 'x' }), { signed: true, notarize: false, warnings: [] });
+  assert.match(plan('win32', {}).warnings.join('\n'), /Windows build NOT signed: set WIN_CSC_LINK and WIN_CSC_KEY_PASSWORD/);
+  assert.deepEqual(plan('linux', {}), { signed: false, notarize: false, warnings: [] });
 });
