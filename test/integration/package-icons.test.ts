@@ -1,8 +1,10 @@
 // The committed icons (scripts/packaging/icons.ts, from build/icon.svg): every file and size each
 // platform needs, in containers that parse (ICO directory, ICNS elements, PNG headers), macOS
 // template tray images that are black + alpha only, and made from the current source image.
+// icotool (Debian's icoutils) reads the ICO as Windows tools would.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -16,6 +18,13 @@ test('build/icon.ico holds PNG images of 16–256 px, each the size its director
   const entries = readIco(file('build/icon.ico'));
   assert.deepEqual(entries.map((e) => e.width), [...ICO_SIZES]);
   for (const e of entries) assert.deepEqual(pngSize(e.png), { width: e.width, height: e.height });
+});
+
+test('icoutils (a reader nobody here wrote) lists the same seven 32-bit images in build/icon.ico', () => {
+  const r = spawnSync('icotool', ['-l', path.join(REPO, 'build/icon.ico')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr || r.error?.message);
+  const listed = [...r.stdout.matchAll(/--width=(\d+) --height=(\d+) --bit-depth=32/g)].map((m) => [Number(m[1]), Number(m[2])]);
+  assert.deepEqual(listed, ICO_SIZES.map((s) => [s, s]));
 });
 
 test('build/icon.icns holds every macOS size, 16 to 1024 (@2x included), as PNG elements', () => {
