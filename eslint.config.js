@@ -31,7 +31,7 @@ const noElectron = { name: 'electron', message: 'electron is imported only in de
 const testSupport = { group: ['**/test-support/**'], message: 'desktop/test-support fakes are for tests only' };
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'desktop/dist/**', '**/*.d.ts'] },
+  { ignores: ['node_modules/**', 'data/**', 'dist/**', 'desktop/dist/**', '.build/**', '**/*.d.ts'] },
   ...tseslint.configs.recommended,
   {
     plugins: { 'import-x': importX },

@@ -3,7 +3,9 @@
 // (app-builder-lib's validateConfiguration, the check `electron-builder` runs before a build), then
 // what Herald needs from it: every target the product promises, the herald:// protocol, the skins
 // as extra resources, an app folder that carries only the desktop bundle (no gateway package), and
-// artifact names that the gateway's build catalog recognises (so /download and `package` find them).
+// artifact names that the gateway's build catalog recognises (so /download and `package` find them);
+// x64 and arm64 for every target, a per-user NSIS installer, the signing/notarization hook, the
+// icons, and Herald's build marker shipped beside app.asar.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -11,9 +13,12 @@ import type { Configuration } from 'app-builder-lib';
 import builderConfig from 'app-builder-lib/out/util/config/config.js';
 import { PROVISION_DEEP_LINK_PREFIX } from '../../gateway/src/protocol/provision.ts';
 import { classifyBuild } from '../../gateway/src/provisioning/build-catalog.ts';
+import { BUILD_MARKER_FILE } from '../../gateway/src/provisioning/build-marker.ts';
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const CONFIG_FILE = 'electron-builder.yml';
+/** Where npm run dist writes the build marker (dist.ts imports it from here: no import cycle). */
+export const MARKER_DIR = '.build/marker';
 
 /** The targets PRODUCT.md / issue 7 promise, per platform section of the config. */
 export const REQUIRED_TARGETS = { linux: ['AppImage', 'deb', 'tar.gz'], win: ['nsis', 'zip'], mac: ['dmg', 'zip'] } as const;
@@ -26,6 +31,18 @@ export interface CheckResult {
   config: Configuration;
   problems: string[];
 }
+
+/** Every target must be built for both (the download page offers both: build-catalog.ts PLATFORMS). */
+export const REQUIRED_ARCHS = ['x64', 'arm64'] as const;
+/** The icon each platform section must name (made by scripts/packaging/icons.ts). */
+export const REQUIRED_ICONS = { linux: 'build/icons', win: 'build/icon.ico', mac: 'build/icon.icns' } as const;
+export const AFTER_SIGN_HOOK = 'scripts/packaging/after-sign.mjs';
+
+/** The architectures of each target in a platform section (a bare target name: the host's only). */
+const targetArchs = (t: unknown): [string, string[]][] =>
+  (Array.isArray(t) ? t : t === undefined || t === null ? [] : [t]).map((x) =>
+    typeof x === 'string' ? [x, []] : [(x as { target?: string }).target ?? '?', [(x as { arch?: string | string[] }).arch ?? []].flat()],
+  );
 
 const targetNames = (t: unknown): string[] =>
   (Array.isArray(t) ? t : t === undefined || t === null ? [] : [t]).map((x) => (typeof x === 'string' ? x : ((x as { target?: string }).target ?? '?')));
@@ -62,6 +79,22 @@ export async function checkPackagingConfig(o: { repo?: string; configFile?: stri
     for (const t of wanted) if (!have.includes(t)) problems.push(`${section}.target lacks ${t} (has ${have.join(', ') || 'nothing'})`);
   }
 
+  for (const section of Object.keys(REQUIRED_TARGETS) as (keyof typeof REQUIRED_TARGETS)[]) {
+    const sec = config[section] as { target?: unknown; icon?: string | null } | null | undefined;
+    for (const [name, archs] of targetArchs(sec?.target)) {
+      const lacking = REQUIRED_ARCHS.filter((a) => !archs.includes(a));
+      if (lacking.length) problems.push(`${section} ${name} is not built for ${lacking.join(', ')} (arch: [${REQUIRED_ARCHS.join(', ')}] on every target; a bare name builds only the host's)`);
+    }
+    const icon = REQUIRED_ICONS[section];
+    if (sec?.icon !== icon) problems.push(`${section}.icon must be ${icon} (made by npm run icons; has ${sec?.icon ?? 'nothing'})`);
+    else if (!existsSync(path.join(repo, icon))) problems.push(`${section}.icon ${icon} does not exist (npm run icons)`);
+  }
+  const nsis = (config.nsis ?? {}) as { perMachine?: boolean; oneClick?: boolean };
+  if (nsis.perMachine !== false) problems.push('nsis.perMachine must be false: a per-user installer (no administrator rights)');
+  if (config.afterSign !== AFTER_SIGN_HOOK) problems.push(`afterSign must be ${AFTER_SIGN_HOOK} (notarization from APPLE_ID etc., warnings when signing is skipped)`);
+  else if (!existsSync(path.join(repo, AFTER_SIGN_HOOK))) problems.push(`afterSign ${AFTER_SIGN_HOOK} does not exist`);
+  if ((config.mac as { notarize?: unknown } | null | undefined)?.notarize !== false) problems.push('mac.notarize must be false: after-sign.mjs notarizes when APPLE_ID etc. are set (electron-builder’s own fails without them)');
+
   const scheme = new URL(PROVISION_DEEP_LINK_PREFIX).protocol.replace(':', '');
   const protocols = Array.isArray(config.protocols) ? config.protocols : config.protocols ? [config.protocols] : [];
   if (!protocols.some((p) => (Array.isArray(p.schemes) ? p.schemes : [p.schemes]).includes(scheme))) problems.push(`protocols must register the ${scheme}:// scheme (provisioning deep links)`);
@@ -69,6 +102,8 @@ export async function checkPackagingConfig(o: { repo?: string; configFile?: stri
   const extra = (Array.isArray(config.extraResources) ? config.extraResources : config.extraResources ? [config.extraResources] : []).map((x) => (typeof x === 'string' ? { from: x, to: x } : x));
   const styles = extra.find((x) => x.from === 'styles' && (x.to === 'styles' || x.to === 'styles/'));
   if (!styles) problems.push('extraResources must copy styles/ to styles (the bundled skins)');
+  const marker = extra.find((x) => x.from === MARKER_DIR && (x.to === undefined || x.to === '.' || x.to === './') && [x.filter ?? []].flat().includes(BUILD_MARKER_FILE));
+  if (!marker) problems.push(`extraResources must ship ${MARKER_DIR}/${BUILD_MARKER_FILE} to the resources folder (to: ., filter: [${BUILD_MARKER_FILE}]): the gateway packages only builds carrying Herald's marker`);
   for (const skin of readdirSync(path.join(repo, 'styles'), { withFileTypes: true }).filter((d) => d.isDirectory())) {
     if (!existsSync(path.join(repo, 'styles', skin.name, `${skin.name}.msstyles`))) problems.push(`styles/${skin.name} has no ${skin.name}.msstyles`);
   }
@@ -116,7 +151,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
         console.error(`${configFile ?? CONFIG_FILE}: ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
         process.exit(1);
       }
-      console.log(`${configFile ?? CONFIG_FILE}: valid for electron-builder and Herald (targets, herald:// protocol, skins, desktop-only app folder, artifact names)`);
+      console.log(`${configFile ?? CONFIG_FILE}: valid for electron-builder and Herald (targets, x64 + arm64, herald:// protocol, skins, build marker, icons, per-user NSIS, signing hook, desktop-only app folder, artifact names)`);
     },
     (e: unknown) => {
       console.error(`cannot check ${configFile ?? CONFIG_FILE}: ${(e as Error).message}`);

@@ -1,51 +1,47 @@
 // `npm run dist [-- --keys FILE] [electron-builder options]`: the generic desktop builds.
 //   1. checks electron-builder.yml (check-config.ts);
-//   2. builds the desktop bundle when the project has a `build:desktop` script, and refuses a
-//      bundle that would need node_modules at run time (it must be self-contained: the app ships
-//      no dependencies);
+//   2. builds the desktop bundle (`npm run desktop:build`), and refuses a bundle that would need
+//      node_modules at run time (it must be self-contained: the app ships no dependencies);
 //   3. stages .build/app: a package.json with no dependencies + desktop/dist/** (the repository
-//      layout the main process expects under app.getAppPath());
+//      layout the main process expects under app.getAppPath()), and Herald's build marker
+//      (.build/marker/herald-build.json, shipped beside app.asar: gateway/src/provisioning/build-marker.ts);
 //   4. copies the gateway's public key set (--keys, or HERALD_PROVISION_KEYS) to
 //      build/provisioning/provision-keys.json, shipped in the app's resources;
-//   5. runs electron-builder (downloads Electron: needs a machine with internet access).
+//   5. runs electron-builder — which downloads Electron: where that cannot be done (no internet,
+//      no ELECTRON_MIRROR, nothing in the cache) it stops before, with one sentence saying so.
+// `npm run dist -- --test-build` makes labelled TEST builds without Electron instead (test-build.ts).
 // The artifacts land in dist/packages/; copy them into the gateway's builds folder (<data>/builds/).
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { builtinModules } from 'node:module';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ProvisionKeySetSchema } from '../../gateway/src/protocol/provision.ts';
 import { PUBLIC_KEYS_FILE } from '../../gateway/src/provisioning/signing-key.ts';
-import { checkPackagingConfig, gatewayOnlyPackages, REPO } from './check-config.ts';
+import { BUILD_MARKER_FILE, HERALD_PRODUCT_ID, type BuildMarker } from '../../gateway/src/provisioning/build-marker.ts';
+import { checkPackagingConfig, gatewayOnlyPackages, MARKER_DIR, REPO } from './check-config.ts';
+import { electronAvailability } from './electron-availability.ts';
+import { runtimePackages } from './runtime-imports.ts';
+import { makeTestBuilds } from './test-build.ts';
 
 /** What the packaged app must contain (desktop/src/main/main.ts loads these from app.getAppPath()). */
 export const BUNDLE_FILES = ['desktop/dist/main.mjs', 'desktop/dist/preload.cjs', 'desktop/dist/renderer/index.html'];
 export const STAGE_DIR = '.build/app';
 
-/** Bare module specifiers a bundle loads at run time (static, dynamic, require), minus electron and Node's own. */
-export function runtimeImports(code: string): string[] {
-  const found = new Set<string>();
-  const patterns = [/\bfrom\s*["']([^"'./][^"']*)["']/g, /\bimport\s*["']([^"'./][^"']*)["']/g, /\bimport\(\s*["']([^"'./][^"']*)["']\s*\)/g, /\brequire\(\s*["']([^"'./][^"']*)["']\s*\)/g];
-  for (const re of patterns) for (const m of code.matchAll(re)) found.add(m[1]!);
-  const builtin = new Set(builtinModules);
-  return [...found]
-    .filter((s) => s !== 'electron' && !s.startsWith('electron/') && !s.startsWith('node:') && !builtin.has(s) && !builtin.has(s.split('/')[0]!))
-    .map((s) => (s.startsWith('@') ? s.split('/').slice(0, 2).join('/') : s.split('/')[0]!))
-    .filter((s, i, all) => all.indexOf(s) === i)
-    .sort();
-}
+export { MARKER_DIR };
+/** The npm script that builds desktop/dist (package.json). */
+export const DESKTOP_BUILD_SCRIPT = 'desktop:build';
 
 /** Writes the app folder electron-builder packs: its package.json (no dependencies) and the bundle. */
-export function stageApp(o: { repo?: string; stageDir?: string } = {}): { dir: string; manifest: Record<string, unknown> } {
+export function stageApp(o: { repo?: string; stageDir?: string; testBuild?: boolean; now?: Date } = {}): { dir: string; manifest: Record<string, unknown>; marker: BuildMarker } {
   const repo = o.repo ?? REPO;
   const dir = path.resolve(repo, o.stageDir ?? STAGE_DIR);
   const root = JSON.parse(readFileSync(path.join(repo, 'package.json'), 'utf8')) as { version: string; description?: string; license?: string };
   const missing = BUNDLE_FILES.filter((f) => !existsSync(path.join(repo, f)));
-  if (missing.length) throw new Error(`the desktop bundle is not built (${missing.join(', ')} missing): build it first (npm run build:desktop)`);
+  if (missing.length) throw new Error(`the desktop bundle is not built (${missing.join(', ')} missing): build it first (npm run ${DESKTOP_BUILD_SCRIPT})`);
   const problems: string[] = [];
   const gatewayOnly = new Set(gatewayOnlyPackages(repo));
   for (const f of BUNDLE_FILES.filter((x) => /\.[mc]?js$/.test(x))) {
-    for (const spec of runtimeImports(readFileSync(path.join(repo, f), 'utf8'))) {
+    for (const spec of runtimePackages(readFileSync(path.join(repo, f), 'utf8'), f.endsWith('.cjs') ? 'script' : 'module')) {
       problems.push(`${f} loads "${spec}" at run time${gatewayOnly.has(spec) ? ' (a gateway package!)' : ''}: the app ships no node_modules, so bundle it`);
     }
   }
@@ -64,7 +60,11 @@ export function stageApp(o: { repo?: string; stageDir?: string } = {}): { dir: s
   };
   writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   cpSync(path.join(repo, 'desktop/dist'), path.join(dir, 'desktop/dist'), { recursive: true, filter: (src) => !src.endsWith('.map') });
-  return { dir, manifest };
+  const marker: BuildMarker = { product: HERALD_PRODUCT_ID, productName: 'Herald', version: root.version, builtAt: (o.now ?? new Date()).toISOString(), testBuild: o.testBuild ?? false };
+  const markerDir = path.join(repo, MARKER_DIR);
+  mkdirSync(markerDir, { recursive: true });
+  writeFileSync(path.join(markerDir, BUILD_MARKER_FILE), `${JSON.stringify(marker, null, 2)}\n`);
+  return { dir, manifest, marker };
 }
 
 /** Validates a provision-keys.json and puts it where electron-builder.yml takes it from. */
@@ -86,6 +86,8 @@ export function installKeys(file: string, repo = REPO): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  const testBuild = argv.includes('--test-build');
+  argv = argv.filter((a) => a !== '--test-build');
   const i = argv.indexOf('--keys');
   const keys = i >= 0 ? argv[i + 1] : process.env.HERALD_PROVISION_KEYS;
   const builderArgs = i >= 0 ? [...argv.slice(0, i), ...argv.slice(i + 2)] : argv;
@@ -94,16 +96,29 @@ async function main(argv: string[]): Promise<number> {
     console.error(`electron-builder.yml:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     return 1;
   }
-  const scripts = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
-  if (scripts['build:desktop']) {
-    const b = spawnSync('npm', ['run', 'build:desktop'], { cwd: REPO, stdio: 'inherit' });
-    if (b.status !== 0) return b.status ?? 1;
+  // Before building anything: can electron-builder get Electron here?
+  if (!testBuild) {
+    const e = await electronAvailability();
+    if (!e.ok) {
+      console.error(`npm run dist: ${e.reason}, so no app can be built on this machine — run it where Electron can be downloaded (or set ELECTRON_MIRROR, or put ${e.zip} into ${e.cacheDir}); here, \`npm run dist -- --test-build\` makes labelled TEST builds (not runnable) for trying the download page and packaging.`);
+      return 1;
+    }
   }
-  const staged = stageApp();
-  console.log(`staged ${path.relative(REPO, staged.dir)} (package.json without dependencies + desktop/dist)`);
+  const scripts = (JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts?: Record<string, string> }).scripts ?? {};
+  if (!scripts[DESKTOP_BUILD_SCRIPT]) throw new Error(`package.json has no "${DESKTOP_BUILD_SCRIPT}" script to build the desktop bundle`);
+  const b = spawnSync('npm', ['run', DESKTOP_BUILD_SCRIPT], { cwd: REPO, stdio: 'inherit' });
+  if (b.status !== 0) return b.status ?? 1;
+  const staged = stageApp({ testBuild });
+  console.log(`staged ${path.relative(REPO, staged.dir)} (package.json without dependencies + desktop/dist) and ${MARKER_DIR}/${BUILD_MARKER_FILE}`);
   if (keys) console.log(`shipping the provisioning key set: ${path.relative(REPO, installKeys(keys))}`);
   else if (!existsSync(path.join(REPO, 'build/provisioning', PUBLIC_KEYS_FILE))) {
     console.warn('no --keys: stamped packages work (they carry their key), but herald:// links and provision.json files beside installers need the gateway’s key set in the app');
+  }
+  if (testBuild) {
+    const made = makeTestBuilds({ repo: REPO, stageDir: staged.dir, marker: staged.marker });
+    for (const f of made) console.log(`TEST BUILD (not runnable): ${path.relative(REPO, f)}`);
+    console.log('done: copy them into the gateway’s builds folder (<data>/builds/) to try the download page and `herald-gateway package`');
+    return 0;
   }
   const r = spawnSync(path.join(REPO, 'node_modules/.bin/electron-builder'), ['--config', 'electron-builder.yml', '--publish', 'never', ...builderArgs], { cwd: REPO, stdio: 'inherit' });
   if (r.status === 0) console.log('done: dist/packages/ — copy the zip, tar.gz and installers into the gateway’s builds folder (<data>/builds/)');

@@ -6,9 +6,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { BUILD_MARKER } from '../../gateway/src/provisioning/build-marker.ts';
 import { verifyProvision } from '../../desktop/src/core/provisioning/provision-verify.ts';
 import { parseDeepLink } from '../../desktop/src/core/provisioning/provision-sources.ts';
 import { systemClock } from '../../desktop/src/core/ports/clock.ts';
@@ -57,6 +59,25 @@ after(() => {
   serve?.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });
 });
+
+/** Enrollment tokens in the gateway's database (all, or the live ones of one user). */
+function enrollTokens(): number {
+  const db = new Database(path.join(dataDir, 'herald.db'), { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare('SELECT count(*) AS n FROM enroll_tokens').get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
+function liveEnrollTokens(address: string): number {
+  const db = new Database(path.join(dataDir, 'herald.db'), { readonly: true, fileMustExist: true });
+  try {
+    const sql = 'SELECT count(*) AS n FROM enroll_tokens t JOIN accounts a ON a.id = t.account_id WHERE a.address = ? AND t.used_at IS NULL AND t.revoked_at IS NULL';
+    return (db.prepare(sql).get(address) as { n: number }).n;
+  } finally {
+    db.close();
+  }
+}
 
 const manifestRows = (out: string) =>
   readFileSync(path.join(out, 'manifest.csv'), 'utf8')
@@ -123,15 +144,16 @@ test('on a terminal a progress bar is drawn (script(1) gives the CLI a pty); --u
   assert.ok(Math.abs(Date.parse(rows[1]![2]!) - (Date.now() + 2 * 3600_000)) < 60_000);
 });
 
-test('an installer gets provision.json and the sign-in link beside a link to it; `package keys` prints the key set builds ship', () => {
-  const dmg = path.join(root, 'Herald-0.1.0-mac-arm64.dmg');
-  writeFileSync(dmg, Buffer.alloc(100_000, 3));
-  const out = path.join(root, 'out-dmg');
-  const r = cli(['package', '--user', 'bob@example.com', '--from', dmg, '--out', out, '--url', url]);
+test('an installer with Herald’s marker gets provision.json and the sign-in link beside a link to it; `package keys` prints the key set builds ship', () => {
+  // The marker as NSIS's VIAddVersionKey stores it: UTF-16LE in the installer's version resource (build/installer.nsh).
+  const exe = path.join(root, 'Herald-0.1.0-win-x64.exe');
+  writeFileSync(exe, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(5 << 20, 3), Buffer.from(BUILD_MARKER, 'utf16le'), Buffer.alloc(1000, 4)]));
+  const out = path.join(root, 'out-exe');
+  const r = cli(['package', '--user', 'bob@example.com', '--from', exe, '--out', out, '--url', url]);
   assert.equal(r.code, 0, r.stderr);
   const dir = path.join(out, 'bob@example.com');
-  assert.deepEqual(readdirSync(dir).sort(), ['Herald-0.1.0-mac-arm64.dmg', 'provision.json', 'sign-in-link.txt']);
-  assert.equal(statSync(path.join(dir, 'Herald-0.1.0-mac-arm64.dmg')).ino, statSync(dmg).ino, 'hard-linked, not copied');
+  assert.deepEqual(readdirSync(dir).sort(), ['Herald-0.1.0-win-x64.exe', 'provision.json', 'sign-in-link.txt']);
+  assert.equal(statSync(path.join(dir, 'Herald-0.1.0-win-x64.exe')).ino, statSync(exe).ino, 'hard-linked, not copied');
   const keys = cli(['package', 'keys']);
   assert.equal(keys.code, 0, keys.stderr);
   const keySet = JSON.parse(keys.stdout);
@@ -167,6 +189,74 @@ test('bad input fails with a clear message, exit code 2 for usage and 1 otherwis
     assert.match(r.stderr, want, args.join(' '));
   }
   assert.ok(!existsSync(path.join(root, 'x1')) && !existsSync(path.join(root, 'x3')));
-  assert.deepEqual(manifestRows(path.join(root, 'x8')), [['user', 'file', 'token_expires']], 'the failed run lists nothing');
-  assert.ok(!existsSync(path.join(root, 'x8', 'alice@example.com', 'Herald-0.1.0-linux-x64.tar.gz')));
+  assert.ok(!existsSync(path.join(root, 'x8')), 'a refused build leaves no folder and no empty manifest');
+});
+
+test('what is not a Herald build is refused before any token is issued: /etc/hostname, another Electron app, an installer without the marker', () => {
+  const other = makeGenericBuild(mkdtempSync(path.join(root, 'other-')), { os: 'linux', format: 'tar.gz', marker: false });
+  const unmarkedExe = path.join(root, 'Other-1.0.0-win-x64.exe');
+  writeFileSync(unmarkedExe, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100_000, 1)]));
+  const dmg = path.join(root, 'Herald-0.1.0-mac-arm64.dmg');
+  writeFileSync(dmg, Buffer.concat([Buffer.alloc(1000), Buffer.from(BUILD_MARKER)]));
+  const cases: [string, RegExp][] = [
+    ['/etc/hostname', /hostname: a file without an extension cannot be checked for Herald's marker/],
+    [other, /not a Herald build: an Electron app without Herald-0\.1\.0\/resources\/herald-build\.json/],
+    [unmarkedExe, /Other-1\.0\.0-win-x64\.exe is not a Herald build: .*carries no Herald installer marker/],
+    [dmg, /a \.dmg cannot be checked for Herald's marker \(its content is compressed\); package the build's \.zip or \.tar\.gz instead/],
+  ];
+  for (const [from, want] of cases) {
+    const before = enrollTokens();
+    const out = path.join(mkdtempSync(path.join(root, 'refused-')), 'out');
+    const r = cli(['package', '--domain', 'example.com', '--from', from, '--out', out, '--url', url]);
+    assert.equal(r.code, 1, `${from}: ${r.stdout}${r.stderr}`);
+    assert.match(r.stderr, want, from);
+    assert.equal(enrollTokens(), before, `no token issued for ${from}`);
+    assert.ok(!existsSync(out), `nothing written for ${from}`);
+  }
+});
+
+test('a second run into the same --out appends to its manifest; one that would replace a listed package is refused and issues nothing', () => {
+  const out = path.join(root, 'out-twice');
+  assert.equal(cli(['package', '--user', 'alice@example.com', '--from', build, '--out', out, '--url', url]).code, 0);
+  const second = cli(['package', '--user', 'bob@example.com', '--from', build, '--out', out, '--url', url]);
+  assert.equal(second.code, 0, second.stderr);
+  assert.deepEqual(manifestRows(out).map((r) => r[0]), ['user', 'alice@example.com', 'bob@example.com'], 'both runs listed, one header');
+  const before = enrollTokens();
+  const again = cli(['package', '--domain', 'example.com', '--from', build, '--out', out, '--url', url]);
+  assert.equal(again.code, 2, again.stderr);
+  assert.match(again.stderr, /already holds 2 of these packages \(alice@example\.com\/Herald-0\.1\.0-linux-x64\.tar\.gz, …\): use another --out, or revoke their tokens/);
+  assert.equal(enrollTokens(), before, 'no token issued');
+  assert.ok(!existsSync(path.join(out, 'carol@example.com')));
+  assert.equal(manifestRows(out).length, 3);
+});
+
+test('a package that cannot be written has its token revoked, and the failed run lists only what it made', () => {
+  const out = path.join(root, 'out-blocked');
+  mkdirSync(out);
+  writeFileSync(path.join(out, 'bob@example.com'), 'a file where bob’s folder would go');
+  const [all, bobLive] = [enrollTokens(), liveEnrollTokens('bob@example.com')];
+  const r = cli(['package', '--domain', 'example.com', '--from', build, '--out', out, '--url', url]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /the package for bob@example\.com could not be written \(.*\); its sign-in token was revoked/);
+  assert.deepEqual(manifestRows(out).map((x) => x[0]), ['user', 'alice@example.com']);
+  assert.equal(enrollTokens(), all + 2, 'alice’s and bob’s tokens were issued');
+  assert.equal(liveEnrollTokens('bob@example.com'), bobLive, 'bob’s token for the package that was not made is revoked');
+  assert.ok(liveEnrollTokens('alice@example.com') >= 1, 'alice’s listed package stays valid');
+});
+
+test('without --url the packages point where `serve` with the same settings listens (http.publicUrl, else its host and port), with a warning', () => {
+  const out = path.join(root, 'out-port');
+  const r = cli(['package', '--user', 'carol@example.com', '--from', build, '--out', out, '--http-port', '4123']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /warning: http\.publicUrl is not set: using http:\/\/127\.0\.0\.1:4123, which works on this machine only/);
+  const json = spawnSync('tar', ['-xzOf', path.join(out, 'carol@example.com', 'Herald-0.1.0-linux-x64.tar.gz'), 'Herald-0.1.0/resources/provision.json'], { encoding: 'utf8' }).stdout;
+  assert.equal(verifyProvision(JSON.parse(json), { trusted: [], origin: 'resources', now: Date.now() }).payload.gateway, 'http://127.0.0.1:4123');
+  const config = path.join(root, 'public.json');
+  writeFileSync(config, JSON.stringify({ http: { publicUrl: 'https://chat.example.com:8443' } }));
+  const out2 = path.join(root, 'out-public');
+  const r2 = cli(['package', '--user', 'carol@example.com', '--from', build, '--out', out2, '--config', config]);
+  assert.equal(r2.code, 0, r2.stderr);
+  assert.doesNotMatch(r2.stderr, /publicUrl is not set/);
+  const json2 = spawnSync('tar', ['-xzOf', path.join(out2, 'carol@example.com', 'Herald-0.1.0-linux-x64.tar.gz'), 'Herald-0.1.0/resources/provision.json'], { encoding: 'utf8' }).stdout;
+  assert.equal(verifyProvision(JSON.parse(json2), { trusted: [], origin: 'resources', now: Date.now() }).payload.gateway, 'https://chat.example.com:8443');
 });

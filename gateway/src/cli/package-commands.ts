@@ -4,13 +4,18 @@
 // expiry). Installers that cannot be stamped are linked (or copied) per user with provision.json
 // and the herald:// sign-in link beside them. A progress bar on a terminal, plain lines otherwise.
 // `package keys` prints the public key set (provision-keys.json) for builds to ship.
-import { isLoopbackHost } from '../config/exposure.ts';
+// Nothing is issued before the build is known to be Herald's (provisioning/build-marker.ts) and the
+// --out folder is known to take the packages: every live token in --out is a row of its manifest
+// (rows are appended to an existing one; a token whose package could not be written is revoked).
+import { isLoopbackHost, publicUrlOf } from '../config/exposure.ts';
 import { existsSync, linkSync, copyFileSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync, appendFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Settings } from '../config/schema.ts';
 import type { createServices } from '../main.ts';
 import { HeraldError } from '../protocol/errors.ts';
-import { stampableFormatOf } from '../provisioning/stamper.ts';
+import { ArtifactError } from '../provisioning/app-resources.ts';
+import { installerHasMarker } from '../provisioning/build-marker.ts';
+import { createStamper, stampableFormatOf } from '../provisioning/stamper.ts';
 import { createProvisioning, type Provisioning } from '../provisioning/provisioning.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 
@@ -36,10 +41,26 @@ function gatewayUrlOf(settings: Settings, flags: Flags, io: PackageIo): string {
     if (/^http:/i.test(flags.url) && !isLoopbackHost(new URL(flags.url).hostname)) throw new UsageError(`--url must be https:// for another machine (got ${flags.url}); the desktop refuses plain http:// there`);
     return flags.url;
   }
-  if (settings.http.publicUrl) return settings.http.publicUrl;
-  const url = `http://localhost:${settings.http.port}`;
-  io.err(`warning: http.publicUrl is not set; packages point at ${url}. Set it (or --url) to the address users' computers reach.\n`);
-  return url;
+  // The URL `serve` gives clients with these settings (http.publicUrl, else its loopback host and port).
+  const pub = publicUrlOf(settings.http, settings.http.port);
+  if (pub.warning) io.err(`warning: ${pub.warning}; or give --url\n`);
+  return pub.url;
+}
+
+/** Throws (before any token is issued) unless `from` is a Herald build this command can package. */
+async function checkBuild(from: string): Promise<void> {
+  if (stampableFormatOf(from)) {
+    const probe = await createStamper().stamp(from, Buffer.alloc(0)); // plans the archive: the marker, the resources folder
+    await probe.discard();
+    return;
+  }
+  let marked: boolean;
+  try {
+    marked = await installerHasMarker(from);
+  } catch (e) {
+    throw new ArtifactError(`${path.basename(from)}: ${(e as Error).message}`);
+  }
+  if (!marked) throw new ArtifactError(`${path.basename(from)} is not a Herald build: it is not a .zip or .tar.gz, and carries no Herald installer marker`);
 }
 
 function progress(io: PackageIo, done: number, total: number, label: string): void {
@@ -60,27 +81,42 @@ function linkOrCopy(from: string, to: string): void {
   }
 }
 
-async function packageOne(p: Provisioning, from: string, address: string, dir: string, ttlMs: number | undefined): Promise<{ file: string; expiresAt: Date }> {
+async function packageOne(s: Services, p: Provisioning, from: string, address: string, dir: string, ttlMs: number | undefined): Promise<{ file: string; expiresAt: Date }> {
   const target = path.join(dir, path.basename(from));
   if (!stampableFormatOf(from)) {
     mkdirSync(dir, { recursive: true });
     const issued = p.issue(address, ttlMs);
-    linkOrCopy(from, target);
-    writeFileSync(path.join(dir, 'provision.json'), issued.bytes);
-    writeFileSync(path.join(dir, 'sign-in-link.txt'), `${issued.deepLink}\n`);
+    try {
+      linkOrCopy(from, target);
+      writeFileSync(path.join(dir, 'provision.json'), issued.bytes);
+      writeFileSync(path.join(dir, 'sign-in-link.txt'), `${issued.deepLink}\n`);
+    } catch (e) {
+      revokeUnlisted(s, issued.token, address, e);
+    }
     return { file: target, expiresAt: issued.expiresAt };
   }
   const { pkg, issued } = await p.package(from, address, ttlMs); // checks the build before anything is made
-  mkdirSync(dir, { recursive: true });
   const part = `${target}.part`; // a crash never leaves a half package under the real name
   try {
+    mkdirSync(dir, { recursive: true });
     await pkg.writeTo(part);
     renameSync(part, target);
   } catch (e) {
-    rmSync(part, { force: true });
-    throw e;
+    try {
+      rmSync(part, { force: true });
+    } catch {
+      // nothing was written there
+    }
+    await pkg.discard();
+    revokeUnlisted(s, issued.token, address, e);
   }
   return { file: target, expiresAt: issued.expiresAt };
+}
+
+/** A token was issued but its package could not be written: it must not stay live and unlisted. */
+function revokeUnlisted(s: Services, token: string, address: string, cause: unknown): never {
+  s.tokens.revokeEnroll(token);
+  throw new HeraldError('internal', `the package for ${address} could not be written (${(cause as Error).message}); its sign-in token was revoked`);
 }
 
 export async function runPackageCommand(settings: Settings, s: Services, args: string[], flags: Flags, io: PackageIo): Promise<void> {
@@ -117,15 +153,24 @@ export async function runPackageCommand(settings: Settings, s: Services, args: s
     if (users.length === 0) throw new HeraldError('not_found', `${domain} has no users`);
   } else throw new UsageError('say whom to package for: --domain <domain> (every user) or --user <local@domain>');
 
-  const p = createProvisioning({ dataDir: settings.dataDir, tokens: s.tokens, gatewayUrl: gatewayUrlOf(settings, flags, io), issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
+  const gatewayUrl = gatewayUrlOf(settings, flags, io);
+  await checkBuild(from);
+  // A package already in --out has a live token listed in its manifest: overwriting the package
+  // would leave that token live with nothing to show for it. Refused before anything is issued.
+  const clashes = users.map((u) => path.join(out, u, path.basename(from))).filter((f) => existsSync(f));
+  if (clashes.length) {
+    throw new UsageError(`${out} already holds ${clashes.length} of these packages (${path.relative(out, clashes[0]!)}${clashes.length > 1 ? ', …' : ''}): use another --out, or revoke their tokens (herald-gateway token revoke <address>) and remove them first`);
+  }
+  const p = createProvisioning({ dataDir: settings.dataDir, tokens: s.tokens, gatewayUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
   if (p.key.warning) io.err(`warning: ${p.key.warning}\n`);
-  mkdirSync(out, { recursive: true });
   const manifest = path.join(out, MANIFEST_FILE);
-  writeFileSync(manifest, 'user,file,token_expires\n'); // rows are appended as packages are made: a failed run lists what it made
   const ttlMs = hours === undefined ? undefined : hours * 3600_000;
   let lastExpiry: Date | undefined;
   for (const [i, address] of users.entries()) {
-    const made = await packageOne(p, from, address, path.join(out, address), ttlMs);
+    const made = await packageOne(s, p, from, address, path.join(out, address), ttlMs);
+    // Rows are appended as packages are made (a failed run lists what it made; a second run into
+    // the same folder adds its rows); the header comes with the first row.
+    if (!existsSync(manifest)) writeFileSync(manifest, 'user,file,token_expires\n');
     appendFileSync(manifest, `${csv(address)},${csv(path.relative(out, made.file))},${made.expiresAt.toISOString()}\n`);
     lastExpiry = made.expiresAt;
     progress(io, i + 1, users.length, address);

@@ -35,6 +35,11 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
       return { token, expiresAt: new Date(expiresAt), account };
     },
 
+    /** Revokes one enrollment token not yet used (a package that could not be made); 1 when it was live. */
+    revokeEnroll(token: string): number {
+      return store.tokens.revokeEnroll(hashToken(token));
+    },
+
     /** Trades a one-time enrollment token for a new device token. */
     redeemEnroll(token: string, label: string | null): { deviceToken: string; account: AccountRow } {
       const r = token.startsWith(ENROLL_PREFIX) ? store.tokens.redeemEnroll(hashToken(token)) : ({ ok: false, reason: 'unknown' } as const);

@@ -4,6 +4,7 @@
 // That is process.resourcesPath at run time, where the desktop core looks
 // (desktop/src/core/provisioning/provision-sources.ts).
 import { PROVISION_FILE_NAME } from '../protocol/provision.ts';
+import { BUILD_MARKER_FILE } from './build-marker.ts';
 
 export class ArtifactError extends Error {
   override name = 'ArtifactError';
@@ -31,6 +32,11 @@ export function provisionEntryFor(names: Iterable<string>): string {
   }
   if (best === undefined) {
     throw new ArtifactError('no Electron app in this archive: expected resources/app.asar (Windows, Linux) or Herald.app/Contents/Resources/app.asar (macOS)');
+  }
+  // Herald's own marker beside app.asar (written by `npm run dist`, scripts/packaging/dist.ts):
+  // any other Electron app — or a zip that merely looks like one — gets no token.
+  if (!all.has(`${best}${BUILD_MARKER_FILE}`)) {
+    throw new ArtifactError(`not a Herald build: an Electron app without ${best}${BUILD_MARKER_FILE} (the marker \`npm run dist\` puts into every Herald build)`);
   }
   const entry = `${best}${PROVISION_FILE_NAME}`;
   if (all.has(entry)) throw new ArtifactError(`the archive already contains ${entry}: stamp the generic build, not a stamped copy`);

@@ -20,6 +20,7 @@ export function createTokenStore(db: Db) {
   const getEnroll = db.prepare('SELECT id, account_id, expires_at, used_at, revoked_at FROM enroll_tokens WHERE hash = ?');
   const useEnroll = db.prepare('UPDATE enroll_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL');
   const revokeEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE account_id = ? AND used_at IS NULL AND revoked_at IS NULL');
+  const revokeOneEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL');
   const insertDevice = db.prepare('INSERT INTO device_tokens (account_id, hash, label, created_at) VALUES (?, ?, ?, ?)');
   const getDevice = db.prepare('SELECT id, account_id, revoked_at FROM device_tokens WHERE hash = ?');
   const touchDevice = db.prepare('UPDATE device_tokens SET last_used_at = ? WHERE id = ?');
@@ -79,6 +80,10 @@ export function createTokenStore(db: Db) {
         lastUsedAt: r.last_used_at,
         revokedAt: r.revoked_at,
       }));
+    },
+    /** Revokes one pending enrollment token (by its hash); 1 when it was live. */
+    revokeEnroll(hash: Buffer): number {
+      return revokeOneEnroll.run(Date.now(), hash).changes;
     },
     /** Revokes every live device token of the account (pending enrollment tokens stay). */
     revokeDevices(accountId: number): number {
