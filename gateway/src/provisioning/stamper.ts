@@ -13,10 +13,11 @@ import { copyFile, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ArtifactError } from './app-resources.ts';
+import { peParts, planPe, type PePlan } from './pe-stamp.ts';
 import { planTarGz, tarGzPrefix, type TarGzPlan } from './targz-stamp.ts';
 import { planZip, zipAddition, type ZipPlan } from './zip-stamp.ts';
 
-export type StampableFormat = 'zip' | 'tar.gz';
+export type StampableFormat = 'zip' | 'tar.gz' | 'exe';
 
 export interface StampedPackage {
   format: StampableFormat;
@@ -36,7 +37,7 @@ export interface StampedPackage {
 /** The stamped archive: bytes of the build (ranges) and new bytes, in order. */
 type Part = { bytes: Buffer } | { start: number; length: number };
 
-type Plan = { format: 'zip'; plan: ZipPlan } | { format: 'tar.gz'; plan: TarGzPlan };
+type Plan = { format: 'zip'; plan: ZipPlan } | { format: 'tar.gz'; plan: TarGzPlan } | { format: 'exe'; plan: PePlan };
 
 const CHUNK = 256 << 10; // per stream: what a slow client can hold up in memory is a few of these
 const FILE_CHUNK = 8 << 20;
@@ -46,6 +47,8 @@ export const stampableFormatOf = (file: string): StampableFormat | undefined => 
   const name = path.basename(file).toLowerCase();
   if (name.endsWith('.zip')) return 'zip';
   if (name.endsWith('.tar.gz') || name.endsWith('.tgz')) return 'tar.gz';
+  // A signed Windows installer: the provision goes into its signature's certificate table (pe-stamp.ts).
+  if (name.endsWith('.exe')) return 'exe';
   return undefined;
 };
 
@@ -104,7 +107,7 @@ export function createStamper() {
     const key = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${format}`;
     let plan = plans.get(key);
     if (!plan) {
-      plan = format === 'zip' ? { format, plan: await planZip(fh, st.size) } : { format, plan: await planTarGz(fh) };
+      plan = format === 'zip' ? { format, plan: await planZip(fh, st.size) } : format === 'exe' ? { format, plan: await planPe(fh, st.size) } : { format, plan: await planTarGz(fh) };
       if (plans.size >= CACHE_MAX) plans.delete(plans.keys().next().value!);
       plans.set(key, plan);
     }
@@ -113,13 +116,14 @@ export function createStamper() {
 
   return {
     /**
-     * A stamped copy of `file` (a .zip or .tar.gz) with provision.json in the app's resources.
+     * A stamped copy of `file` (a .zip or .tar.gz with provision.json in the app's resources, or a
+     * signed .exe with it in its signature's unauthenticated attributes).
      * Throws ArtifactError for anything that is not a generic Electron build — before `content`
      * is called, so no enrollment token is issued for a package that cannot be made.
      */
     async stamp(file: string, content: Buffer | (() => Buffer), now = new Date()): Promise<StampedPackage> {
       const format = stampableFormatOf(file);
-      if (!format) throw new ArtifactError(`${path.basename(file)} is neither a .zip nor a .tar.gz: it cannot be stamped (use a provision.json beside it, or the deep link)`);
+      if (!format) throw new ArtifactError(`${path.basename(file)} is neither a .zip, a .tar.gz nor a signed .exe: it cannot be stamped (use a provision.json beside it, or the deep link)`);
       let fh: FileHandle;
       try {
         fh = await open(file, 'r');
@@ -134,6 +138,8 @@ export function createStamper() {
           const p = plan.plan;
           const add = zipAddition(p, data, now);
           parts = [{ start: 0, length: p.cdOffset }, { bytes: add.entry }, { start: p.cdOffset, length: p.cdSize }, { bytes: add.trailer }];
+        } else if (plan.format === 'exe') {
+          parts = peParts(plan.plan, data);
         } else {
           parts = [{ bytes: tarGzPrefix(plan.plan, data, now) }, { start: 0, length: size }];
         }
@@ -146,7 +152,7 @@ export function createStamper() {
         return {
           format,
           size: parts.reduce((n, x) => n + ('bytes' in x ? x.bytes.length : x.length), 0),
-          contentType: format === 'zip' ? 'application/zip' : 'application/gzip',
+          contentType: format === 'zip' ? 'application/zip' : format === 'exe' ? 'application/vnd.microsoft.portable-executable' : 'application/gzip',
           entryName: plan.plan.entryName,
           stream() {
             const stream = Readable.from(
