@@ -5,6 +5,7 @@
 // (recomputed as imagehlp's CheckSumMappedFile does; Windows does not check it for programs, but
 // osslsigncode and signtool warn about a wrong one). The stamped copy is: new header bytes,
 // the build's bytes up to the table, the new table.
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { PE_HEAD_BYTES, PeTagError, locatePe, tagCertificateTable, type PeLayout } from '../protocol/pe-tag.ts';
 import { ArtifactError } from './app-resources.ts';
@@ -84,4 +85,41 @@ export function peParts(plan: PePlan, provision: Buffer): [{ bytes: Buffer }, { 
   size.writeUInt32LE(table.length);
   head.writeUInt32LE(finishChecksum(addWords(addWords(plan.wordSum, size), table), layout.tableOffset + table.length), layout.checksumOffset);
   return [{ bytes: head }, { start: head.length, length: layout.tableOffset - head.length }, { bytes: table }];
+}
+
+const checked = new Map<string, boolean>();
+const CHECKED_MAX = 64;
+
+/**
+ * Whether the .exe at `file` is a signed Herald installer that can be stamped (the build
+ * catalogue's content check, synchronous like the catalogue): a PE whose version resource names
+ * Herald and whose signature can carry a tag. Remembered per file identity, so a page view costs
+ * a stat, not a read.
+ */
+export function isStampableInstaller(file: string, st: { dev: number; ino: number; size: number; mtimeMs: number }): boolean {
+  const key = `${file}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const known = checked.get(key);
+  if (known !== undefined) return known;
+  let ok = false;
+  let fd: number | undefined;
+  try {
+    fd = openSync(file, 'r');
+    const read = (length: number, position: number) => {
+      const b = Buffer.alloc(length);
+      const n = readSync(fd!, b, 0, length, position);
+      return b.subarray(0, n);
+    };
+    const layout = locatePe(read(Math.min(st.size, PE_HEAD_BYTES), 0), st.size);
+    if (layout.sectionsEnd <= PE_MARKER_MAX_BYTES && isHeraldPe(read(layout.sectionsEnd, 0))) {
+      tagCertificateTable(read(layout.tableSize, layout.tableOffset), Buffer.alloc(0));
+      ok = true;
+    }
+  } catch {
+    ok = false; // unsigned, foreign or damaged: served as it is (with the sign-in link), never stamped
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+  if (checked.size >= CHECKED_MAX) checked.delete(checked.keys().next().value!);
+  checked.set(key, ok);
+  return ok;
 }
