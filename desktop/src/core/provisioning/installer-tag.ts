@@ -45,16 +45,33 @@ export async function readInstallerTag(exePath: string): Promise<Buffer | undefi
   }
 }
 
-/** The installer path the installer left in the resources (first line), or undefined. */
+/** The command-line argument naming the installer (`--provisioned-by=<path>`), for an installer that starts the app itself. */
+export const PROVISIONED_BY_ARG = '--provisioned-by=';
+
+/** The installer path given on the command line, or undefined. */
+export function installerPathArg(argv: readonly string[]): string | undefined {
+  const arg = argv.find((a) => a.startsWith(PROVISIONED_BY_ARG));
+  const value = arg?.slice(PROVISIONED_BY_ARG.length).trim();
+  return value && value.length < 4096 ? value : undefined;
+}
+
+/**
+ * The installer path the installer left in the resources (first line), or undefined. NSIS writes
+ * it as UTF-16LE with a byte-order mark (FileWriteUTF16LE: a path may hold any letter); UTF-8 is
+ * read too.
+ */
 export async function installerPathIn(resourcesDir: string | undefined): Promise<string | undefined> {
   if (!resourcesDir) return undefined;
+  let raw: Buffer;
   try {
-    const text = await readFile(path.join(resourcesDir, INSTALLER_PATH_FILE), 'utf8');
-    const first = text.replace(/^\uFEFF/, '').split(/\r?\n/)[0]!.trim();
-    return first && first.length < 4096 ? first : undefined;
+    raw = await readFile(path.join(resourcesDir, INSTALLER_PATH_FILE));
   } catch {
     return undefined;
   }
+  if (raw.length > 16 * 1024) return undefined;
+  const text = raw[0] === 0xff && raw[1] === 0xfe ? raw.subarray(2).toString('utf16le') : raw.toString('utf8').replace(/^\uFEFF/, '');
+  const first = text.split(/\r?\n/)[0]!.replace(/\0+$/, '').trim();
+  return first || undefined;
 }
 
 /** The tag as JSON for the verifier (a broken JSON is 'malformed', like a broken provision.json). */
