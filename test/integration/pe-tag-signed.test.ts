@@ -7,11 +7,12 @@
 // (so its "ok" means something). Skipped, saying why, where the Debian tools are missing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { provisionFileBytes } from '../../gateway/src/provisioning/provision-signer.ts';
 import { ArtifactError } from '../../gateway/src/provisioning/app-resources.ts';
-import { createStamper } from '../../gateway/src/provisioning/stamper.ts';
+import { createStamper, stampableBuildOf } from '../../gateway/src/provisioning/stamper.ts';
+import { buildFor, listBuilds, platformById } from '../../gateway/src/provisioning/build-catalog.ts';
 import { locatePe, readCertificateTableTag } from '../../gateway/src/protocol/pe-tag.ts';
 import { findProvision } from '../../desktop/src/core/provisioning/provision-sources.ts';
 import { ProvisionError, verifyProvision } from '../../desktop/src/core/provisioning/provision-verify.ts';
@@ -137,4 +138,25 @@ test('only signed Herald installers are stamped, before any token is issued', { 
     );
     assert.equal(issued, false, 'no token for a build that cannot be stamped');
   }
+});
+
+test('the catalogue and bulk packaging tell a signed Herald installer by content; it wins over the zip at one version', { skip }, () => {
+  const dir = path.join(pe.dir, 'builds');
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, 'Herald-1.0.0-win-x64.zip'), 'a zip');
+  copyFileSync(pe.signed, path.join(dir, 'Herald-1.0.0-win-x64.exe'));
+  copyFileSync(pe.unsigned, path.join(dir, 'Herald-1.0.0-win-arm64.exe'));
+  copyFileSync(pe.foreign, path.join(dir, 'Herald-0.9.0-win-x64.exe'));
+  const builds = listBuilds(dir);
+  const kind = (name: string) => builds.find((b) => b.name === name)?.stampable;
+  assert.equal(kind('Herald-1.0.0-win-x64.exe'), 'exe');
+  assert.equal(kind('Herald-1.0.0-win-arm64.exe'), undefined, 'unsigned: served as it is');
+  assert.equal(kind('Herald-0.9.0-win-x64.exe'), undefined, 'signed, but not Herald');
+  assert.equal(buildFor(builds, platformById('win-x64')!)?.name, 'Herald-1.0.0-win-x64.exe');
+  assert.equal(buildFor(builds, platformById('win-x64')!, (b) => b.stampable === 'zip')?.name, 'Herald-1.0.0-win-x64.zip');
+  // `herald-gateway package --from`: a signed Herald .exe is stamped; another gets a provision.json beside it.
+  assert.equal(stampableBuildOf(path.join(dir, 'Herald-1.0.0-win-x64.exe')), 'exe');
+  assert.equal(stampableBuildOf(path.join(dir, 'Herald-1.0.0-win-arm64.exe')), undefined);
+  assert.equal(stampableBuildOf(path.join(dir, 'Herald-0.9.0-win-x64.exe')), undefined);
+  assert.equal(stampableBuildOf(path.join(dir, 'Herald-1.0.0-win-x64.zip')), 'zip');
 });

@@ -10,7 +10,7 @@ import path from 'node:path';
 import type { Settings } from '../config/schema.ts';
 import type { createServices } from '../main.ts';
 import { HeraldError } from '../protocol/errors.ts';
-import { stampableFormatOf } from '../provisioning/stamper.ts';
+import { stampableBuildOf } from '../provisioning/stamper.ts';
 import { createProvisioning, type Provisioning } from '../provisioning/provisioning.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 
@@ -62,7 +62,7 @@ function linkOrCopy(from: string, to: string): void {
 
 async function packageOne(p: Provisioning, from: string, address: string, dir: string, ttlMs: number | undefined): Promise<{ file: string; expiresAt: Date }> {
   const target = path.join(dir, path.basename(from));
-  if (!stampableFormatOf(from)) {
+  if (!stampableBuildOf(from)) {
     mkdirSync(dir, { recursive: true });
     const issued = p.issue(address, ttlMs);
     linkOrCopy(from, target);

@@ -8,12 +8,12 @@
 // cheapest way there is — a zip by the kernel's own copy (as `cp` does) with its tail written
 // over, a tar.gz (whose new bytes come first) by positional reads and writes of 8 MiB; Node
 // streams cost about half of `cp`'s speed there (measured by npm run bench:package).
-import type { Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import { copyFile, open, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ArtifactError } from './app-resources.ts';
-import { peParts, planPe, type PePlan } from './pe-stamp.ts';
+import { isStampableInstaller, peParts, planPe, type PePlan } from './pe-stamp.ts';
 import { planTarGz, tarGzPrefix, type TarGzPlan } from './targz-stamp.ts';
 import { planZip, zipAddition, type ZipPlan } from './zip-stamp.ts';
 
@@ -51,6 +51,21 @@ export const stampableFormatOf = (file: string): StampableFormat | undefined => 
   if (name.endsWith('.exe')) return 'exe';
   return undefined;
 };
+
+/**
+ * How `file` would be stamped, or undefined for an installer served as it is: a zip or tar.gz by
+ * its name (its content is checked when stamped), an .exe only when its content shows a signed
+ * Herald installer (an unsigned one gets a provision.json beside it, as before).
+ */
+export function stampableBuildOf(file: string): StampableFormat | undefined {
+  const format = stampableFormatOf(file);
+  if (format !== 'exe') return format;
+  try {
+    return isStampableInstaller(file, statSync(file)) ? 'exe' : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 async function* range(fh: FileHandle, start: number, length: number): AsyncGenerator<Buffer> {
   if (length <= 0) return;
