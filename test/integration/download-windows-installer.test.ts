@@ -39,7 +39,7 @@ before(async () => {
   const dataDir = path.join(root, 'data');
   buildsDir = path.join(dataDir, 'builds');
   mkdirSync(buildsDir, { recursive: true });
-  copyFileSync(pe.signed, path.join(buildsDir, INSTALLER));
+  copyFileSync(pe.nsis ?? pe.signed, path.join(buildsDir, INSTALLER)); // a real NSIS installer where makensis is installed
   makeGenericBuild(buildsDir, { os: 'win', format: 'zip' });
   gw = await startTestGateway({ 'xmpp.enabled': false }, { dataDir });
   await gw.user('bob@example.com', 'bob password');

@@ -18,7 +18,7 @@ import { findProvision } from '../../desktop/src/core/provisioning/provision-sou
 import { ProvisionError, verifyProvision } from '../../desktop/src/core/provisioning/provision-verify.ts';
 import { readInstallerTag } from '../../desktop/src/core/provisioning/installer-tag.ts';
 import { createTestSigner, provisionPayload } from '../../desktop/test-support/provision-signer.ts';
-import { makeSignedPe, osslVerify, signedPeUnavailable, type SignedPe } from '../fixtures/signed-pe.ts';
+import { makeSignedPe, nsisUnavailable, osslVerify, signedPeUnavailable, type SignedPe } from '../fixtures/signed-pe.ts';
 
 const skip = signedPeUnavailable();
 const NOW = Date.now();
@@ -159,4 +159,17 @@ test('the catalogue and bulk packaging tell a signed Herald installer by content
   assert.equal(stampableBuildOf(path.join(dir, 'Herald-1.0.0-win-arm64.exe')), undefined);
   assert.equal(stampableBuildOf(path.join(dir, 'Herald-0.9.0-win-x64.exe')), undefined);
   assert.equal(stampableBuildOf(path.join(dir, 'Herald-1.0.0-win-x64.zip')), 'zip');
+});
+
+test('a real NSIS installer (makensis, with build/installer.nsh) keeps its signature when stamped', { skip: nsisUnavailable() }, async () => {
+  assert.ok(osslVerify(pe.nsis!, pe.caFile).ok, 'the signed installer verifies');
+  const bytes = provision('dave@example.com');
+  const out = await stamp(pe.nsis!, bytes, 'nsis');
+  const v = osslVerify(out, pe.caFile);
+  assert.ok(v.ok && /Signature verification: ok/.test(v.output), v.output);
+  assert.doesNotMatch(v.output, /invalid PE checksum/i);
+  assert.ok((await readInstallerTag(out))?.equals(bytes));
+  // NSIS appends its compressed payload after its own PE: the marker is read from the PE alone.
+  const raw = readFileSync(pe.nsis!);
+  assert.ok(locatePe(raw, raw.length).sectionsEnd < locatePe(raw, raw.length).tableOffset - 1000, 'there is a payload between the sections and the signature');
 });

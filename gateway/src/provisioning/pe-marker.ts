@@ -10,11 +10,17 @@ export const HERALD_PRODUCT_NAME = 'Herald';
 /** The installer's own PE is small (NSIS stub: ~0.5 MB); anything larger is not looked into. */
 export const PE_MARKER_MAX_BYTES = 16 * 1024 * 1024;
 
-/** The ProductName values of the version resource in `pe` (the PE up to the end of its sections). */
-export function peProductNames(pe: Uint8Array): string[] {
+/**
+ * The ProductName values of the version resource in `pe`: the PE up to the end of its sections.
+ * `securityDirOffset` is where its certificate-table entry is: cleared in the copy given to
+ * pe-library, which otherwise reads everything up to the table (an NSIS installer's whole payload).
+ */
+export function peProductNames(pe: Uint8Array, securityDirOffset?: number): string[] {
   let names: string[] = [];
   try {
-    const exe = NtExecutable.from(pe.buffer.slice(pe.byteOffset, pe.byteOffset + pe.byteLength) as ArrayBuffer, { ignoreCert: true });
+    const copy = new Uint8Array(pe); // pe-library takes an ArrayBuffer; the copy may be edited
+    if (securityDirOffset !== undefined && securityDirOffset + 8 <= copy.length) copy.fill(0, securityDirOffset, securityDirOffset + 8);
+    const exe = NtExecutable.from(copy.buffer, { ignoreCert: true });
     const res = NtExecutableResource.from(exe);
     for (const vi of Resource.VersionInfo.fromEntries(res.entries)) {
       for (const lang of vi.getAllLanguagesForStringValues()) {
@@ -28,4 +34,4 @@ export function peProductNames(pe: Uint8Array): string[] {
   return names;
 }
 
-export const isHeraldPe = (pe: Uint8Array) => peProductNames(pe).includes(HERALD_PRODUCT_NAME);
+export const isHeraldPe = (pe: Uint8Array, securityDirOffset?: number) => peProductNames(pe, securityDirOffset).includes(HERALD_PRODUCT_NAME);

@@ -55,7 +55,7 @@ export async function planPe(fh: FileHandle, size: number): Promise<PePlan> {
     const layout = locatePe(first, size);
     if (layout.sectionsEnd > PE_MARKER_MAX_BYTES) throw new ArtifactError(`the installer's program is ${layout.sectionsEnd} bytes: too large to be a Herald installer`);
     const own = layout.sectionsEnd <= first.length ? first.subarray(0, layout.sectionsEnd) : await readAt(fh, layout.sectionsEnd, 0);
-    if (!isHeraldPe(own)) throw new ArtifactError('the program is not a Herald installer (its version resource does not name Herald)');
+    if (!isHeraldPe(own, layout.securityDirOffset)) throw new ArtifactError('the program is not a Herald installer (its version resource does not name Herald)');
     const table = await readAt(fh, layout.tableSize, layout.tableOffset);
     tagCertificateTable(table, Buffer.alloc(0)); // the signature must be one we can tag, before any token is issued
     // The checksum of everything before the table, with the two fields that change counted as zero.
@@ -110,7 +110,7 @@ export function isStampableInstaller(file: string, st: { dev: number; ino: numbe
       return b.subarray(0, n);
     };
     const layout = locatePe(read(Math.min(st.size, PE_HEAD_BYTES), 0), st.size);
-    if (layout.sectionsEnd <= PE_MARKER_MAX_BYTES && isHeraldPe(read(layout.sectionsEnd, 0))) {
+    if (layout.sectionsEnd <= PE_MARKER_MAX_BYTES && isHeraldPe(read(layout.sectionsEnd, 0), layout.securityDirOffset)) {
       tagCertificateTable(read(layout.tableSize, layout.tableOffset), Buffer.alloc(0));
       ok = true;
     }
