@@ -215,7 +215,7 @@ test('bad builds are refused with a clear reason, and no enrollment token is iss
     ['a truncated tar.gz', () => { const f = path.join(dir, 'cut.tar.gz'); copyFileSync(good, f); truncateSync(f, Math.floor(statSync(f).size / 2)); return f; }, /damaged gzip data|ends early/],
     ['a truncated zip', () => { const f = path.join(dir, 'cut.zip'); copyFileSync(goodZip, f); truncateSync(f, statSync(f).size - 10); return f; }, /not a ZIP file/],
     ['a zip without an Electron app', () => { const f = path.join(dir, 'docs.zip'); sh('zip', ['-q', '-j', f, path.join(import.meta.dirname, '../../README.md')]); return f; }, /no Electron app in this archive: expected resources\/app\.asar/],
-    ['an installer', () => (writeFileSync(path.join(dir, 'Herald-0.1.0-win-x64.exe'), 'MZ'), path.join(dir, 'Herald-0.1.0-win-x64.exe')), /neither a \.zip nor a \.tar\.gz: it cannot be stamped/],
+    ['an installer', () => (writeFileSync(path.join(dir, 'Herald-0.1.0-win-x64.exe'), 'MZ'), path.join(dir, 'Herald-0.1.0-win-x64.exe')), /not a signed Herald installer: the file ends inside its DOS header/],
     ['a missing file', () => path.join(dir, 'nothing.zip'), /cannot open .*nothing\.zip: ENOENT/],
   ];
   for (const [what, make, want] of cases) {

@@ -76,6 +76,12 @@ test('a stamped signed installer still verifies with osslsigncode, and the deskt
   assert.match(readCertificateTableTag(raw.subarray(l.tableOffset))!.toString(), /"payload"/);
   assert.equal(verifyProvision(JSON.parse((await readInstallerTag(again))!.toString()), { trusted: [signer.publicJwk], origin: 'installer', now: NOW }).payload.user, 'bob@example.com');
   assert.equal(raw.toString('latin1').split('HERALD-PROVISION').length - 1, 1, 'exactly one tag');
+
+  // Stamped again with a much smaller tag: the copy is shorter than its build (truncated, not left with the old tail).
+  const small = await stamp(again, Buffer.from('{}'), 'small');
+  assert.ok(readFileSync(small).length < raw.length);
+  assert.ok(osslVerify(small, pe.caFile).ok);
+  assert.equal((await readInstallerTag(small))?.toString(), '{}');
 });
 
 test('a changed tag is refused; a changed byte of code fails osslsigncode verify', { skip }, async () => {

@@ -55,7 +55,7 @@ export async function planPe(fh: FileHandle, size: number): Promise<PePlan> {
     const layout = locatePe(first, size);
     if (layout.sectionsEnd > PE_MARKER_MAX_BYTES) throw new ArtifactError(`the installer's program is ${layout.sectionsEnd} bytes: too large to be a Herald installer`);
     const own = layout.sectionsEnd <= first.length ? first.subarray(0, layout.sectionsEnd) : await readAt(fh, layout.sectionsEnd, 0);
-    if (!isHeraldPe(own, layout.securityDirOffset)) throw new ArtifactError('the program is not a Herald installer (its version resource does not name Herald)');
+    if (!isHeraldPe(own, layout.securityDirOffset)) throw new ArtifactError('not a Herald installer: its version resource does not name Herald');
     const table = await readAt(fh, layout.tableSize, layout.tableOffset);
     tagCertificateTable(table, Buffer.alloc(0)); // the signature must be one we can tag, before any token is issued
     // The checksum of everything before the table, with the two fields that change counted as zero.
@@ -70,7 +70,7 @@ export async function planPe(fh: FileHandle, size: number): Promise<PePlan> {
     }
     return { layout, head: Buffer.from(first.subarray(0, layout.securityDirOffset + 8)), table, wordSum, entryName: 'Authenticode unauthenticated attribute' };
   } catch (e) {
-    if (e instanceof PeTagError) throw new ArtifactError(e.message);
+    if (e instanceof PeTagError) throw new ArtifactError(`not a signed Herald installer: ${e.message}`);
     throw e;
   }
 }

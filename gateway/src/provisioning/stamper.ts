@@ -75,7 +75,42 @@ async function* range(fh: FileHandle, start: number, length: number): AsyncGener
 /** Same file as when it was planned: a build replaced or rewritten meanwhile is not copied by name. */
 const sameFile = (a: Stats, b: Stats) => a.dev === b.dev && a.ino === b.ino && a.size === b.size && a.mtimeMs === b.mtimeMs;
 
+/**
+ * A signed .exe keeps every byte where it was, a few header bytes and the table at the end
+ * rewritten: the kernel copies the build (as `cp` does, ~5x faster than reads and writes here) and
+ * the new bytes are written at their places. A shorter result (a stamped copy stamped again with a
+ * smaller provision) is truncated.
+ */
+async function patchCopy(file: string, fh: FileHandle, parts: readonly Part[], target: string): Promise<void> {
+  const before = await fh.stat();
+  await copyFile(file, target);
+  if (!sameFile(before, await stat(file))) throw new ArtifactError(`${file} changed while it was being copied`);
+  const out = await open(target, 'r+');
+  try {
+    let pos = 0;
+    for (const part of parts) {
+      if ('bytes' in part) await out.write(part.bytes, 0, part.bytes.length, pos);
+      pos += 'bytes' in part ? part.bytes.length : part.length;
+    }
+    if (pos < before.size) await out.truncate(pos);
+    if ((await out.stat()).size !== pos) throw new Error(`internal: wrote ${pos} bytes but the file has ${(await out.stat()).size}`);
+  } finally {
+    await out.close();
+  }
+}
+
+/** Whether every range of the build lands at its own offset (only bytes are replaced or added). */
+const inPlace = (parts: readonly Part[]) => {
+  let pos = 0;
+  for (const part of parts) {
+    if ('start' in part && part.start !== pos) return false;
+    pos += 'bytes' in part ? part.bytes.length : part.length;
+  }
+  return true;
+};
+
 async function writeParts(file: string, fh: FileHandle, parts: readonly Part[], target: string): Promise<void> {
+  if (parts[0] && 'bytes' in parts[0] && inPlace(parts)) return patchCopy(file, fh, parts, target);
   let rest = parts;
   let pos = 0;
   const first = parts[0];
