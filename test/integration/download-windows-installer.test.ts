@@ -97,6 +97,15 @@ test('the portable zip is one button away; an unsigned installer is served as it
   await zip.saveAs(file);
   assert.match(spawnSync('unzip', ['-l', file], { encoding: 'utf8' }).stdout, /resources\/provision\.json/);
 
+  // The zip button with a computer that has no zip: said plainly, before the password is checked.
+  await page.goto(`${gw.url}/download`);
+  await page.getByLabel('Mail address').fill('bob@example.com');
+  await page.getByLabel('Password').fill('not checked');
+  await page.getByLabel('Your computer').selectOption('linux-x64');
+  const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Download the portable zip instead' }).click()]);
+  assert.equal(res!.status(), 404);
+  assert.equal(await page.locator('h1').textContent(), 'No portable zip for Linux (64-bit)');
+
   // Replace the installer by the same program unsigned: the zip is the Windows choice again.
   copyFileSync(pe.unsigned, path.join(buildsDir, INSTALLER));
   await page.goto(`${gw.url}/download`);
