@@ -102,8 +102,8 @@ test('the portable zip is one button away; an unsigned installer is served as it
   await page.getByLabel('Mail address').fill('bob@example.com');
   await page.getByLabel('Password').fill('not checked');
   await page.getByLabel('Your computer').selectOption('linux-x64');
-  const [res] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Download the portable zip instead' }).click()]);
-  assert.equal(res!.status(), 404);
+  const [noZip] = await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Download the portable zip instead' }).click()]);
+  assert.equal(noZip!.status(), 404);
   assert.equal(await page.locator('h1').textContent(), 'No portable zip for Linux (64-bit)');
 
   // Replace the installer by the same program unsigned: the zip is the Windows choice again.
