@@ -1,15 +1,23 @@
 ; Herald's additions to the NSIS installer (electron-builder.yml: nsis.include).
-; Installers cannot be stamped, so a per-user provision.json travels beside the installer
-; (`herald-gateway package --from Herald-<version>-win-x64.exe`). When it is there, it is copied
-; into the app's resources, where the desktop core looks first at start
-; (desktop/src/core/provisioning/provision-sources.ts): the app starts signed in.
+; 1. A per-user installer carries the user's signed provision in its Authenticode signature
+;    (gateway/src/provisioning/pe-stamp.ts). The installer cannot read it, so it tells the app
+;    where it was run from: its own path ($EXEPATH) goes to resources\installer-path.txt, as
+;    UTF-16LE with a byte-order mark (a path may hold any letter). At start the desktop core reads
+;    the tag from that file and verifies it (desktop/src/core/provisioning/installer-tag.ts).
+; 2. A provision.json beside an installer that was not stamped (`herald-gateway package --from
+;    Herald-<version>-win-x64.exe` with an unsigned build) is copied into the app's resources,
+;    where the desktop core looks first at start (desktop/src/core/provisioning/provision-sources.ts).
 
-; Herald's build marker (gateway/src/provisioning/build-marker.ts BUILD_MARKER): version resources
-; are stored uncompressed (UTF-16LE), so `herald-gateway package` finds it by a byte scan and
-; refuses installers without it. Not yet compiled by a real makensis (needs Electron: README "Packaging").
+; 3. Herald's build marker (gateway/src/provisioning/build-marker.ts BUILD_MARKER): version resources
+;    are stored uncompressed (UTF-16LE), so `herald-gateway package` finds it by a byte scan and
+;    refuses unsigned installers without it. Not yet compiled by electron-builder's makensis (needs Electron).
 VIAddVersionKey "HeraldBuild" "herald-build:org.herald.desktop"
 
 !macro customInstall
+  FileOpen $0 "$INSTDIR\resources\installer-path.txt" w
+  FileWriteWord $0 0xFEFF
+  FileWriteUTF16LE $0 "$EXEPATH"
+  FileClose $0
   IfFileExists "$EXEDIR\provision.json" 0 +2
     CopyFiles /SILENT "$EXEDIR\provision.json" "$INSTDIR\resources\provision.json"
 !macroend

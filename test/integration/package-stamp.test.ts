@@ -217,7 +217,7 @@ test('bad builds are refused with a clear reason, and no enrollment token is iss
     ['a zip without an Electron app', () => { const f = path.join(dir, 'docs.zip'); sh('zip', ['-q', '-j', f, path.join(import.meta.dirname, '../../README.md')]); return f; }, /no Electron app in this archive: expected resources\/app\.asar/],
     ['another Electron app (zip, no Herald marker)', () => makeGenericBuild(mkdtempSync(path.join(dir, 'other-')), { os: 'win', format: 'zip', marker: false }), /not a Herald build: an Electron app without resources\/herald-build\.json/],
     ['another Electron app (tar.gz, no Herald marker)', () => makeGenericBuild(mkdtempSync(path.join(dir, 'other-')), { os: 'linux', format: 'tar.gz', marker: false }), /not a Herald build: an Electron app without Herald-0\.1\.0\/resources\/herald-build\.json/],
-    ['an installer', () => (writeFileSync(path.join(dir, 'Herald-0.1.0-win-x64.exe'), 'MZ'), path.join(dir, 'Herald-0.1.0-win-x64.exe')), /neither a \.zip nor a \.tar\.gz: it cannot be stamped/],
+    ['an installer', () => (writeFileSync(path.join(dir, 'Herald-0.1.0-win-x64.exe'), 'MZ'), path.join(dir, 'Herald-0.1.0-win-x64.exe')), /not a signed Herald installer: the file ends inside its DOS header/],
     ['a missing file', () => path.join(dir, 'nothing.zip'), /cannot open .*nothing\.zip: ENOENT/],
   ];
   for (const [what, make, want] of cases) {

@@ -11,6 +11,7 @@ import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, protoc
 import { createXmppChat } from '../core/chat/xmpp-chat.ts';
 import { createHeraldCore, type HeraldCore } from '../core/herald-core.ts';
 import { systemClock } from '../core/ports/clock.ts';
+import { installerPathArg } from '../core/provisioning/installer-tag.ts';
 import { createDirStorage } from '../core/storage/dir-storage.ts';
 import { validateTemplate } from '../core/webmail/webmail-url.ts';
 import { EVENTS, INVOKE, type PickedFile } from '../shared/ipc.ts';
@@ -172,7 +173,9 @@ async function run(): Promise<void> {
     sound: shell.ports.sound,
     tray: shell.ports.tray,
     browser: { open: (url) => electronShell.openExternal(url) },
-    places: { resourcesDir: resources, userDataDir: userData },
+    // A per-user installer may name itself on the command line; else its path is read from the
+    // resources, where build/installer.nsh left it (the core reads the tag in its signature).
+    places: { resourcesDir: resources, userDataDir: userData, installer: installerPathArg(process.argv) },
     styles: { bundledDir: path.join(resources, 'styles'), userDir: path.join(userData, 'Styles') },
     deviceName: `Herald on ${os.hostname()}`,
     locale,

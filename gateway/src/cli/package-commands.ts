@@ -15,7 +15,7 @@ import type { createServices } from '../main.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import { ArtifactError } from '../provisioning/app-resources.ts';
 import { installerHasMarker } from '../provisioning/build-marker.ts';
-import { createStamper, stampableFormatOf } from '../provisioning/stamper.ts';
+import { createStamper, stampableBuildOf } from '../provisioning/stamper.ts';
 import { createProvisioning, type Provisioning } from '../provisioning/provisioning.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 
@@ -49,7 +49,8 @@ function gatewayUrlOf(settings: Settings, flags: Flags, io: PackageIo): string {
 
 /** Throws (before any token is issued) unless `from` is a Herald build this command can package. */
 async function checkBuild(from: string): Promise<void> {
-  if (stampableFormatOf(from)) {
+  // A zip/tar.gz, or a signed installer whose version resource names Herald (stamped in its signature).
+  if (stampableBuildOf(from)) {
     const probe = await createStamper().stamp(from, Buffer.alloc(0)); // plans the archive: the marker, the resources folder
     await probe.discard();
     return;
@@ -83,7 +84,7 @@ function linkOrCopy(from: string, to: string): void {
 
 async function packageOne(s: Services, p: Provisioning, from: string, address: string, dir: string, ttlMs: number | undefined): Promise<{ file: string; expiresAt: Date }> {
   const target = path.join(dir, path.basename(from));
-  if (!stampableFormatOf(from)) {
+  if (!stampableBuildOf(from)) {
     mkdirSync(dir, { recursive: true });
     const issued = p.issue(address, ttlMs);
     try {

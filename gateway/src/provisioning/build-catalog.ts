@@ -1,10 +1,13 @@
 // The generic builds an admin put in the builds folder (provisioning.buildsDir, default
 // <data>/builds/), recognised by the names electron-builder.yml gives them:
 // `${productName}-${version}-${os}-${arch}.${ext}` (Herald-0.1.0-linux-x64.tar.gz). A zip or tar.gz
-// is stamped per user; installers (exe, dmg, AppImage, deb, rpm, msi, pkg) cannot be edited, so
-// they are served as they are, with the user's provision as a sidecar file or a deep link.
+// is stamped per user; so is a signed Windows installer (.exe) that its content shows to be a
+// Herald build (pe-stamp.ts: the provision goes into its signature), which is then preferred over
+// the zip. Other installers (dmg, AppImage, deb, rpm, msi, pkg, an unsigned exe) cannot be edited,
+// so they are served as they are, with the user's provision as a sidecar file or a deep link.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isStampableInstaller } from './pe-stamp.ts';
 import { stampableFormatOf, type StampableFormat } from './stamper.ts';
 
 export type Os = 'win' | 'mac' | 'linux';
@@ -38,7 +41,7 @@ export interface BuildFile {
   os: Os;
   /** `universal` (macOS) serves both architectures. */
   arch: Arch | 'universal';
-  /** zip / tar.gz: stamped per user; else an installer served as it is. */
+  /** zip / tar.gz / a signed Herald .exe: stamped per user; else an installer served as it is. */
   stampable: StampableFormat | undefined;
   ext: string;
 }
@@ -51,7 +54,8 @@ export function classifyBuild(name: string): Omit<BuildFile, 'path' | 'size' | '
   const m = NAME.exec(name);
   if (!m?.groups) return undefined;
   const g = m.groups as { version: string; os: Os; arch: string; ext: string };
-  return { name, version: g.version, os: g.os, arch: ARCH[g.arch]!, stampable: stampableFormatOf(name), ext: g.ext };
+  // An .exe is stampable only if its content says so (listBuilds): the name cannot tell.
+  return { name, version: g.version, os: g.os, arch: ARCH[g.arch]!, stampable: g.ext === 'exe' ? undefined : stampableFormatOf(name), ext: g.ext };
 }
 
 /** Every recognisable build in `dir` (a missing folder is an empty catalog). */
@@ -70,7 +74,9 @@ export function listBuilds(dir: string): BuildFile[] {
     const file = path.join(dir, name);
     try {
       const st = statSync(file);
-      if (st.isFile()) out.push({ ...c, path: file, size: st.size, mtimeMs: st.mtimeMs });
+      if (!st.isFile()) continue;
+      const stampable = c.ext === 'exe' && isStampableInstaller(file, st) ? 'exe' : c.stampable;
+      out.push({ ...c, stampable, path: file, size: st.size, mtimeMs: st.mtimeMs });
     } catch {
       // removed while listing
     }
@@ -91,14 +97,21 @@ const newer = (a: BuildFile, b: BuildFile) => {
   return a.mtimeMs > b.mtimeMs;
 };
 
-/** The build to serve for a platform: the newest version; at one version a stampable archive wins. */
-export function buildFor(builds: readonly BuildFile[], platform: Platform): BuildFile | undefined {
+/** At one version: a stampable installer, then a stampable archive, then an installer served as it is. */
+const rank = (b: BuildFile) => (b.stampable === 'exe' ? 2 : b.stampable ? 1 : 0);
+
+/**
+ * The build to serve for a platform: the newest version; at one version the best ranked (a stamped
+ * installer before a stamped zip). `only` narrows it to one kind (the zip offered as a fallback).
+ */
+export function buildFor(builds: readonly BuildFile[], platform: Platform, only?: (b: BuildFile) => boolean): BuildFile | undefined {
   let best: BuildFile | undefined;
   for (const b of builds) {
     if (b.os !== platform.os || (b.arch !== platform.arch && b.arch !== 'universal')) continue;
+    if (only && !only(b)) continue;
     if (!best) best = b;
     else if (b.version === best.version) {
-      if ((b.stampable && !best.stampable) || (!!b.stampable === !!best.stampable && b.mtimeMs > best.mtimeMs)) best = b;
+      if (rank(b) > rank(best) || (rank(b) === rank(best) && b.mtimeMs > best.mtimeMs)) best = b;
     } else if (newer(b, best)) best = b;
   }
   return best;

@@ -1,11 +1,13 @@
 // Where a provision comes from: a `herald://provision?jws=...` deep link (newest intent), the
-// user data folder (an admin or installer dropped it there), or the app's resources (stamped
+// user data folder (an admin or installer dropped it there), the tag in the signed Windows installer
+// it was installed from (installer-tag.ts), or the app's resources (stamped
 // into this copy of the app). The first genuine, unexpired, not-yet-used one wins; the others'
 // problems are reported. Trusted keys: provision-keys.json (a JWK Set) in the resources, plus
 // keys pinned after an earlier enrollment.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { PROVISION_FILE_NAME, ProvisionKeySetSchema, fromCompactJws, type Ed25519Jwk } from '../../../../gateway/src/protocol/provision.ts';
+import { installerPathIn, installerProvision } from './installer-tag.ts';
 import { ProvisionError, verifyProvision, type ProvisionOrigin, type VerifiedProvision } from './provision-verify.ts';
 
 export const PROVISION_KEYS_FILE = 'provision-keys.json';
@@ -17,6 +19,11 @@ export interface ProvisionPlaces {
   resourcesDir?: string;
   /** The user's data folder. */
   userDataDir?: string;
+  /**
+   * The signed installer this copy was installed from (its tag carries a provision): given on the
+   * command line (`--provisioned-by=<path>`), else read from installer-path.txt in the resources.
+   */
+  installer?: string;
 }
 
 export interface ProvisionCandidateProblem {
@@ -88,6 +95,8 @@ export async function findProvision(o: {
   const candidates: [ProvisionOrigin, () => Promise<unknown>][] = [];
   if (o.deepLink !== undefined) candidates.push(['deep-link', async () => parseDeepLink(o.deepLink!)]);
   if (o.places.userDataDir) candidates.push(['user-data', () => readJsonFile(path.join(o.places.userDataDir!, PROVISION_FILE_NAME))]);
+  const installer = o.places.installer ?? (await installerPathIn(o.places.resourcesDir));
+  if (installer) candidates.push(['installer', () => installerProvision(installer)]);
   if (o.places.resourcesDir) candidates.push(['resources', () => readJsonFile(path.join(o.places.resourcesDir!, PROVISION_FILE_NAME))]);
   for (const [origin, read] of candidates) {
     try {

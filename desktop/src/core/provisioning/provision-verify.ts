@@ -16,7 +16,8 @@ import {
   type ProvisionPayload,
 } from '../../../../gateway/src/protocol/provision.ts';
 
-export type ProvisionOrigin = 'resources' | 'user-data' | 'deep-link';
+/** `installer`: the tag in a signed Windows installer's signature (installer-tag.ts), as little trusted as a deep link. */
+export type ProvisionOrigin = 'resources' | 'user-data' | 'deep-link' | 'installer';
 
 export interface VerifiedProvision {
   payload: ProvisionPayload;
@@ -65,7 +66,7 @@ export function verifyProvision(input: unknown, o: { trusted: readonly Ed25519Jw
     key = h.jwk;
   }
   if (!key) {
-    throw new ProvisionError('untrusted-key', `the provision is signed by key ${JSON.stringify(h.kid)}, which this app does not trust${o.origin === 'resources' ? '' : ' (a deep link or a file in the user folder must be signed by a key shipped with the app or used before)'}`);
+    throw new ProvisionError('untrusted-key', `the provision is signed by key ${JSON.stringify(h.kid)}, which this app does not trust${o.origin === 'resources' ? '' : ' (a deep link, an installer tag or a file in the user folder must be signed by a key shipped with the app or used before)'}`);
   }
   const jwk = Ed25519JwkSchema.parse(key);
   const publicKey = createPublicKey({ key: { kty: jwk.kty, crv: jwk.crv, x: jwk.x }, format: 'jwk' });

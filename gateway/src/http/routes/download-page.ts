@@ -11,6 +11,8 @@ export interface PlatformChoice {
   label: string;
   /** What would be served ("zip, 98 MB"), or undefined when there is no build. */
   available: string | undefined;
+  /** The portable zip offered instead of a stamped installer ("zip, 98 MB"). */
+  fallback?: string;
 }
 
 function layout(title: string, body: string): string {
@@ -50,6 +52,12 @@ export function formPage(p: FormPage): string {
     .join('\n');
   const err = p.error ? `<p class="error" role="alert" id="form-error">${esc(p.error)}</p>` : '';
   const described = p.error ? ' aria-describedby="form-error"' : '';
+  // The installer is the default (Enter submits the first button); a Windows zip, if there is
+  // one, is a second submit button: no script needed to pick it.
+  const zips = p.platforms.filter((o) => o.fallback);
+  const fallback = zips.length
+    ? `<p class="alt"><button type="submit" class="link" name="format" value="zip" aria-describedby="zip-hint">Download the portable zip instead</button></p>\n<p class="hint" id="zip-hint">${esc(zips.map((o) => `${o.label}: ${o.fallback}`).join('; '))} — no installation: unpack it and start Herald.exe.</p>\n`
+    : '';
   const valid = p.ttlHours % 24 === 0 ? `${p.ttlHours / 24} day${p.ttlHours === 24 ? '' : 's'}` : `${p.ttlHours} hour${p.ttlHours === 1 ? '' : 's'}`;
   return layout(
     'Download Herald',
@@ -74,7 +82,7 @@ ${options}
 <p class="hint" id="platform-hint">Chosen from your browser; change it to download for another computer.</p>
 </div>
 <button type="submit">Download</button>
-</form>
+${fallback}</form>
 <p class="note">The package holds a personal sign-in that works once and expires after ${esc(valid)}. Do not pass it on: anyone who opens it first is signed in as you. Download again for another computer.</p>
 <footer>${esc(p.issuer)}</footer>`,
   );
@@ -120,6 +128,8 @@ p{margin:.5rem 0 1rem}
 .field{margin:0 0 1.1rem}
 label{display:block;font-weight:600;margin-bottom:.3rem}
 input,select{display:block;width:100%;font:inherit;color:inherit;background:var(--card);border:1px solid var(--border);border-radius:4px;padding:.55rem .65rem}
+button.link{background:none;border:0;padding:0;color:var(--accent);font-weight:400;text-decoration:underline}
+.alt{margin:1rem 0 0}
 button,.button{display:inline-block;font:inherit;font-weight:600;border:0;border-radius:4px;padding:.6rem 1.25rem;background:var(--accent);color:var(--accent-text);cursor:pointer;text-decoration:none}
 .button.secondary{background:transparent;color:var(--accent);border:2px solid var(--accent);padding:.45rem 1rem}
 input:focus-visible,select:focus-visible,button:focus-visible,a:focus-visible{outline:3px solid var(--focus);outline-offset:2px}

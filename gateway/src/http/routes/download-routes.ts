@@ -1,8 +1,10 @@
 // The download page (/download): sign in with mail credentials, pick the computer (preselected
 // from the browser), get a personal package — the generic build for that platform with a signed
 // provision.json (a fresh one-time enrollment token) stamped in, streamed straight from the build
-// file (no temporary file, constant memory). Installers that cannot carry the file are served as
-// they are, with the user's herald:// sign-in link beside them. No script, a strict CSP, CSRF-safe.
+// file (no temporary file, constant memory). A signed Windows installer is stamped too (in its
+// signature) and offered before the zip, which stays one button away (`format=zip`). Installers
+// that cannot carry the file are served as they are, with the user's herald:// sign-in link
+// beside them. No script, a strict CSP, CSRF-safe.
 import { createReadStream } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
@@ -26,8 +28,10 @@ export interface DownloadRouteDeps {
 const FORM_LIMIT = 8 * 1024;
 const CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const megabytes = (n: number) => (n >= 10 * 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : `${(n / 1024 / 1024).toFixed(1)} MB`);
-const describe = (b: BuildFile) => `${b.stampable ?? `${b.ext} installer`}, ${megabytes(b.size)}`;
+const megabytes = (n: number) =>
+  n >= 10 * 1024 * 1024 ? `${Math.round(n / 1024 / 1024)} MB` : n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.max(1, Math.round(n / 1024))} KB`;
+const describe = (b: BuildFile) => `${b.stampable === 'exe' ? 'installer' : (b.stampable ?? `${b.ext} installer`)}, ${megabytes(b.size)}`;
+const isZip = (b: BuildFile) => b.stampable === 'zip';
 
 function page(ctx: Context, status: number, html: string): void {
   ctx.status = status;
@@ -47,7 +51,9 @@ export function downloadRoutes(router: Router, { provisioning, directory, settin
     const builds = provisioning.builds();
     return PLATFORMS.map((p) => {
       const b = buildFor(builds, p);
-      return { id: p.id, label: p.label, available: b && describe(b) };
+      // A stamped installer is offered; the zip of the same platform stays as the fallback.
+      const zip = b?.stampable === 'exe' ? buildFor(builds, p, isZip) : undefined;
+      return { id: p.id, label: p.label, available: b && describe(b), ...(zip ? { fallback: describe(zip) } : {}) };
     });
   };
   const detected = (ctx: Context) => platformFromBrowser(ctx.get('user-agent'), { platform: ctx.get('sec-ch-ua-platform') || undefined, arch: ctx.get('sec-ch-ua-arch') || undefined });
@@ -90,7 +96,19 @@ export function downloadRoutes(router: Router, { provisioning, directory, settin
     if (!user || !password) return form(ctx, 400, { user, selected: platform.id, error: 'Enter your mail address and your password.' });
 
     // A missing build is said before the password is checked: no sign-in is spent on it.
-    const build = provisioning.buildFor(platform);
+    const wantZip = fields.get('format') === 'zip';
+    const build = wantZip ? buildFor(provisioning.builds(), platform, isZip) : provisioning.buildFor(platform);
+    if (!build && wantZip) {
+      return page(
+        ctx,
+        404,
+        messagePage({
+          title: `No portable zip for ${platform.label}`,
+          paragraphs: [`This server has no portable Herald for ${platform.label}. Download the normal package instead.`, `Nothing was downloaded and your password was not checked.`],
+          back: { href: `/download?platform=${platform.id}`, label: 'Back to the download page' },
+        }),
+      );
+    }
     if (!build) {
       return page(
         ctx,
