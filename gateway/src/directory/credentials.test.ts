@@ -20,8 +20,8 @@ test('each change is journalled in its own transaction; a refused change writes 
   try {
     const c = createCredentials({ store });
     const start = c.mark();
-    assert.equal(c.revokeDevices(alice.id, device), 1);
-    assert.equal(c.revokeDevices(alice.id, device), 0, 'already revoked: nothing ended, no row');
+    assert.deepEqual(c.revokeDevices(alice.id, device), { devices: 1, enrollments: 0 });
+    assert.deepEqual(c.revokeDevices(alice.id, device), { devices: 0, enrollments: 0 }, 'already revoked: nothing ended, no row');
     assert.throws(() => c.removeAccount('nobody@example.com'), /no user/);
     assert.throws(() => c.setDomainIm('nowhere.example', false), /no domain/);
     c.setDomainIm('example.com', false);
