@@ -45,7 +45,7 @@ test('a mistake: one error line, then the usage of that command only, exit 2; he
   assert.match(all.stdout, /user add[\s\S]*spool status/, 'help alone: every command');
 
   assert.equal(extra.code, 2);
-  assert.match(extra.stderr, /^herald-gateway: unexpected argument "b@example\.com"/);
+  assert.match(extra.stderr, /^herald-gateway: unexpected argument "b@example\.com": user del takes <local@domain> \(quote a value with spaces\)\n/);
 });
 
 test('did you mean: a mistyped option or command gets the nearest, not the parser text', async () => {

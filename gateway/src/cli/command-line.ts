@@ -29,13 +29,16 @@ interface Entry {
   text: string;
   /** How many words after the name it takes at most (Infinity: `<text...>`). */
   maxArgs: number;
+  /** Its <arguments> as the usage writes them. */
+  args: string[];
 }
 
 /** The entries of the usage text: "  name <args> [options]   description" and its continuation lines. */
 export function usageEntries(usage: string): Entry[] {
   const entries: Entry[] = [];
   for (const line of usage.split('\n')) {
-    const start = /^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*)?)(?=\s|$)(.*)$/.exec(line);
+    // A command is one to three words ("serve", "user add", "user admin grant").
+    const start = /^ {2}([a-z][a-z-]*(?: [a-z][a-z-]*){0,2})(?=\s|$)(.*)$/.exec(line);
     if (start) {
       // The synopsis ends where a two-space gap starts the description.
       const synopsis = start[2]!.split(/ {2,}/, 1)[0]!;
@@ -43,7 +46,7 @@ export function usageEntries(usage: string): Entry[] {
       const args = bare.match(/<[^>]+>/g) ?? [];
       const maxArgs = args.some((a) => a.endsWith('...>')) ? Infinity : args.length;
       const description = start[2]!.slice(synopsis.length).trim();
-      entries.push({ name: start[1]!, text: `herald-gateway ${start[1]}${synopsis}${description ? `\n${INDENT}${description}` : ''}`, maxArgs });
+      entries.push({ name: start[1]!, text: `herald-gateway ${start[1]}${synopsis}${description ? `\n${INDENT}${description}` : ''}`, maxArgs, args });
     } else if (/^ {4,}\S/.test(line) && entries.length) {
       entries.at(-1)!.text += `\n${INDENT}${line.trimStart()}`;
     } else if (entries.length && !line.startsWith(' ')) {
@@ -75,6 +78,19 @@ const HINT = 'herald-gateway help shows every command';
 
 export function createCommandLine({ usage, options, common, commandOptions }: CommandLineSpec) {
   const entries = usageEntries(usage);
+  // The usage and the option table must agree, or an option would be refused that the usage
+  // offers (or taken that it does not): a programming error, found by any test that runs the CLI.
+  for (const e of entries) {
+    const table = commandOptions[e.name];
+    if (!table) throw new Error(`usage entry "${e.name}" has no row in the command option table`);
+    const offered = (e.text.split('\n', 1)[0]!.match(/--[a-z][a-z-]*/g) ?? []).map((o) => o.slice(2));
+    const missing = offered.filter((o) => !table.includes(o) && !common.includes(o));
+    if (missing.length) throw new Error(`usage of "${e.name}" offers ${missing.map((o) => `--${o}`).join(', ')}, which its option table lacks`);
+  }
+  for (const [name, table] of Object.entries(commandOptions)) {
+    const unknown = table.filter((o) => !options[o]);
+    if (unknown.length) throw new Error(`"${name}" takes ${unknown.map((o) => `--${o}`).join(', ')}, which is not an option`);
+  }
   const names = [...new Set([...entries.map((e) => e.name), ...Object.keys(commandOptions)])];
   const groups = new Set(names.filter((n) => n.includes(' ')).map((n) => n.split(' ')[0]!));
   const list = () => `commands: ${names.join(', ')}\n${HINT}`;
@@ -91,8 +107,10 @@ export function createCommandLine({ usage, options, common, commandOptions }: Co
   function resolve(words: string[]): string {
     const [first, second] = words;
     if (first === undefined) throw new CommandLineError('no command given', list());
-    if (second !== undefined && names.includes(`${first} ${second}`)) return `${first} ${second}`;
-    if (names.includes(first)) return first;
+    for (let n = Math.min(3, words.length); n > 0; n--) {
+      const name = words.slice(0, n).join(' ');
+      if (names.includes(name)) return name;
+    }
     if (groups.has(first)) {
       const actions = names.filter((n) => n.startsWith(`${first} `)).map((n) => n.slice(first.length + 1));
       if (second === undefined) throw new CommandLineError(`"${first}" needs a subcommand: ${actions.join(', ')}`, usageOf(first));
@@ -134,7 +152,10 @@ export function createCommandLine({ usage, options, common, commandOptions }: Co
     }
     const entry = entries.find((e) => e.name === name);
     const extra = positionals.slice(name.split(' ').length + (entry?.maxArgs ?? Infinity));
-    if (extra.length) fail(`unexpected ${extra.length > 1 ? 'arguments' : 'argument'} ${extra.map((a) => `"${a}"`).join(' ')} (quote a value with spaces)`);
+    if (extra.length) {
+      const takes = entry!.args.length ? `takes ${entry!.args.join(' ')}` : 'takes options only';
+      fail(`unexpected ${extra.length > 1 ? 'arguments' : 'argument'} ${extra.map((a) => `"${a}"`).join(' ')}: ${name} ${takes} (quote a value with spaces)`);
+    }
     return { values, positionals, name };
   }
 
