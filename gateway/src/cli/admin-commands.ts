@@ -101,7 +101,8 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       const n = s.tokens.revoke(address, device);
       if (device !== undefined) return out(`revoked device ${device} of ${address}; the app on it signs in again`);
       if (!n.devices && !n.enrollments) return out(`${address} had no live device tokens or unused enrollment tokens; nothing revoked`);
-      return out(`revoked ${count(n.devices, 'device token')}, ${count(n.enrollments, 'enrollment token')} of ${address}`);
+      const kinds = [n.devices && count(n.devices, 'device token'), n.enrollments && count(n.enrollments, 'enrollment token')].filter(Boolean);
+      return out(`revoked ${kinds.join(', ')} of ${address}`);
     }
     case 'token list': {
       const address = need(target, 'address (token list <local@domain>)');

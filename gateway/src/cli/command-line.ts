@@ -97,8 +97,7 @@ export function createCommandLine({ usage, options, common, commandOptions }: Co
 
   /** The usage of one command, or of every command of a group ("user"). */
   const usageOf = (name: string): string => {
-    const own = entries.filter((e) => e.name === name);
-    const shown = own.length ? own : entries.filter((e) => e.name.startsWith(`${name} `));
+    const shown = entries.filter((e) => e.name === name || e.name.startsWith(`${name} `));
     if (!shown.length) return list();
     return `usage: ${shown.map((e) => e.text).join('\n       ')}\n(every command also takes --data DIR and --config FILE; ${HINT})`;
   };
@@ -109,7 +108,9 @@ export function createCommandLine({ usage, options, common, commandOptions }: Co
     if (first === undefined) throw new CommandLineError('no command given', list());
     for (let n = Math.min(3, words.length); n > 0; n--) {
       const name = words.slice(0, n).join(' ');
-      if (names.includes(name)) return name;
+      // `package frobnicate`: a command that is also a group and takes no arguments was given a subcommand it lacks.
+      const takesNone = n < words.length && groups.has(name) && entries.find((e) => e.name === name)?.maxArgs === 0;
+      if (names.includes(name) && !takesNone) return name;
     }
     if (groups.has(first)) {
       const actions = names.filter((n) => n.startsWith(`${first} `)).map((n) => n.slice(first.length + 1));
