@@ -1,9 +1,9 @@
 // herald-gateway: serve | user | domain | token | package | log | im | spool
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import type { Logger } from './config/logger.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
+import { CommandLineError, createCommandLine, type OptionTable } from './cli/command-line.ts';
 import type { Gateway } from './main.ts';
 
 // The gateway's modules load past --help, and each command's own only for that command:
@@ -35,6 +35,8 @@ const USAGE = `usage: herald-gateway <command> [options]
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
+  domain del <domain> [--force]                  delete a domain; one with accounts only with --force
+        (they go too, their sessions end); its links go, message logs stay
   domain list
   domain link <domain> <domain>                  users of both see each other as contacts
   domain unlink <domain> <domain>
@@ -42,7 +44,7 @@ const USAGE = `usage: herald-gateway <command> [options]
         NAME: the host they connect to (default: http.publicUrl's); exit 1 when one is missing
   token enroll <local@domain> [--ttl HOURS]      print a one-time enrollment token
   token revoke <local@domain> [--device ID]      revoke device tokens (all, or one)
-  token list <local@domain>
+  token list <local@domain>                      devices (name, platform, last use) and unused enrollment tokens
   package --from BUILD --out DIR (--domain D | --user <local@domain>) [--ttl HOURS] [--url URL]
         per-user copies of a generic build (zip, tar.gz; an installer gets provision.json
         beside it), each with a one-time sign-in; DIR/manifest.csv lists user, file, expiry
@@ -78,6 +80,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user list': ['domain'],
   'domain add': ['im'],
   'domain set': ['im'],
+  'domain del': ['force'],
   'domain list': [],
   'domain link': [],
   'domain unlink': [],
@@ -92,17 +95,35 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'spool status': ['json'],
 };
 
-/** Refuses options the command does not take (unknown commands are left to their own error). */
-function checkOptions(command: string, action: string | undefined, given: string[]): void {
-  const name = action !== undefined && `${command} ${action}` in COMMAND_OPTIONS ? `${command} ${action}` : command;
-  const allowed = COMMAND_OPTIONS[name];
-  if (!allowed) return;
-  const wrong = given.filter((o) => !COMMON.includes(o) && !allowed.includes(o));
-  if (wrong.length) {
-    const takes = allowed.length ? `it takes ${allowed.map((o) => `--${o}`).join(', ')}` : 'it takes no options besides --data and --config';
-    throw new UsageError(`${wrong.map((o) => `--${o}`).join(', ')} ${wrong.length > 1 ? 'mean' : 'means'} nothing for "${name}": ${takes}`);
-  }
-}
+const OPTIONS: OptionTable = {
+  config: { type: 'string' },
+  data: { type: 'string' },
+  'http-port': { type: 'string' },
+  'xmpp-port': { type: 'string' },
+  demo: { type: 'boolean' },
+  'keep-devices': { type: 'boolean' },
+  password: { type: 'string' },
+  'password-file': { type: 'string' },
+  name: { type: 'string' },
+  domain: { type: 'string' },
+  im: { type: 'string' },
+  ttl: { type: 'string' },
+  device: { type: 'string' },
+  user: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  text: { type: 'string' },
+  from: { type: 'string' },
+  out: { type: 'string' },
+  url: { type: 'string' },
+  json: { type: 'boolean' },
+  force: { type: 'boolean' },
+  host: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
+const commandLine = createCommandLine({ usage: USAGE, options: OPTIONS, common: COMMON, commandOptions: COMMAND_OPTIONS });
+/** The command being run (for the usage under an error). */
+let current: string | undefined;
 
 /** --password-file: the file's first line (without its line end), so the password never shows in `ps`. */
 function passwordFromFile(file: string): string {
@@ -119,42 +140,16 @@ async function main(argv: string[]): Promise<number> {
   // Private at rest: whatever the admin's umask, what any command makes in the data folder
   // (database and its -wal/-shm, keys, logs, uploads, spool files) is the gateway user's only.
   process.umask(0o077);
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: {
-      config: { type: 'string' },
-      data: { type: 'string' },
-      'http-port': { type: 'string' },
-      'xmpp-port': { type: 'string' },
-      demo: { type: 'boolean' },
-      'keep-devices': { type: 'boolean' },
-      password: { type: 'string' },
-      'password-file': { type: 'string' },
-      name: { type: 'string' },
-      domain: { type: 'string' },
-      im: { type: 'string' },
-      ttl: { type: 'string' },
-      device: { type: 'string' },
-      user: { type: 'string' },
-      since: { type: 'string' },
-      until: { type: 'string' },
-      text: { type: 'string' },
-      from: { type: 'string' },
-      out: { type: 'string' },
-      url: { type: 'string' },
-      json: { type: 'boolean' },
-      host: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    console.log(USAGE);
-    return command || values.help ? 0 : 2;
+  const line = commandLine.parse(argv);
+  current = line.name;
+  if (line.help !== undefined) {
+    console.log(line.help);
+    return 0;
   }
-  checkOptions(command, rest[0], Object.keys(values));
+  // Checked against OPTIONS by parse(): string options hold strings.
+  const values = line.values as Flags & { config?: string; data?: string; 'http-port'?: string; 'xmpp-port'?: string; password?: string; 'password-file'?: string };
+  const positionals = line.positionals;
+  const [command, ...rest] = positionals as [string, ...string[]];
   if (values.password !== undefined && values['password-file'] !== undefined) throw new UsageError('give the password one way: --password-file or --password, not both');
   if (values.password !== undefined) {
     console.error('herald-gateway: warning: --password shows the password to every user of this computer (ps) and stays in the shell history; use --password-file FILE or standard input');
@@ -276,8 +271,10 @@ function stopOnSignals(gateway: Gateway, seconds: number, log: Logger): void {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (e: unknown) => {
+    // Exit codes (README "Command line"): 0 done, 1 the operation failed, 2 the command line is wrong.
     if (e instanceof UsageError || (e as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      console.error(`herald-gateway: ${(e as Error).message}\n\n${USAGE}`);
+      const usage = e instanceof CommandLineError ? e.usage : current ? commandLine.usageOf(current) : commandLine.list();
+      console.error(`herald-gateway: ${(e as Error).message}\n\n${usage}`);
       process.exit(2);
     }
     if (e instanceof Error && e.name === 'ConfigError') console.error(`herald-gateway: configuration error:\n${e.message}`);

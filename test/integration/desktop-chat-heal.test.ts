@@ -96,7 +96,7 @@ describe('desktop chat after the server ended its session', () => {
 
   test('a signed-out device is not retried: offline, in words', async () => {
     const alice = await online();
-    assert.ok(srv.gw().services.tokens.revoke(addr('alice')) > 0);
+    assert.ok(srv.gw().services.tokens.revoke(addr('alice')).devices > 0);
     const off = await alice.next('connection', (e) => e.state === 'offline');
     assert.match(off.detail ?? '', /not-authorized/);
     const since = alice.events.length;

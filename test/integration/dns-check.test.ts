@@ -85,7 +85,7 @@ test('the CLI refuses bad input with exit 2 and says why', () => {
     [['not a domain', '--host', 'im.example.com'], /takes a mail domain, like example\.com \(got "not a domain"\)/],
     [['example.com'], /--host im\.example\.com \(or set http\.publicUrl\)/],
     [['example.com', '--host', 'bad host!'], /--host takes a host name/],
-    [['example.com', 'example.org', '--host', 'im.example.com'], /takes one domain/],
+    [['example.com', 'example.org', '--host', 'im.example.com'], /unexpected argument "example\.org": domain dns takes <domain>/],
     [['example.com', '--text', 'x'], /--text means nothing for "domain dns": it takes --host/],
   ] as [string[], RegExp][]) {
     const r = run(...args);

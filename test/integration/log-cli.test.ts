@@ -78,8 +78,8 @@ test('usage errors exit 2 with a clear message; nothing is written to the data f
     [['search', '--user', 'alice'], /--user takes an address like alice@example\.com/],
     [['search', '--text', ''], /--text needs a value/],
     [['search', 'alice@example.com'], /log search takes options only/],
-    [['tail'], /unknown command: log tail/],
-    [[], /unknown command: log$/m],
+    [['tail'], /unknown command "log tail"/],
+    [[], /"log" needs a subcommand: search/],
   ];
   for (const [args, message] of cases) {
     const r = cli(...args);

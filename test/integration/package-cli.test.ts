@@ -125,7 +125,7 @@ test('every user of the demo domain packaged in one command: plain progress line
   assert.equal(carol.signedIn.user.address, 'carol@example.com');
   const revoke = cli(['token', 'revoke', 'bob@example.com']);
   assert.equal(revoke.code, 0, revoke.stderr);
-  assert.match(revoke.stdout, /revoked 1 token\(s\) of bob@example\.com/);
+  assert.match(revoke.stdout, /revoked 1 enrollment token of bob@example\.com/);
   const bob = await enrollWith(path.join(out, 'bob@example.com', 'Herald-0.1.0-linux-x64.tar.gz'));
   assert.ok('prompt' in bob);
   assert.equal(bob.prompt.reason, 'enrollment-refused');
@@ -181,7 +181,7 @@ test('bad input fails with a clear message, exit code 2 for usage and 1 otherwis
     [['package', '--domain', 'example.com', '--from', build, '--out', path.join(root, 'x7'), '--url', 'ftp://x'], 2, /--url takes the gateway's public http\(s\) URL/],
     [['package', '--domain', 'example.com', '--from', build, '--out', path.join(root, 'x9'), '--url', 'http://mail.example.com'], 2, /--url must be https:\/\/ for another machine \(got http:\/\/mail\.example\.com\); the desktop refuses plain http:\/\/ there/],
     [['package', '--domain', 'example.com', '--from', notApp, '--out', path.join(root, 'x8'), '--url', url], 1, /no Electron app in this archive/],
-    [['package', 'frobnicate'], 2, /unknown command: package frobnicate/],
+    [['package', 'frobnicate'], 2, /unknown command "package frobnicate"/],
   ];
   for (const [args, code, want] of cases) {
     const r = cli(args);

@@ -75,7 +75,7 @@ test('im send and spool status, with the gateway stopped and running', async () 
     [['im', 'send', 'alice@example.com', 'hi', '--from', 'not an address'], '', 2, /--from "not an address" is not an address/],
     [['im', 'send', 'alice@example.com', 'bell\x07'], '', 1, /would be refused: the text contains the control character U\+0007/],
     [['im', 'send'], '', 2, /missing recipient/],
-    [['im', 'shout', 'alice@example.com'], '', 2, /unknown command: im shout/],
+    [['im', 'shout', 'alice@example.com'], '', 2, /unknown command "im shout"/],
     [['spool', 'status', 'now'], '', 2, /spool status takes options only/],
   ];
   for (const [args, input, code, why] of refusals) {

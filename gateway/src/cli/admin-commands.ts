@@ -21,6 +21,8 @@ const onOff = (v: string | boolean | undefined): boolean => {
   throw new UsageError(`--im takes on or off (got ${String(v)})`);
 };
 const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : '-');
+/** "1 device token", "2 device tokens". */
+const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export async function runAdminCommand(s: Services, group: string, args: string[], flags: Flags, out: (line: string) => void): Promise<void> {
   const [action, target] = args;
@@ -95,16 +97,30 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     case 'token revoke': {
       const address = need(target, 'address (token revoke <local@domain> [--device ID])');
       const device = flags.device === undefined ? undefined : Number(flags.device);
-      if (device !== undefined && !Number.isInteger(device)) throw new UsageError('--device takes a device id (see token list)');
+      if (device !== undefined && !(Number.isInteger(device) && device > 0)) throw new UsageError(`--device takes a device id, a number (see token list ${address})`);
       const n = s.tokens.revoke(address, device);
-      return out(device === undefined ? `revoked ${n} token(s) of ${address}` : n ? `revoked device ${device} of ${address}` : `no live device ${device} for ${address}`);
+      if (device !== undefined) return out(`revoked device ${device} of ${address}; the app on it signs in again`);
+      if (!n.devices && !n.enrollments) return out(`${address} had no live device tokens or unused enrollment tokens; nothing revoked`);
+      const kinds = [n.devices && count(n.devices, 'device token'), n.enrollments && count(n.enrollments, 'enrollment token')].filter(Boolean);
+      return out(`revoked ${kinds.join(', ')} of ${address}`);
     }
     case 'token list': {
       const address = need(target, 'address (token list <local@domain>)');
-      for (const d of s.tokens.listDevices(address)) {
-        out(`device ${String(d.id).padEnd(5)} ${(d.label ?? '').padEnd(20)} created ${when(d.createdAt)}  last used ${when(d.lastUsedAt)}  ${d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'live'}`);
+      const { account, devices, enrollments } = s.tokens.listTokens(address);
+      for (const d of devices) {
+        out(
+          `device ${String(d.id).padEnd(5)} ${(d.label ?? '(no name)').padEnd(24)} ${(d.platform ?? '?').padEnd(12)} created ${when(d.createdAt)}  last used ${d.lastUsedAt ? when(d.lastUsedAt) : 'never'.padEnd(20)}  ${d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'live'}`,
+        );
       }
-      return;
+      for (const e of enrollments) out(`enrollment ${String(e.id).padEnd(5)} unused, created ${when(e.createdAt)}  expires ${when(e.expiresAt)}`);
+      const live = devices.filter((d) => d.revokedAt === null).length;
+      return out(`${account.address}: ${count(live, 'live device')}${devices.length > live ? ` (${devices.length - live} revoked)` : ''}, ${count(enrollments.length, 'unused enrollment token')}`);
+    }
+    case 'domain del': {
+      const domain = need(target, 'domain name (domain del <domain> [--force])');
+      const r = s.directory.removeDomain(domain, { force: flags.force === true });
+      const what = r.accounts.length ? ` with ${count(r.accounts.length, 'account')} (${r.accounts.join(', ')}), ${count(r.devices, 'device token')}, ${count(r.enrollments, 'enrollment token')}; their sessions end` : '';
+      return out(`deleted domain ${domain.trim().toLowerCase()}${what}${r.links.length ? `; unlinked from ${r.links.join(', ')}` : ''}; message logs are kept`);
     }
     default:
       throw new UsageError(`unknown command: ${group} ${action ?? ''}`);

@@ -20,8 +20,8 @@ test('each change is journalled in its own transaction; a refused change writes 
   try {
     const c = createCredentials({ store });
     const start = c.mark();
-    assert.equal(c.revokeDevices(alice.id, device), 1);
-    assert.equal(c.revokeDevices(alice.id, device), 0, 'already revoked: nothing ended, no row');
+    assert.deepEqual(c.revokeDevices(alice.id, device), { devices: 1, enrollments: 0 });
+    assert.deepEqual(c.revokeDevices(alice.id, device), { devices: 0, enrollments: 0 }, 'already revoked: nothing ended, no row');
     assert.throws(() => c.removeAccount('nobody@example.com'), /no user/);
     assert.throws(() => c.setDomainIm('nowhere.example', false), /no domain/);
     c.setDomainIm('example.com', false);
@@ -92,6 +92,31 @@ test('pending upload slots end with the credential that asked for them, in the s
     assert.equal(store.uploads.markUploaded(byDevice, 'text/plain'), false, 'a revoked slot takes no file');
     c.changePassword('alice@example.com', { hash: 'y', scram: { sha1: '', sha256: '' } }, true);
     assert.deepEqual([revoked(byPassword), revoked(uploaded)], [true, false]);
+  } finally {
+    done();
+  }
+});
+
+test('removeDomain: refused with accounts unless forced; forced, one account row each in the journal and the links go', () => {
+  const { store, alice, done } = fixture();
+  try {
+    store.domains.add('example.org');
+    store.domainLinks.link('example.com', 'example.org');
+    store.tokens.addEnroll(alice.id, Buffer.from('enroll-a'), Date.now() + 3600_000);
+    const c = createCredentials({ store });
+    const start = c.mark();
+    assert.throws(() => c.removeDomain('example.com'), (e: Error & { code?: string }) => e.code === 'conflict' && /still has 1 account/.test(e.message));
+    assert.equal(c.mark(), start, 'refused: no journal row');
+    assert.ok(store.domains.get('example.com'));
+    assert.deepEqual(c.removeDomain('example.com', { force: true }), { accounts: ['alice@example.com'], devices: 1, enrollments: 1, links: ['example.org'] });
+    assert.deepEqual(
+      store.credentialEvents.after(start).map((e) => [e.ends, e.reason, e.accountId]),
+      [['account', 'account-removed', alice.id]],
+    );
+    assert.equal(store.domains.get('example.com'), undefined);
+    assert.deepEqual(store.domainLinks.list(), []);
+    assert.throws(() => c.removeDomain('example.com'), /no domain example\.com/);
+    assert.deepEqual(c.removeDomain('example.org'), { accounts: [], devices: 0, enrollments: 0, links: [] }, 'an empty domain goes without --force');
   } finally {
     done();
   }

@@ -9,7 +9,7 @@
 // sees another process commit (PRAGMA data_version, which never moves for its own writes).
 // Pending upload slots (XEP-0363) are holders too; theirs is ended in the same transaction.
 import { HeraldError } from '../protocol/errors.ts';
-import type { CredentialEnds, CredentialEventRow, CredentialReason, Store } from '../store/index.ts';
+import type { CredentialEnds, CredentialEventRow, CredentialReason, RevokedCounts, Store } from '../store/index.ts';
 
 export type CredentialEvent = CredentialEventRow;
 
@@ -45,6 +45,16 @@ export const REASON_TEXT: Record<CredentialReason, string> = {
   'account-removed': 'your account was removed',
   'im-off': 'instant messaging was switched off for your domain',
 };
+
+/** What `removeDomain` took with it. */
+export interface RemovedDomain {
+  accounts: string[];
+  /** Live device tokens and usable enrollment tokens of those accounts. */
+  devices: number;
+  enrollments: number;
+  /** The domains it was linked to. */
+  links: string[];
+}
 
 export type CredentialListener = (e: CredentialEvent) => void;
 
@@ -91,10 +101,10 @@ export function createCredentials({ store, onListenerError }: { store: Store; on
 
   return {
     /** Revokes one device token (by id), or every device and pending enrollment token of the account. */
-    revokeDevices(accountId: number, deviceId?: number): number {
+    revokeDevices(accountId: number, deviceId?: number): RevokedCounts {
       return commit(() => {
         const n = store.tokens.revoke(accountId, deviceId);
-        if (n > 0) record(deviceId === undefined ? 'devices' : 'device', 'signed-out', { accountId, deviceId });
+        if (n.devices + n.enrollments > 0) record(deviceId === undefined ? 'devices' : 'device', 'signed-out', { accountId, deviceId });
         return n;
       });
     },
@@ -120,6 +130,31 @@ export function createCredentials({ store, onListenerError }: { store: Store; on
         const devicesRevoked = keepDevices ? 0 : store.tokens.revokeDevices(account.id);
         if (devicesRevoked) record('devices', 'password-changed', { accountId: account.id });
         return { devicesRevoked };
+      });
+    },
+
+    /**
+     * Removes a domain. While it has accounts, only with `force`: then they go first, each with its
+     * journal row (so their sessions end like `user del`'s), all in one transaction. Its domain
+     * links go with it (ON DELETE CASCADE); message logs and archives are not touched.
+     */
+    removeDomain(domain: string, { force = false }: { force?: boolean } = {}): RemovedDomain {
+      return commit(() => {
+        if (!store.domains.get(domain)) throw new HeraldError('not_found', `no domain ${domain}`);
+        const accounts = store.accounts.list(domain);
+        if (accounts.length && !force) {
+          throw new HeraldError('conflict', `domain ${domain} still has ${accounts.length} account(s); delete them first, or add --force to delete them with the domain`);
+        }
+        const removed: RemovedDomain = { accounts: [], devices: 0, enrollments: 0, links: store.domainLinks.linkedTo(domain) };
+        for (const a of accounts) {
+          removed.devices += store.tokens.listDevices(a.id).filter((d) => d.revokedAt === null).length;
+          removed.enrollments += store.tokens.pendingEnrollments(a.id).length;
+          store.accounts.remove(a.address);
+          record('account', 'account-removed', { accountId: a.id });
+          removed.accounts.push(a.address);
+        }
+        store.domains.remove(domain);
+        return removed;
       });
     },
 

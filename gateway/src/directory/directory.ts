@@ -3,7 +3,8 @@ import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow, DomainRow, Store } from '../store/index.ts';
 import { parseAddress, parseDomain } from './address.ts';
 import type { AuthBackend } from './auth-backend.ts';
-import type { Credentials } from './credentials.ts';
+import type { Credentials, RemovedDomain } from './credentials.ts';
+import { closest } from '../config/did-you-mean.ts';
 import { hashPassword } from './password-hash.ts';
 import type { LoginGuard } from './login-guard.ts';
 import { checkScramPassword, decodeScram, encodeScram, scramKeys, type ScramHash, type ScramKeys } from './scram.ts';
@@ -44,6 +45,16 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
       .map((w) => w[0]!.toUpperCase() + w.slice(1))
       .join(' ') || local;
 
+  /** The domain, or not_found naming the nearest existing one (`exmaple.com`: did you mean example.com?). */
+  const existingDomain = (name: string): string => {
+    const domain = parseDomain(name);
+    if (!store.domains.get(domain)) {
+      const near = closest(domain, store.domains.list().map((d) => d.name));
+      throw new HeraldError('not_found', `no domain ${domain}${near ? `; did you mean ${near}?` : ''}`);
+    }
+    return domain;
+  };
+
   return {
     backendName: backend.name,
 
@@ -55,6 +66,15 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
     },
     setDomainIm(name: string, on: boolean): void {
       credentials.setDomainIm(parseDomain(name), on);
+    },
+    /**
+     * Removes a domain; with accounts only when `force` (they go too, and their sessions end).
+     * Message logs and archives stay; so does the mail in the mail store (not ours).
+     */
+    removeDomain(name: string, { force = false }: { force?: boolean } = {}): RemovedDomain {
+      const removed = credentials.removeDomain(existingDomain(name), { force });
+      for (const a of removed.accounts) guard.forget(a);
+      return removed;
     },
     listDomains(): DomainRow[] {
       return store.domains.list();
@@ -110,7 +130,7 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
       return guard.clear(a.address) > 0;
     },
     listUsers(domain?: string): AccountRow[] {
-      return store.accounts.list(domain ? parseDomain(domain) : undefined);
+      return store.accounts.list(domain === undefined ? undefined : existingDomain(domain));
     },
     get(input: string): AccountRow | undefined {
       return store.accounts.byAddress(parseAddress(input).address);

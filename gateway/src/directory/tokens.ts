@@ -3,7 +3,7 @@
 // strings; only their SHA-256 is stored.
 import { createHash, randomBytes } from 'node:crypto';
 import { HeraldError } from '../protocol/errors.ts';
-import type { AccountRow, Store } from '../store/index.ts';
+import type { AccountRow, DeviceTokenRow, PendingEnrollRow, RevokedCounts, Store } from '../store/index.ts';
 import { parseAddress } from './address.ts';
 import type { Credentials } from './credentials.ts';
 
@@ -13,6 +13,18 @@ const DEVICE_PREFIX = 'hdt_';
 const newToken = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
+/** last_used_at is written at most this often per device: the poll path stays (nearly) read-only. */
+const TOUCH_EVERY_MS = 60_000;
+
+/** An account's tokens as an admin sees them (`token list`, the admin console). */
+export interface AccountTokens {
+  account: AccountRow;
+  /** Every device token, live and revoked, oldest first. */
+  devices: DeviceTokenRow[];
+  /** Enrollment tokens that still let a device in. */
+  enrollments: PendingEnrollRow[];
+}
+
 export function createTokenService({ store, enrollTtlMs, credentials }: { store: Store; enrollTtlMs: number; credentials: Credentials }) {
   const accountOf = (input: string) => {
     const a = parseAddress(input);
@@ -20,10 +32,17 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
     if (!account) throw new HeraldError('not_found', `no user ${a.address}`);
     return account;
   };
-  const issueDevice = (account: AccountRow, label: string | null) => {
+  const issueDevice = (account: AccountRow, label: string | null, platform: string | null = null) => {
     const token = newToken(DEVICE_PREFIX);
-    store.tokens.addDevice(account.id, hashToken(token), label);
+    store.tokens.addDevice(account.id, hashToken(token), label, platform);
     return token;
+  };
+  const touched = new Map<number, number>();
+  const touch = (deviceId: number) => {
+    const now = Date.now();
+    if ((touched.get(deviceId) ?? 0) > now - TOUCH_EVERY_MS) return;
+    touched.set(deviceId, now);
+    store.tokens.touchDevice(deviceId, now);
   };
 
   return {
@@ -41,7 +60,7 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
     },
 
     /** Trades a one-time enrollment token for a new device token. */
-    redeemEnroll(token: string, label: string | null): { deviceToken: string; account: AccountRow } {
+    redeemEnroll(token: string, label: string | null, platform: string | null = null): { deviceToken: string; account: AccountRow } {
       const r = token.startsWith(ENROLL_PREFIX) ? store.tokens.redeemEnroll(hashToken(token)) : ({ ok: false, reason: 'unknown' } as const);
       if (!r.ok) {
         const why = {
@@ -55,30 +74,45 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
       }
       const account = store.accounts.byId(r.accountId);
       if (!account) throw new HeraldError('invalid_token', 'the account of this enrollment token no longer exists');
-      return { deviceToken: issueDevice(account, label), account };
+      return { deviceToken: issueDevice(account, label, platform), account };
     },
 
     issueDevice,
 
-    /** The account behind a live device token; throws invalid_token otherwise. */
+    /**
+     * The account behind a live device token; throws invalid_token otherwise. Every use counts as
+     * the device's last use — HTTP, the events socket, XMPP (TCP or WebSocket) alike.
+     */
     verifyDevice(token: string): { account: AccountRow; deviceId: number } {
       const found = token.startsWith(DEVICE_PREFIX) ? store.tokens.findDevice(hashToken(token)) : undefined;
       const account = found && store.accounts.byId(found.accountId);
       if (!found || !account) throw new HeraldError('invalid_token', 'the device token is unknown or was revoked; sign in again');
+      touch(found.id);
       return { account, deviceId: found.id };
-    },
-
-    touch(deviceId: number): void {
-      store.tokens.touchDevice(deviceId);
     },
 
     listDevices(address: string) {
       return store.tokens.listDevices(accountOf(address).id);
     },
 
-    /** Revokes one device (by id), or every device and pending enrollment token of the user; what used them ends (credentials.ts). */
-    revoke(address: string, deviceId?: number): number {
-      return credentials.revokeDevices(accountOf(address).id, deviceId);
+    /** The user's device tokens and usable enrollment tokens. */
+    listTokens(address: string): AccountTokens {
+      const account = accountOf(address);
+      return { account, devices: store.tokens.listDevices(account.id), enrollments: store.tokens.pendingEnrollments(account.id) };
+    },
+
+    /**
+     * Revokes one device (by id), or every device and usable enrollment token of the user; what
+     * used them ends (credentials.ts). One device that is not there (or no longer live) is not_found.
+     */
+    revoke(address: string, deviceId?: number): RevokedCounts {
+      const account = accountOf(address);
+      const n = credentials.revokeDevices(account.id, deviceId);
+      if (deviceId !== undefined && !n.devices) {
+        const revoked = store.tokens.listDevices(account.id).find((d) => d.id === deviceId)?.revokedAt;
+        throw new HeraldError('not_found', revoked ? `device ${deviceId} of ${account.address} was already revoked` : `${account.address} has no device ${deviceId} (token list ${account.address} shows its devices)`);
+      }
+      return n;
     },
   };
 }

@@ -24,15 +24,9 @@ export function authenticateToken(tokens: TokenService, token: string | undefine
 }
 
 export function requireDevice(tokens: TokenService) {
-  // last_used_at is written at most once a minute per device: the poll path stays read-only.
-  const touched = new Map<number, number>();
+  // verifyDevice records the device's last use (at most once a minute per device).
   return async (ctx: Context, next: Next) => {
     const auth = authenticateToken(tokens, bearerToken(ctx.get('authorization') || undefined));
-    const now = Date.now();
-    if ((touched.get(auth.deviceId) ?? 0) < now - 60_000) {
-      touched.set(auth.deviceId, now);
-      tokens.touch(auth.deviceId);
-    }
     ctx.state.auth = auth;
     await next();
   };

@@ -16,6 +16,8 @@ export const AddressSchema = z
 export const EnrollRequestSchema = z.strictObject({
   token: z.string().min(10).max(200),
   device: z.string().max(100).optional(),
+  /** What the device runs on ("linux-x64", "win32 arm64"): shown to admins beside the device name. */
+  platform: z.string().max(40).optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequestSchema>;
 
@@ -23,6 +25,7 @@ export const SessionRequestSchema = z.strictObject({
   user: AddressSchema,
   password: z.string().min(1).max(1024),
   device: z.string().max(100).optional(),
+  platform: z.string().max(40).optional(),
 });
 export type SessionRequest = z.infer<typeof SessionRequestSchema>;
 

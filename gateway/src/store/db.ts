@@ -259,6 +259,10 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, jid)
   ) WITHOUT ROWID;
   `,
+  // The platform a device token was issued to (`token list`, the admin console's devices).
+  `
+  ALTER TABLE device_tokens ADD COLUMN platform TEXT;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

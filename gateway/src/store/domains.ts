@@ -12,6 +12,7 @@ export function createDomainStore(db: Db) {
   const get = db.prepare('SELECT name, im_enabled, created_at FROM domains WHERE name = ?');
   const all = db.prepare('SELECT name, im_enabled, created_at FROM domains ORDER BY name');
   const setIm = db.prepare('UPDATE domains SET im_enabled = ? WHERE name = ?');
+  const del = db.prepare('DELETE FROM domains WHERE name = ?');
   const toRow = (r: { name: string; im_enabled: number; created_at: number }): DomainRow => ({
     name: r.name,
     imEnabled: r.im_enabled === 1,
@@ -30,6 +31,10 @@ export function createDomainStore(db: Db) {
     },
     setImEnabled(name: string, on: boolean): boolean {
       return setIm.run(on ? 1 : 0, name).changes === 1;
+    },
+    /** Removes a domain without accounts (accounts.domain is ON DELETE RESTRICT); its links go with it. */
+    remove(name: string): boolean {
+      return del.run(name).changes === 1;
     },
   };
 }

@@ -57,3 +57,4 @@ export type { LoginThrottleStore } from './login-throttle.ts';
 export type { RosterRow, RosterStore } from './roster.ts';
 export type { PepAccessModel, PepItem, PepNodeConfig, PepStore } from './pep.ts';
 export type { SpoolJournal, SpoolLogMark, SpoolOutcome } from './spool-journal.ts';
+export type { DeviceTokenRow, PendingEnrollRow, RevokedCounts } from './tokens.ts';

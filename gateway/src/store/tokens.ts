@@ -6,9 +6,24 @@ export interface DeviceTokenRow {
   id: number;
   accountId: number;
   label: string | null;
+  /** What the device said it runs on, or what its User-Agent showed ("linux-x64"); null: unknown. */
+  platform: string | null;
   createdAt: number;
   lastUsedAt: number | null;
   revokedAt: number | null;
+}
+
+/** An enrollment token not used, revoked or expired yet (the token itself is not stored). */
+export interface PendingEnrollRow {
+  id: number;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** What a revocation ended, by kind. */
+export interface RevokedCounts {
+  devices: number;
+  enrollments: number;
 }
 
 export type RedeemResult =
@@ -19,13 +34,17 @@ export function createTokenStore(db: Db) {
   const insertEnroll = db.prepare('INSERT INTO enroll_tokens (account_id, hash, created_at, expires_at) VALUES (?, ?, ?, ?)');
   const getEnroll = db.prepare('SELECT id, account_id, expires_at, used_at, revoked_at FROM enroll_tokens WHERE hash = ?');
   const useEnroll = db.prepare('UPDATE enroll_tokens SET used_at = ? WHERE id = ? AND used_at IS NULL AND revoked_at IS NULL');
-  const revokeEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE account_id = ? AND used_at IS NULL AND revoked_at IS NULL');
+  // Expired ones are not counted: they no longer let anyone in.
+  const revokeEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE account_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ?');
+  const insertDevice = db.prepare('INSERT INTO device_tokens (account_id, hash, label, platform, created_at) VALUES (?, ?, ?, ?, ?)');
+  const pendingEnroll = db.prepare(
+    'SELECT id, created_at, expires_at FROM enroll_tokens WHERE account_id = ? AND used_at IS NULL AND revoked_at IS NULL AND expires_at > ? ORDER BY id',
+  );
   const revokeOneEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL');
-  const insertDevice = db.prepare('INSERT INTO device_tokens (account_id, hash, label, created_at) VALUES (?, ?, ?, ?)');
   const getDevice = db.prepare('SELECT id, account_id, revoked_at FROM device_tokens WHERE hash = ?');
   const touchDevice = db.prepare('UPDATE device_tokens SET last_used_at = ? WHERE id = ?');
   const listDevices = db.prepare(
-    'SELECT id, account_id, label, created_at, last_used_at, revoked_at FROM device_tokens WHERE account_id = ? ORDER BY id',
+    'SELECT id, account_id, label, platform, created_at, last_used_at, revoked_at FROM device_tokens WHERE account_id = ? ORDER BY id',
   );
   const revokeDevices = db.prepare('UPDATE device_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL');
   const revokeDevice = db.prepare('UPDATE device_tokens SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL');
@@ -50,8 +69,16 @@ export function createTokenStore(db: Db) {
     redeemEnroll(hash: Buffer, now = Date.now()): RedeemResult {
       return redeem.immediate(hash, now);
     },
-    addDevice(accountId: number, hash: Buffer, label: string | null): number {
-      return Number(insertDevice.run(accountId, hash, label, Date.now()).lastInsertRowid);
+    addDevice(accountId: number, hash: Buffer, label: string | null, platform: string | null = null): number {
+      return Number(insertDevice.run(accountId, hash, label, platform, Date.now()).lastInsertRowid);
+    },
+    /** The account's enrollment tokens that still let a device in. */
+    pendingEnrollments(accountId: number, now = Date.now()): PendingEnrollRow[] {
+      return (pendingEnroll.all(accountId, now) as { id: number; created_at: number; expires_at: number }[]).map((r) => ({
+        id: r.id,
+        createdAt: r.created_at,
+        expiresAt: r.expires_at,
+      }));
     },
     /** The live device token's ids, or undefined when unknown or revoked. */
     findDevice(hash: Buffer): { id: number; accountId: number } | undefined {
@@ -68,6 +95,7 @@ export function createTokenStore(db: Db) {
           id: number;
           account_id: number;
           label: string | null;
+          platform: string | null;
           created_at: number;
           last_used_at: number | null;
           revoked_at: number | null;
@@ -76,6 +104,7 @@ export function createTokenStore(db: Db) {
         id: r.id,
         accountId: r.account_id,
         label: r.label,
+        platform: r.platform,
         createdAt: r.created_at,
         lastUsedAt: r.last_used_at,
         revokedAt: r.revoked_at,
@@ -90,10 +119,10 @@ export function createTokenStore(db: Db) {
       return revokeDevices.run(Date.now(), accountId).changes;
     },
     /** Revokes one device token (by id) or all of an account's device and pending enrollment tokens. */
-    revoke(accountId: number, deviceId?: number): number {
+    revoke(accountId: number, deviceId?: number): RevokedCounts {
       const now = Date.now();
-      if (deviceId !== undefined) return revokeDevice.run(now, accountId, deviceId).changes;
-      return db.transaction(() => revokeDevices.run(now, accountId).changes + revokeEnroll.run(now, accountId).changes)();
+      if (deviceId !== undefined) return { devices: revokeDevice.run(now, accountId, deviceId).changes, enrollments: 0 };
+      return db.transaction(() => ({ devices: revokeDevices.run(now, accountId).changes, enrollments: revokeEnroll.run(now, accountId, now).changes }))();
     },
   };
 }
