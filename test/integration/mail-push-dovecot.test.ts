@@ -151,6 +151,10 @@ test('deliver → `mail` event at once; flags, expunge and a new folder update t
   await dovecot.deliver('alice@example.com', testMessage({ subject: 'into Projects' }), 'Projects');
   const m2 = await ev.next((e) => e.type === 'mail', 5000);
   assert.deepEqual(m2.type === 'mail' && [m2.alert.folder, m2.alert.subject], ['Projects', 'into Projects']);
+  // While her client is online her connection stays (a push costs no login); it goes with the client.
+  assert.equal(gw.mail.watchCount().connections, 1);
+  ev.close();
+  await waitFor(() => (gw.mail.watchCount().connections === 0 ? true : undefined), 5000, "alice's connection to close with her client");
 });
 
 test('an alert rule fires for a user with no client online, and no IMAP connection is held for them', async () => {

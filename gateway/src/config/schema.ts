@@ -185,8 +185,8 @@ export const SettingsSchema = z.strictObject({
            * How the gateway learns of mailbox changes. `idle`: one connection per watched user, IDLE on
            * INBOX (Dovecot sends it ~0.5 s after delivery) and a LIST-STATUS sweep every sweepSeconds.
            * `push`: the mail server calls POST /api/v1/mail/push/dovecot at every change (Dovecot's
-           * push_notification, README "Mail push from Dovecot"); a connection is opened only to read
-           * what changed and closed right after, so users with no client online hold none.
+           * push_notification, README "Mail push from Dovecot"); a user with a client online keeps one
+           * connection, others' is opened to read what changed and closed right after (none held).
            */
           changes: z.enum(['idle', 'push']).default('idle'),
           /** push: accept pushes from other machines too (default: loopback peers only; the token is always required). */

@@ -146,6 +146,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
     subscribe(account: AccountRow, listener: Listener): () => void {
       const e = entryFor(account);
       e.listeners.add(listener);
+      if (e.listeners.size === 1) e.watch.setActive?.(true);
       void current(e).then(
         (snap) => e.listeners.has(listener) && listener({ type: 'folders', folders: snap.folders, version: snap.version }),
         (err: unknown) => {
@@ -155,7 +156,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
         },
       );
       return () => {
-        e.listeners.delete(listener);
+        if (e.listeners.delete(listener) && e.listeners.size === 0) e.watch.setActive?.(false);
         e.lastUse = Date.now();
       };
     },

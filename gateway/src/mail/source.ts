@@ -79,6 +79,8 @@ export interface MailboxWatch {
   fetchRaw(path: string, uid: number, maxBytes: number): Promise<RawMessage>;
   /** Mail push: the server says this mailbox changed (sources without push leave it out). */
   changed?(changes: readonly MailChange[]): void;
+  /** Whether a client of the user is online now (push mode keeps the connection only then). */
+  setActive?(active: boolean): void;
   close(): Promise<void>;
 }
 

@@ -5,9 +5,10 @@
 // exponential backoff; once back, a full sweep alerts the mail that came meanwhile, once.
 //
 // With mail push (settings.changes = 'push') the server tells us of every change (changed()),
-// so nothing is left in IDLE and nothing is swept on a timer: the connection is opened for the
-// work at hand (the first sweep, a pushed change, ack, refresh, fetchRaw) and closed `lingerMs`
-// after the last of it — a user nobody reads mail for holds no connection at rest.
+// so nothing is swept on a timer: the connection is opened for the work at hand (the first
+// sweep, a pushed change, ack, refresh, fetchRaw) and closed `lingerMs` after the last of it —
+// a user nobody reads mail for holds no connection at rest. While a client of the user is online
+// (setActive) the connection stays, so a push costs one LIST-STATUS and a FETCH, not a login.
 //
 // A class with module-level imapflow listeners (the watch rides along as `client.context`):
 // 1,000 watches should cost 1,000 small objects, not 1,000 sets of closures (see mailbox-state.ts).
@@ -76,6 +77,9 @@ export class ImapWatch implements MailboxWatch {
   private leases = 0;
   private lingerTimer: NodeJS.Timeout | undefined;
   private connectingP: Promise<void> | undefined;
+  private active = false;
+  /** Folders a push named (messages added, flagged or expunged): read with a synced STATUS. */
+  private readonly pushed = new Set<string>();
 
   constructor(private readonly deps: ImapWatchDeps) {
     this.push = deps.settings.changes === 'push';
@@ -100,10 +104,24 @@ export class ImapWatch implements MailboxWatch {
 
   changed(changes: readonly MailChange[]): void {
     if (this.closed || changes.length === 0) return;
-    // One LIST-STATUS reads every folder's counters in one round trip (~1 ms for 10 folders):
-    // cheaper than telling the kinds apart, and it also sees created/deleted/renamed folders.
-    this.want.sweep = true;
+    // Folder events (and folders we do not know yet) need the folder list: one LIST-STATUS.
+    // Message events name their folder, which is read after SELECT/NOOP: Dovecot pushes inside
+    // the delivery's commit, and a LIST-STATUS then may still answer from its list index (the
+    // new message missing, measured) — a synced session sees it.
+    for (const ch of changes) {
+      if (ch.kind === 'mailbox' || !this.state.get(ch.folder)) this.want.sweep = true;
+      else this.pushed.add(ch.folder);
+    }
     void this.withConnection(() => this.pump());
+  }
+
+  setActive(active: boolean): void {
+    if (!this.push || this.closed || active === this.active) return;
+    this.active = active;
+    if (!active) return this.unlease();
+    this.leases++; // held while active: the connection stays
+    clearTimeout(this.lingerTimer);
+    if (!this.client) void this.connect();
   }
 
   async ack(path: string, uid?: number): Promise<void> {
@@ -326,7 +344,7 @@ export class ImapWatch implements MailboxWatch {
 
   private async drain(): Promise<void> {
     const want = this.want;
-    while (!this.closed && this.client && (want.sweep || want.inbox || want.reconcile)) {
+    while (!this.closed && this.client && (want.sweep || want.inbox || want.reconcile || this.pushed.size > 0)) {
       const c = this.client;
       try {
         if (want.sweep) {
@@ -339,6 +357,14 @@ export class ImapWatch implements MailboxWatch {
           // UID FETCH/SEARCH that follow bring the session up to date anyway.
           const inbox = this.state.get('INBOX') ?? { path: 'INBOX', name: 'INBOX', specialUse: '\\Inbox' };
           this.state.applyOne('INBOX', await folderStatus(c, inbox));
+        }
+        for (const path of [...this.pushed]) {
+          this.pushed.delete(path);
+          const t = this.state.get(path);
+          if (!t) continue; // gone meanwhile (the sweep forgot it)
+          if (c.mailbox && c.mailbox.path === path) await c.noop();
+          else await examine(c, path);
+          this.state.applyOne(path, await folderStatus(c, t));
         }
         want.reconcile = false;
         await this.state.reconcile(c);
