@@ -232,6 +232,10 @@ async function runImapPush() {
     await sleep(1000);
     json.imapPushHeldAfter = await imapSessions(dovecot);
     await gw.stop();
+  } catch (e) {
+    // What Dovecot said (a push it could not deliver is logged there as "herald push ... failed").
+    console.error(dovecot.log().split('\n').filter((l) => /rror|herald push|Warning/.test(l)).slice(-20).join('\n'));
+    throw e;
   } finally {
     await dovecot.destroy();
     rmSync(dataDir, { recursive: true, force: true });

@@ -191,7 +191,7 @@ export const SettingsSchema = z.strictObject({
           changes: z.enum(['idle', 'push']).default('idle'),
           /** push: accept pushes from other machines too (default: loopback peers only; the token is always required). */
           pushFromAnywhere: bool.default(false),
-          /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE); not used with changes = push. */
+          /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE); with changes = push only while a connection is held. */
           sweepSeconds: seconds.default(30),
           /** Close a user's connection this long after their last client went away. */
           idleUserSeconds: seconds.default(300),

@@ -5,7 +5,7 @@
 // exponential backoff; once back, a full sweep alerts the mail that came meanwhile, once.
 //
 // With mail push (settings.changes = 'push') the server tells us of every change (changed()),
-// so nothing is swept on a timer: the connection is opened for the work at hand (the first
+// so nothing is swept on a timer without a connection: it is opened for the work at hand (the first
 // sweep, a pushed change, ack, refresh, fetchRaw) and closed `lingerMs` after the last of it —
 // a user nobody reads mail for holds no connection at rest. While a client of the user is online
 // (setActive) the connection stays, so a push costs one LIST-STATUS and a FETCH, not a login.
@@ -409,7 +409,9 @@ export class ImapWatch implements MailboxWatch {
       this.connecting = undefined;
       await this.request('sweep');
       if (this.client !== c) return; // lost during the sweep: already unavailable, reconnect scheduled
-      this.nextSweepAt = this.push ? Infinity : Date.now() + this.sweepMs();
+      // Push mode sweeps too, but only while a connection is held (a client is online): a push
+      // Dovecot could not deliver (gateway busy, timeout) is then caught up within sweepSeconds.
+      this.nextSweepAt = Date.now() + this.sweepMs();
       this.setAvailable();
       if (this.initializing) {
         this.initializing = false;
