@@ -359,12 +359,14 @@ export class ImapWatch implements MailboxWatch {
           this.state.applyOne('INBOX', await folderStatus(c, inbox));
         }
         for (const path of [...this.pushed]) {
+          const t = this.state.get(path); // undefined: gone meanwhile (the sweep forgot it)
+          if (t) {
+            if (c.mailbox && c.mailbox.path === path) await c.noop();
+            else await examine(c, path);
+            this.state.applyOne(path, await folderStatus(c, t));
+          }
+          // Only once read: a step that fails leaves it for the reconnect's pass.
           this.pushed.delete(path);
-          const t = this.state.get(path);
-          if (!t) continue; // gone meanwhile (the sweep forgot it)
-          if (c.mailbox && c.mailbox.path === path) await c.noop();
-          else await examine(c, path);
-          this.state.applyOne(path, await folderStatus(c, t));
         }
         want.reconcile = false;
         await this.state.reconcile(c);
