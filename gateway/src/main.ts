@@ -17,6 +17,7 @@ import { createHttpApp } from './http/app.ts';
 import { startHttpListener, type HttpListener } from './http/listener.ts';
 import { createMailService, type MailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
+import { loadOrCreatePushToken } from './mail/push/push-token.ts';
 import { createAlertEngine, type AlertEngine } from './im/alerts/alert-engine.ts';
 import { createAlertRuleBook } from './im/alerts/rule-book.ts';
 import type { SendAlert } from './im/alerts/types.ts';
@@ -289,7 +290,9 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   // Last resort for what no connection's own handling caught: logged, counted, and the gateway serves on.
   const lastResort = installLastResort(log);
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count() });
+  // Mail push from Dovecot (README "Mail push from Dovecot"): its token is made on the first start.
+  const mailPushToken = settings.mail.source === 'imap' && settings.mail.imap.changes === 'push' ? loadOrCreatePushToken(settings.dataDir) : undefined;
+  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count(), mailPushToken });
   onRequest = app.callback();
   onUpgrade = (req, socket, head) => {
     // A failure while taking an upgrade ends that one connection.

@@ -181,7 +181,17 @@ export const SettingsSchema = z.strictObject({
               separator: z.string().min(1).default('*'),
             })
             .prefault({}),
-          /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE). */
+          /**
+           * How the gateway learns of mailbox changes. `idle`: one connection per watched user, IDLE on
+           * INBOX (Dovecot sends it ~0.5 s after delivery) and a LIST-STATUS sweep every sweepSeconds.
+           * `push`: the mail server calls POST /api/v1/mail/push/dovecot at every change (Dovecot's
+           * push_notification, README "Mail push from Dovecot"); a user with a client online keeps one
+           * connection, others' is opened to read what changed and closed right after (none held).
+           */
+          changes: z.enum(['idle', 'push']).default('idle'),
+          /** push: accept pushes from other machines too (default: loopback peers only; the token is always required). */
+          pushFromAnywhere: bool.default(false),
+          /** LIST-STATUS sweep of all folders (INBOX is pushed by IDLE); with changes = push only while a connection is held. */
           sweepSeconds: seconds.default(30),
           /** Close a user's connection this long after their last client went away. */
           idleUserSeconds: seconds.default(300),

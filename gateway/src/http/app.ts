@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth-routes.ts';
 import { configRoutes } from './routes/config-routes.ts';
 import { downloadRoutes } from './routes/download-routes.ts';
 import { folderRoutes } from './routes/folder-routes.ts';
+import { mailPushRoutes } from './routes/mail-push-routes.ts';
 import { uploadRoutes } from './routes/upload-routes.ts';
 
 export interface HttpDeps {
@@ -39,6 +40,8 @@ export interface HttpDeps {
   provisioning?: Provisioning;
   /** Faults only the last-resort handler caught (last-resort.ts), shown in /health. */
   faults?: () => number;
+  /** Mail push (mail.imap.changes = push): the token Dovecot's script sends; without it the route is not there. */
+  mailPushToken?: string;
 }
 
 export function createHttpApp(deps: HttpDeps) {
@@ -65,6 +68,9 @@ export function createHttpApp(deps: HttpDeps) {
   authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
   configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppPort: deps.xmppPort, publicUrl: deps.publicUrl });
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
+  if (deps.mailPushToken) {
+    mailPushRoutes(api, { mail: deps.mail, store: deps.store, token: deps.mailPushToken, fromAnywhere: settings.mail.imap.pushFromAnywhere, bodyLimit, log });
+  }
   if (deps.alertRules) alertRuleRoutes(api, { rules: deps.alertRules, tokens: deps.tokens, bodyLimit });
   api.get('/health', (ctx) => {
     ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers(), faults: deps.faults?.() ?? 0 };

@@ -11,7 +11,7 @@ import type { Logger } from '../config/logger.ts';
 import type { Folder, MailAlert, MailStatus, ServerEvent } from '../protocol/api.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow } from '../store/index.ts';
-import type { MailboxWatch, MailSource, NewMail, RawMessage } from './source.ts';
+import type { MailboxWatch, MailChange, MailSource, NewMail, RawMessage } from './source.ts';
 
 export type Listener = (event: ServerEvent) => void;
 /** Told of every new message of every watched user (after that user's clients were). */
@@ -146,6 +146,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
     subscribe(account: AccountRow, listener: Listener): () => void {
       const e = entryFor(account);
       e.listeners.add(listener);
+      if (e.listeners.size === 1) e.watch.setActive?.(true);
       void current(e).then(
         (snap) => e.listeners.has(listener) && listener({ type: 'folders', folders: snap.folders, version: snap.version }),
         (err: unknown) => {
@@ -155,7 +156,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
         },
       );
       return () => {
-        e.listeners.delete(listener);
+        if (e.listeners.delete(listener) && e.listeners.size === 0) e.watch.setActive?.(false);
         e.lastUse = Date.now();
       };
     },
@@ -169,6 +170,18 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
       const e = entryFor(account);
       await e.watch.ready;
       return e.watch.fetchRaw(path, uid, maxBytes);
+    },
+
+    /**
+     * Mail push: the mail server says this user's mailbox changed. Only watched users (a client
+     * online, or kept watching for rules/invitations) matter: an unwatched user's counts are
+     * read afresh when a watch opens. Returns whether the user is watched.
+     */
+    changed(accountId: number, changes: readonly MailChange[]): boolean {
+      const e = entries.get(accountId);
+      if (!e) return false;
+      e.watch.changed?.(changes);
+      return true;
     },
 
     /** Adds a listener for every new message of every watched user; returns the unsubscribe function. */
@@ -210,7 +223,7 @@ export function createMailService({ source, log, idleMs }: { source: MailSource;
      */
     watchCount() {
       const s = source.watchStats?.() ?? { watches: 0, waiting: 0, wakeups: 0 };
-      return { ...s, users: entries.size, perUser: entries.size ? s.watches / entries.size : 0 };
+      return { ...s, users: entries.size, perUser: entries.size ? s.watches / entries.size : 0, connections: source.connections?.() ?? 0 };
     },
 
     async close(): Promise<void> {

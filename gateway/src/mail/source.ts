@@ -47,6 +47,16 @@ export interface MailboxEvents {
   status(status: MailStatus): void;
 }
 
+/**
+ * A change the mail server told us about (mail push, e.g. Dovecot's push_notification): the
+ * watch looks at the mailbox again now instead of waiting for IDLE or a sweep.
+ */
+export interface MailChange {
+  kind: 'new' | 'flags' | 'expunge' | 'mailbox';
+  /** The folder (IMAP path in UTF-8, the server's separator). */
+  folder: string;
+}
+
 export interface MailboxWatch {
   /** Settles once the first folder list is known, or the first attempt to get it failed. */
   readonly ready: Promise<void>;
@@ -67,6 +77,10 @@ export interface MailboxWatch {
    * HeraldError('mail_unavailable') while the mail server is unreachable.
    */
   fetchRaw(path: string, uid: number, maxBytes: number): Promise<RawMessage>;
+  /** Mail push: the server says this mailbox changed (sources without push leave it out). */
+  changed?(changes: readonly MailChange[]): void;
+  /** Whether a client of the user is online now (push mode keeps the connection only then). */
+  setActive?(active: boolean): void;
   close(): Promise<void>;
 }
 
@@ -85,6 +99,8 @@ export interface MailSource {
   open(account: AccountRow, events: MailboxEvents): MailboxWatch;
   /** File-system watches in use (maildir): what inotify's max_user_watches is spent on. */
   watchStats?(): WatchStats;
+  /** Mail server connections held open now (imap): what a mail server's process/connection limits are spent on. */
+  connections?(): number;
   close(): Promise<void>;
 }
 

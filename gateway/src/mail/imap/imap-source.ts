@@ -16,6 +16,8 @@ export interface ImapSourceDeps {
   log: Logger;
   /** Reconnect delays (tests shorten them); default 0.5 s doubling to 30 s, ±30 %. */
   backoff?: BackoffOptions;
+  /** changes = push: how long an unused connection stays open; default 250 ms. */
+  lingerMs?: number;
 }
 
 export function createImapSource(deps: ImapSourceDeps): MailSource {
@@ -32,7 +34,7 @@ export function createImapSource(deps: ImapSourceDeps): MailSource {
     kind: 'imap',
     // One connection per watch; the mail service opens at most one watch per user.
     open(account, events) {
-      const w = new ImapWatch({ account, settings: deps.settings, store: deps.store, log: deps.log, events, backoff: deps.backoff, onClose });
+      const w = new ImapWatch({ account, settings: deps.settings, store: deps.store, log: deps.log, events, backoff: deps.backoff, onClose, lingerMs: deps.lingerMs });
       watches.add(w);
       if (!ticker) {
         ticker = setInterval(() => {
@@ -42,6 +44,11 @@ export function createImapSource(deps: ImapSourceDeps): MailSource {
         ticker.unref();
       }
       return w;
+    },
+    connections() {
+      let n = 0;
+      for (const w of watches) if (w.connected) n++;
+      return n;
     },
     async close() {
       await Promise.all([...watches].map((w) => w.close()));

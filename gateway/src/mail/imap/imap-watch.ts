@@ -4,6 +4,12 @@
 // A lost or refused connection makes the watch unavailable and it reconnects with jittered
 // exponential backoff; once back, a full sweep alerts the mail that came meanwhile, once.
 //
+// With mail push (settings.changes = 'push') the server tells us of every change (changed()),
+// so nothing is swept on a timer without a connection: it is opened for the work at hand (the first
+// sweep, a pushed change, ack, refresh, fetchRaw) and closed `lingerMs` after the last of it —
+// a user nobody reads mail for holds no connection at rest. While a client of the user is online
+// (setActive) the connection stays, so a push costs one LIST-STATUS and a FETCH, not a login.
+//
 // A class with module-level imapflow listeners (the watch rides along as `client.context`):
 // 1,000 watches should cost 1,000 small objects, not 1,000 sets of closures (see mailbox-state.ts).
 import type { ImapFlow } from 'imapflow';
@@ -11,10 +17,11 @@ import type { Logger } from '../../config/logger.ts';
 import type { Folder, MailStatus } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
-import type { MailboxEvents, MailboxWatch, RawMessage } from '../source.ts';
+import type { MailboxEvents, MailboxWatch, MailChange, RawMessage } from '../source.ts';
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './backoff.ts';
 import { examine, fetchRawMessage, folderStatus, listFolders } from './folder-sync.ts';
 import { closeClient, createImapClient, describeImapError, describeLogin, serverLabel, type ImapSettings } from './imap-connection.ts';
+import type { TrackedFolder } from './folder-track.ts';
 import { MailboxState } from './mailbox-state.ts';
 
 /** After a refused login, wait at least this long: retrying faster only feeds the server's penalty. */
@@ -29,7 +36,11 @@ export interface ImapWatchDeps {
   backoff?: BackoffOptions;
   /** Called once when the watch is closed (the source forgets it). */
   onClose?: (w: ImapWatch) => void;
+  /** Push mode: how long an unused connection stays open (changes arriving together share it). */
+  lingerMs?: number;
 }
+
+const DEFAULT_LINGER_MS = 250;
 
 // imapflow emits with the client as `this`; these are shared by every connection.
 function onClientError(this: ImapFlow, err: Error) {
@@ -60,8 +71,18 @@ export class ImapWatch implements MailboxWatch {
   private readonly want = { sweep: false, inbox: false, reconcile: false };
   private pumping: Promise<void> | undefined;
   private chain: Promise<unknown> = Promise.resolve();
+  /** Mail push: connect for work, close when it is done (see the top of the file). */
+  private readonly push: boolean;
+  /** Work in progress that needs the connection (push mode closes it only at 0). */
+  private leases = 0;
+  private lingerTimer: NodeJS.Timeout | undefined;
+  private connectingP: Promise<void> | undefined;
+  private active = false;
+  /** Folders a push named (messages added, flagged or expunged): read with a synced STATUS. */
+  private readonly pushed = new Set<string>();
 
   constructor(private readonly deps: ImapWatchDeps) {
+    this.push = deps.settings.changes === 'push';
     this.state = new MailboxState(deps.account, deps.store, deps.log);
     this.ready = new Promise<void>((resolve) => (this.settleReady = resolve));
     void this.connect();
@@ -76,10 +97,42 @@ export class ImapWatch implements MailboxWatch {
     return this.current;
   }
 
+  /** An IMAP connection is open now. */
+  get connected(): boolean {
+    return this.client !== undefined;
+  }
+
+  changed(changes: readonly MailChange[]): void {
+    if (this.closed || changes.length === 0) return;
+    // Folder events (and folders we do not know yet) need the folder list: one LIST-STATUS.
+    // Message events name their folder, which is read after SELECT/NOOP: Dovecot pushes inside
+    // the delivery's commit, and a LIST-STATUS then may still answer from its list index (the
+    // new message missing, measured) — a synced session sees it.
+    for (const ch of changes) {
+      if (ch.kind === 'mailbox' || !this.state.get(ch.folder)) this.want.sweep = true;
+      else this.pushed.add(ch.folder);
+    }
+    void this.withConnection(() => this.pump());
+  }
+
+  setActive(active: boolean): void {
+    if (!this.push || this.closed || active === this.active) return;
+    this.active = active;
+    if (!active) return this.unlease();
+    this.leases++; // held while active: the connection stays
+    clearTimeout(this.lingerTimer);
+    if (!this.client) void this.connect();
+  }
+
   async ack(path: string, uid?: number): Promise<void> {
-    if (this.unavailable || !this.client) throw this.unavailableError();
+    if (this.unavailable || (!this.client && !this.push)) throw this.unavailableError();
     const known = this.state.get(path);
     if (!known) throw new HeraldError('not_found', `no folder "${path}"`);
+    await this.withConnection(() => this.ackNow(path, known, uid));
+  }
+
+  private async ackNow(path: string, known: TrackedFolder, uid: number | undefined): Promise<void> {
+    if (!this.client) throw this.unavailableError();
     await this.serial(async () => {
       const c = this.client;
       if (!c) throw this.unavailableError();
@@ -99,15 +152,20 @@ export class ImapWatch implements MailboxWatch {
   }
 
   async refresh(): Promise<void> {
-    if (this.unavailable || !this.client) throw this.unavailableError();
-    await this.request('sweep');
+    if (this.unavailable || (!this.client && !this.push)) throw this.unavailableError();
+    await this.withConnection(() => this.request('sweep'));
     if (this.unavailable) throw this.unavailableError();
   }
 
   async fetchRaw(path: string, uid: number, maxBytes: number): Promise<RawMessage> {
     if (!Number.isInteger(maxBytes) || maxBytes < 1) throw new RangeError(`maxBytes must be a positive integer, not ${maxBytes}`);
-    if (this.unavailable || !this.client) throw this.unavailableError();
+    if (this.unavailable || (!this.client && !this.push)) throw this.unavailableError();
     if (!this.state.get(path)) throw new HeraldError('not_found', `no folder "${path}"`);
+    return this.withConnection(() => this.fetchRawNow(path, uid, maxBytes));
+  }
+
+  private async fetchRawNow(path: string, uid: number, maxBytes: number): Promise<RawMessage> {
+    if (!this.client) throw this.unavailableError();
     const raw = await this.serial(async () => {
       const c = this.client;
       if (!c) throw this.unavailableError();
@@ -118,7 +176,7 @@ export class ImapWatch implements MailboxWatch {
         throw err;
       } finally {
         // IDLE belongs on INBOX: go back, and look again at what came there meanwhile.
-        if (c === this.client && c.usable && c.mailbox && c.mailbox.path !== 'INBOX') {
+        if (!this.push && c === this.client && c.usable && c.mailbox && c.mailbox.path !== 'INBOX') {
           await examine(c, 'INBOX').catch(() => undefined);
           this.want.inbox = true;
         }
@@ -134,6 +192,7 @@ export class ImapWatch implements MailboxWatch {
     this.closed = true;
     this.unavailable = 'the watch is closed';
     clearTimeout(this.reconnectTimer);
+    clearTimeout(this.lingerTimer);
     this.settleReady();
     const open = [this.client, this.connecting].filter((c): c is ImapFlow => !!c);
     this.client = this.connecting = undefined;
@@ -239,6 +298,36 @@ export class ImapWatch implements MailboxWatch {
     this.scheduleReconnect(false);
   }
 
+  /** Runs `fn` with the connection open (push mode opens it first, and closes it after the last user). */
+  private async withConnection<T>(fn: () => Promise<T>): Promise<T> {
+    this.leases++;
+    clearTimeout(this.lingerTimer);
+    try {
+      if (this.push && !this.client && !this.closed) await this.connect();
+      return await fn();
+    } finally {
+      this.unlease();
+    }
+  }
+
+  private unlease(): void {
+    if (--this.leases > 0 || !this.push || this.closed || !this.client) return;
+    clearTimeout(this.lingerTimer);
+    this.lingerTimer = setTimeout(() => {
+      this.lingerTimer = undefined;
+      if (this.leases === 0 && !this.pumping) this.release();
+    }, this.deps.lingerMs ?? DEFAULT_LINGER_MS);
+    this.lingerTimer.unref();
+  }
+
+  /** Push mode, nothing to do: log out. Not a loss (the close event finds client unset). */
+  private release(): void {
+    const c = this.client;
+    if (!c) return;
+    this.client = undefined;
+    void closeClient(c);
+  }
+
   private request(what: 'sweep' | 'inbox' | 'reconcile'): Promise<void> {
     this.want[what] = true;
     return this.pump();
@@ -255,7 +344,7 @@ export class ImapWatch implements MailboxWatch {
 
   private async drain(): Promise<void> {
     const want = this.want;
-    while (!this.closed && this.client && (want.sweep || want.inbox || want.reconcile)) {
+    while (!this.closed && this.client && (want.sweep || want.inbox || want.reconcile || this.pushed.size > 0)) {
       const c = this.client;
       try {
         if (want.sweep) {
@@ -269,9 +358,19 @@ export class ImapWatch implements MailboxWatch {
           const inbox = this.state.get('INBOX') ?? { path: 'INBOX', name: 'INBOX', specialUse: '\\Inbox' };
           this.state.applyOne('INBOX', await folderStatus(c, inbox));
         }
+        for (const path of [...this.pushed]) {
+          const t = this.state.get(path); // undefined: gone meanwhile (the sweep forgot it)
+          if (t) {
+            if (c.mailbox && c.mailbox.path === path) await c.noop();
+            else await examine(c, path);
+            this.state.applyOne(path, await folderStatus(c, t));
+          }
+          // Only once read: a step that fails leaves it for the reconnect's pass.
+          this.pushed.delete(path);
+        }
         want.reconcile = false;
         await this.state.reconcile(c);
-        if (!c.mailbox || c.mailbox.path !== 'INBOX') {
+        if (!this.push && (!c.mailbox || c.mailbox.path !== 'INBOX')) {
           // Back to IDLE on INBOX; what arrived there while another folder was open is looked at again.
           await examine(c, 'INBOX');
           want.inbox = true;
@@ -286,8 +385,16 @@ export class ImapWatch implements MailboxWatch {
     }
   }
 
-  private async connect(): Promise<void> {
-    if (this.closed || this.client || this.connecting) return;
+  /** Connects (or joins the connect under way); settles when connected or failed. */
+  private connect(): Promise<void> {
+    if (this.closed || this.client) return Promise.resolve();
+    this.connectingP ??= this.openConnection().finally(() => (this.connectingP = undefined));
+    return this.connectingP;
+  }
+
+  private async openConnection(): Promise<void> {
+    this.leases++;
+    clearTimeout(this.lingerTimer);
     const c = createImapClient(this.deps.settings, this.deps.account.address, this);
     this.connecting = c;
     this.lastError = undefined;
@@ -298,12 +405,14 @@ export class ImapWatch implements MailboxWatch {
     c.on('flags', onMailboxChange);
     try {
       await c.connect();
-      await c.mailboxOpen('INBOX', { readOnly: true });
+      if (!this.push) await c.mailboxOpen('INBOX', { readOnly: true });
       if (this.closed) throw new Error('closed');
       this.client = c;
       this.connecting = undefined;
       await this.request('sweep');
       if (this.client !== c) return; // lost during the sweep: already unavailable, reconnect scheduled
+      // Push mode sweeps too, but only while a connection is held (a client is online): a push
+      // Dovecot could not deliver (gateway busy, timeout) is then caught up within sweepSeconds.
       this.nextSweepAt = Date.now() + this.sweepMs();
       this.setAvailable();
       if (this.initializing) {
@@ -319,6 +428,7 @@ export class ImapWatch implements MailboxWatch {
       this.scheduleReconnect((err as { authenticationFailed?: boolean }).authenticationFailed === true);
     } finally {
       this.settleReady();
+      this.unlease();
     }
   }
 }

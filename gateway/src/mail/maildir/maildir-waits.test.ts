@@ -60,7 +60,7 @@ test('2,000 users without a Maildir share one watch; data-folder writes wake not
   const users = addUsers('example.com', 2000);
   mail.keepWatching(users); // what main.ts does with im.calendar.invitations = all
   await Promise.all(users.map((u) => mail.folders(u)));
-  assert.deepEqual({ ...stats(), wakeups: 0 }, { watches: 1, waiting: 2000, wakeups: 0, users: 2000, perUser: 1 / 2000 }, 'one watch (on data/mail) for all of them');
+  assert.deepEqual({ ...stats(), wakeups: 0 }, { watches: 1, waiting: 2000, wakeups: 0, users: 2000, perUser: 1 / 2000, connections: 0 }, 'one watch (on data/mail) for all of them');
 
   // SQLite writes (herald.db-wal in the data folder) and a stray file there wake no one…
   const before = stats().wakeups;
