@@ -12,6 +12,7 @@ import { runDnsCheck } from './cli/dns-check.ts';
 import { runLogCommand } from './cli/log-commands.ts';
 import { runPackageCommand } from './cli/package-commands.ts';
 import { runImCommand, runSpoolCommand } from './cli/spool-commands.ts';
+import { NotRunningError, runStatusCommand } from './cli/status-command.ts';
 import { createServices, startGateway, type Gateway } from './main.ts';
 import { buildsDirOf } from './provisioning/provisioning.ts';
 
@@ -26,6 +27,7 @@ const USAGE = `usage: herald-gateway <command> [options]
         sessions that used the old password end; so do the user's device tokens (signed-in
         apps sign in again) unless --keep-devices
   user unlock <local@domain>                     forget the account's failed sign-ins (slowed sign-ins)
+  user admin grant|revoke <local@domain>         may (or may no longer) sign in to the admin console
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
@@ -48,6 +50,7 @@ const USAGE = `usage: herald-gateway <command> [options]
         send an IM through the SEM spool (works while serve runs, or waits for it); the text
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
+  status [--json]                                 ask the running serve: sessions, watches, event-loop delay, spool, warnings
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE; other
 options only where listed (anything else is refused).
@@ -69,6 +72,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user del': [],
   'user passwd': ['password', 'password-file', 'keep-devices'],
   'user unlock': [],
+  'user admin': [],
   'user list': ['domain'],
   'domain add': ['im'],
   'domain set': ['im'],
@@ -84,6 +88,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'log search': ['user', 'since', 'until', 'text'],
   'im send': ['from'],
   'spool status': ['json'],
+  status: ['json'],
 };
 
 /** Refuses options the command does not take (unknown commands are left to their own error). */
@@ -172,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
     for (const w of wide) log.warn({ path: w.path, mode: octal(w.mode) }, `${w.path} is ${octal(w.mode)}: other local users may read the gateway's data; chmod ${w.dir ? '700' : '600'} it`);
     if (values.demo) {
       const services = createServices(settings, log);
-      const banner = await seedDemo(settings, services.directory, services.tokens);
+      const banner = await seedDemo(settings, services.directory, services.tokens, services.admin.users);
       services.store.close();
       if (banner) console.log(`\n${banner}\n`);
     }
@@ -198,6 +203,10 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'spool') {
     runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'status') {
+    await runStatusCommand(settings, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (command === 'package') {
@@ -268,7 +277,8 @@ main(process.argv.slice(2)).then(
       console.error(`herald-gateway: ${(e as Error).message}\n\n${USAGE}`);
       process.exit(2);
     }
-    if (e instanceof ConfigError) console.error(`herald-gateway: configuration error:\n${e.message}`);
+    if (e instanceof NotRunningError) console.error(`herald-gateway: ${e.message}`);
+    else if (e instanceof ConfigError) console.error(`herald-gateway: configuration error:\n${e.message}`);
     else if (e instanceof HeraldError) console.error(`herald-gateway: ${e.message}`);
     else if (e instanceof Error) console.error(`herald-gateway: ${e.message}`);
     else console.error('herald-gateway: failed', e);
