@@ -17,7 +17,8 @@ export const sessionCookieName = (secure: boolean) => (secure ? '__Host-herald_a
 export function setConsoleHeaders(ctx: Context): void {
   ctx.set('Content-Security-Policy', CSP);
   ctx.set('X-Frame-Options', 'DENY');
-  ctx.set('Referrer-Policy', 'no-referrer');
+  // same-origin, not no-referrer: with no-referrer Chromium sends `Origin: null` on the console's own form posts.
+  ctx.set('Referrer-Policy', 'same-origin');
   ctx.set('Cache-Control', 'no-store');
   ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
 }

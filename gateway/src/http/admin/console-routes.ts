@@ -122,7 +122,7 @@ export function consoleRoutes(router: Router, deps: ConsoleRouteDeps): void {
     const form = await readForm(ctx);
     const address = (form.get('address') ?? '').trim();
     const refusal = csrfRefusal(ctx, ctx.cookies.get(PRE_COOKIE) ?? '', form.get('_csrf') ?? undefined);
-    if (refusal || !ctx.cookies.get(PRE_COOKIE)) return page(ctx, 403, 'forbidden.title', (t) => html`<p>${t('csrf.refused')}</p>`);
+    if (refusal || !ctx.cookies.get(PRE_COOKIE)) return page(ctx, 403, 'error', (t) => html`<p>${t('csrf.refused')}</p>`);
     let account;
     try {
       // The directory's check: the same failed-login limits as XMPP and the API (login-guard.ts).
@@ -157,7 +157,7 @@ export function consoleRoutes(router: Router, deps: ConsoleRouteDeps): void {
     const form = await readForm(ctx);
     const c = checkSession(ctx, sessions, store);
     if (c.ok) {
-      if (csrfRefusal(ctx, c.session.csrf, form.get('_csrf') ?? undefined)) return page(ctx, 403, 'forbidden.title', (t) => html`<p>${t('csrf.refused')}</p>`);
+      if (csrfRefusal(ctx, c.session.csrf, form.get('_csrf') ?? undefined)) return page(ctx, 403, 'error', (t) => html`<p>${t('csrf.refused')}</p>`);
       sessions.close(ctx.cookies.get(sessionCookieName(ctx.secure)));
     }
     ctx.cookies.set(sessionCookieName(ctx.secure), null, cookieOpts(ctx));

@@ -22,7 +22,7 @@ function chart(name, label, column, history) {
   const axis = { stroke: cssVar('--fg'), grid: { stroke: cssVar('--line'), width: 1 }, ticks: { stroke: cssVar('--line') } };
   const width = () => Math.max(240, el.clientWidth || 300);
   charts[name] = new window.uPlot(
-    { width: width(), height: 160, legend: { show: false }, series: [{}, { label, stroke, width: 2, fill: `${stroke}33` }], axes: [axis, axis], scales: { y: { range: (u, min, max) => [0, Math.max(1, max)] } } },
+    { width: width(), height: 160, legend: { show: false }, series: [{}, { label, stroke, width: 2, fill: `${stroke}33` }], axes: [axis, axis], scales: { x: { time: true, range: (u, min, max) => [Math.min(min, max - 3600), max] }, y: { range: (u, min, max) => [0, Math.max(1, max)] } } },
     data,
     el,
   );
