@@ -5,7 +5,7 @@
 // refused, every change in the audit log file and page (the CLI's too), the dashboard updating live,
 // and `herald-gateway status`. Screenshots: test/artifacts/admin-<page>-<light|dark>-<en|de>.png.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import { totpCode } from '../../gateway/src/admin/totp.ts';
 import { parseAuditLine, type AuditEntry } from '../../gateway/src/admin/audit.ts';
 import { chromiumMissing, launchChromium, openPage, screenshot, type OpenedPage } from '../fixtures/chromium.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { makeGenericBuild } from '../fixtures/generic-build.ts';
 import { cli, signIn, tcpLogin } from './revocation-helpers.ts';
 
 const skip = chromiumMissing();
@@ -61,6 +62,8 @@ async function freshCode(): Promise<string> {
 before(async () => {
   if (skip) return;
   gw = await startTestGateway({ 'admin.liveSeconds': 1, 'xmpp.requireTls': false });
+  mkdirSync(gw.provisioning.buildsDir, { recursive: true });
+  makeGenericBuild(gw.provisioning.buildsDir, { os: 'win', format: 'zip' });
   await gw.user(ADMIN, ADMIN_PW);
   await gw.user(USER, USER_PW);
   gw.services.directory.addDomain('example.org');
@@ -109,7 +112,7 @@ test('an admin signs in with the password, enrolls TOTP (confirmed by a first co
   await page.goto(`${gw.url}/admin/totp`);
   totpSecret = ((await page.textContent('[data-totp-secret]')) ?? '').replace(/\s+/g, '');
   assert.match(totpSecret, /^[A-Z2-7]{32}$/);
-  assert.equal(await page.locator('img.qr').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0), true, 'the QR code shows');
+  assert.equal(await page.locator('img.qr').evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0), true, 'the QR code shows');
   await screenshot(page, 'admin-totp-light-en');
   // A wrong first code does not turn it on.
   const near = [-1, 0, 1].map((k) => totpCode(totpSecret, Date.now() + k * 30_000));
@@ -184,9 +187,14 @@ test('the admin signs out one device of a user: its token stops working', { skip
   assert.equal(gw.services.tokens.verifyDevice(phone.token).deviceId, phone.deviceId, 'the other device stays');
   assert.match((await page.locator(`tr[data-device="${laptop.deviceId}"]`).textContent()) ?? '', /signed out/);
   // An enrollment link with its QR code.
-  await page.locator('#enr-h ~ form button').click();
+  await page.locator('form[data-then="show"] button').click();
   await page.waitForSelector('[data-result] img.qr');
   assert.match((await page.textContent('[data-result] code')) ?? '', /^herald:\/\/provision\?jws=/);
+  // That user's package from the build folder: a stamped copy, saved by the browser.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-package]').click()]);
+  const file = await download.path();
+  assert.ok(readFileSync(file).includes(Buffer.from('provision.json')), 'the zip carries the user\'s provision.json');
+  assert.ok(auditEntries().some((e) => e.action === 'package.download' && e.target === USER));
 });
 
 test('forged requests are refused: no CSRF token, a wrong one, and a cross-origin form', { skip }, async () => {
@@ -198,9 +206,10 @@ test('forged requests are refused: no CSRF token, a wrong one, and a cross-origi
   const wrong = await page.evaluate(async (b) => (await fetch('/api/v1/admin/users', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': 'not-the-token' }, body: b })).status, body);
   assert.deepEqual({ none, wrong }, { none: 403, wrong: 403 });
   // The same request with the page's token goes through (so the refusals above were the token's doing).
+  const token = (await page.getAttribute('meta[name="csrf-token"]', 'content'))!;
   const right = await page.evaluate(
-    async (b) => (await fetch('/api/v1/admin/users', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': document.querySelector('meta[name="csrf-token"]')!.getAttribute('content')! }, body: b })).status,
-    JSON.stringify({ address: 'dave@example.com', password: 'dave password 123' }),
+    async ([b, t]) => (await fetch('/api/v1/admin/users', { method: 'POST', headers: { 'content-type': 'application/json', 'x-csrf-token': t! }, body: b })).status,
+    [JSON.stringify({ address: 'dave@example.com', password: 'dave password 123' }), token],
   );
   assert.equal(right, 201);
   // A page on another origin posts a form to the console's API with the admin's browser.
@@ -257,7 +266,9 @@ test('the dashboard updates live over its WebSocket when a session starts', { sk
   await page.waitForSelector('[data-live-state][data-on="true"]');
   const before = Number(await page.textContent('[data-field="sessions"]'));
   const xmpp = await tcpLogin(gw.xmppPort!, USER, USER_PW, 'dash');
-  await page.waitForFunction((n) => Number(document.querySelector('[data-field="sessions"]')?.textContent) === n + 1, before);
+  // (A function, not a string: the console's CSP forbids eval, which a string would need.)
+  type Doc = { document: { querySelector(s: string): { textContent: string | null } | null } };
+  await page.waitForFunction((n) => Number((globalThis as unknown as Doc).document.querySelector('[data-field="sessions"]')?.textContent) === n, before + 1);
   assert.equal(await page.locator('[data-chart="sessions"] canvas').count(), 1, 'uPlot drew the chart');
   xmpp.kill();
   // (The refused requests above log "Failed to load resource" by design; nothing else may show.)
@@ -304,7 +315,7 @@ test('screenshots of every page in light and dark, English and German', { skip }
   await phone.context.addCookies((await adminTab.context.cookies()).filter((c) => c.name === 'herald_admin'));
   for (const [name, route] of [['users', '/admin/users'], ['domains', '/admin/domains'], ['dashboard', '/admin']] as const) {
     await phone.page.goto(`${gw.url}${route}`);
-    const overflow = await phone.page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = (await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
     assert.ok(overflow <= 0, `${name} is wider than a phone by ${overflow} px`);
     await screenshot(phone.page, `admin-${name}-phone-dark-en`);
   }

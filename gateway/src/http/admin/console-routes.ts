@@ -12,7 +12,7 @@ import type { Directory } from '../../directory/directory.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { ConsoleSessions } from './console-sessions.ts';
-import { checkSession, csrfRefusal, reachable, sessionCookieName, setConsoleHeaders } from './console-guard.ts';
+import { actorOf, checkSession, csrfRefusal, reachable, sessionCookieName, setConsoleHeaders } from './console-guard.ts';
 import { readForm } from './form-body.ts';
 import { html, type Safe } from './html.ts';
 import { pickLang, translator, type Lang, type MessageKey, type Translate } from './i18n.ts';
@@ -163,6 +163,25 @@ export function consoleRoutes(router: Router, deps: ConsoleRouteDeps): void {
     ctx.cookies.set(sessionCookieName(ctx.secure), null, cookieOpts(ctx));
     ctx.status = 303;
     ctx.redirect('/admin/login');
+  });
+
+  // A user's personal package (a stamped copy of a zip or tar.gz build with a fresh one-time
+  // sign-in): a classic form POST (its _csrf field) so the browser saves the answer as a download.
+  router.post('/admin/users/package', async (ctx) => {
+    const form = await readForm(ctx);
+    const c = checkSession(ctx, sessions, store);
+    if (!c.ok) throw new HeraldError(c.why === 'not-admin' ? 'forbidden' : 'unauthorized', 'sign in to the admin console first');
+    if (csrfRefusal(ctx, c.session.csrf, form.get('_csrf') ?? undefined)) return page(ctx, 403, 'error', (t) => html`<p>${t('csrf.refused')}</p>`);
+    const user = admin.users.get(form.get('user') ?? '');
+    const build = deps.provisioning?.builds().find((b) => b.name === form.get('build') && b.stampable);
+    if (!deps.provisioning || !build) throw new HeraldError('not_found', 'no such build');
+    const { pkg, issued } = await deps.provisioning.package(build.path, user.address);
+    admin.audit.record(actorOf(ctx, c.session), 'package.download', user.address, { build: build.name, expires: issued.expiresAt.toISOString() });
+    ctx.status = 200;
+    ctx.attachment(build.name);
+    ctx.type = pkg.contentType;
+    ctx.length = pkg.size;
+    ctx.body = pkg.stream();
   });
 
   for (const p of PAGES) {

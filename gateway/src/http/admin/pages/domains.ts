@@ -40,9 +40,16 @@ ${
 <button type="submit">${t('domains.add')}</button>
 </form></section>
 <section class="card" aria-labelledby="wm-h"><h2 id="wm-h">${t('domains.webmail')}</h2>
-<label for="wm-template">${t('domains.webmailTemplate')}</label>
-<input id="wm-template" value="${template}" data-webmail-template aria-describedby="wm-note">
-<p id="wm-note" class="hint">client.webmailUrl</p>
+<div class="table-wrap"><table data-webmail>
+<thead><tr><th scope="col">${t('domains.name')}</th><th scope="col">${t('domains.webmailTemplate')}</th><th scope="col">${t('domains.preview')}</th></tr></thead>
+<tbody>${domains.map((d) => {
+      const own = deps.settings.client.domains[d.name]?.webmailUrl;
+      const tpl = own ?? template;
+      return html`<tr><th scope="row">${d.name}</th><td><code>${tpl}</code><br><span class="hint">${own ? `client.domains.${d.name}.webmailUrl` : 'client.webmailUrl'}</span></td><td><code>${previewOf(tpl, `user@${d.name}`)}</code></td></tr>`;
+    })}</tbody></table></div>
+<p class="hint">${t('domains.webmailConfig')}</p>
+<label for="wm-template">${t('domains.webmailTry')}</label>
+<input id="wm-template" value="${template}" data-webmail-template class="wide">
 <p>${t('domains.preview')}: <output data-webmail-preview for="wm-template">${previewOf(template)}</output></p>
 </section>`;
   },

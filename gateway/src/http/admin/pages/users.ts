@@ -44,11 +44,12 @@ ${r.page < pages ? html`<a class="button ghost" href="${link(r.page + 1)}" rel="
 </form></section>`;
 }
 
-function detail({ t, deps }: PageContext, address: string) {
+function detail({ t, deps, session }: PageContext, address: string) {
   const u = deps.admin.users.get(address);
   const devices = deps.admin.users.devices(u.address);
   const min = deps.admin.users.minPasswordLength;
   const base = api(`/users/${encodeURIComponent(u.address)}`);
+  const builds = (deps.provisioning?.builds() ?? []).filter((b) => b.stampable);
   return html`
 <p><a href="/admin/users">← ${t('users.back')}</a></p>
 <h2>${u.address}</h2>
@@ -81,6 +82,9 @@ ${
 </section>
 <section class="card" aria-labelledby="enr-h"><h2 id="enr-h">${t('users.enroll')}</h2>
 <form data-api="${base}/enroll" data-method="POST" data-then="show"><button type="submit">${t('users.enroll')}</button><div class="result" data-result></div></form>
+${builds.map(
+  (b) => html`<form method="post" action="/admin/users/package" class="inline"><input type="hidden" name="_csrf" value="${session.csrf}"><input type="hidden" name="user" value="${u.address}"><input type="hidden" name="build" value="${b.name}"><button type="submit" class="ghost" data-package="${b.name}">${t('users.package')}: ${b.name}</button></form> `,
+)}
 </section>`;
 }
 
