@@ -13,7 +13,9 @@ function cssVar(name) {
 function chart(name, label, column, history) {
   const el = document.querySelector(`[data-chart="${name}"]`);
   if (!el || !window.uPlot) return;
-  const data = [history.map((r) => r[0]), history.map((r) => r[column])];
+  // At least the last hour on the time axis (a fresh gateway has one sample): a gap point first.
+  const rows = history.length && history.at(-1)[0] - history[0][0] < 3600 ? [[history.at(-1)[0] - 3600, null, null, null], ...history] : history;
+  const data = [rows.map((r) => r[0]), rows.map((r) => r[column])];
   if (charts[name]) {
     charts[name].setData(data);
     return;
@@ -22,7 +24,7 @@ function chart(name, label, column, history) {
   const axis = { stroke: cssVar('--fg'), grid: { stroke: cssVar('--line'), width: 1 }, ticks: { stroke: cssVar('--line') } };
   const width = () => Math.max(240, el.clientWidth || 300);
   charts[name] = new window.uPlot(
-    { width: width(), height: 160, legend: { show: false }, series: [{}, { label, stroke, width: 2, fill: `${stroke}33` }], axes: [axis, axis], scales: { x: { time: true, range: (u, min, max) => [Math.min(min, max - 3600), max] }, y: { range: (u, min, max) => [0, Math.max(1, max)] } } },
+    { width: width(), height: 160, legend: { show: false }, series: [{}, { label, stroke, width: 2, fill: `${stroke}33` }], axes: [axis, axis], scales: { x: { time: true }, y: { range: (u, min, max) => [0, Math.max(1, max)] } } },
     data,
     el,
   );
