@@ -91,7 +91,7 @@ export function consoleRoutes(router: Router, deps: ConsoleRouteDeps): void {
     if (ctx.path !== '/admin' && !ctx.path.startsWith('/admin/')) return next();
     setConsoleHeaders(ctx);
     if (!reachable(ctx, allowRemote)) {
-      return page(ctx, 403, 'forbidden.title', (t) => html`<p>${t('forbidden.remote')}</p>`);
+      return page(ctx, 403, 'remote.title', (t) => html`<p>${t('forbidden.remote')}</p>`);
     }
     const lang = ctx.query.lang;
     if (ctx.method === 'GET' && (lang === 'en' || lang === 'de')) {
