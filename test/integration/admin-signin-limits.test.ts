@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { cli } from './revocation-helpers.ts';
 
 let gw: TestGateway;
 before(async () => {
@@ -43,4 +44,17 @@ test('the console answers only clients on this machine unless admin.allowRemote'
   const api = await fetch(`${gw.url}/api/v1/admin/status`, { headers: remote });
   assert.equal(api.status, 403);
   assert.equal((await fetch(`${gw.url}/admin/login`)).status, 200, 'from loopback it answers');
+});
+
+test('`user admin revoke|grant` in the CLI (while serve runs): the console refuses, then lets in; both audited as the CLI', async () => {
+  const revoke = await cli(gw, ['user', 'admin', 'revoke', 'ann@example.com']);
+  assert.equal(revoke.code, 0, revoke.stderr);
+  assert.match(revoke.stdout, /no longer an admin/);
+  assert.equal(await consoleSignIn('admin password 123'), 403);
+  assert.equal((await cli(gw, ['user', 'admin', 'grant', 'ann@example.com'])).code, 0);
+  assert.equal(await consoleSignIn('admin password 123'), 303);
+  const bad = await cli(gw, ['user', 'admin', 'promote', 'ann@example.com']);
+  assert.equal(bad.code, 2);
+  const entries = gw.services.admin.audit.search({ who: 'cli@' }).map((e) => `${e.action} ${e.target}`);
+  assert.deepEqual(entries.slice(0, 2), ['user.admin.grant ann@example.com', 'user.admin.revoke ann@example.com']);
 });
