@@ -15,6 +15,9 @@ const zones = [
   layer('directory', [...services.map((s) => `${G}/${s}`), ...top], 'directory may not import the services above it'),
   ...services.map((s) => layer(s, [...services.filter((o) => o !== s).map((o) => `${G}/${o}`), ...top], `${s} must not import other services (main.ts wires them) or http`)),
   layer('http', [`${G}/cli`, `${G}/main.ts`, `${G}/cli.ts`], 'http must not import the composition root'),
+  // admin/: the use cases the CLI and the admin HTTP API share — above the services, below http and cli.
+  layer('admin', [`${G}/http`, `${G}/cli`, `${G}/main.ts`, `${G}/cli.ts`], 'admin is called by http and cli, never the other way'),
+  ...['protocol', 'config', 'store', 'directory', ...services].map((n) => layer(n, [`${G}/admin`], `${n} sits below admin/: it must not import the admin use cases`)),
   // desktop: core imports only gateway/src/protocol and desktop/src/shared; main/preload/renderer never import each other.
   { target: './desktop/src/core', from: [`${G}/config`, `${G}/store`, `${G}/directory`, ...services.map((s) => `${G}/${s}`), ...top, './desktop/src/main', './desktop/src/preload', './desktop/src/renderer'], message: 'desktop core may import only gateway/src/protocol and desktop/src/shared' },
   { target: './desktop/src/shared', from: ['./desktop/src/core', './desktop/src/main', './desktop/src/preload', './desktop/src/renderer', './gateway'], message: 'desktop shared is the pure IPC contract: it imports nothing of ours' },

@@ -32,6 +32,7 @@ const USAGE = `usage: herald-gateway <command> [options]
         sessions that used the old password end; so do the user's device tokens (signed-in
         apps sign in again) unless --keep-devices
   user unlock <local@domain>                     forget the account's failed sign-ins (slowed sign-ins)
+  user admin grant|revoke <local@domain>         may (or may no longer) sign in to the admin console
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> --im on|off
@@ -56,6 +57,7 @@ const USAGE = `usage: herald-gateway <command> [options]
         send an IM through the SEM spool (works while serve runs, or waits for it); the text
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
+  status [--json]                                 ask the running serve: sessions, watches, event-loop delay, spool, warnings
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE; other
 options only where listed (anything else is refused).
@@ -77,6 +79,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user del': [],
   'user passwd': ['password', 'password-file', 'keep-devices'],
   'user unlock': [],
+  'user admin': [],
   'user list': ['domain'],
   'domain add': ['im'],
   'domain set': ['im'],
@@ -93,6 +96,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'log search': ['user', 'since', 'until', 'text'],
   'im send': ['from'],
   'spool status': ['json'],
+  status: ['json'],
 };
 
 const OPTIONS: OptionTable = {
@@ -175,7 +179,7 @@ async function main(argv: string[]): Promise<number> {
     if (values.demo) {
       const services = createServices(settings, log);
       const { seedDemo } = await import('./cli/demo.ts');
-      const banner = await seedDemo(settings, services.directory, services.tokens);
+      const banner = await seedDemo(settings, services.directory, services.tokens, services.admin.users);
       services.store.close();
       if (banner) console.log(`\n${banner}\n`);
     }
@@ -204,6 +208,11 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'spool') {
     const { runSpoolCommand } = await import('./cli/spool-commands.ts');
     runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'status') {
+    const { runStatusCommand } = await import('./cli/status-command.ts');
+    await runStatusCommand(settings, values as Flags, (line) => console.log(line));
     return 0;
   }
   if (command === 'package') {
@@ -277,7 +286,8 @@ main(process.argv.slice(2)).then(
       console.error(`herald-gateway: ${(e as Error).message}\n\n${usage}`);
       process.exit(2);
     }
-    if (e instanceof Error && e.name === 'ConfigError') console.error(`herald-gateway: configuration error:\n${e.message}`);
+    if (e instanceof Error && e.name === 'NotRunningError') console.error(`herald-gateway: ${e.message}`);
+    else if (e instanceof Error && e.name === 'ConfigError') console.error(`herald-gateway: configuration error:\n${e.message}`);
     else if (e instanceof HeraldError) console.error(`herald-gateway: ${e.message}`);
     else if (e instanceof Error) console.error(`herald-gateway: ${e.message}`);
     else console.error('herald-gateway: failed', e);

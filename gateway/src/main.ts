@@ -1,4 +1,5 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
+import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -6,6 +7,13 @@ import { isLoopbackHost, publicUrlOf } from './config/exposure.ts';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
 import { createImapBackend, createLocalBackend } from './directory/auth-backend.ts';
+import { auditDirOf, createAuditLog } from './admin/audit.ts';
+import { createAdminDomains } from './admin/domains.ts';
+import { writeLocalEndpoint } from './admin/local-token.ts';
+import { createAdminSessions } from './admin/sessions.ts';
+import { createStatusSource } from './admin/status.ts';
+import { createTotp } from './admin/totp.ts';
+import { createAdminUsers } from './admin/users.ts';
 import { createCredentials } from './directory/credentials.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
@@ -66,7 +74,15 @@ export function createServices(settings: Settings, log: Logger, store: Store = c
   });
   const directory = createDirectory({ store, backend, guard, autoCreate: settings.directory.autoCreate, minPasswordLength: settings.directory.minPasswordLength, credentials });
   const tokens = createTokenService({ store, enrollTtlMs: settings.tokens.enrollTtlHours * 3600_000, credentials });
-  return { store, directory, tokens, credentials, perAddress, hashGate };
+  // Admin use cases (gateway/src/admin/): the same code behind the CLI and the admin console, audited.
+  const audit = createAuditLog({ dir: auditDirOf(settings.dataDir) });
+  const admin = {
+    audit,
+    totp: createTotp({ store: store.adminTotp }),
+    users: createAdminUsers({ store, directory, tokens, audit, minPasswordLength: settings.directory.minPasswordLength }),
+    domains: createAdminDomains({ store, directory, audit }),
+  };
+  return { store, directory, tokens, credentials, perAddress, hashGate, admin };
 }
 
 export interface Gateway {
@@ -182,6 +198,32 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   // Every routed message is appended to the central IM log before it is delivered.
   const imLog = createImLog({ dir: imLogDir(settings.dataDir) });
+  // What the admin console and `herald-gateway status` report (admin/status.ts).
+  // Made further down; the status reads them when asked.
+  const later: { spool?: SemSpool; reminders?: ReminderService; localToken?: string } = {};
+  const status = createStatusSource({
+    version: VERSION,
+    sessions: () => xmpp?.sessionCount() ?? 0,
+    mail: () => {
+      const w = mail.watchCount();
+      // imap: one IDLE connection per watched user (mail/imap/imap-source.ts).
+      return { source: settings.mail.source, watchedUsers: w.users, watches: w.watches, imapConnections: settings.mail.source === 'imap' ? w.users : 0 };
+    },
+    spool: () => {
+      const s = later.spool?.status();
+      return { waiting: s ? s.pending + s.locked + s.inProgress : 0, bad: s?.bad ?? 0, problem: s?.problem ?? null };
+    },
+    calendar: () => {
+      const users = later.reminders?.status() ?? [];
+      const last = Math.max(0, ...users.map((u) => u.lastSync ?? 0));
+      return { running: later.reminders !== undefined, lastRun: last ? new Date(last).toISOString() : null, lastError: users.find((u) => u.error)?.error ?? null };
+    },
+    selfSigned: httpCert.selfSigned,
+    publicUrlSet: settings.http.publicUrl !== undefined,
+    domainsWithImOff: () => store.domains.list().filter((d) => !d.imEnabled).map((d) => d.name),
+    dataDir: settings.dataDir,
+  });
+  mail.onNewMail(() => status.countNewMail());
   let xmpp: XmppServer | undefined;
   if (settings.xmpp.enabled) {
     xmpp = await startXmppServer({
@@ -192,7 +234,10 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       credentials: services.credentials,
       log: log.child({ xmpp: true }),
       tls: xmppCert?.context,
-      logMessage: (m) => imLog.append(m),
+      logMessage: (m) => {
+        status.countMessage();
+        return imLog.append(m);
+      },
       publicUrl,
     }).catch(async (e: unknown) => {
       void listener.close();
@@ -222,6 +267,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     store.close();
     throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
   }
+
+  later.spool = spool;
 
   // Mail-to-IM alert rules: mail's new-mail reports → the rules (im/alerts/) → the XMPP server.
   const alertLog = log.child({ alerts: true });
@@ -279,6 +326,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     xmpp && calendarSettings.invitations !== 'off'
       ? createInvitations({ users: calendarUsers, send: calendarDelivery(xmpp), serviceAddress: settings.im.serviceAddress, locale: settings.im.locale, log: calendarLog })
       : undefined;
+  later.reminders = reminders;
   if (invitations) {
     mail.onNewMail((account, m) => {
       void (async () => {
@@ -292,13 +340,31 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const lastResort = installLastResort(log);
   // Mail push from Dovecot (README "Mail push from Dovecot"): its token is made on the first start.
   const mailPushToken = settings.mail.source === 'imap' && settings.mail.imap.changes === 'push' ? loadOrCreatePushToken(settings.dataDir) : undefined;
-  const { app, events } = createHttpApp({ settings, store, directory, tokens, mail, perAddress, log, publicUrl, version: VERSION, xmppPort: xmpp?.port, provisioning, alertRules, faults: () => lastResort.count(), mailPushToken });
+  const adminSessions = createAdminSessions({ source: { list: () => xmpp?.liveSessions() ?? [], end: (id, reason) => xmpp?.endSession(id, reason) ?? false }, audit: services.admin.audit });
+  const { app, events, adminLive } = createHttpApp({
+    settings,
+    store,
+    directory,
+    tokens,
+    mail,
+    perAddress,
+    log,
+    publicUrl,
+    version: VERSION,
+    xmppPort: xmpp?.port,
+    provisioning,
+    alertRules,
+    faults: () => lastResort.count(),
+    mailPushToken,
+    admin: { services: services.admin, live: { status, sessions: adminSessions }, localToken: () => later.localToken },
+  });
   onRequest = app.callback();
   onUpgrade = (req, socket, head) => {
     // A failure while taking an upgrade ends that one connection.
     socket.on('error', () => socket.destroy());
     try {
       if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
+      if (adminLive?.handleUpgrade(req, socket, head, (req.socket as { encrypted?: boolean }).encrypted === true || (settings.http.trustProxy && String(req.headers['x-forwarded-proto']).startsWith('https')))) return;
       if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     } catch (e) {
       log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
@@ -333,11 +399,16 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   }, DIRECTORY_POLL_MS);
   directoryPoll.unref();
 
+  // `herald-gateway status` finds this process and reads GET /api/v1/admin/status (admin/local-token.ts).
+  const localUrl = loopback ? `http://${localHost}:${port}` : httpsUrl;
+  const endpoint = settings.admin.enabled ? writeLocalEndpoint(settings.dataDir, { url: localUrl, ...(loopback ? {} : { fingerprint256: new X509Certificate(httpCert.cert).fingerprint256 }) }) : undefined;
+  later.localToken = endpoint?.token;
+
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
 
   return {
     server,
-    url: loopback ? `http://${localHost}:${port}` : httpsUrl,
+    url: localUrl,
     httpsUrl,
     publicUrl,
     certificate: httpCert,
@@ -362,6 +433,9 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
             run() {
               clearInterval(directoryPoll);
               stopCredentialFanOut();
+              endpoint?.remove();
+              status.close();
+              adminLive?.close();
               clearInterval(alertWatchSync);
               reminders?.close();
               alerts?.close(); // rate-limit summaries still due go out while the XMPP server runs

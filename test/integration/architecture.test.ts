@@ -22,6 +22,8 @@ test('lint rejects imports against the layer order and lets allowed ones through
     ['gateway/src/mail/x.ts', "import { createHttpApp } from '../http/app.ts';\nexport const y = createHttpApp;\n"],
     ['gateway/src/http/x.ts', "import { startGateway } from '../main.ts';\nexport const y = startGateway;\n"],
     ['gateway/src/mail/x.ts', "import { app } from 'electron';\nexport const y = app;\n"],
+    ['gateway/src/admin/x.ts', "import { createHttpApp } from '../http/app.ts';\nexport const y = createHttpApp;\n"],
+    ['gateway/src/xmpp/x.ts', "import { createAdminUsers } from '../admin/users.ts';\nexport const y = createAdminUsers;\n"],
   ];
   for (const [file, code] of bad) {
     const messages = await lint(file, code);
@@ -33,6 +35,7 @@ test('lint rejects imports against the layer order and lets allowed ones through
   const good: [string, string][] = [
     ['gateway/src/mail/x.ts', "import { HeraldError } from '../protocol/errors.ts';\nimport { type Store } from '../store/index.ts';\nexport const y = HeraldError;\nexport type Z = Store;\n"],
     ['gateway/src/http/x.ts', "import { createMailService } from '../mail/mail-service.ts';\nexport const y = createMailService;\n"],
+    ['gateway/src/http/x.ts', "import { createAdminUsers } from '../admin/users.ts';\nexport const y = createAdminUsers;\n"],
   ];
   for (const [file, code] of good) assert.deepEqual(await lint(file, code), [], file);
 });

@@ -1,6 +1,7 @@
 // `herald-gateway user|domain|token ...`: admin commands that work on the data folder directly,
 // also while `serve` runs on it (SQLite WAL; the server notices within a second).
 import type { createServices } from '../main.ts';
+import { cliActor } from '../admin/audit.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import { readPassword } from './prompt.ts';
 
@@ -26,31 +27,48 @@ const count = (n: number, what: string) => `${n} ${what}${n === 1 ? '' : 's'}`;
 
 export async function runAdminCommand(s: Services, group: string, args: string[], flags: Flags, out: (line: string) => void): Promise<void> {
   const [action, target] = args;
+  // Changes go through the admin use cases (gateway/src/admin/): the console's code, audited as cli@<host>.
+  const actor = cliActor();
   const password = async () => (typeof flags.password === 'string' ? flags.password : readPassword(`Password for ${target}: `));
   switch (`${group} ${action ?? ''}`.trim()) {
     case 'user add': {
       const address = need(target, 'address (user add <local@domain>)');
       const pw = s.directory.backendName === 'local' || flags.password ? await password() : null;
-      const a = await s.directory.addUser(address, pw, typeof flags.name === 'string' ? flags.name : undefined);
+      const a = await s.admin.users.add(actor, address, pw, typeof flags.name === 'string' ? flags.name : undefined);
       return out(`added ${a.address} (${a.displayName})`);
     }
     case 'user del': {
       const address = need(target, 'address (user del <local@domain>)');
-      s.directory.removeUser(address);
+      s.admin.users.remove(actor, address);
       return out(`deleted ${address}; its device tokens no longer work and its sessions end`);
     }
     case 'user passwd': {
       const address = need(target, 'address (user passwd <local@domain>)');
       if (!s.directory.get(address)) throw new HeraldError('not_found', `no user ${address}`);
-      const { devicesRevoked } = await s.directory.setPassword(address, await password(), { keepDevices: flags['keep-devices'] === true });
+      const { devicesRevoked } = await s.admin.users.setPassword(actor, address, await password(), flags['keep-devices'] === true);
       return out(
         `password of ${address} changed; its failed sign-ins are forgotten; sessions that used the old one end${devicesRevoked ? `, and ${devicesRevoked} device token(s) were revoked (--keep-devices keeps them)` : ''}`,
       );
     }
     case 'user unlock': {
       const address = need(target, 'address (user unlock <local@domain>)');
-      const had = s.directory.unlock(address);
+      const had = s.admin.users.unlock(actor, address);
       return out(had ? `forgot the failed sign-ins of ${address}: it signs in from anywhere at full speed again` : `${address} had no failed sign-ins to forget`);
+    }
+    case 'user admin': {
+      const how = target;
+      if (how !== 'grant' && how !== 'revoke') throw new UsageError('user admin takes grant or revoke: user admin grant|revoke <local@domain>');
+      const address = need(args[2], `address (user admin ${how} <local@domain>)`);
+      const changed = s.admin.users.setAdmin(actor, address, how === 'grant');
+      return out(
+        how === 'grant'
+          ? changed
+            ? `${address} is now an admin: it signs in to the admin console (/admin) with its password`
+            : `${address} already was an admin`
+          : changed
+            ? `${address} is no longer an admin (its console second factor is forgotten)`
+            : `${address} was not an admin`,
+      );
     }
     case 'user list': {
       const users = s.directory.listUsers(typeof flags.domain === 'string' ? flags.domain : undefined);
@@ -58,14 +76,14 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       return out(`${users.length} user(s)`);
     }
     case 'domain add': {
-      const d = s.directory.addDomain(need(target, 'domain name'), flags.im === undefined ? true : onOff(flags.im));
+      const d = s.admin.domains.add(actor, need(target, 'domain name'), flags.im === undefined ? true : onOff(flags.im));
       return out(`added domain ${d.name} (IM ${d.imEnabled ? 'on' : 'off'})`);
     }
     case 'domain set': {
       const name = need(target, 'domain name');
       if (flags.im === undefined) throw new UsageError('nothing to set: use --im on|off');
       const on = onOff(flags.im);
-      s.directory.setDomainIm(name, on);
+      s.admin.domains.setIm(actor, name, on);
       return out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
     }
     case 'domain list': {
@@ -78,27 +96,27 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     }
     case 'domain link': {
       const other = need(args[2], 'second domain (domain link <domain> <domain>)');
-      const added = s.directory.linkDomains(need(target, 'domain name'), other);
+      const added = s.admin.domains.link(actor, need(target, 'domain name'), other);
       return out(added ? `linked ${target} and ${other}: their users now see each other as contacts` : `${target} and ${other} were already linked`);
     }
     case 'domain unlink': {
       const other = need(args[2], 'second domain (domain unlink <domain> <domain>)');
-      if (!s.directory.unlinkDomains(need(target, 'domain name'), other)) throw new HeraldError('not_found', `${target} and ${other} are not linked`);
+      if (!s.admin.domains.unlink(actor, need(target, 'domain name'), other)) throw new HeraldError('not_found', `${target} and ${other} are not linked`);
       return out(`unlinked ${target} and ${other}: their users no longer see each other (contacts they added themselves stay)`);
     }
     case 'token enroll': {
       const address = need(target, 'address (token enroll <local@domain>)');
       const hours = flags.ttl === undefined ? undefined : Number(flags.ttl);
       if (hours !== undefined && !(hours > 0)) throw new UsageError('--ttl takes a number of hours > 0');
-      const t = s.tokens.issueEnroll(address, hours === undefined ? undefined : hours * 3600_000);
+      const t = s.admin.users.enroll(actor, address, hours === undefined ? undefined : hours * 3600_000);
       out(t.token);
-      return process.stderr.write(`one-time enrollment token for ${t.account.address}, expires ${t.expiresAt.toISOString()}\n`) as unknown as void;
+      return process.stderr.write(`one-time enrollment token for ${t.address}, expires ${t.expiresAt.toISOString()}\n`) as unknown as void;
     }
     case 'token revoke': {
       const address = need(target, 'address (token revoke <local@domain> [--device ID])');
       const device = flags.device === undefined ? undefined : Number(flags.device);
       if (device !== undefined && !(Number.isInteger(device) && device > 0)) throw new UsageError(`--device takes a device id, a number (see token list ${address})`);
-      const n = s.tokens.revoke(address, device);
+      const n = s.admin.users.revokeDevices(actor, address, device);
       if (device !== undefined) return out(`revoked device ${device} of ${address}; the app on it signs in again`);
       if (!n.devices && !n.enrollments) return out(`${address} had no live device tokens or unused enrollment tokens; nothing revoked`);
       const kinds = [n.devices && count(n.devices, 'device token'), n.enrollments && count(n.enrollments, 'enrollment token')].filter(Boolean);

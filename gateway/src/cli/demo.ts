@@ -3,6 +3,8 @@
 // few messages; on later runs it keeps what is there.
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import type { AdminUsers } from '../admin/users.ts';
+import { cliActor } from '../admin/audit.ts';
 import type { Settings } from '../config/schema.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { TokenService } from '../directory/tokens.ts';
@@ -18,7 +20,7 @@ const USERS = [
 
 const password = () => randomBytes(9).toString('base64url');
 
-export async function seedDemo(settings: Settings, directory: Directory, tokens: TokenService): Promise<string | undefined> {
+export async function seedDemo(settings: Settings, directory: Directory, tokens: TokenService, adminUsers?: AdminUsers): Promise<string | undefined> {
   if (directory.listDomains().length > 0) return undefined;
   directory.addDomain(DOMAIN, true);
   const lines: string[] = [];
@@ -28,6 +30,8 @@ export async function seedDemo(settings: Settings, directory: Directory, tokens:
     lines.push(`  ${account.address.padEnd(20)} password ${pw}`);
     if (settings.mail.source === 'maildir') await seedMailbox(maildirRoot(settings.mail.maildir.root, account, settings.dataDir), account.address, settings.mail.maildir.separator);
   }
+  // The demo's first user is its admin (README "Admin console").
+  adminUsers?.setAdmin(cliActor(), `alice@${DOMAIN}`, true);
   const enroll = tokens.issueEnroll(`alice@${DOMAIN}`);
   const url = `http://localhost:${settings.http.port}`;
   return [
@@ -41,6 +45,8 @@ export async function seedDemo(settings: Settings, directory: Directory, tokens:
     `    curl -s -X POST ${url}/api/v1/session -H 'content-type: application/json' \\`,
     `         -d '{"user":"alice@${DOMAIN}","password":"<alice's password>"}'`,
     `    curl -s ${url}/api/v1/folders -H 'authorization: Bearer <deviceToken>'`,
+    `  admin console: ${url}/admin — sign in as alice@${DOMAIN} with her password (this machine only;`,
+    '    two-factor sign-in: its "Two-factor" page)',
     `  chat: any XMPP client (Gajim, Conversations, slixmpp) to localhost:${settings.xmpp.port} as alice@${DOMAIN}`,
     '    (STARTTLS with a self-signed certificate made in the data folder: accept it once)',
     `  then drop a message file into ${maildirRoot(settings.mail.maildir.root, { address: `alice@${DOMAIN}`, local: 'alice', domain: DOMAIN }, settings.dataDir)}/new/`,

@@ -354,6 +354,21 @@ export const SettingsSchema = z.strictObject({
         .prefault({}),
     })
     .prefault({}),
+  /** The admin console at /admin on the HTTP port, and its API /api/v1/admin (README "Admin console"). */
+  admin: z
+    .strictObject({
+      enabled: bool.default(true),
+      /**
+       * The console answers only clients on this machine (loopback; behind http.trustProxy, the
+       * forwarded client address counts) unless this is true: exposing it is an explicit choice.
+       */
+      allowRemote: bool.default(false),
+      /** A console session unused this long is signed out. */
+      idleMinutes: z.coerce.number().int().min(1).max(24 * 60).default(15),
+      /** How often the dashboard's live numbers are taken (one snapshot shared by every viewer). */
+      liveSeconds: z.coerce.number().int().min(1).max(300).default(5),
+    })
+    .prefault({}),
   log: z
     .strictObject({
       level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -12,6 +12,12 @@ import type { MailService } from '../mail/mail-service.ts';
 import { API_PREFIX } from '../protocol/api.ts';
 import type { Provisioning } from '../provisioning/provisioning.ts';
 import type { Store } from '../store/index.ts';
+import type { AdminLive, AdminServices } from '../admin/index.ts';
+import { ADMIN_API_PREFIX } from '../protocol/admin-api.ts';
+import { adminApiRoutes } from './admin/admin-api-routes.ts';
+import { consoleRoutes } from './admin/console-routes.ts';
+import { createConsoleSessions } from './admin/console-sessions.ts';
+import { createLiveSocket } from './admin/live-socket.ts';
 import { errorHandler } from './errors.ts';
 import { createEventsSocket } from './events-socket.ts';
 import { alertRuleRoutes } from './routes/alert-rules-routes.ts';
@@ -42,6 +48,8 @@ export interface HttpDeps {
   faults?: () => number;
   /** Mail push (mail.imap.changes = push): the token Dovecot's script sends; without it the route is not there. */
   mailPushToken?: string;
+  /** The admin console (/admin) and its API (/api/v1/admin), when admin.enabled. */
+  admin?: { services: AdminServices; live: AdminLive; localToken(): string | undefined };
 }
 
 export function createHttpApp(deps: HttpDeps) {
@@ -63,6 +71,19 @@ export function createHttpApp(deps: HttpDeps) {
     ctx.set('X-Content-Type-Options', 'nosniff');
     await next();
   });
+
+  // The admin console and its API (README "Admin console"): before the user API's router.
+  let adminLive: ReturnType<typeof createLiveSocket> | undefined;
+  if (deps.admin && settings.admin.enabled) {
+    const sessions = createConsoleSessions({ idleMs: settings.admin.idleMinutes * 60_000 });
+    const shared = { admin: deps.admin.services, live: deps.admin.live, settings, publicUrl: deps.publicUrl, provisioning: deps.provisioning, store: deps.store, sessions };
+    const adminApi = new Router({ prefix: ADMIN_API_PREFIX });
+    adminApiRoutes(adminApi, { ...shared, bodyLimit, localToken: deps.admin.localToken });
+    const pages = new Router();
+    consoleRoutes(pages, { ...shared, directory: deps.directory });
+    app.use(adminApi.routes()).use(adminApi.allowedMethods({ throw: true })).use(pages.routes()).use(pages.allowedMethods({ throw: true }));
+    adminLive = createLiveSocket({ status: deps.admin.live.status, sessions, store: deps.store, intervalMs: settings.admin.liveSeconds * 1000, allowRemote: settings.admin.allowRemote, trustProxy: settings.http.trustProxy });
+  }
 
   const api = new Router({ prefix: API_PREFIX });
   authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
@@ -95,5 +116,5 @@ export function createHttpApp(deps: HttpDeps) {
   }
 
   const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
-  return { app, events };
+  return { app, events, adminLive };
 }

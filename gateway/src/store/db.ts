@@ -263,6 +263,22 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE device_tokens ADD COLUMN platform TEXT;
   `,
+  // Admin console (gateway/src/admin/): the admin flag, the users page's search (prefix LIKE on
+  // NOCASE indexes: SQLite's LIKE is case-insensitive, so only a NOCASE index serves it), and each
+  // admin's TOTP secret (RFC 6238) — kept apart from the account row so no query of accounts, and
+  // so no log line of one, ever carries it.
+  `
+  ALTER TABLE accounts ADD COLUMN is_admin INTEGER NOT NULL DEFAULT 0;
+  CREATE INDEX accounts_address_nocase ON accounts(address COLLATE NOCASE);
+  CREATE INDEX accounts_name_nocase ON accounts(display_name COLLATE NOCASE);
+  CREATE INDEX accounts_admin ON accounts(is_admin) WHERE is_admin = 1;
+  CREATE TABLE admin_totp (
+    account_id INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+    secret TEXT NOT NULL,
+    last_step INTEGER NOT NULL DEFAULT 0,
+    enrolled_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

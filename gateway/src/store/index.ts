@@ -1,6 +1,7 @@
 // The store: every SQLite-backed thing, opened once by the composition root.
 import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
+import { createAdminTotpStore } from './admin-totp.ts';
 import { createAlertRuleStore } from './alert-rules.ts';
 import { createCalendarReminderStore } from './calendar-reminders.ts';
 import { createCredentialEventStore } from './credential-events.ts';
@@ -26,6 +27,7 @@ export function createStore(dataDir: string) {
     domains: createDomainStore(db),
     domainLinks: createDomainLinkStore(db),
     accounts: createAccountStore(db),
+    adminTotp: createAdminTotpStore(db),
     tokens: createTokenStore(db),
     folderState: createFolderStateStore(db),
     maildirUids: createMaildirUidStore(db),

@@ -11,6 +11,7 @@ import { WebSocketServer } from 'ws';
 import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
+import type { LiveSession } from '../protocol/admin-api.ts';
 import type { Settings } from '../config/schema.ts';
 import { endsHeld, REASON_TEXT, type CredentialEvent, type Credentials } from '../directory/credentials.ts';
 import type { Directory } from '../directory/directory.ts';
@@ -70,6 +71,10 @@ export interface XmppServer {
   /** A credential ended: every session (hibernating ones too) that authenticated with it ends. */
   credentialEnded(e: CredentialEvent): void;
   sessionCount(): number;
+  /** Bound sessions, as the admin console lists them (admin/sessions.ts). */
+  liveSessions(): LiveSession[];
+  /** Ends one session (by id) with a policy-violation stream error carrying `reason`; false when it is gone. */
+  endSession(id: string, reason: string): boolean;
   /** Where external components (XEP-0114) connect, when some are configured. */
   componentPort: number | undefined;
   /** Direct TLS (XEP-0368), when `xmpp.directTlsPort` is set. */
@@ -316,7 +321,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
         }
         ws.once('close', () => release(ip));
         try {
-          startSession(wsStreamIo(ws, ip, secure, limits, idleMs));
+          startSession(wsStreamIo(ws, ip, secure, limits, idleMs, req.headers['user-agent']?.slice(0, 200)));
         } catch (e) {
           log.error({ err: e, ip }, 'XMPP WebSocket session could not start');
           ws.terminate();
@@ -342,6 +347,31 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       if (e.ends === 'domain-im' || e.ends === 'account') for (const hook of host.directoryChanged) hook();
     },
     sessionCount: () => sessions.size,
+    liveSessions: () =>
+      [...sessions]
+        .filter((s) => s.jid !== undefined)
+        .map((s) => {
+          const c = s.connection;
+          return {
+            id: s.id,
+            address: s.jid!.bare,
+            resource: s.jid!.resource ?? '',
+            client: c.userAgent ?? null,
+            transport: c.transport,
+            remoteAddress: s.remoteAddress,
+            tls: c.secure,
+            since: s.startedAt,
+            presence: !s.presence ? 'unavailable' : s.presence.attrs.type === 'unavailable' ? 'unavailable' : (s.presence.getChildText('show') ?? 'available'),
+            domain: s.domain || s.jid!.domain,
+          };
+        }),
+    endSession(id, reason) {
+      const s = [...sessions].find((x) => x.id === id);
+      if (!s) return false;
+      // RFC 6120 §4.9.3.14 policy-violation, with the admin's words as the text.
+      s.streamError('policy-violation', reason);
+      return true;
+    },
     componentPort: components?.port,
     directTlsPort: directTls ? (directTls.address() as AddressInfo).port : undefined,
     sendSystemMessage: createSystemMessageSender({

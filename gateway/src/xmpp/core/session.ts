@@ -61,6 +61,9 @@ export class Session {
   /** The client's connection; undefined while hibernating (XEP-0198) and once closed. */
   private io: StreamIo | undefined;
   private lastAddress: string;
+  private lastIo: StreamIo;
+  /** When the session started (the admin console's "since"). */
+  readonly startedAt = Date.now();
   /** XEP-0198, once the client enabled it. */
   private sm: StreamManagement | undefined;
   /** The session this connection was handed to by <resume/>: stanzas still queued here go there. */
@@ -71,6 +74,7 @@ export class Session {
     private readonly deps: SessionDeps,
   ) {
     this.lastAddress = io.remoteAddress;
+    this.lastIo = io;
     this.attach(io);
   }
 
@@ -80,6 +84,12 @@ export class Session {
 
   get remoteAddress(): string {
     return this.io?.remoteAddress ?? this.lastAddress;
+  }
+
+  /** The connection's transport facts for the admin console (the last connection while hibernating). */
+  get connection(): { secure: boolean; transport: 'tcp' | 'websocket'; userAgent: string | undefined } {
+    const io = this.io ?? this.lastIo;
+    return { secure: io.secure, transport: io.transport ?? 'tcp', userAgent: io.userAgent };
   }
 
   /** Stream management (XEP-0198) is on: stanzas to this session are kept until acknowledged. */

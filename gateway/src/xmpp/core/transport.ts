@@ -24,6 +24,9 @@ export interface StreamHandlers {
 
 export interface StreamIo {
   readonly remoteAddress: string;
+  /** How the client is connected, and (WebSocket) the User-Agent it sent: the admin console's sessions page. */
+  readonly transport?: 'tcp' | 'websocket';
+  readonly userAgent?: string | undefined;
   /** The connection is encrypted (TLS, wss://, or a TLS-terminating proxy we trust). */
   readonly secure: boolean;
   /** STARTTLS can be offered (TCP with a certificate, not yet encrypted). */
@@ -119,7 +122,7 @@ const STANZAS = new Set(['message', 'presence', 'iq']);
  * RFC 7395 over a `ws` socket. Frames are fed to an XmlStream inside a synthetic stream root, so
  * <open/> and <close/> arrive as elements and become stream start and end.
  */
-export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean, limits: XmlStreamLimits, idleMs: number): StreamIo {
+export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean, limits: XmlStreamLimits, idleMs: number, userAgent?: string): StreamIo {
   let h: StreamHandlers | undefined;
   let closed = false;
   const parser = new XmlStream(limits, {
@@ -157,6 +160,8 @@ export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean
   };
   return {
     remoteAddress,
+    transport: 'websocket',
+    userAgent,
     secure,
     canStartTls: false,
     attach: (handlers) => void (h = handlers),
