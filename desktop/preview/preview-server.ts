@@ -113,7 +113,7 @@ export async function startPreview(o: PreviewOptions) {
     const picks = new Map<number, PickedFile>();
     // The shell needs the files before the core exists; the core needs the shell's ports.
     const late: { core?: HeraldCore } = {};
-    const appFiles = createAppFiles({ rendererDir: o.rendererDir, skins: () => late.core?.skins() ?? { skins: [], rejected: [] } });
+    const appFiles = createAppFiles({ rendererDir: o.rendererDir, skins: () => late.core?.skins() ?? { skins: [], rejected: [] }, userSoundDirs: () => [late.core?.userSoundsDir()] });
     const shell = createShell({
       strings: mainStrings(o.locale ?? 'en'),
       clock: systemClock,
@@ -250,7 +250,7 @@ export async function startPreview(o: PreviewOptions) {
     if (url.pathname === '/bridge.js') return void res.writeHead(200, headers('text/javascript; charset=utf-8')).end(bridgeJs);
     // Skins, user sounds and the renderer's assets: exactly what the app:// protocol serves.
     const anyProfile = [...profiles.values()][0];
-    const files = createAppFiles({ rendererDir: o.rendererDir, skins: () => anyProfile?.core.skins() ?? { skins: [], rejected: [] } });
+    const files = createAppFiles({ rendererDir: o.rendererDir, skins: () => anyProfile?.core.skins() ?? { skins: [], rejected: [] }, userSoundDirs: () => [...profiles.values()].map((x) => x.core.userSoundsDir()) });
     const hit = files.resolve(url.pathname);
     if (!hit) return void res.writeHead(404).end('not found');
     readFile(hit.file).then(
