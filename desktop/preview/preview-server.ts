@@ -26,7 +26,7 @@ import { createIpcRouter } from '../src/main/ipc-router.ts';
 import { mainStrings } from '../src/main/main-strings.ts';
 import { createShell, type Shell } from '../src/main/shell.ts';
 import type { TrayLook } from '../src/main/tray-menu.ts';
-import { parseRouteHash } from '../src/main/window-routes.ts';
+import { parseRouteHash, routeHash } from '../src/main/window-routes.ts';
 import { EVENTS, type PickedFile } from '../src/shared/ipc.ts';
 import { BRIDGE_PATH, PICK_PATH, type ClientMessage, type ServerMessage } from './bridge-protocol.ts';
 import { memorySecrets } from './memory-secrets.ts';
@@ -134,7 +134,7 @@ export async function startPreview(o: PreviewOptions) {
           send(primary(p), { t: 'note', ...n });
         },
         openWindow: (route) => {
-          const hash = `#/${route.view}${'jid' in route && route.jid ? `/${encodeURIComponent(route.jid)}` : ''}`;
+          const hash = routeHash(route);
           send(primary(p), { t: 'open-window', hash });
         },
         focusedConversation: () => {

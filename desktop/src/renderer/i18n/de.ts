@@ -243,4 +243,8 @@ export const de: Catalog = {
   soundFileHint: 'Eigene Töne: WAV, Ogg oder MP3, höchstens {max}. Herald behält eine Kopie; die Datei darf danach verschoben oder gelöscht werden.',
   soundTooBig: '„{name}“ ist {size} groß; ein Ton darf höchstens {max} groß sein.',
   soundUndecodable: '„{name}“ lässt sich nicht abspielen: Es ist kein WAV-, Ogg- oder MP3-Ton, den diese App dekodieren kann.',
+  // Das Hilfefenster (Issue 14).
+  helpTitle: 'Hilfe',
+  helpContents: 'Inhalt',
+  helpOn: 'Hilfe: {topic}',
 };

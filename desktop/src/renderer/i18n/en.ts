@@ -253,6 +253,10 @@ export const en = {
   soundFileHint: 'Your own sounds: WAV, Ogg or MP3, at most {max}. Herald keeps a copy, so the file can be moved or deleted afterwards.',
   soundTooBig: '“{name}” is {size}; a sound can be at most {max}.',
   soundUndecodable: '“{name}” cannot be played: it is not a WAV, Ogg or MP3 sound this app can decode.',
+  // The Help window (issue 14).
+  helpTitle: 'Help',
+  helpContents: 'Contents',
+  helpOn: 'Help: {topic}',
 } as const;
 
 export type Catalog = Record<keyof typeof en, string>;

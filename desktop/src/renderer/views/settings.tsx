@@ -18,6 +18,11 @@ import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
 import { Check, Locked, Tabs } from './settings-parts.tsx';
 import { Sounds } from './settings-sounds.tsx';
+import { HelpLink } from './help.tsx';
+import type { HelpSection } from '../../shared/routes.ts';
+
+/** The Help section each Settings page links to (and F1 opens). */
+const HELP_FOR: Record<string, HelpSection> = { general: 'general', alerts: 'alerts', sounds: 'sounds', skins: 'skins', history: 'history', account: 'account' };
 
 type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'history' | 'account';
 
@@ -288,6 +293,9 @@ export function SettingsView(): JSX.Element {
       <div class="split grow">
         <Tabs tabs={tabs} current={tab} onChange={setTab} label={t('settingsTitle')} />
         <div class="main scroll" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
+          <p class="help-link-row" data-help-section={HELP_FOR[tab] ?? 'general'}>
+            <HelpLink section={HELP_FOR[tab] ?? 'general'} />
+          </p>
           {view?.problem && <p class="note">{t('settingsProblem', { problem: view.problem })}</p>}
           {error && (
             <p class="error" role="alert">
