@@ -26,7 +26,7 @@ import { createIpcRouter } from '../src/main/ipc-router.ts';
 import { mainStrings } from '../src/main/main-strings.ts';
 import { createShell, type Shell } from '../src/main/shell.ts';
 import type { TrayLook } from '../src/main/tray-menu.ts';
-import { parseRouteHash } from '../src/main/window-routes.ts';
+import { parseRouteHash, routeHash } from '../src/main/window-routes.ts';
 import { EVENTS, type PickedFile } from '../src/shared/ipc.ts';
 import { BRIDGE_PATH, PICK_PATH, type ClientMessage, type ServerMessage } from './bridge-protocol.ts';
 import { memorySecrets } from './memory-secrets.ts';
@@ -115,7 +115,7 @@ export async function startPreview(o: PreviewOptions) {
     const picks = new Map<number, PickedFile>();
     // The shell needs the files before the core exists; the core needs the shell's ports.
     const late: { core?: HeraldCore } = {};
-    const appFiles = createAppFiles({ rendererDir: o.rendererDir, skins: () => late.core?.skins() ?? { skins: [], rejected: [] } });
+    const appFiles = createAppFiles({ rendererDir: o.rendererDir, skins: () => late.core?.skins() ?? { skins: [], rejected: [] }, userSoundDirs: () => [late.core?.userSoundsDir()] });
     const shell = createShell({
       strings: mainStrings(o.locale ?? 'en'),
       clock: systemClock,
@@ -136,7 +136,7 @@ export async function startPreview(o: PreviewOptions) {
           send(primary(p), { t: 'note', ...n });
         },
         openWindow: (route) => {
-          const hash = `#/${route.view}${'jid' in route && route.jid ? `/${encodeURIComponent(route.jid)}` : ''}`;
+          const hash = routeHash(route);
           send(primary(p), { t: 'open-window', hash });
         },
         focusedConversation: () => {
@@ -253,7 +253,7 @@ export async function startPreview(o: PreviewOptions) {
     if (url.pathname === '/bridge.js') return void res.writeHead(200, headers('text/javascript; charset=utf-8')).end(bridgeJs);
     // Skins, user sounds and the renderer's assets: exactly what the app:// protocol serves.
     const anyProfile = [...profiles.values()][0];
-    const files = createAppFiles({ rendererDir: o.rendererDir, skins: () => anyProfile?.core.skins() ?? { skins: [], rejected: [] } });
+    const files = createAppFiles({ rendererDir: o.rendererDir, skins: () => anyProfile?.core.skins() ?? { skins: [], rejected: [] }, userSoundDirs: () => [...profiles.values()].map((x) => x.core.userSoundsDir()) });
     const hit = files.resolve(url.pathname);
     if (!hit) return void res.writeHead(404).end('not found');
     readFile(hit.file).then(

@@ -4,7 +4,7 @@
 // Electron main process passes real adapters, tests pass fakes for the ports and a real gateway.
 import { ClientConfigSchema, type ClientConfig, type Folder } from '../../../gateway/src/protocol/api.ts';
 import type { SettingsView, SignInResult } from '../shared/ipc.ts';
-import { defaultSettings, type EffectiveSettings, type UserSettingsPatch } from '../shared/settings.ts';
+import { defaultSettings, type EffectiveSettings, type SoundEvent, type UserSettingsPatch } from '../shared/settings.ts';
 import type { Skin, SkinCatalog } from '../shared/skins.ts';
 import type { CoreState, FolderView } from '../shared/state.ts';
 import type { ChatService } from './chat/chat-service.ts';
@@ -27,6 +27,7 @@ import { SignInError, createSession, type SignedIn, type StartResult } from './s
 import { effectiveSettings } from './settings/effective-settings.ts';
 import { loadSettings, type SettingsStore } from './settings/settings-store.ts';
 import { discoverSkins, pickSkin } from './skins/skin-catalog.ts';
+import { SoundFileError, createUserSounds } from './sounds/user-sounds.ts';
 import { trayModel } from './tray/tray-model.ts';
 import { isAllowedWebmailUrl, validateTemplate, webmailUrl } from './webmail/webmail-url.ts';
 
@@ -91,6 +92,7 @@ export function createHeraldCore(d: CoreDeps) {
   let generation = 0;
   let chat: ChatService | undefined;
   let quietTimer: TimerHandle | undefined;
+  const userSounds = createUserSounds({ userDataDir: d.places.userDataDir });
 
   let state: CoreState = {
     connection: { state: 'connecting' },
@@ -408,9 +410,27 @@ export function createHeraldCore(d: CoreDeps) {
     settings: settingsView,
 
     async updateSettings(patch: UserSettingsPatch): Promise<SettingsView> {
+      // A sound file can be chosen only through importSound (a copy the app keeps): a window
+      // naming any path (~/.ssh/id_ed25519) would otherwise get it served back as a "sound".
+      const current = settings!.get().sounds.events;
+      for (const [event, choice] of Object.entries(patch.sounds?.events ?? {}) as [SoundEvent, unknown][]) {
+        if (typeof choice !== 'object' || !choice) continue;
+        const { file } = choice as { file: string };
+        const kept = current[event];
+        if (!userSounds.owns(file) && !(typeof kept === 'object' && kept.file === file)) throw new SoundFileError(`${event}: a sound file is chosen with "Choose file…", not by its path`);
+      }
       await settings!.update(patch);
       return settingsView();
     },
+
+    /** The user picked a sound file for an event: checked, copied into the app's data folder, chosen. */
+    async importSound(event: SoundEvent, name: string, bytes: Uint8Array): Promise<SettingsView> {
+      const stored = await userSounds.store(name, bytes);
+      await settings!.update({ sounds: { events: { ...settings!.get().sounds.events, [event]: { file: stored.file, name: stored.name } } } });
+      return settingsView();
+    },
+    /** Where picked sound files are kept (app-files serves them from here). */
+    userSoundsDir: (): string | undefined => userSounds.dir,
 
     skins: (): SkinCatalog => catalog,
     activeSkin: (): Skin | undefined => activeSkin(),

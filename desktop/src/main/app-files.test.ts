@@ -58,3 +58,20 @@ test('sound paths: a skin sound by its skin path, a user’s file under a regist
   assert.equal(files.resolve(p)!.file, mine);
   assert.equal(files.resolve('/user-sounds/1/x.wav'), undefined);
 });
+
+test('a sound the core keeps (<userData>/Sounds/<sha256>.<format>) is served under its name; no other name, no other folder', () => {
+  const kept = path.join(dir, 'user', 'Sounds');
+  mkdirSync(kept, { recursive: true });
+  const name = `${'ab'.repeat(32)}.wav`;
+  writeFileSync(path.join(kept, name), 'RIFF');
+  writeFileSync(path.join(kept, 'notes.wav'), 'RIFF');
+  const files = createAppFiles({ rendererDir: path.join(dir, 'renderer'), skins: () => catalog, userSoundDirs: () => [undefined, kept] });
+  assert.equal(files.soundPath(path.join(kept, name)), `/user-sounds/${name}`);
+  assert.equal(files.resolve(`/user-sounds/${name}`)?.file, path.join(kept, name));
+  assert.equal(files.resolve(`/user-sounds/${name}`)?.type, 'audio/wav');
+  for (const p of [`/user-sounds/${'cd'.repeat(32)}.wav`, '/user-sounds/notes.wav', `/user-sounds/${'AB'.repeat(32)}.wav`, '/user-sounds/..%2F..%2Fsecret.txt', `/user-sounds/${'ab'.repeat(32)}.exe`]) {
+    assert.equal(files.resolve(p), undefined, p);
+  }
+  // Without the folder (signed-out preview profile gone): nothing.
+  assert.equal(createAppFiles({ rendererDir: path.join(dir, 'renderer'), skins: () => catalog }).resolve(`/user-sounds/${name}`), undefined);
+});

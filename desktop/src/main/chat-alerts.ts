@@ -3,8 +3,10 @@
 // as unread until that conversation is looked at. Nothing while do-not-disturb or quiet hours
 // last (the unread count still grows). A burst in one conversation (offline messages arriving at
 // login) updates one pop-up instead of raising many; a sound plays at most once per `soundGapMs`.
-// A contact coming online plays ContactOnline, but not during the presence flood right after
-// connecting.
+// A message the user sent from this app (its `pending` echo, not a carbon from another device nor
+// a room's reflection) plays MessageOut. A contact coming online plays ContactOnline, going
+// offline ContactOffline — but not during the presence flood right after connecting. Every sound
+// waits out do-not-disturb and quiet hours.
 import { serverSenderName, type ChatEvent, type ChatMessage } from '../shared/chat.ts';
 import type { SoundEvent } from '../shared/settings.ts';
 import type { Clock } from '../core/ports/clock.ts';
@@ -62,7 +64,11 @@ export function createChatAlerts(d: ChatAlertDeps) {
   };
 
   function message(m: ChatMessage): void {
-    if (m.direction !== 'in' || d.focused(m.with)) return;
+    if (m.direction === 'out') {
+      if (m.delivery === 'pending' && !d.quiet()) play('MessageOut');
+      return;
+    }
+    if (d.focused(m.with)) return;
     unread.set(m.with, (unread.get(m.with) ?? 0) + 1);
     d.onUnread?.(total());
     if (d.quiet()) return;
@@ -98,7 +104,9 @@ export function createChatAlerts(d: ChatAlertDeps) {
         if (e.show === 'offline') online.delete(e.jid);
         else online.add(e.jid);
         const settled = d.clock.now() - onlineSince >= settleMs;
-        if (!was && e.show !== 'offline' && settled && !d.quiet()) play('ContactOnline');
+        if (!settled || d.quiet()) return;
+        if (!was && e.show !== 'offline') play('ContactOnline');
+        else if (was && e.show === 'offline') play('ContactOffline');
       }
     },
     /** The user looked at the conversation (its window got the focus). */

@@ -24,6 +24,11 @@ export function createWindows(d: WindowsDeps) {
     const key = routeKey(route);
     const existing = byKey.get(key);
     if (existing && !existing.win.isDestroyed()) {
+      // The one Help window asked for another section: it moves there (only its #route changes).
+      if (routeHash(existing.route) !== routeHash(route)) {
+        existing.route = route;
+        void existing.win.loadURL(APP_INDEX + routeHash(route));
+      }
       if (o.show !== false) {
         if (existing.win.isMinimized()) existing.win.restore();
         existing.win.show();

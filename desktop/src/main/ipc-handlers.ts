@@ -71,6 +71,7 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
     [INVOKE.checkNow]: () => core.checkNow(),
     [INVOKE.getSettings]: () => core.settings(),
     [INVOKE.updateSettings]: (patch) => core.updateSettings(patch),
+    [INVOKE.importSound]: (s) => core.importSound(s.event, s.name, Buffer.from(s.data, 'base64')),
     [INVOKE.listSkins]: () => core.skins(),
     [INVOKE.activeSkin]: () => core.activeSkin() ?? null,
     [INVOKE.chatContacts]: () => chatCall((c) => c.contacts()),

@@ -6,6 +6,7 @@ import { INVOKE, IpcPayloadError, parseRequest, type InvokeChannel, type IpcErro
 import type { z } from 'zod';
 import { CoreError } from '../core/herald-core.ts';
 import { SettingsError } from '../core/settings/settings-store.ts';
+import { SoundFileError } from '../core/sounds/user-sounds.ts';
 import { WebmailUrlError } from '../core/webmail/webmail-url.ts';
 import { checkSender, type SenderInfo, type SenderPolicy } from './sender-check.ts';
 
@@ -28,6 +29,7 @@ export function toIpcError(e: unknown): { code: IpcErrorCode; message: string } 
   if (e instanceof IpcPayloadError) return { code: 'bad_request', message: e.message };
   if (e instanceof CoreError) return { code: e.code === 'busy' ? 'internal' : e.code, message: e.message };
   if (e instanceof SettingsError) return { code: 'settings_invalid', message: e.message };
+  if (e instanceof SoundFileError) return { code: 'bad_request', message: e.message };
   if (e instanceof WebmailUrlError) return { code: 'webmail_unavailable', message: e.message };
   return { code: 'internal', message: e instanceof Error ? e.message : String(e) };
 }

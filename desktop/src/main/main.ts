@@ -110,7 +110,7 @@ async function run(): Promise<void> {
     },
   });
 
-  const appFiles = createAppFiles({ rendererDir: path.join(appRoot, 'desktop', 'dist', 'renderer'), skins: () => core?.skins() ?? { skins: [], rejected: [] } });
+  const appFiles = createAppFiles({ rendererDir: path.join(appRoot, 'desktop', 'dist', 'renderer'), skins: () => core?.skins() ?? { skins: [], rejected: [] }, userSoundDirs: () => [core?.userSoundsDir()] });
   protocol.handle(APP_SCHEME, async (req) => {
     const u = new URL(req.url);
     const hit = u.host === APP_HOST ? appFiles.resolve(u.pathname) : undefined;

@@ -79,7 +79,7 @@ test('at start: the tray is drawn (offline icon from the skin, a full menu) and 
   const t = rec.trays.at(-1)!;
   assert.equal(t.look.icon, 'offline');
   assert.equal(t.images.offline, path.join(STYLES, 'Default', 'images', 'tray-offline.png'));
-  assert.deepEqual(t.look.menu.filter((i) => i.type !== 'separator').map((i) => i.label).slice(-3), ['About Herald', 'Sign in…', 'Quit Herald']);
+  assert.deepEqual(t.look.menu.filter((i) => i.type !== 'separator').map((i) => i.label).slice(-4), ['Help', 'About Herald', 'Sign in…', 'Quit Herald']);
   const state = rec.pushed.filter((p) => p.channel === EVENTS.state).at(-1)!.payload as { connection: { state: string } };
   assert.equal(state.connection.state, 'signed-out');
   assert.ok(rec.pushed.some((p) => p.channel === EVENTS.settings));

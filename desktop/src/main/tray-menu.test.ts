@@ -47,6 +47,7 @@ test('connected with new mail: envelope icon, badge, folders with counts that op
     'Open webmail',
     '---',
     'Settings…',
+    'Help',
     'About Herald',
     'Sign out',
     '---',
@@ -55,6 +56,7 @@ test('connected with new mail: envelope icon, badge, folders with counts that op
   const status = look.menu.find((i) => i.label === 'Status')!;
   assert.deepEqual(status.submenu!.map((i) => `${i.label}${i.checked ? ' *' : ''}`), ['Online *', 'Away', 'Extended away', 'Do not disturb', 'Invisible', 'Offline']);
   assert.deepEqual(look.menu.find((i) => i.label?.startsWith('Projects'))!.command, { kind: 'open-folder', path: 'Projects/Herald' });
+  assert.deepEqual(look.menu.find((i) => i.label === 'Help')!.command, { kind: 'open-window', route: { view: 'help' } });
 });
 
 test('unread chat messages: the chat icon, a menu line that opens the contacts, and a badge counting both', () => {
@@ -106,6 +108,7 @@ test('signed out: offline icon, no folders, Sign in… opens the sign-in window;
     'Open webmail (disabled)',
     '---',
     'Settings…',
+    'Help',
     'About Herald',
     'Sign in…',
     '---',
@@ -118,6 +121,7 @@ test('German: the shell’s words come from the German catalog, which has every 
   const look = trayLook(trayModel(connected), shell, MAIN_STRINGS.de);
   assert.ok(look.menu.some((i) => i.label === 'Posteingang (2 neu, 5 ungelesen, 12)'));
   assert.ok(look.menu.some((i) => i.label === 'Herald beenden'));
+  assert.deepEqual(look.menu.find((i) => i.label === 'Hilfe')?.command, { kind: 'open-window', route: { view: 'help' } });
   assert.deepEqual(Object.keys(MAIN_STRINGS.de).sort(), Object.keys(MAIN_STRINGS.en).sort());
   for (const [k, v] of Object.entries(MAIN_STRINGS.de)) {
     assert.ok(v.length > 0, k);

@@ -82,6 +82,7 @@ export function trayLook(model: TrayModel, shell: ShellTrayState, t: MainStrings
   menu.push({ type: 'normal', label: t.openWebmail, enabled: enabled('open-webmail'), command: { kind: 'core', action: 'open-webmail' } });
   menu.push(separator);
   menu.push({ type: 'normal', label: t.settings, command: { kind: 'open-window', route: { view: 'settings' } } });
+  menu.push({ type: 'normal', label: t.help, command: { kind: 'open-window', route: { view: 'help' } } });
   menu.push({ type: 'normal', label: t.about, command: { kind: 'open-window', route: { view: 'about' } } });
   menu.push(signedIn ? { type: 'normal', label: t.signOut, command: { kind: 'core', action: 'sign-out' } } : { type: 'normal', label: t.signIn, command: { kind: 'open-window', route: { view: 'sign-in' } } });
   menu.push(separator);

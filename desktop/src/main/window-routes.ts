@@ -21,6 +21,7 @@ const SPECS: Record<Route['view'], WindowSpec> = {
   folders: { width: 380, height: 480, minWidth: 300, minHeight: 300, resizable: true },
   settings: { width: 640, height: 600, minWidth: 520, minHeight: 420, resizable: true },
   about: { width: 420, height: 420, minWidth: 420, minHeight: 420, resizable: false },
+  help: { width: 600, height: 640, minWidth: 420, minHeight: 360, resizable: true },
   'sign-in': { width: 440, height: 560, minWidth: 400, minHeight: 480, resizable: false },
 };
 

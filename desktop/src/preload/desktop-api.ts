@@ -47,6 +47,7 @@ export function createDesktopApi(t: IpcTransport): DesktopApi {
     checkNow: () => call(INVOKE.checkNow),
     getSettings: () => call(INVOKE.getSettings),
     updateSettings: (patch) => call(INVOKE.updateSettings, patch),
+    importSound: (s) => call(INVOKE.importSound, s),
     onSettings: on(EVENTS.settings),
     listSkins: () => call(INVOKE.listSkins),
     activeSkin: () => call(INVOKE.activeSkin),

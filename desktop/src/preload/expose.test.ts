@@ -11,7 +11,7 @@ import { exposeHerald, type PreloadElectron } from './expose.ts';
 // an extra key here is a type error, so this list is the contract's, not a copy to keep in sync.
 const TOP = {
   getState: true, onState: true, signIn: true, signOut: true, openFolder: true, openWebmail: true, checkNow: true,
-  getSettings: true, updateSettings: true, onSettings: true, listSkins: true, activeSkin: true, onSound: true,
+  getSettings: true, updateSettings: true, importSound: true, onSettings: true, listSkins: true, activeSkin: true, onSound: true,
   getStartup: true, setStartup: true, appInfo: true, history: true, chat: true,
 } as const satisfies Record<keyof DesktopApi, true>;
 const CHAT = {
@@ -75,6 +75,7 @@ test('each method invokes its own contract channel with its payload; every invok
     [() => api.checkNow(), INVOKE.checkNow, undefined],
     [() => api.getSettings(), INVOKE.getSettings, undefined],
     [() => api.updateSettings({ skin: 'Dark' }), INVOKE.updateSettings, { skin: 'Dark' }],
+    [() => api.importSound({ event: 'MessageOut', name: 'ding.wav', data: 'UklGRg==' }), INVOKE.importSound, { event: 'MessageOut', name: 'ding.wav', data: 'UklGRg==' }],
     [() => api.listSkins(), INVOKE.listSkins, undefined],
     [() => api.activeSkin(), INVOKE.activeSkin, undefined],
     [() => api.getStartup(), INVOKE.getStartup, undefined],

@@ -10,6 +10,7 @@ import { AboutView } from './views/about.tsx';
 import { ChatView } from './views/chat.tsx';
 import { ContactsView } from './views/contacts.tsx';
 import { FoldersView } from './views/folders.tsx';
+import { HelpView, helpSectionFor, useF1 } from './views/help.tsx';
 import { HistoryView } from './views/history.tsx';
 import { SettingsView } from './views/settings.tsx';
 import { SignInView } from './views/sign-in.tsx';
@@ -22,6 +23,7 @@ const TITLES: Record<Route['view'], () => string> = {
   folders: () => t('foldersTitle'),
   settings: () => t('settingsTitle'),
   about: () => t('aboutTitle'),
+  help: () => t('helpTitle'),
   'sign-in': () => t('signInTitle'),
 };
 const NEEDS_ACCOUNT = new Set<Route['view']>(['contacts', 'chat', 'room', 'history', 'folders']);
@@ -30,6 +32,8 @@ export function App(): JSX.Element {
   const route = useRoute() ?? { view: 'contacts' };
   const [failed, setFailed] = useState<string>();
   const state = useCell(coreState);
+  // F1 in any window opens Help (Settings pages name their own section: settings.tsx).
+  useF1(() => (route.view === 'settings' ? (document.querySelector<HTMLElement>('[data-help-section]')?.dataset.helpSection as ReturnType<typeof helpSectionFor>) : helpSectionFor(route)));
   useEffect(() => {
     startStore({ playsSounds: true }).catch((e) => setFailed(errorMessage(e)));
   }, []);
@@ -40,6 +44,7 @@ export function App(): JSX.Element {
 
   if (failed) return <div class="fatal" role="alert">{failed}</div>;
   if (!state) return <div class="loading" aria-busy="true">{t('loading')}</div>;
+  if (route.view === 'help') return <HelpView section={route.section} />;
   if (route.view === 'sign-in' || (state.signIn && NEEDS_ACCOUNT.has(route.view))) return <SignInView />;
   switch (route.view) {
     case 'contacts':

@@ -8,6 +8,7 @@ import './styles/contacts.css';
 import './styles/chat.css';
 import './styles/history-folders.css';
 import './styles/settings.css';
+import './styles/help.css';
 
 document.documentElement.lang = lang;
 render(<App />, document.getElementById('app')!);

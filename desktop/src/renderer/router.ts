@@ -7,7 +7,8 @@ import { parseRouteHash, routeHash, type Route } from '../shared/routes.ts';
 
 export type { Route };
 
-const windowName = (r: Route) => `herald-${routeHash(r).slice(2).replace(/[^a-z0-9]+/gi, '-')}`;
+// One Help window whatever its section (asked for another section, it moves there).
+const windowName = (r: Route) => (r.view === 'help' ? 'herald-help' : `herald-${routeHash(r).slice(2).replace(/[^a-z0-9]+/gi, '-')}`);
 
 export function openView(r: Route): void {
   window.open(routeHash(r), windowName(r));

@@ -22,7 +22,7 @@ import {
   type OwnPresenceState,
   type Room,
 } from './chat.ts';
-import { UserSettingsPatchSchema, type EffectiveSettings, type SoundEvent, type UserSettings, type UserSettingsPatch } from './settings.ts';
+import { SoundEventSchema, UserSettingsPatchSchema, type EffectiveSettings, type SoundEvent, type UserSettings, type UserSettingsPatch } from './settings.ts';
 import type { Skin, SkinCatalog } from './skins.ts';
 import type { CoreState } from './state.ts';
 
@@ -36,6 +36,8 @@ export const INVOKE = {
   checkNow: 'herald:mail:check-now',
   getSettings: 'herald:settings:get',
   updateSettings: 'herald:settings:update',
+  // A sound file the user picked for an event (issue 14): the bytes, checked and kept by the core.
+  importSound: 'herald:settings:import-sound',
   listSkins: 'herald:skins:list',
   activeSkin: 'herald:skins:active',
   // Chat (filled in by the chat part; until then main answers `chat_unavailable`).
@@ -99,6 +101,8 @@ export const AddContactSchema = z.strictObject({ jid: JidSchema, name: ContactNa
 export const UpdateContactSchema = z.strictObject({ jid: JidSchema, name: ContactNameSchema.optional(), groups: z.array(GroupNameSchema).max(32).optional() });
 export const RemoveContactSchema = z.strictObject({ jid: JidSchema });
 export const HistoryExportSchema = z.strictObject({ with: JidSchema, format: z.enum(['text', 'html']) });
+/** 512 KiB of sound as base64 (core/sounds/user-sounds.ts USER_SOUND_MAX_BYTES; the core says the limit in words). */
+export const ImportSoundSchema = z.strictObject({ event: SoundEventSchema, name: z.string().min(1).max(255), data: z.base64().max(Math.ceil((512 * 1024 + 1) / 3) * 4 + 4) });
 
 /** The schema of each invoke channel's single argument. */
 export const REQUEST_SCHEMAS = {
@@ -110,6 +114,7 @@ export const REQUEST_SCHEMAS = {
   [INVOKE.checkNow]: none,
   [INVOKE.getSettings]: none,
   [INVOKE.updateSettings]: UserSettingsPatchSchema,
+  [INVOKE.importSound]: ImportSoundSchema,
   [INVOKE.listSkins]: none,
   [INVOKE.activeSkin]: none,
   [INVOKE.chatContacts]: none,
@@ -222,6 +227,8 @@ export interface DesktopApi {
   checkNow(): Promise<void>;
   getSettings(): Promise<SettingsView>;
   updateSettings(patch: UserSettingsPatch): Promise<SettingsView>;
+  /** Checks and keeps a sound file the user picked (its bytes, base64) and chooses it for the event. */
+  importSound(s: z.infer<typeof ImportSoundSchema>): Promise<SettingsView>;
   onSettings(listener: (view: SettingsView) => void): () => void;
   listSkins(): Promise<SkinCatalog>;
   activeSkin(): Promise<Skin | null>;

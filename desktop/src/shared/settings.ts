@@ -10,8 +10,12 @@ export const SETTINGS_VERSION = 2;
 export const SoundEventSchema = z.enum(['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived']);
 export type SoundEvent = z.infer<typeof SoundEventSchema>;
 
-/** `skin`: the active skin's sound; `none`: silent; `{file}`: a sound file of the user's (absolute path). */
-export const SoundChoiceSchema = z.union([z.literal('skin'), z.literal('none'), z.strictObject({ file: z.string().min(1).max(4096) })]);
+/**
+ * `skin`: the active skin's sound; `none`: silent; `{file}`: a sound file of the user's (absolute
+ * path; the app keeps its own copy under <userData>/Sounds, see core/sounds/user-sounds.ts) and
+ * the name it had when the user picked it.
+ */
+export const SoundChoiceSchema = z.union([z.literal('skin'), z.literal('none'), z.strictObject({ file: z.string().min(1).max(4096), name: z.string().min(1).max(255).optional() })]);
 export type SoundChoice = z.infer<typeof SoundChoiceSchema>;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');

@@ -5,7 +5,8 @@ import { readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { SoundEventSchema, type SoundEvent } from '../../shared/settings.ts';
 import { ImageRoleSchema, type ImageRole, type Skin, type SkinAsset } from '../../shared/skins.ts';
-import { probeImage, probeSound } from './asset-probe.ts';
+import { readSoundInfo } from '../sounds/sound-format.ts';
+import { probeImage } from './asset-probe.ts';
 import { MAX_MSSTYLES_BYTES, SkinFormatError, decodeMsstyles, parseIni, type IniSection } from './msstyles-ini.ts';
 import { sysMetricsToCss } from './skin-css.ts';
 import { resolveSkinPath } from './skin-paths.ts';
@@ -37,8 +38,11 @@ async function loadAsset(realDir: string, role: string, written: string, kind: '
   if (r.bytes === 0) throw new SkinLoadError(`${role}: ${r.relative} is empty`);
   const bytes = await readFile(r.file);
   if (kind === 'sound') {
-    const t = probeSound(bytes);
-    if (t !== 'wav' && t !== 'ogg' && t !== 'mp3') throw new SkinLoadError(`${role}: ${r.relative} is ${t}`);
+    try {
+      readSoundInfo(bytes);
+    } catch (e) {
+      throw new SkinLoadError(`${role}: ${r.relative} is ${(e as Error).message}`);
+    }
     return { file: r.file, relative: r.relative, bytes: r.bytes };
   }
   const info = probeImage(bytes);

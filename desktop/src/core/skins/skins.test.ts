@@ -28,7 +28,8 @@ function png(w: number, h: number, padTo = 0): Buffer {
   const body = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr, deflateSync(Buffer.alloc(4))]);
   return padTo > body.length ? Buffer.concat([body, Buffer.alloc(padTo - body.length)]) : body;
 }
-const wav = () => Buffer.concat([Buffer.from('RIFF\x24\x00\x00\x00WAVEfmt ', 'latin1'), Buffer.alloc(28)]);
+// The smallest real WAV: PCM, mono, 8 kHz, 16 bit, one sample (core/sounds/sound-format.ts reads it).
+const wav = () => Buffer.from('RIFF\x26\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x01\x00\x40\x1f\x00\x00\x80\x3e\x00\x00\x02\x00\x10\x00data\x02\x00\x00\x00\x00\x00', 'latin1');
 
 const GOOD_METRICS = '[SysMetrics]\nWindow=255 255 255\nWindowText=0 0 0\nHighlight=0 0 128\nHighlightText=255 255 255\n';
 const GOOD_IMAGES = '[Images]\nTrayIdle=img\\idle.png\nTrayNewMail=img/new.png\nTrayOffline=img\\off.png\n';

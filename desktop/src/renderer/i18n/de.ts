@@ -246,4 +246,14 @@ export const de: Catalog = {
   exportFailed: 'Export hat nicht geklappt: {reason}.',
   noHistoryYet: 'Noch keine Unterhaltungen.',
   historyNeedsChat: 'Der Verlaufsordner ist verfügbar, sobald der Chat angemeldet ist.',
+  // Einstellungen › Töne: eigene Dateien (Issue 14).
+  soundPick: 'Datei wählen…',
+  soundPickFor: 'Tondatei für {event} wählen',
+  soundFileHint: 'Eigene Töne: WAV, Ogg oder MP3, höchstens {max}. Herald behält eine Kopie; die Datei darf danach verschoben oder gelöscht werden.',
+  soundTooBig: '„{name}“ ist {size} groß; ein Ton darf höchstens {max} groß sein.',
+  soundUndecodable: '„{name}“ lässt sich nicht abspielen: Es ist kein WAV-, Ogg- oder MP3-Ton, den diese App dekodieren kann.',
+  // Das Hilfefenster (Issue 14).
+  helpTitle: 'Hilfe',
+  helpContents: 'Inhalt',
+  helpOn: 'Hilfe: {topic}',
 };

@@ -256,6 +256,16 @@ export const en = {
   exportFailed: 'Could not export: {reason}.',
   noHistoryYet: 'No conversations yet.',
   historyNeedsChat: 'The history folder is available once chat is signed in.',
+  // Settings › Sounds: the user's own files (issue 14).
+  soundPick: 'Choose file…',
+  soundPickFor: 'Choose a sound file for {event}',
+  soundFileHint: 'Your own sounds: WAV, Ogg or MP3, at most {max}. Herald keeps a copy, so the file can be moved or deleted afterwards.',
+  soundTooBig: '“{name}” is {size}; a sound can be at most {max}.',
+  soundUndecodable: '“{name}” cannot be played: it is not a WAV, Ogg or MP3 sound this app can decode.',
+  // The Help window (issue 14).
+  helpTitle: 'Help',
+  helpContents: 'Contents',
+  helpOn: 'Help: {topic}',
 } as const;
 
 export type Catalog = Record<keyof typeof en, string>;

@@ -5,22 +5,26 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import type { ChatPreferences, ChatPreferencesPatch } from '../../shared/chat.ts';
 import type { StartupView } from '../../shared/ipc.ts';
-import type { SoundEvent, UserSettingsPatch } from '../../shared/settings.ts';
+import type { UserSettingsPatch } from '../../shared/settings.ts';
 import type { Skin } from '../../shared/skins.ts';
 import { api, errorMessage } from '../api.ts';
 import { Icon } from '../components/icons.tsx';
 import { TitleBar } from '../components/title-bar.tsx';
 import { t } from '../i18n/i18n.ts';
 import { skinAssetUrl } from '../skin.ts';
-import { playSound } from '../sound.ts';
 import { chat, coreState, settings as settingsCell, settingsWriter, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
 import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
 import { Check, Locked, Tabs } from './settings-parts.tsx';
+import { Sounds } from './settings-sounds.tsx';
+import { HelpLink } from './help.tsx';
+import type { HelpSection } from '../../shared/routes.ts';
+
+/** The Help section each Settings page links to (and F1 opens). */
+const HELP_FOR: Record<string, HelpSection> = { general: 'general', alerts: 'alerts', sounds: 'sounds', skins: 'skins', history: 'history', account: 'account' };
 
 type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'history' | 'account';
-const EVENTS: SoundEvent[] = ['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived'];
 
 function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boolean] {
   const [error, setError] = useState<string>();
@@ -169,58 +173,6 @@ function Alerts({ update }: { update: (p: UserSettingsPatch) => void }): JSX.Ele
   );
 }
 
-function Sounds({ update }: { update: (p: UserSettingsPatch) => void }): JSX.Element {
-  const view = useCell(settingsCell)!;
-  const active = useCell(skinCell);
-  const s = view.user.sounds;
-  const e = view.effective.sounds;
-  const allowed = (ev: SoundEvent) => (ev === 'NewMail' ? e.newMailAllowed : e.messageInAllowed);
-  return (
-    <fieldset>
-      <legend>{t('tab.sounds')}</legend>
-      <Check label={t('soundsEnabled')} checked={s.enabled} onChange={(v) => update({ sounds: { enabled: v } })} />
-      <table class="sound-table">
-        <tbody>
-          {EVENTS.map((ev) => {
-            const choice = s.events[ev] ?? 'skin';
-            const asset = active?.sounds[ev];
-            const disabled = !s.enabled || !allowed(ev);
-            const value = typeof choice === 'string' ? choice : 'file';
-            return (
-              <tr key={ev} class={disabled ? 'disabled' : ''}>
-                <th scope="row">
-                  <label for={`sound-${ev}`}>{t(`sound.${ev}`)}</label>
-                  {!allowed(ev) && <Locked>{t('soundsLocked')}</Locked>}
-                </th>
-                <td>
-                  <select
-                    id={`sound-${ev}`}
-                    value={value}
-                    disabled={disabled}
-                    onChange={(x) => {
-                      const v = x.currentTarget.value;
-                      if (v === 'skin' || v === 'none') update({ sounds: { events: { ...s.events, [ev]: v } } });
-                    }}
-                  >
-                    <option value="skin">{asset ? t('soundSkin') : `${t('soundSkin')} — ${t('noSkinSound')}`}</option>
-                    <option value="none">{t('soundNone')}</option>
-                    {typeof choice === 'object' && <option value="file">{t('soundFile', { name: choice.file.split(/[\\/]/).pop() ?? choice.file })}</option>}
-                  </select>
-                </td>
-                <td>
-                  <button type="button" class="icon-button" aria-label={t('previewOf', { event: t(`sound.${ev}`) })} title={t('preview')} disabled={!asset || choice !== 'skin'} onClick={() => active && asset && void playSound(skinAssetUrl(active, asset.relative))}>
-                    <Icon name="play" size={14} />
-                  </button>
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </fieldset>
-  );
-}
-
 /** A skin's look in miniature: its own variables on the card, so it shows in its colours. */
 function SkinPreview({ skin }: { skin: Skin }): JSX.Element {
   const bevel = '--herald-button-hilight' in skin.css && '--herald-button-dk-shadow' in skin.css;
@@ -343,6 +295,9 @@ export function SettingsView(): JSX.Element {
       <div class="split grow">
         <Tabs tabs={tabs} current={tab} onChange={setTab} label={t('settingsTitle')} />
         <div class="main scroll" role="tabpanel" id={`panel-${tab}`} aria-labelledby={`tab-${tab}`} tabIndex={0}>
+          <p class="help-link-row" data-help-section={HELP_FOR[tab] ?? 'general'}>
+            <HelpLink section={HELP_FOR[tab] ?? 'general'} />
+          </p>
           {view?.problem && <p class="note">{t('settingsProblem', { problem: view.problem })}</p>}
           {error && (
             <p class="error" role="alert">
