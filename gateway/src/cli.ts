@@ -34,7 +34,7 @@ const USAGE = `usage: herald-gateway <command> [options]
   user unlock <local@domain>                     forget the account's failed sign-ins (slowed sign-ins)
   user list [--domain D]
   domain add <domain> [--im on|off]
-  domain set <domain> --im on|off
+  domain set <domain> [--im on|off] [--updates off|notify|automatic]
   domain list
   domain link <domain> <domain>                  users of both see each other as contacts
   domain unlink <domain> <domain>
@@ -77,7 +77,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user unlock': [],
   'user list': ['domain'],
   'domain add': ['im'],
-  'domain set': ['im'],
+  'domain set': ['im', 'updates'],
   'domain list': [],
   'domain link': [],
   'domain unlink': [],
@@ -135,6 +135,7 @@ async function main(argv: string[]): Promise<number> {
       name: { type: 'string' },
       domain: { type: 'string' },
       im: { type: 'string' },
+      updates: { type: 'string' },
       ttl: { type: 'string' },
       device: { type: 'string' },
       user: { type: 'string' },

@@ -2,6 +2,7 @@
 // also while `serve` runs on it (SQLite WAL; the server notices within a second).
 import type { createServices } from '../main.ts';
 import { HeraldError } from '../protocol/errors.ts';
+import { UPDATE_MODES, type UpdateMode } from '../store/domains.ts';
 import { readPassword } from './prompt.ts';
 
 type Services = ReturnType<typeof createServices>;
@@ -19,6 +20,11 @@ const onOff = (v: string | boolean | undefined): boolean => {
   if (v === 'on' || v === 'true' || v === '1') return true;
   if (v === 'off' || v === 'false' || v === '0') return false;
   throw new UsageError(`--im takes on or off (got ${String(v)})`);
+};
+const updateMode = (v: string | boolean | undefined): UpdateMode => {
+  const mode = UPDATE_MODES.find((m) => m === v);
+  if (!mode) throw new UsageError(`--updates takes ${UPDATE_MODES.join(', ')} (got ${String(v)})`);
+  return mode;
 };
 const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : '-');
 
@@ -61,16 +67,24 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     }
     case 'domain set': {
       const name = need(target, 'domain name');
-      if (flags.im === undefined) throw new UsageError('nothing to set: use --im on|off');
-      const on = onOff(flags.im);
-      s.directory.setDomainIm(name, on);
-      return out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
+      if (flags.im === undefined && flags.updates === undefined) throw new UsageError('nothing to set: use --im on|off and/or --updates off|notify|automatic');
+      const mode = flags.updates === undefined ? undefined : updateMode(flags.updates);
+      if (flags.im !== undefined) {
+        const on = onOff(flags.im);
+        s.directory.setDomainIm(name, on);
+        out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
+      }
+      if (mode !== undefined) {
+        s.directory.setDomainUpdates(name, mode);
+        out(`desktop updates for ${name}: ${mode}`);
+      }
+      return;
     }
     case 'domain list': {
       const domains = s.directory.listDomains();
       for (const d of domains) {
         const linked = s.directory.linkedDomains(d.name);
-        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}`);
+        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  updates ${d.updates}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}`);
       }
       return out(`${domains.length} domain(s)`);
     }

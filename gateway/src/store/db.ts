@@ -259,6 +259,10 @@ const MIGRATIONS: string[] = [
     PRIMARY KEY (account_id, jid)
   ) WITHOUT ROWID;
   `,
+  // Desktop updates per domain (provisioning/update-feed.ts): off | notify | automatic.
+  `
+  ALTER TABLE domains ADD COLUMN updates TEXT NOT NULL DEFAULT 'notify' CHECK (updates IN ('off', 'notify', 'automatic'));
+  `,
 ];
 
 export function openDb(dataDir: string): Db {
