@@ -16,7 +16,7 @@ after(() => {
 
 test('domain set --updates: stored, listed, refused when wrong, applied by a running gateway', async () => {
   assert.equal((await cli(['domain', 'add', 'example.com'])).code, 0);
-  assert.match((await cli(['domain', 'list'])).stdout, /example\.com\s+IM on {2}updates notify/, 'notify by default');
+  assert.match((await cli(['domain', 'list'])).stdout, /example\.com\s+IM on {2}users 0\n/, 'notify by default (not named)');
   const bad = await cli(['domain', 'set', 'example.com', '--updates', 'sometimes']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--updates takes off, notify, automatic \(got sometimes\)/);
@@ -38,6 +38,6 @@ test('domain set --updates: stored, listed, refused when wrong, applied by a run
   assert.equal((await mode()).mode, 'automatic');
   assert.equal((await cli(['domain', 'set', 'example.com', '--updates', 'off', '--im', 'off'])).code, 0);
   assert.equal((await mode()).mode, 'off');
-  assert.match((await cli(['domain', 'list'])).stdout, /example\.com\s+IM off {2}updates off/);
+  assert.match((await cli(['domain', 'list'])).stdout, /example\.com\s+IM off {2}users 1 {2}updates off\n/);
   assert.equal(await gw.stop(), 0);
 });

@@ -84,7 +84,9 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       const domains = s.directory.listDomains();
       for (const d of domains) {
         const linked = s.directory.linkedDomains(d.name);
-        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  updates ${d.updates}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}`);
+        // Updates are named when not the default (notify): the line stays as scripts knew it.
+        const updates = d.updates === 'notify' ? '' : `  updates ${d.updates}`;
+        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}${updates}`);
       }
       return out(`${domains.length} domain(s)`);
     }
