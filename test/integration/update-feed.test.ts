@@ -163,6 +163,11 @@ test('wrong or missing token: 401 for the channel file and the files', async () 
 test('only files the feed names are served (not other builds, not other paths)', async () => {
   const get = (f: string) => fetch(`${feedUrl()}/${f}`, { headers: { authorization: `Bearer ${token}` } });
   assert.equal((await get('Herald-1.2.0-win-x64.exe.blockmap')).status, 200, 'the blockmap beside a listed installer');
+  put('Herald-1.0.0-win-x64.exe.blockmap', randomBytes(300)); // the installed version's, its installer gone
+  assert.equal((await get('Herald-1.0.0-win-x64.exe.blockmap')).status, 200, 'an older version\'s blockmap (differential download)');
+  assert.equal((await get('Herald-1.2.0-win-arm64.exe.blockmap')).status, 404, 'a blockmap that is not there');
+  put('Herald-1.2.0-mac-arm64.dmg.blockmap', randomBytes(300));
+  assert.equal((await get('Herald-1.2.0-mac-arm64.dmg.blockmap')).status, 404, 'not of a feed kind');
   for (const f of ['Herald-1.2.0-mac-arm64.dmg', 'Herald-1.1.0-win-x64.exe', 'Herald-1.3.0-beta.1-win-x64.exe', 'Herald-1.2.0-win-x64.zip', '..%2Fherald.db', 'latest-solaris.yml']) {
     assert.equal((await get(f)).status, 404, f);
   }

@@ -10,6 +10,7 @@ import type { Context } from 'koa';
 import type { Logger } from '../../config/logger.ts';
 import type { TokenService } from '../../directory/tokens.ts';
 import { HeraldError } from '../../protocol/errors.ts';
+import { classifyBuild } from '../../provisioning/build-catalog.ts';
 import type { Provisioning } from '../../provisioning/provisioning.ts';
 import { computeFeed, createFileHasher, FEED_FILES, feedBuilds, UPDATE_CHANNELS, type UpdateChannel } from '../../provisioning/update-feed.ts';
 import type { Store } from '../../store/index.ts';
@@ -50,9 +51,15 @@ export function updateRoutes(router: Router, { provisioning, tokens, store, log 
       return;
     }
 
-    // A build some channel file of this channel names, or its blockmap.
-    const base = name.endsWith('.blockmap') ? name.slice(0, -'.blockmap'.length) : name;
-    const listed = Object.values(FEED_FILES).some((k) => feedBuilds(builds, k, channel).some((b) => b.name === base));
+    // A build some channel file of this channel names; or a blockmap of a build of a feed's kind —
+    // also of an older version: the differential download compares the installed version's
+    // blockmap (its URL is the new one with the version replaced) with the new one's.
+    const blockmap = name.endsWith('.blockmap');
+    const base = blockmap ? name.slice(0, -'.blockmap'.length) : name;
+    const c = classifyBuild(base);
+    const listed = blockmap
+      ? c !== undefined && Object.values(FEED_FILES).some((k) => k.os === c.os && k.ext === c.ext && (k.arch === undefined || k.arch === c.arch))
+      : Object.values(FEED_FILES).some((k) => feedBuilds(builds, k, channel).some((b) => b.name === base));
     if (!listed) throw new HeraldError('not_found', `${name} is not in the ${channel} update feed`);
     const file = path.join(provisioning.buildsDir, name);
     let size: number;
