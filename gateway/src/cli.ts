@@ -35,7 +35,7 @@ const USAGE = `usage: herald-gateway <command> [options]
   user admin grant|revoke <local@domain>         may (or may no longer) sign in to the admin console
   user list [--domain D]
   domain add <domain> [--im on|off]
-  domain set <domain> --im on|off
+  domain set <domain> [--im on|off] [--updates off|notify|automatic]
   domain del <domain> [--force]                  delete a domain; one with accounts only with --force
         (they go too, their sessions end); its links go, message logs stay
   domain list
@@ -82,7 +82,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user admin': [],
   'user list': ['domain'],
   'domain add': ['im'],
-  'domain set': ['im'],
+  'domain set': ['im', 'updates'],
   'domain del': ['force'],
   'domain list': [],
   'domain link': [],
@@ -111,6 +111,7 @@ const OPTIONS: OptionTable = {
   name: { type: 'string' },
   domain: { type: 'string' },
   im: { type: 'string' },
+  updates: { type: 'string' },
   ttl: { type: 'string' },
   device: { type: 'string' },
   user: { type: 'string' },

@@ -46,6 +46,8 @@ export interface CoreDeps {
   deviceName?: string;
   /** The gateway the sign-in form offers before the user ever signed in (the preview knows its gateway). */
   suggestedGatewayUrl?: string;
+  /** Desktop updates (updates/update-controller.ts): told each config the gateway sends, and the sign-out. */
+  updates?: { apply(config: ClientConfig | undefined, deviceToken: string | undefined): void };
   /** The OS locale (Electron's app.getLocale()): 'de…' gets German pop-ups, tray status and prompts; default English. */
   locale?: string;
   tuning?: {
@@ -183,6 +185,7 @@ export function createHeraldCore(d: CoreDeps) {
       recompute();
       emit();
       syncChat();
+      d.updates?.apply(c, s.token);
       // Kept, so the admin's policy (locks, webmail, poll interval) applies from the next start on,
       // even before the gateway answers.
       await d.storage.write(CONFIG_CACHE_FILE, JSON.stringify(c)).catch(() => {});
@@ -230,6 +233,7 @@ export function createHeraldCore(d: CoreDeps) {
     await chat?.disconnect().catch(() => {});
     current = undefined;
     config = undefined;
+    d.updates?.apply(undefined, undefined);
     folders = [];
     if (settings) recompute();
   }

@@ -10,6 +10,8 @@ import path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell as electronShell, webContents } from 'electron';
 import { createXmppChat } from '../core/chat/xmpp-chat.ts';
 import { createHeraldCore, type HeraldCore } from '../core/herald-core.ts';
+import { createUpdateController } from '../core/updates/update-controller.ts';
+import { createElectronUpdater, dialogUpdatePrompt } from './electron-updater-adapter.ts';
 import { systemClock } from '../core/ports/clock.ts';
 import { installerPathArg } from '../core/provisioning/installer-tag.ts';
 import { createDirStorage } from '../core/storage/dir-storage.ts';
@@ -179,6 +181,8 @@ async function run(): Promise<void> {
     styles: { bundledDir: path.join(resources, 'styles'), userDir: path.join(userData, 'Styles') },
     deviceName: `Herald on ${os.hostname()}`,
     locale,
+    // Updates from the gateway's feed, as its per-domain setting says; only a packaged app can install one.
+    ...(app.isPackaged ? { updates: createUpdateController({ updater: createElectronUpdater(log), prompt: dialogUpdatePrompt, clock: systemClock }) } : {}),
   });
   const c = core;
   shell.attach(c);

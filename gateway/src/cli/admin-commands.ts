@@ -3,6 +3,7 @@
 import type { createServices } from '../main.ts';
 import { cliActor } from '../admin/audit.ts';
 import { HeraldError } from '../protocol/errors.ts';
+import { UPDATE_MODES, type UpdateMode } from '../store/domains.ts';
 import { readPassword } from './prompt.ts';
 
 type Services = ReturnType<typeof createServices>;
@@ -20,6 +21,11 @@ const onOff = (v: string | boolean | undefined): boolean => {
   if (v === 'on' || v === 'true' || v === '1') return true;
   if (v === 'off' || v === 'false' || v === '0') return false;
   throw new UsageError(`--im takes on or off (got ${String(v)})`);
+};
+const updateMode = (v: string | boolean | undefined): UpdateMode => {
+  const mode = UPDATE_MODES.find((m) => m === v);
+  if (!mode) throw new UsageError(`--updates takes ${UPDATE_MODES.join(', ')} (got ${String(v)})`);
+  return mode;
 };
 const when = (ms: number | null) => (ms ? new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z') : '-');
 /** "1 device token", "2 device tokens". */
@@ -81,16 +87,27 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     }
     case 'domain set': {
       const name = need(target, 'domain name');
-      if (flags.im === undefined) throw new UsageError('nothing to set: use --im on|off');
-      const on = onOff(flags.im);
-      s.admin.domains.setIm(actor, name, on);
-      return out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
+      if (flags.im === undefined && flags.updates === undefined) throw new UsageError('nothing to set: use --im on|off and/or --updates off|notify|automatic');
+      const mode = flags.updates === undefined ? undefined : updateMode(flags.updates);
+      if (flags.im !== undefined) {
+        const on = onOff(flags.im);
+        s.admin.domains.setIm(actor, name, on);
+        out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
+      }
+      if (mode !== undefined) {
+        s.directory.setDomainUpdates(name, mode);
+        s.admin.audit.record(actor, 'domain.updates', name, { mode });
+        out(`desktop updates for ${name}: ${mode}`);
+      }
+      return;
     }
     case 'domain list': {
       const domains = s.directory.listDomains();
       for (const d of domains) {
         const linked = s.directory.linkedDomains(d.name);
-        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}`);
+        // Updates are named when not the default (notify): the line stays as scripts knew it.
+        const updates = d.updates === 'notify' ? '' : `  updates ${d.updates}`;
+        out(`${d.name.padEnd(32)} IM ${d.imEnabled ? 'on' : 'off'}  users ${s.directory.listUsers(d.name).length}${linked.length ? `  linked ${linked.join(', ')}` : ''}${updates}`);
       }
       return out(`${domains.length} domain(s)`);
     }
@@ -137,6 +154,7 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     case 'domain del': {
       const domain = need(target, 'domain name (domain del <domain> [--force])');
       const r = s.directory.removeDomain(domain, { force: flags.force === true });
+      s.admin.audit.record(actor, 'domain.delete', domain.trim().toLowerCase(), { accounts: r.accounts.length, devices: r.devices, enrollments: r.enrollments });
       const what = r.accounts.length ? ` with ${count(r.accounts.length, 'account')} (${r.accounts.join(', ')}), ${count(r.devices, 'device token')}, ${count(r.enrollments, 'enrollment token')}; their sessions end` : '';
       return out(`deleted domain ${domain.trim().toLowerCase()}${what}${r.links.length ? `; unlinked from ${r.links.join(', ')}` : ''}; message logs are kept`);
     }

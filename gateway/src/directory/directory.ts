@@ -1,5 +1,6 @@
 // Users and domains: the one place that adds, removes and authenticates accounts.
 import { HeraldError } from '../protocol/errors.ts';
+import type { UpdateMode } from '../store/domains.ts';
 import type { AccountRow, DomainRow, Store } from '../store/index.ts';
 import { parseAddress, parseDomain } from './address.ts';
 import type { AuthBackend } from './auth-backend.ts';
@@ -75,6 +76,10 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
       const removed = credentials.removeDomain(existingDomain(name), { force });
       for (const a of removed.accounts) guard.forget(a);
       return removed;
+    },
+    setDomainUpdates(name: string, mode: UpdateMode): void {
+      const domain = parseDomain(name);
+      if (!store.domains.setUpdates(domain, mode)) throw new HeraldError('not_found', `no domain ${domain}; add it first (domain add ${domain})`);
     },
     listDomains(): DomainRow[] {
       return store.domains.list();

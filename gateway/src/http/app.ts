@@ -26,6 +26,7 @@ import { configRoutes } from './routes/config-routes.ts';
 import { downloadRoutes } from './routes/download-routes.ts';
 import { folderRoutes } from './routes/folder-routes.ts';
 import { mailPushRoutes } from './routes/mail-push-routes.ts';
+import { updateRoutes } from './routes/update-routes.ts';
 import { uploadRoutes } from './routes/upload-routes.ts';
 
 export interface HttpDeps {
@@ -113,6 +114,12 @@ export function createHttpApp(deps: HttpDeps) {
     const download = new Router();
     downloadRoutes(download, { provisioning: deps.provisioning, directory: deps.directory, settings, log });
     app.use(download.routes()).use(download.allowedMethods({ throw: true }));
+  }
+  // Desktop updates (electron-updater generic feed) from the same builds folder.
+  if (deps.provisioning) {
+    const updates = new Router();
+    updateRoutes(updates, { provisioning: deps.provisioning, tokens: deps.tokens, store: deps.store, log });
+    app.use(updates.routes()).use(updates.allowedMethods({ throw: true }));
   }
 
   const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });

@@ -99,6 +99,11 @@ export const ClientConfigSchema = z.object({
     digestThreshold: z.number().int().positive(),
     folders: z.enum(['all', 'inbox']),
   }),
+  /**
+   * Desktop updates from the gateway (README "Updates"): `feedUrl` is an electron-updater "generic"
+   * feed, fetched with the device token as Bearer. Absent (an older gateway): no updates.
+   */
+  updates: z.object({ mode: z.enum(['off', 'notify', 'automatic']), feedUrl: z.string() }).optional(),
 });
 export type ClientConfig = z.infer<typeof ClientConfigSchema>;
 

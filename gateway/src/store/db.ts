@@ -279,6 +279,10 @@ const MIGRATIONS: string[] = [
     enrolled_at INTEGER NOT NULL
   );
   `,
+  // Desktop updates per domain (provisioning/update-feed.ts): off | notify | automatic.
+  `
+  ALTER TABLE domains ADD COLUMN updates TEXT NOT NULL DEFAULT 'notify' CHECK (updates IN ('off', 'notify', 'automatic'));
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

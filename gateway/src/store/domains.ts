@@ -1,21 +1,28 @@
-// Mail domains served by the gateway, with the per-domain IM switch.
+// Mail domains served by the gateway, with the per-domain IM switch and desktop update mode.
 import type { Db } from './db.ts';
+
+/** How the domain's desktops take new versions from the gateway's update feed. */
+export const UPDATE_MODES = ['off', 'notify', 'automatic'] as const;
+export type UpdateMode = (typeof UPDATE_MODES)[number];
 
 export interface DomainRow {
   name: string;
   imEnabled: boolean;
+  updates: UpdateMode;
   createdAt: number;
 }
 
 export function createDomainStore(db: Db) {
   const insert = db.prepare('INSERT INTO domains (name, im_enabled, created_at) VALUES (?, ?, ?)');
-  const get = db.prepare('SELECT name, im_enabled, created_at FROM domains WHERE name = ?');
-  const all = db.prepare('SELECT name, im_enabled, created_at FROM domains ORDER BY name');
+  const get = db.prepare('SELECT name, im_enabled, updates, created_at FROM domains WHERE name = ?');
+  const all = db.prepare('SELECT name, im_enabled, updates, created_at FROM domains ORDER BY name');
   const setIm = db.prepare('UPDATE domains SET im_enabled = ? WHERE name = ?');
   const del = db.prepare('DELETE FROM domains WHERE name = ?');
-  const toRow = (r: { name: string; im_enabled: number; created_at: number }): DomainRow => ({
+  const setUpd = db.prepare('UPDATE domains SET updates = ? WHERE name = ?');
+  const toRow = (r: { name: string; im_enabled: number; updates: UpdateMode; created_at: number }): DomainRow => ({
     name: r.name,
     imEnabled: r.im_enabled === 1,
+    updates: r.updates,
     createdAt: r.created_at,
   });
   return {
@@ -35,6 +42,9 @@ export function createDomainStore(db: Db) {
     /** Removes a domain without accounts (accounts.domain is ON DELETE RESTRICT); its links go with it. */
     remove(name: string): boolean {
       return del.run(name).changes === 1;
+    },
+    setUpdates(name: string, mode: UpdateMode): boolean {
+      return setUpd.run(mode, name).changes === 1;
     },
   };
 }

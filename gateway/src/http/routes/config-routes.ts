@@ -36,6 +36,7 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppPort
       skin: { default: c.defaultSkin, locked: c.skinLocked },
       sounds: { newMail: c.sounds, messageIn: c.sounds },
       alerts: { digestThreshold: c.digestThreshold, folders: c.alertFolders },
+      updates: { mode: domain?.updates ?? 'off', feedUrl: `${publicUrl.replace(/\/+$/, '')}/updates/stable` },
     };
     ctx.set('Cache-Control', 'no-cache, private');
     ctx.body = body;
