@@ -32,13 +32,16 @@ import path from 'node:path';
 import { buildDesktop } from '../../desktop/tools/build-desktop.ts';
 import { CSP } from '../../desktop/src/main/csp.ts';
 import { chromiumMissing } from '../fixtures/chromium.ts';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import type { Control } from '../fixtures/electron-double/register.ts';
 import type { Entry } from '../fixtures/electron-double/recorder.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(tmpdir(), 'herald-electron-double-'));
 let child: ChildProcess | undefined;
-after(() => {
+let gw: TestGateway | undefined;
+after(async () => {
+  await gw?.destroy();
   if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   rmSync(tmp, { recursive: true, force: true });
 });
@@ -209,12 +212,26 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     const changed = main.control({
       op: 'eval',
       window: signIn.id,
-      js: `new Promise((resolve) => window.herald.onState((s) => { if (s.signIn && s.signIn.reason !== 'not-provisioned') resolve(s.signIn.reason); }))`,
+      // (The 20 s are a failure deadline, not a wait: a handled link answers in milliseconds.)
+      js: `new Promise((resolve) => { window.herald.onState((s) => { if (s.signIn && s.signIn.reason !== 'not-provisioned') resolve(s.signIn.reason); }); setTimeout(() => resolve('no state change in 20 s'), 20000); })`,
     });
     await main.control({ op: 'emit-app', event: 'second-instance', args: [['/opt/Herald/herald', 'herald://provision?t=not-a-jws'], '/'] });
     assert.equal(await changed, 'provision-invalid');
     // second-instance also brings the sign-in window forward.
     await main.waitFor((e) => e.what === 'BrowserWindow.show' && data<{ id: number }>(e).id === signIn.id, 'the sign-in window shown', from);
+  });
+
+  await t.test('signing in from the page (IPC) connects the core to a real gateway; the sign-in window closes', async () => {
+    gw = await startTestGateway({ 'xmpp.plainWebSocketFromLoopback': true });
+    await gw.user('alice@example.com', 'alice wonderland 1');
+    const from = main.entries.length;
+    // From the contacts window: the sign-in window closes as soon as the core is signed in.
+    const r = (await main.control({ op: 'eval', window: contacts.id, js: `window.herald.signIn({ gatewayUrl: ${JSON.stringify(gw.url)}, user: 'alice@example.com', password: 'alice wonderland 1' })` })) as { ok: boolean };
+    assert.equal(r.ok, true, JSON.stringify(r));
+    await main.waitFor((e) => e.what === 'BrowserWindow.destroyed' && data<{ id: number }>(e).id === signIn.id, 'the sign-in window closed', from);
+    const s = (await main.control({ op: 'eval', window: contacts.id, js: 'window.herald.getState()' })) as { signIn: unknown; user: { address: string } | null };
+    assert.equal(s.signIn, null);
+    assert.equal(s.user?.address, 'alice@example.com');
   });
 
   await t.test('"Quit Herald" in the tray menu: core stopped, tray destroyed, windows closed, and the process ends by itself', async () => {
@@ -228,7 +245,8 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     const made = main.entries.filter((e) => e.what === 'BrowserWindow.new').map((e) => data<WindowNew>(e).id);
     const destroyed = new Set(main.entries.filter((e) => e.what === 'BrowserWindow.destroyed').map((e) => data<{ id: number }>(e).id));
     assert.deepEqual(made.filter((id) => !destroyed.has(id)), [], 'every window closed');
-    // No process.exit in the double: the process ends only when nothing (timer, socket, watcher) is left.
+    // No process.exit in the double: the process ends only when nothing (timer, socket, watcher)
+    // is left; signed in, the core holds the gateway's event socket and its timers until stopped.
     const ended = await Promise.race([main.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref())]);
     const left = main.entries.find((e) => e.what === 'process.activeResources');
     assert.deepEqual(ended, { code: 0, signal: null }, `the main process ended by itself (left running: ${JSON.stringify(left?.data)})`);
