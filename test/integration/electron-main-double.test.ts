@@ -90,7 +90,7 @@ function startMain(appDir: string): MainRun {
         const timer = setTimeout(() => {
           waiters.delete(check);
           reject(new Error(`timed out waiting for ${what}; stderr:\n${err}\nrecord: ${entries.map((e) => e.what).join(', ')}\nproblems: ${JSON.stringify(entries.filter((e) => /error|console/.test(e.what)))}`));
-        }, Number(process.env.HERALD_DOUBLE_WAIT ?? 60_000));
+        }, Number(process.env.HERALD_DOUBLE_WAIT ?? 60_000)); // a failure deadline (HERALD_DOUBLE_WAIT shortens it when debugging)
         waiters.add(check);
         void exited.then(() => {
           if (waiters.has(check)) {
@@ -225,6 +225,8 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     gw = await startTestGateway({ 'xmpp.plainWebSocketFromLoopback': true });
     await gw.user('alice@example.com', 'alice wonderland 1');
     const from = main.entries.length;
+    // The chat's roster arriving means the XMPP session is up (quitting then has it to close).
+    const roster = main.control({ op: 'eval', window: contacts.id, js: `new Promise((resolve) => { window.herald.chat.onEvent((e) => { if (e.type === 'roster') resolve('roster'); }); setTimeout(() => resolve('no roster in 20 s'), 20000); })` });
     // From the contacts window: the sign-in window closes as soon as the core is signed in.
     const r = (await main.control({ op: 'eval', window: contacts.id, js: `window.herald.signIn({ gatewayUrl: ${JSON.stringify(gw.url)}, user: 'alice@example.com', password: 'alice wonderland 1' })` })) as { ok: boolean };
     assert.equal(r.ok, true, JSON.stringify(r));
@@ -232,6 +234,7 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     const s = (await main.control({ op: 'eval', window: contacts.id, js: 'window.herald.getState()' })) as { signIn: unknown; user: { address: string } | null };
     assert.equal(s.signIn, null);
     assert.equal(s.user?.address, 'alice@example.com');
+    assert.equal(await roster, 'roster');
   });
 
   await t.test('"Quit Herald" in the tray menu: core stopped, tray destroyed, windows closed, and the process ends by itself', async () => {
@@ -248,6 +251,7 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     // No process.exit in the double: the process ends only when nothing (timer, socket, watcher)
     // is left; signed in, the core holds the gateway's event socket and its timers until stopped.
     const ended = await Promise.race([main.exited, new Promise<'hung'>((r) => setTimeout(() => r('hung'), 30_000).unref())]);
+    if (ended === 'hung') console.error(main.stderr().split('\n').filter((l) => l.includes('double diag')).slice(-3).join('\n'));
     const left = main.entries.find((e) => e.what === 'process.activeResources');
     assert.deepEqual(ended, { code: 0, signal: null }, `the main process ended by itself (left running: ${JSON.stringify(left?.data)})`);
   });
