@@ -226,6 +226,8 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     await gw.user('alice@example.com', 'alice wonderland 1');
     const from = main.entries.length;
     // The chat's roster arriving means the XMPP session is up (quitting then has it to close).
+    // Waited for because quitting while the chat is still connecting leaves a socket to the
+    // gateway open and the process running (seen with this test; a core bug, reported, not fixed).
     const roster = main.control({ op: 'eval', window: contacts.id, js: `new Promise((resolve) => { window.herald.chat.onEvent((e) => { if (e.type === 'roster') resolve('roster'); }); setTimeout(() => resolve('no roster in 20 s'), 20000); })` });
     // From the contacts window: the sign-in window closes as soon as the core is signed in.
     const r = (await main.control({ op: 'eval', window: contacts.id, js: `window.herald.signIn({ gatewayUrl: ${JSON.stringify(gw.url)}, user: 'alice@example.com', password: 'alice wonderland 1' })` })) as { ok: boolean };
