@@ -177,7 +177,8 @@ test('Packages shows the builds and the signing key fingerprint; Settings shows 
   assert.equal(await page.textContent('[data-fingerprint]'), fingerprintOf(gw.provisioning.key.publicJwk.x));
   await page.goto(`${gw.url}/admin/settings`);
   const cell = (key: string) => page.locator(`tr[data-key="${key}"] td`);
-  assert.equal(await cell('xmpp.requireTls').nth(1).textContent(), 'command-line option for xmpp.requireTls');
+  assert.equal(await cell('xmpp.requireTls').nth(1).textContent(), 'command line');
+  assert.equal(await cell('xmpp.requireTls').nth(1).getAttribute('data-origin'), 'command-line');
   assert.equal(await cell('admin.idleMinutes').nth(1).textContent(), 'default');
   assert.match((await cell('im.calendar.password').first().textContent()) ?? '', /hidden/);
   assert.equal((await page.content()).includes(CAL_SECRET), false, 'the secret is not on the page');

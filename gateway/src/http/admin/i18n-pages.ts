@@ -97,6 +97,9 @@ export const EN_PAGES = {
   'settings.default': 'default',
   'settings.hint': 'Read-only: change the configuration file, the environment or the command line, then restart.',
   'settings.masked': '•••••• (hidden)',
+  'settings.fromFile': 'file {file}',
+  'settings.fromEnv': 'environment {name}',
+  'settings.fromCli': 'command line',
 } as const;
 
 export const DE_PAGES: Record<keyof typeof EN_PAGES, string> = {
@@ -195,4 +198,7 @@ export const DE_PAGES: Record<keyof typeof EN_PAGES, string> = {
   'settings.default': 'Standard',
   'settings.hint': 'Nur lesen: ändern Sie Konfigurationsdatei, Umgebung oder Kommandozeile und starten Sie neu.',
   'settings.masked': '•••••• (verborgen)',
+  'settings.fromFile': 'Datei {file}',
+  'settings.fromEnv': 'Umgebung {name}',
+  'settings.fromCli': 'Kommandozeile',
 };

@@ -44,7 +44,9 @@ export const settingsPage: AdminPage = {
 <thead><tr><th scope="col">${t('settings.key')}</th><th scope="col">${t('settings.value')}</th><th scope="col">${t('settings.origin')}</th></tr></thead>
 <tbody>${rows.map(([k, v]) => {
       const o = originOf(k);
-      return html`<tr data-key="${k}"><th scope="row"><code>${k}</code></th><td class="value"><code>${shown(k, v, t('settings.masked'))}</code></td><td${o ? null : html` class="hint"`}>${o ?? t('settings.default')}</td></tr>`;
+      // config/load.ts says it in English: "config file F", "environment variable N", "command-line option for K".
+      const said = o && (o.startsWith('config file ') ? t('settings.fromFile', { file: o.slice(12) }) : o.startsWith('environment variable ') ? t('settings.fromEnv', { name: o.slice(21) }) : o.startsWith('command-line') ? t('settings.fromCli') : o);
+      return html`<tr data-key="${k}"><th scope="row"><code>${k}</code></th><td class="value"><code>${shown(k, v, t('settings.masked'))}</code></td><td data-origin="${o ? o.split(' ')[0] : 'default'}"${o ? null : html` class="hint"`}>${said || t('settings.default')}</td></tr>`;
     })}</tbody></table></div>`;
   },
 };
