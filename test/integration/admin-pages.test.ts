@@ -6,6 +6,7 @@
 // admin (401 signed out); forged posts without the CSRF token refused; each change audited.
 // Screenshots: test/artifacts/admin-<page>-<light|dark>-<en|de>.png.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -175,6 +176,18 @@ test('Packages shows the builds and the signing key fingerprint; Settings shows 
   await page.goto(`${gw.url}/admin/packages`);
   assert.match((await page.textContent('table[data-builds]')) ?? '', /Herald-0\.1\.0-linux-x64\.tar\.gz.*0\.1\.0.*linux x64/s);
   assert.equal(await page.textContent('[data-fingerprint]'), fingerprintOf(gw.provisioning.key.publicJwk.x));
+  // Bulk packages for example.com: a job with a progress bar, then the zip of every user's package.
+  await page.selectOption('#bulk-domain', 'example.com');
+  await page.click('form[data-bulk] button');
+  await page.locator('[data-bulk-zip]').waitFor({ state: 'visible' });
+  const users = gw.services.store.accounts.list('example.com').map((a) => a.address);
+  assert.deepEqual(await page.locator('progress#bulk-bar').evaluate((el) => [(el as unknown as { value: number }).value, (el as unknown as { max: number }).max]), [users.length, users.length]);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-bulk-zip]')]);
+  const py = 'import zipfile,sys,json; z=zipfile.ZipFile(sys.argv[1]); assert z.testzip() is None; print(json.dumps([sorted(z.namelist()), z.read("manifest.csv").decode()]))';
+  const [names, manifest] = JSON.parse(execFileSync('python3', ['-c', py, await download.path()], { encoding: 'utf8' })) as [string[], string];
+  assert.deepEqual(names, [...users.map((u) => `${u}/Herald-0.1.0-linux-x64.tar.gz`), 'manifest.csv'].sort());
+  assert.equal(manifest.trim().split('\r\n').length, users.length + 1);
+  assert.ok(auditEntries().some((e) => e.action === 'package.bulk' && e.target === 'example.com' && e.detail?.users === users.length));
   await page.goto(`${gw.url}/admin/settings`);
   const cell = (key: string) => page.locator(`tr[data-key="${key}"] td`);
   assert.equal(await cell('xmpp.requireTls').nth(1).textContent(), 'command line');
@@ -204,6 +217,9 @@ test('an account that is no longer an admin gets 403 from every new API route an
     ['GET', '/api/v1/admin/log?user=alice@example.com'],
     ['GET', '/api/v1/admin/log/days'],
     ['GET', '/api/v1/admin/log.csv?user=alice@example.com'],
+    ['POST', '/api/v1/admin/packages/bulk', { domain: 'example.com', build: 'Herald-0.1.0-linux-x64.tar.gz' }],
+    ['GET', '/api/v1/admin/packages/bulk/x'],
+    ['GET', '/api/v1/admin/packages/bulk/x/zip'],
   ];
   for (const [method, route, body] of routes) {
     const token = await formerSession();

@@ -27,3 +27,5 @@ export const LogQuerySchema = z.object({
   page: z.coerce.number().int().min(1).max(100_000).optional(),
 });
 export type LogQuery = z.infer<typeof LogQuerySchema>;
+
+export const BulkPackagesSchema = z.object({ domain: z.string().min(1).max(253), build: z.string().min(1).max(255) });

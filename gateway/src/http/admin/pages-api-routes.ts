@@ -1,17 +1,20 @@
 // The admin API routes of the Rooms, Message log and Scripts pages (mounted by admin-api-routes.ts
 // behind its guard: console session, admin, CSRF token on every state-changing request).
+import { createReadStream } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
-import { CloseRoomSchema, LogQuerySchema, SpoolFileSchema } from '../../protocol/admin-rooms.ts';
+import { BulkPackagesSchema, CloseRoomSchema, LogQuerySchema, SpoolFileSchema } from '../../protocol/admin-rooms.ts';
 import { HeraldError } from '../../protocol/errors.ts';
+import type { Store } from '../../store/index.ts';
 import { readJson } from '../json-body.ts';
+import { createBulkPackages } from './bulk-packages.ts';
 import { actorOf } from './console-guard.ts';
 import type { ConsoleSession } from './console-sessions.ts';
 import { csvRecord } from './csv.ts';
 import type { ConsoleDeps } from './page.ts';
 
-export function pagesApiRoutes(router: Router, deps: ConsoleDeps & { bodyLimit: number }): void {
+export function pagesApiRoutes(router: Router, deps: ConsoleDeps & { bodyLimit: number; store: Store }): void {
   const actor = (ctx: Context) => actorOf(ctx, ctx.state.adminSession as ConsoleSession);
   const pages = () => {
     if (!deps.live.pages) throw new HeraldError('not_found', 'not available in this gateway');
@@ -73,5 +76,28 @@ export function pagesApiRoutes(router: Router, deps: ConsoleDeps & { bodyLimit: 
       }
       out.end();
     })().catch((e: unknown) => out.destroy(e as Error));
+  });
+
+  // Bulk packages for a domain (bulk-packages.ts): start, poll, download the zip.
+  const bulk = deps.provisioning && createBulkPackages({ dataDir: deps.settings.dataDir, provisioning: deps.provisioning, store: deps.store, audit: deps.admin.audit });
+  const bulkJobs = () => {
+    if (!bulk) throw new HeraldError('not_found', 'per-user packages are off in this gateway');
+    return bulk;
+  };
+  router.post('/packages/bulk', async (ctx) => {
+    const b = await readJson(ctx, BulkPackagesSchema, deps.bodyLimit);
+    ctx.status = 202;
+    ctx.body = bulkJobs().start(actor(ctx), b.domain, b.build);
+  });
+  router.get('/packages/bulk/:id', (ctx) => {
+    const { file: _file, ...job } = bulkJobs().get(ctx.params.id!);
+    ctx.body = job;
+  });
+  router.get('/packages/bulk/:id/zip', (ctx) => {
+    const job = bulkJobs().get(ctx.params.id!);
+    if (job.state !== 'done' || !job.file) throw new HeraldError('not_found', 'the zip is not ready');
+    ctx.attachment(`herald-packages-${job.domain}.zip`);
+    ctx.type = 'application/zip';
+    ctx.body = createReadStream(job.file);
   });
 }
