@@ -301,6 +301,16 @@ test('screenshots of the Rooms, Message log, Scripts, Packages and Settings page
       await tab.close();
     }
   }
+  // A phone in dark mode: no page is wider than the screen (tables scroll inside their frame).
+  const phone = await openPage(browser, { colorScheme: 'dark', viewport: { width: 390, height: 844 } });
+  await phone.context.addCookies((await adminTab.context.cookies()).filter((c) => c.name === 'herald_admin'));
+  for (const name of ['rooms', 'log', 'scripts', 'packages', 'settings']) {
+    await phone.page.goto(`${gw.url}/admin/${name}${name === 'log' ? `?user=${encodeURIComponent(ALICE)}` : ''}`);
+    const overflow = (await phone.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;
+    await screenshot(phone.page, `admin-${name}-phone-dark-en`);
+    assert.ok(overflow <= 0, `${name} is wider than a phone by ${overflow} px`);
+  }
+  await phone.close();
   // Keyboard: the Rooms page's close button is reached by Tab and opens the confirmation.
   const { page } = adminTab;
   await page.goto(`${gw.url}/admin/rooms`);
