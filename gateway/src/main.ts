@@ -11,6 +11,10 @@ import { auditDirOf, createAuditLog } from './admin/audit.ts';
 import { createAdminDomains } from './admin/domains.ts';
 import { writeLocalEndpoint } from './admin/local-token.ts';
 import { createAdminSessions } from './admin/sessions.ts';
+import { createAdminImLog } from './admin/im-log-admin.ts';
+import { createAdminRooms, type PagesServices } from './admin/pages-services.ts';
+import { createAdminSpool } from './admin/spool-admin.ts';
+import { settingOrigins } from './config/load.ts';
 import { createStatusSource } from './admin/status.ts';
 import { createTotp } from './admin/totp.ts';
 import { createAdminUsers } from './admin/users.ts';
@@ -341,6 +345,15 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   // Mail push from Dovecot (README "Mail push from Dovecot"): its token is made on the first start.
   const mailPushToken = settings.mail.source === 'imap' && settings.mail.imap.changes === 'push' ? loadOrCreatePushToken(settings.dataDir) : undefined;
   const adminSessions = createAdminSessions({ source: { list: () => xmpp?.liveSessions() ?? [], end: (id, reason) => xmpp?.endSession(id, reason) ?? false }, audit: services.admin.audit });
+  // The console's Rooms, Message log, Scripts, Packages and Settings pages (admin/pages-services.ts).
+  const adminPages: PagesServices = {
+    rooms: createAdminRooms({ source: () => xmpp?.rooms(), audit: services.admin.audit }),
+    spool: createAdminSpool({ dir: spoolDirOf(settings.im.spool.dir, settings.dataDir), audit: services.admin.audit }),
+    imLog: createAdminImLog({ dataDir: settings.dataDir }),
+    calendar: () => reminders?.status(),
+    userAlertRules: () => store.alertRules.owners().flatMap((id) => ((a) => (a ? [{ address: a.address, rules: store.alertRules.get(id) }] : []))(store.accounts.byId(id))),
+    origins: settingOrigins(settings),
+  };
   const { app, events, adminLive } = createHttpApp({
     settings,
     store,
@@ -356,7 +369,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     alertRules,
     faults: () => lastResort.count(),
     mailPushToken,
-    admin: { services: services.admin, live: { status, sessions: adminSessions }, localToken: () => later.localToken },
+    admin: { services: services.admin, live: { status, sessions: adminSessions, pages: adminPages }, localToken: () => later.localToken },
   });
   onRequest = app.callback();
   onUpgrade = (req, socket, head) => {

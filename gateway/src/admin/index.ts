@@ -1,6 +1,7 @@
 // The admin use cases the console and the CLI share (built in main.ts's createServices), and
 // what only the running server can answer (status, live sessions), given to the console by main.ts.
 import type { AuditLog } from './audit.ts';
+import type { PagesServices } from './pages-services.ts';
 import type { AdminDomains } from './domains.ts';
 import type { AdminSessions } from './sessions.ts';
 import type { StatusSource } from './status.ts';
@@ -18,4 +19,6 @@ export interface AdminServices {
 export interface AdminLive {
   status: StatusSource;
   sessions: AdminSessions;
+  /** Rooms, IM log, spool, calendar, alert rules, settings' origins (pages-services.ts). */
+  pages?: PagesServices;
 }

@@ -131,5 +131,24 @@ export function loadSettings(opts: LoadOptions = {}): Settings {
   }
   const settings = result.data;
   settings.dataDir = path.resolve(settings.dataDir);
+  ORIGINS.set(settings, origin);
   return settings;
+}
+
+// Where each value came from, for the admin console's Settings page: kept beside the settings
+// object (not in it, so the schema's shape stays what the rest of the gateway reads).
+const ORIGINS = new WeakMap<Settings, ReadonlyMap<string, string>>();
+
+/** The dotted keys that were set by the file, the environment or the command line, and by which (the last one wins). */
+export function settingOrigins(settings: Settings): ReadonlyMap<string, string> {
+  return ORIGINS.get(settings) ?? new Map();
+}
+
+/** Where the value at a dotted key came from: the key itself or the nearest enclosing key that was set (a whole object from the file), else `default`. */
+export function originOf(origins: ReadonlyMap<string, string>, key: string): string {
+  for (let k = key; k; k = k.includes('.') ? k.slice(0, k.lastIndexOf('.')) : '') {
+    const o = origins.get(k);
+    if (o) return o;
+  }
+  return 'default';
 }

@@ -34,6 +34,7 @@ import { createMamModule } from './modules/mam.ts';
 import { ArchiveWriter } from './modules/mam-writer.ts';
 import { createMessageModule, type MessageLogger } from './modules/message.ts';
 import { createMucModule } from './modules/muc/index.ts';
+import type { MucRooms } from './modules/muc/rooms-admin.ts';
 import { pingModule } from './modules/ping.ts';
 import { presenceModule } from './modules/presence.ts';
 import { createSystemMessageSender, type SystemMessageSender } from './modules/system-message.ts';
@@ -85,6 +86,8 @@ export interface XmppServer {
    * The SEM spool's delivery path (modules/system-message.ts).
    */
   sendSystemMessage: SystemMessageSender;
+  /** The MUC rooms, live and persistent, for the admin console (modules/muc/rooms-admin.ts). */
+  rooms(): MucRooms | undefined;
   close(): Promise<void>;
 }
 
@@ -122,6 +125,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   const archive = settings.archiveDays > 0 ? new ArchiveWriter(store.archive, log) : undefined;
   const pep = createPepModule({ store: store.pep, limits: settings.pep });
   const avatar = createAvatarModule({ pep: pep.service, store: store.pep });
+  let rooms: MucRooms | undefined;
   const modules: XmppModule[] = [
     discoModule,
     pep,
@@ -140,7 +144,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     createVcardModule(avatar.avatars),
     createMamModule({ archive, archiveDays: settings.archiveDays }),
     createMessageModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota }),
-    createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota, archive }),
+    createMucModule({ store, logMessage: deps.logMessage, offlineQuota: settings.offlineQuota, archive, expose: (r) => (rooms = r) }),
     ...(settings.upload.enabled ? [createUploadModule({ store: store.uploads, settings: settings.upload, publicUrl: deps.publicUrl })] : []),
   ];
   for (const m of modules) m.setup(host, ctx);
@@ -372,6 +376,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       s.streamError('policy-violation', reason);
       return true;
     },
+    rooms: () => rooms,
     componentPort: components?.port,
     directTlsPort: directTls ? (directTls.address() as AddressInfo).port : undefined,
     sendSystemMessage: createSystemMessageSender({

@@ -30,6 +30,7 @@ import { actorOf, checkSession, csrfRefusal, reachable, setConsoleHeaders } from
 import type { ConsoleSession, ConsoleSessions } from './console-sessions.ts';
 import { translator, pickLang } from './i18n.ts';
 import type { ConsoleDeps } from './page.ts';
+import { pagesApiRoutes } from './pages-api-routes.ts';
 
 export interface AdminApiDeps extends ConsoleDeps {
   store: Store;
@@ -175,4 +176,7 @@ export function adminApiRoutes(router: Router, deps: AdminApiDeps): void {
     admin.audit.record(actor(ctx), 'admin.totp.enroll', s.address);
     ctx.body = { ok: true };
   });
+
+  // Rooms, Message log, Scripts (pages-api-routes.ts).
+  pagesApiRoutes(router, deps);
 }

@@ -2,10 +2,13 @@
 // (the switch in the header), else the first of Accept-Language (RFC 9110 §12.5.4) we have.
 // A key missing in German falls back to English (a test checks there are none).
 
+import { DE_PAGES, EN_PAGES } from './i18n-pages.ts';
+
 export type Lang = 'en' | 'de';
 export const LANGS: Lang[] = ['en', 'de'];
 
 const en = {
+  ...EN_PAGES,
   'app.title': 'Herald admin',
   'nav.label': 'Admin pages',
   'nav.skip': 'Skip to content',
@@ -141,6 +144,7 @@ const en = {
 export type MessageKey = keyof typeof en;
 
 const de: Partial<Record<MessageKey, string>> = {
+  ...DE_PAGES,
   'app.title': 'Herald-Verwaltung',
   'nav.label': 'Verwaltungsseiten',
   'nav.skip': 'Zum Inhalt',

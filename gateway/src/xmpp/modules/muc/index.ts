@@ -45,6 +45,7 @@ import { groupchat, privateMessage } from './groupchat.ts';
 import { decline, invite } from './invitations.ts';
 import { presence, sessionClosed } from './occupants.ts';
 import { owner } from './owner.ts';
+import { mucRooms, type MucRooms } from './rooms-admin.ts';
 import {
   affiliation,
   CONFERENCE_PREFIX,
@@ -63,7 +64,7 @@ import {
 
 export { CONFERENCE_PREFIX, NS_MUC } from './room.ts';
 
-export function createMucModule(deps: MucDeps): XmppModule {
+export function createMucModule(deps: MucDeps & { expose?: (rooms: MucRooms) => void }): XmppModule {
   return {
     name: 'muc',
     setup(host, ctx) {
@@ -72,6 +73,7 @@ export function createMucModule(deps: MucDeps): XmppModule {
       for (const r of deps.store.rooms.list()) rooms.set(r.jid, roomFromStore(r));
       const muc = new Muc(ctx, deps, rooms);
       host.components.push(muc);
+      deps.expose?.(mucRooms(muc));
       host.closed.push((session) => muc.sessionClosed(session));
       // The shared archive writer is flushed at shutdown whoever else uses it.
       if (deps.archive) host.stopping.push(() => deps.archive!.stop());

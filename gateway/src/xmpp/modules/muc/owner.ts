@@ -89,7 +89,8 @@ function applyConfig(m: MucState, room: Room, form: Element): void {
   destroyIfEmpty(m, room);
 }
 
-function destroy(m: MucState, room: Room, reason?: string, alternate?: string): void {
+/** XEP-0045 §10.9: every occupant gets unavailable presence with <destroy/> (and its reason); the room is gone. */
+export function destroy(m: MucState, room: Room, reason?: string, alternate?: string): void {
   for (const o of room.occupants.values()) {
     const p = new Element('presence', { from: `${room.jid}/${o.nick}`, type: 'unavailable' });
     const x = p.c('x', { xmlns: NS_USER });
