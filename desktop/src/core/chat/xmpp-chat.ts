@@ -240,7 +240,15 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   /** The user chose `offline`: connect() only remembers the options until another show is chosen. */
   const userOffline = () => presence.state().chosen.show === 'offline';
 
+  /**
+   * Moves on at each disconnect(): a connect() that was still loading (settings, the session, the
+   * outbox) when the chat was stopped must not open a connection afterwards — quitting right after
+   * signing in left a socket to the gateway open and the app running.
+   */
+  let epoch = 0;
+
   async function connect(o: ChatConnectOptions): Promise<void> {
+    const mine = epoch;
     const jid = validJid(o.jid, 'jid');
     const secret = o.deviceToken ? { token: o.deviceToken } : o.password ? { password: o.password } : undefined;
     if (!secret) throw new ChatError('bad_request', 'a device token or a password is needed');
@@ -267,6 +275,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
       resource: state.resource,
       trusted: o.trustedCertificates ?? [],
     };
+    if (mine !== epoch) return;
     await conn.start(target);
     await setup;
   }
@@ -320,6 +329,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   return {
     connect,
     async disconnect() {
+      epoch++;
       presence.stop();
       await conn.stop();
       await Promise.all([outbox.flushed(), session.flushed()]);
