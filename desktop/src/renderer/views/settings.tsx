@@ -15,11 +15,12 @@ import { skinAssetUrl } from '../skin.ts';
 import { playSound } from '../sound.ts';
 import { chat, coreState, settings as settingsCell, settingsWriter, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
+import { AlertRules } from './alert-rules.tsx';
 import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
 import { Check, Locked, Tabs } from './settings-parts.tsx';
 
-type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'history' | 'account';
+type Tab = 'general' | 'alerts' | 'alertRules' | 'sounds' | 'skins' | 'history' | 'account';
 const EVENTS: SoundEvent[] = ['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived'];
 
 function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boolean] {
@@ -330,7 +331,7 @@ export function SettingsView(): JSX.Element {
   const state = useCell(coreState)!;
   const [tab, setTab] = useState<Tab>('general');
   const [update, error, saved] = useUpdate();
-  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'sounds', 'skins', 'history', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
+  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'alertRules', 'sounds', 'skins', 'history', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
   return (
     <div class="window settings-window">
       <TitleBar title={t('settingsTitle')} sub={state.user?.address} icon={<Icon name="settings" size={20} />}>
@@ -361,6 +362,8 @@ export function SettingsView(): JSX.Element {
             <Skins update={update} />
           ) : tab === 'history' ? (
             <HistoryFolder />
+          ) : tab === 'alertRules' ? (
+            <AlertRules />
           ) : (
             <Account />
           )}
