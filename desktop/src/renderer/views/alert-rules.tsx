@@ -123,7 +123,7 @@ export function AlertRules(): JSX.Element {
           </p>
         )}
         {error && (
-          <div class="error" role="alert">
+          <div class="error page-error" role="alert">
             <span>{error.text}</span>{' '}
             <button type="button" onClick={error.retry} disabled={!!busy}>
               {t('retry')}
