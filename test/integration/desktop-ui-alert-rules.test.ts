@@ -24,7 +24,7 @@ before(async () => {
   });
   await ui.signIn('alice');
   await until('alice chat online', () => core().chat()?.connection().state === 'online', 15000);
-  s = await ui.open('alice', '#/settings', { viewport: { width: 760, height: 900 } });
+  s = await ui.open('alice', '#/settings', { viewport: { width: 760, height: 1480 } });
   await s.page.getByRole('tab', { name: 'My alert rules' }).click();
 });
 after(async () => {
@@ -115,7 +115,7 @@ test('delete a rule: gone from the list and from the gateway', async () => {
 });
 
 test('German: the page in words a German user reads (screenshot)', async () => {
-  const de = await ui.open('alice', '#/settings', { viewport: { width: 760, height: 900 }, locale: 'de-DE' });
+  const de = await ui.open('alice', '#/settings', { viewport: { width: 760, height: 1480 }, locale: 'de-DE' });
   await de.page.getByRole('tab', { name: 'Meine Alarmregeln' }).click();
   await de.page.locator('[data-admin-rule="Company outage"]').waitFor();
   await de.page.getByRole('button', { name: 'To a stranger bearbeiten' }).click();
