@@ -88,7 +88,11 @@ test('gateway refusals in words with "Try again": a stranger as recipient, then 
   await page.getByRole('button', { name: 'Add rule' }).click();
   const editor = page.locator('.rule-editor');
   await editor.getByLabel('Name', { exact: true }).fill('To a stranger');
+  // Half-typed, the preview says what it waits for (not a schema error).
+  await editor.getByLabel('Send the message to').fill('nobody');
+  await editor.getByText('Enter a complete address (name@domain) to see the preview.').waitFor();
   await editor.getByLabel('Send the message to').fill('nobody@nowhere.example');
+  await until('preview for the stranger', async () => /nobody@nowhere\.example would get/.test(await editor.locator('[data-preview]').innerText().catch(() => '')));
   await editor.getByRole('button', { name: 'Save rule' }).click();
   const alert = page.locator('.page-error[role=alert]');
   await alert.waitFor();

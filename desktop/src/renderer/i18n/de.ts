@@ -312,5 +312,6 @@ export const de: Catalog = {
   alertWouldSend: 'Diese Mail passt; {to} bekäme:',
   alertWouldNotFire: 'Diese Beispiel-Mail erfüllt die Bedingungen nicht — es würde nichts gesendet. Bei einer passenden Mail lautet die Nachricht:',
   alertNeedsName: 'Geben Sie der Regel einen Namen, um die Vorschau zu sehen.',
+  alertNeedsAddress: 'Geben Sie eine vollständige Adresse (name@domain) ein, um die Vorschau zu sehen.',
   alertSave: 'Regel speichern',
 };

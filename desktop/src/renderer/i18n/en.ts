@@ -305,6 +305,7 @@ export const en = {
   alertWouldSend: 'This mail matches; {to} would get:',
   alertWouldNotFire: 'This sample does not match the conditions — nothing would be sent. With a matching mail the message reads:',
   alertNeedsName: 'Give the rule a name to see a preview.',
+  alertNeedsAddress: 'Enter a complete address (name@domain) to see the preview.',
   alertSave: 'Save rule',
   // The history folder (issue 14)
   'tab.history': 'History',

@@ -225,9 +225,12 @@ function RuleEditor(p: { initial: Draft; macros: string[]; busy: boolean; onSave
   // stale answer is dropped.
   useEffect(() => {
     let stale = false;
-    if (!rule.name) {
+    // Half-typed input is not sent (it would only come back as a schema error): say what is missing.
+    const missing = !rule.name ? t('alertNeedsName') : rule.action.to && !/^[^\s@]+@[^\s@]+$/.test(rule.action.to) ? t('alertNeedsAddress') : undefined;
+    if (missing) {
       setPreview(undefined);
-      setPreviewError(t('alertNeedsName'));
+      setPreviewError(missing);
+      setPreviewing(false);
       return;
     }
     setPreviewing(true);
@@ -342,7 +345,7 @@ function RuleEditor(p: { initial: Draft; macros: string[]; busy: boolean; onSave
         {previewError && (
           <div class="error" role="alert">
             <span>{previewError}</span>{' '}
-            {rule.name && (
+            {previewError !== t('alertNeedsName') && previewError !== t('alertNeedsAddress') && (
               <button type="button" onClick={() => setAttempt((n) => n + 1)}>
                 {t('retry')}
               </button>
