@@ -280,6 +280,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     store,
     adminRules: settings.im.alerts.rules,
     maxRules: settings.im.alerts.maxRulesPerUser,
+    dates: { timeZone: settings.im.timeZone, locale: settings.im.locale },
     log: alertLog,
     onChange: () => syncAlertWatch(),
   });

@@ -53,10 +53,10 @@ export interface DesktopUi {
 }
 
 /** `idleCheckMs`: how often the chats' auto-away reads the idle time a test sets (profile.idle). */
-export async function startDesktopUi(opts: { idleCheckMs?: number } = {}): Promise<DesktopUi> {
+export async function startDesktopUi(opts: { idleCheckMs?: number; gateway?: Record<string, unknown> } = {}): Promise<DesktopUi> {
   const root = mkdtempSync(path.join(tmpdir(), 'herald-ui-'));
   // As `serve --demo` and the desktop preview: the app's chat uses the ws:// URL of a loopback gateway.
-  const gw = await startTestGateway({ 'client.webmailUrl': WEBMAIL, 'xmpp.plainWebSocketFromLoopback': true }, { dataDir: path.join(root, 'gateway') });
+  const gw = await startTestGateway({ 'client.webmailUrl': WEBMAIL, 'xmpp.plainWebSocketFromLoopback': true, ...opts.gateway }, { dataDir: path.join(root, 'gateway') });
   for (const [local, pw] of Object.entries(PASSWORDS)) await gw.user(`${local}@example.com`, pw);
   const rendererDir = await buildRenderer(path.join(root, 'renderer'));
   mkdirSync(path.join(root, 'profiles'));

@@ -8,6 +8,7 @@ import { defaultSettings, type EffectiveSettings, type SoundEvent, type UserSett
 import type { Skin, SkinCatalog } from '../shared/skins.ts';
 import type { CoreState, FolderView } from '../shared/state.ts';
 import type { ChatService } from './chat/chat-service.ts';
+import { createAlertRulesService } from './gateway/alert-rules-service.ts';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from './gateway/backoff.ts';
 import { createFolderFeed, type FolderFeed } from './gateway/folder-feed.ts';
 import { AuthRevokedError } from './gateway/gateway-errors.ts';
@@ -450,6 +451,9 @@ export function createHeraldCore(d: CoreDeps) {
       syncChat();
     },
     chat: (): ChatService | undefined => chat,
+
+    /** The user's own mail-to-IM alert rules on the gateway ("My alert rules"). */
+    alertRules: createAlertRulesService({ session: () => current, onRevoked: (m) => revoked(m) }),
   };
 }
 export type HeraldCore = ReturnType<typeof createHeraldCore>;

@@ -2,6 +2,7 @@
 // the few things only the shell knows (the native file picker, start at login, the app's version).
 // Used by the Electron main process and, unchanged, by the browser preview's bridge.
 import type { ChatService } from '../core/chat/chat-service.ts';
+import { AlertRulesError } from '../core/gateway/alert-rules-service.ts';
 import type { HeraldCore } from '../core/herald-core.ts';
 import type { OwnPresence } from '../shared/chat.ts';
 import { mkdir } from 'node:fs/promises';
@@ -61,6 +62,17 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
     return guard(() => fn(c));
   };
 
+  // Alert-rule calls go to the gateway: its refusal ("at most 5 rules per user") reaches the page as it was said.
+  const gatewayCall = async <T>(fn: () => Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!(e instanceof AlertRulesError)) throw e;
+      const code = ({ not_signed_in: 'not_signed_in', refused: 'gateway_refused', unreachable: 'gateway_unreachable', failed: 'gateway_failed' } as const)[e.kind];
+      throw new IpcError(code, e.ruleIndex === undefined ? e.message : `rule ${e.ruleIndex + 1}: ${e.message}`);
+    }
+  };
+
   return {
     picked,
     [INVOKE.getState]: () => core.state(),
@@ -112,6 +124,9 @@ export function createIpcHandlers(d: HandlerDeps): Handlers & { readonly picked:
         const file = await d.shell.saveFile(sender, out.name, out.content);
         return file ? { file } : null;
       }),
+    [INVOKE.alertRulesList]: () => gatewayCall(() => core.alertRules.list()),
+    [INVOKE.alertRulesSave]: (r) => gatewayCall(() => core.alertRules.save(r.rules)),
+    [INVOKE.alertRulesPreview]: (p) => gatewayCall(() => core.alertRules.preview(p)),
     [INVOKE.chatGetPreferences]: () => chatCall((c) => c.preferences()),
     [INVOKE.chatSetPreferences]: (p) => chatCall((c) => c.setPreferences(p)),
     [INVOKE.getStartup]: () => d.shell.startup.get(),

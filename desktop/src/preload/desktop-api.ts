@@ -55,6 +55,11 @@ export function createDesktopApi(t: IpcTransport): DesktopApi {
     getStartup: () => call(INVOKE.getStartup),
     setStartup: (s) => call(INVOKE.setStartup, s),
     appInfo: () => call(INVOKE.appInfo),
+    alertRules: {
+      list: () => call(INVOKE.alertRulesList),
+      save: (r) => call(INVOKE.alertRulesSave, r),
+      preview: (p) => call(INVOKE.alertRulesPreview, p),
+    },
     history: {
       info: () => call(INVOKE.historyInfo),
       openFolder: () => call(INVOKE.historyOpenFolder),

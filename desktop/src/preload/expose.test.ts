@@ -12,7 +12,7 @@ import { exposeHerald, type PreloadElectron } from './expose.ts';
 const TOP = {
   getState: true, onState: true, signIn: true, signOut: true, openFolder: true, openWebmail: true, checkNow: true,
   getSettings: true, updateSettings: true, importSound: true, onSettings: true, listSkins: true, activeSkin: true, onSound: true,
-  getStartup: true, setStartup: true, appInfo: true, history: true, chat: true,
+  getStartup: true, setStartup: true, appInfo: true, history: true, chat: true, alertRules: true,
 } as const satisfies Record<keyof DesktopApi, true>;
 const CHAT = {
   contacts: true, setPresence: true, send: true, setChatState: true, history: true, createRoom: true, joinRoom: true,
@@ -20,6 +20,7 @@ const CHAT = {
   setPreferences: true, onEvent: true, addContact: true, updateContact: true, removeContact: true,
 } as const satisfies Record<keyof DesktopApi['chat'], true>;
 const HISTORY = { info: true, openFolder: true, export: true } as const satisfies Record<keyof DesktopApi['history'], true>;
+const ALERT_RULES = { list: true, save: true, preview: true } as const satisfies Record<keyof DesktopApi['alertRules'], true>;
 
 function fakeElectron(reply: (channel: string, payload: unknown) => IpcReply = () => ({ ok: true, value: 'v' })) {
   const exposed: { key: string; api: unknown }[] = [];
@@ -58,7 +59,9 @@ test('exactly the DesktopApi is exposed, once, as window.herald', () => {
   assert.deepEqual(Object.keys(chat).sort(), Object.keys(CHAT).sort());
   const history = api.history as Record<string, unknown>;
   assert.deepEqual(Object.keys(history).sort(), Object.keys(HISTORY).sort());
-  for (const [k, v] of [...Object.entries(api).filter(([k]) => k !== 'chat' && k !== 'history'), ...Object.entries(chat), ...Object.entries(history)]) assert.equal(typeof v, 'function', k);
+  const alertRules = api.alertRules as Record<string, unknown>;
+  assert.deepEqual(Object.keys(alertRules).sort(), Object.keys(ALERT_RULES).sort());
+  for (const [k, v] of [...Object.entries(api).filter(([k]) => k !== 'chat' && k !== 'history' && k !== 'alertRules'), ...Object.entries(chat), ...Object.entries(history), ...Object.entries(alertRules)]) assert.equal(typeof v, 'function', k);
   assert.ok(!('invoke' in api) && !('ipcRenderer' in api) && !('send' in api), 'no generic IPC escape hatch');
 });
 
@@ -102,6 +105,9 @@ test('each method invokes its own contract channel with its payload; every invok
     [() => api.history.info(), INVOKE.historyInfo, undefined],
     [() => api.history.openFolder(), INVOKE.historyOpenFolder, undefined],
     [() => api.history.export({ with: 'bob@example.com', format: 'html' }), INVOKE.historyExport, { with: 'bob@example.com', format: 'html' }],
+    [() => api.alertRules.list(), INVOKE.alertRulesList, undefined],
+    [() => api.alertRules.save({ rules: [{ name: 'Boss', enabled: true, conditions: { sender: { match: 'equals' as const, value: 'boss@example.com' } }, action: {} }] }), INVOKE.alertRulesSave, { rules: [{ name: 'Boss', enabled: true, conditions: { sender: { match: 'equals' as const, value: 'boss@example.com' } }, action: {} }] }],
+    [() => api.alertRules.preview({ rule: { name: 'Boss', enabled: true, conditions: { sender: { match: 'equals' as const, value: 'boss@example.com' } }, action: {} } }), INVOKE.alertRulesPreview, { rule: { name: 'Boss', enabled: true, conditions: { sender: { match: 'equals' as const, value: 'boss@example.com' } }, action: {} } }],
   ];
   for (const [fn, channel, payload] of calls) {
     f.invoked.length = 0;

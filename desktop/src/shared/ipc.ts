@@ -22,6 +22,7 @@ import {
   type OwnPresenceState,
   type Room,
 } from './chat.ts';
+import { AlertPreviewSchema, AlertRulesSaveSchema, type AlertPreview, type AlertRulesView } from './alert-rules.ts';
 import { SoundEventSchema, UserSettingsPatchSchema, type EffectiveSettings, type SoundEvent, type UserSettings, type UserSettingsPatch } from './settings.ts';
 import type { Skin, SkinCatalog } from './skins.ts';
 import type { CoreState } from './state.ts';
@@ -63,6 +64,10 @@ export const INVOKE = {
   historyInfo: 'herald:history:info',
   historyOpenFolder: 'herald:history:open-folder',
   historyExport: 'herald:history:export',
+  // The user's own mail-to-IM alert rules on the gateway (issue 14, "My alert rules").
+  alertRulesList: 'herald:alert-rules:list',
+  alertRulesSave: 'herald:alert-rules:save',
+  alertRulesPreview: 'herald:alert-rules:preview',
   chatGetPreferences: 'herald:chat:get-preferences',
   chatSetPreferences: 'herald:chat:set-preferences',
   getStartup: 'herald:app:get-startup',
@@ -136,6 +141,9 @@ export const REQUEST_SCHEMAS = {
   [INVOKE.historyInfo]: none,
   [INVOKE.historyOpenFolder]: none,
   [INVOKE.historyExport]: HistoryExportSchema,
+  [INVOKE.alertRulesList]: none,
+  [INVOKE.alertRulesSave]: AlertRulesSaveSchema,
+  [INVOKE.alertRulesPreview]: AlertPreviewSchema,
   [INVOKE.chatGetPreferences]: none,
   [INVOKE.chatSetPreferences]: ChatPreferencesPatchSchema,
   [INVOKE.getStartup]: none,
@@ -160,7 +168,11 @@ export class IpcPayloadError extends Error {
 }
 
 /** Error codes an invoke may reject with (as `{code, message}`). */
-export type IpcErrorCode = 'bad_request' | 'sign_in_failed' | 'not_signed_in' | 'webmail_unavailable' | 'settings_invalid' | 'chat_unavailable' | 'chat_failed' | 'forbidden' | 'internal';
+export type IpcErrorCode = 'bad_request' | 'sign_in_failed' | 'not_signed_in' | 'webmail_unavailable' | 'settings_invalid' | 'chat_unavailable' | 'chat_failed' | 'forbidden' | 'internal'
+  // The gateway said no (its message says why; `rule` when it named one), could not be reached, or failed.
+  | 'gateway_refused'
+  | 'gateway_unreachable'
+  | 'gateway_failed';
 
 /** Start at login: `supported` is false where the shell cannot set it. */
 export interface StartupView {
@@ -236,6 +248,11 @@ export interface DesktopApi {
   getStartup(): Promise<StartupView>;
   setStartup(s: z.infer<typeof StartupSchema>): Promise<StartupView>;
   appInfo(): Promise<AppInfo>;
+  alertRules: {
+    list(): Promise<AlertRulesView>;
+    save(s: z.infer<typeof AlertRulesSaveSchema>): Promise<AlertRulesView>;
+    preview(p: z.infer<typeof AlertPreviewSchema>): Promise<AlertPreview>;
+  };
   history: {
     info(): Promise<HistoryInfo>;
     /** Opens the folder in the system's file manager. */

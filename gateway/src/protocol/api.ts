@@ -203,5 +203,36 @@ export const AlertRulesResponseSchema = z.object({
 });
 export type AlertRulesResponse = z.infer<typeof AlertRulesResponseSchema>;
 
+/**
+ * POST /api/v1/alert-rules/preview: what a rule would send for a sample mail, expanded by the
+ * gateway's own template code (im/alerts/template.ts) so that no client re-implements it. The
+ * sample's fields default to a made-up mail; nothing is stored or sent.
+ */
+export const AlertPreviewRequestSchema = z.strictObject({
+  rule: AlertRuleSchema,
+  mail: z
+    .strictObject({
+      fromName: z.string().max(200).optional(),
+      fromAddress: z.string().max(320).optional(),
+      subject: z.string().max(1000).optional(),
+      folder: z.string().max(1000).optional(),
+      priority: MailPrioritySchema.optional(),
+    })
+    .prefault({}),
+});
+export type AlertPreviewRequest = z.input<typeof AlertPreviewRequestSchema>;
+
+export const AlertPreviewResponseSchema = z.object({
+  /** Whether the sample mail satisfies the rule's conditions. */
+  matches: z.boolean(),
+  /** Who would get the IM. */
+  to: z.string(),
+  /** The IM text, macros filled in for the sample mail. */
+  body: z.string(),
+  /** The sample mail as used (defaults filled in). */
+  mail: z.object({ from: z.string(), subject: z.string(), folder: z.string(), priority: MailPrioritySchema, date: z.string() }),
+});
+export type AlertPreviewResponse = z.infer<typeof AlertPreviewResponseSchema>;
+
 export const ApiErrorSchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 export type ApiError = z.infer<typeof ApiErrorSchema>;

@@ -3,10 +3,16 @@
 // the Authorization header.
 import {
   API_PREFIX,
+  AlertPreviewResponseSchema,
+  AlertRulesResponseSchema,
   ApiErrorSchema,
   AuthResponseSchema,
   ClientConfigSchema,
   FoldersResponseSchema,
+  type AlertPreviewRequest,
+  type AlertPreviewResponse,
+  type AlertRule,
+  type AlertRulesResponse,
   type AuthResponse,
   type ClientConfig,
   type FoldersResponse,
@@ -30,6 +36,12 @@ export interface ApiClient {
   /** With `etag`, a 304 comes back as `{changed:false}`. */
   folders(deviceToken: string, etag?: string): Promise<FoldersAnswer>;
   ack(deviceToken: string, path: string, uid?: number): Promise<FoldersResponse>;
+  /** The user's own mail-to-IM rules, the admin's that apply (read only), the limit and the macros. */
+  alertRules(deviceToken: string): Promise<AlertRulesResponse>;
+  /** Replaces the user's rules; a refusal (too many, duplicate name, unknown recipient) is a GatewayApiError naming the field. */
+  putAlertRules(deviceToken: string, rules: AlertRule[]): Promise<AlertRulesResponse>;
+  /** The IM a rule would send for a sample mail, expanded by the gateway. */
+  previewAlertRule(deviceToken: string, req: AlertPreviewRequest): Promise<AlertPreviewResponse>;
 }
 
 /** The gateway's base URL, normalised (no trailing slash); throws for anything but http(s). */
@@ -117,6 +129,15 @@ export function createApiClient({ baseUrl, timeoutMs = 15_000 }: { baseUrl: stri
     },
     async ack(token, path, uid) {
       return (await call('POST', '/folders/ack', { token, body: uid === undefined ? { path } : { path, uid }, schema: FoldersResponseSchema })).data!;
+    },
+    async alertRules(token) {
+      return (await call('GET', '/alert-rules', { token, schema: AlertRulesResponseSchema })).data!;
+    },
+    async putAlertRules(token, rules) {
+      return (await call('PUT', '/alert-rules', { token, body: { rules }, schema: AlertRulesResponseSchema })).data!;
+    },
+    async previewAlertRule(token, req) {
+      return (await call('POST', '/alert-rules/preview', { token, body: req, schema: AlertPreviewResponseSchema })).data!;
     },
   };
 }

@@ -14,6 +14,7 @@ import { t } from '../i18n/i18n.ts';
 import { skinAssetUrl } from '../skin.ts';
 import { chat, coreState, settings as settingsCell, settingsWriter, skin as skinCell, skins as skinsCell, useCell } from '../store.ts';
 import { folderLabel } from './folders.tsx';
+import { AlertRules } from './alert-rules.tsx';
 import { HistoryFolder } from './history-folder.tsx';
 import { OwnStatus } from './own-status.tsx';
 import { Check, Locked, Tabs } from './settings-parts.tsx';
@@ -22,9 +23,9 @@ import { HelpLink } from './help.tsx';
 import type { HelpSection } from '../../shared/routes.ts';
 
 /** The Help section each Settings page links to (and F1 opens). */
-const HELP_FOR: Record<string, HelpSection> = { general: 'general', alerts: 'alerts', sounds: 'sounds', skins: 'skins', history: 'history', account: 'account' };
+const HELP_FOR: Record<string, HelpSection> = { general: 'general', alerts: 'alerts', alertRules: 'alerts', sounds: 'sounds', skins: 'skins', history: 'history', account: 'account' };
 
-type Tab = 'general' | 'alerts' | 'sounds' | 'skins' | 'history' | 'account';
+type Tab = 'general' | 'alerts' | 'alertRules' | 'sounds' | 'skins' | 'history' | 'account';
 
 function useUpdate(): [(p: UserSettingsPatch) => void, string | undefined, boolean] {
   const [error, setError] = useState<string>();
@@ -282,7 +283,7 @@ export function SettingsView(): JSX.Element {
   const state = useCell(coreState)!;
   const [tab, setTab] = useState<Tab>('general');
   const [update, error, saved] = useUpdate();
-  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'sounds', 'skins', 'history', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
+  const tabs: { id: Tab; label: string }[] = (['general', 'alerts', 'alertRules', 'sounds', 'skins', 'history', 'account'] as const).map((id) => ({ id, label: t(`tab.${id}`) }));
   return (
     <div class="window settings-window">
       <TitleBar title={t('settingsTitle')} sub={state.user?.address} icon={<Icon name="settings" size={20} />}>
@@ -316,6 +317,8 @@ export function SettingsView(): JSX.Element {
             <Skins update={update} />
           ) : tab === 'history' ? (
             <HistoryFolder />
+          ) : tab === 'alertRules' ? (
+            <AlertRules />
           ) : (
             <Account />
           )}

@@ -4,9 +4,11 @@
 // matching and for deciding whose mailbox must be watched all the time.
 import type { Logger } from '../../config/logger.ts';
 import type { Settings } from '../../config/schema.ts';
-import { ALERT_MACROS, AlertRuleSchema, type AlertRule, type AlertRulesResponse } from '../../protocol/api.ts';
+import { ALERT_MACROS, AlertRuleSchema, type AlertPreviewRequest, type AlertPreviewResponse, type AlertRule, type AlertRulesResponse } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
+import { previewRule } from './preview.ts';
+import type { DateStyle } from './template.ts';
 import type { AlertOwner } from './types.ts';
 
 export type AdminAlertRule = Settings['im']['alerts']['rules'][number];
@@ -24,7 +26,7 @@ const appliesTo = (r: AdminAlertRule, owner: AlertOwner) => r.users.includes(own
 const asRule = ({ domains: _d, users: _u, ...rule }: AdminAlertRule): AlertRule => rule;
 const bad = (field: string, message: string) => new HeraldError('bad_request', `field "${field}": ${message}`);
 
-export function createAlertRuleBook(deps: { store: Store; adminRules: readonly AdminAlertRule[]; maxRules: number; log: Logger; onChange?: () => void }) {
+export function createAlertRuleBook(deps: { store: Store; adminRules: readonly AdminAlertRule[]; maxRules: number; log: Logger; onChange?: () => void; dates?: DateStyle }) {
   const { store, adminRules, maxRules, log } = deps;
 
   for (const r of adminRules) {
@@ -93,6 +95,11 @@ export function createAlertRuleBook(deps: { store: Store; adminRules: readonly A
 
     /** GET /api/v1/alert-rules. */
     view,
+
+    /** POST /api/v1/alert-rules/preview: the IM `rule` would send for a sample mail (nothing stored). */
+    preview(owner: AlertOwner, rule: AlertRule, mail: AlertPreviewRequest['mail'] = {}): AlertPreviewResponse {
+      return previewRule(rule, mail, owner, deps.dates ?? { timeZone: 'UTC', locale: 'en-GB' });
+    },
 
     /**
      * PUT /api/v1/alert-rules: replaces the user's rules after checking what the schema cannot —
