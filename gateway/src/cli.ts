@@ -32,7 +32,8 @@ const USAGE = `usage: herald-gateway <command> [options]
         sessions that used the old password end; so do the user's device tokens (signed-in
         apps sign in again) unless --keep-devices
   user unlock <local@domain>                     forget the account's failed sign-ins (slowed sign-ins)
-  user admin grant|revoke <local@domain>         may (or may no longer) sign in to the admin console
+  user admin grant <local@domain>                may sign in to the admin console
+  user admin revoke <local@domain>               may no longer sign in to the admin console
   user list [--domain D]
   domain add <domain> [--im on|off]
   domain set <domain> [--im on|off] [--updates off|notify|automatic]
@@ -79,7 +80,8 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user del': [],
   'user passwd': ['password', 'password-file', 'keep-devices'],
   'user unlock': [],
-  'user admin': [],
+  'user admin grant': [],
+  'user admin revoke': [],
   'user list': ['domain'],
   'domain add': ['im'],
   'domain set': ['im', 'updates'],
