@@ -170,7 +170,7 @@ test('history: the conversation is listed and searched, matches highlighted; not
   await h.page.locator('.msg').filter({ hasText: 'Are you there?' }).waitFor();
   await h.page.getByRole('searchbox', { name: 'Search in this conversation' }).fill('lunch');
   await h.page.keyboard.press('Enter');
-  await h.page.getByRole('status').filter({ hasText: '1 message(s)' }).waitFor();
+  await h.page.getByRole('status').filter({ hasText: '1 message' }).waitFor();
   assert.equal(await h.page.locator('mark').first().innerText(), 'Lunch');
   await h.page.getByRole('searchbox', { name: 'Search in this conversation' }).fill('no such words');
   await h.page.keyboard.press('Enter');

@@ -56,10 +56,18 @@ export function createChatAlerts(d: ChatAlertDeps) {
   const online = new Set<string>();
 
   const total = () => [...unread.values()].reduce((a, b) => a + b, 0);
+  let lastMessageSound = -Infinity;
+  /**
+   * At most one sound per gap. A message's sound gives way only to another message's: a contact
+   * going on- or offline a moment earlier must not swallow the sound of a message (seen with the
+   * presence sounds that now all play); a presence sound waits out any sound.
+   */
   const play = (event: SoundEvent) => {
     const now = d.clock.now();
-    if (now - lastSound < soundGapMs) return;
+    const isMessage = event === 'MessageIn' || event === 'MessageOut' || event === 'FileReceived';
+    if (now - (isMessage ? lastMessageSound : lastSound) < soundGapMs) return;
     lastSound = now;
+    if (isMessage) lastMessageSound = now;
     d.sound(event);
   };
 

@@ -103,3 +103,17 @@ test('ContactOnline plays for a contact coming online, not during the presence f
   s.alerts.handle({ type: 'presence', jid: 'carol@example.com', show: 'online' });
   assert.deepEqual(s.sounds, ['ContactOnline']);
 });
+
+test('a contact’s presence sound a moment earlier does not swallow a message’s sound; a presence sound waits out any sound', async () => {
+  const s = setup();
+  s.alerts.handle({ type: 'connection', state: 'online' });
+  await s.clock.advance(6000);
+  s.alerts.handle({ type: 'presence', jid: 'carol@example.com', show: 'online' });
+  s.alerts.handle({ type: 'message', message: msg({ body: 'right after carol came online' }) });
+  assert.deepEqual(s.sounds, ['ContactOnline', 'MessageIn']);
+  s.alerts.handle({ type: 'presence', jid: 'dave@example.com', show: 'online' });
+  assert.deepEqual(s.sounds, ['ContactOnline', 'MessageIn'], 'within the gap after a message: no presence sound');
+  await s.clock.advance(1000);
+  s.alerts.handle({ type: 'presence', jid: 'erin@example.com', show: 'online' });
+  assert.deepEqual(s.sounds, ['ContactOnline', 'MessageIn', 'ContactOnline'], 'after the gap it plays (it could, above)');
+});
