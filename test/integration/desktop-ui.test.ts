@@ -130,6 +130,8 @@ test('settings persist (quiet hours, a folder’s pop-ups, start at login said h
   // Keyboard: the tabs move with the arrow keys.
   await page.getByRole('tab', { name: 'Alerts' }).focus();
   await page.keyboard.press('ArrowDown');
+  await page.getByRole('tab', { name: 'My alert rules', selected: true }).waitFor();
+  await page.keyboard.press('ArrowDown');
   await page.getByRole('tab', { name: 'Sounds', selected: true }).waitFor();
   await page.getByRole('button', { name: 'Play the sound for New mail' }).click();
   await until('preview sound', async () => (await sounds(page)).includes('/skins/Default/sounds/new-mail.wav'));
