@@ -5,6 +5,7 @@
 // browser's own word: Sec-Fetch-Site and Origin must say same origin when they are sent.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Context } from 'koa';
+import { readBodyBytes } from '../body-bytes.ts';
 
 export const CSRF_COOKIE = 'herald_download_csrf';
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
@@ -21,24 +22,8 @@ export class FormError extends Error {
 
 export async function readForm(ctx: Context, limit: number): Promise<URLSearchParams> {
   if (!ctx.is('application/x-www-form-urlencoded')) throw new FormError(415, 'The form was not sent as a web form.');
-  if (Number(ctx.get('content-length') || 0) > limit) {
-    ctx.req.resume();
-    throw new FormError(413, 'The form is too large.');
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  // Not destroyOnReturn: stopping early (too large) must not destroy the request, or Koa answers a
-  // plain-text 500 before our 413 (a chunked body has no Content-Length to refuse it by up front).
-  for await (const chunk of ctx.req.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      ctx.req.resume();
-      ctx.set('Connection', 'close');
-      throw new FormError(413, 'The form is too large.');
-    }
-    chunks.push(chunk);
-  }
-  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+  const body = await readBodyBytes(ctx, limit, () => new FormError(413, 'The form is too large.'));
+  return new URLSearchParams(body.toString('utf8'));
 }
 
 /** The CSRF token of this browser (set as a cookie when it has none yet). */
