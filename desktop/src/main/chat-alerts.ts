@@ -56,18 +56,18 @@ export function createChatAlerts(d: ChatAlertDeps) {
   const online = new Set<string>();
 
   const total = () => [...unread.values()].reduce((a, b) => a + b, 0);
-  let lastMessageSound = -Infinity;
+  const lastOf = new Map<SoundEvent, number>();
   /**
-   * At most one sound per gap. A message's sound gives way only to another message's: a contact
-   * going on- or offline a moment earlier must not swallow the sound of a message (seen with the
-   * presence sounds that now all play); a presence sound waits out any sound.
+   * Sounds within the gap are dropped — the same message sound again (a burst), or a presence
+   * sound after any sound. A message's sound is never swallowed by another kind a moment earlier
+   * (a contact going offline, or the user's own "sent" sound just before a reply arrives).
    */
   const play = (event: SoundEvent) => {
     const now = d.clock.now();
     const isMessage = event === 'MessageIn' || event === 'MessageOut' || event === 'FileReceived';
-    if (now - (isMessage ? lastMessageSound : lastSound) < soundGapMs) return;
+    if (now - (isMessage ? (lastOf.get(event) ?? -Infinity) : lastSound) < soundGapMs) return;
     lastSound = now;
-    if (isMessage) lastMessageSound = now;
+    lastOf.set(event, now);
     d.sound(event);
   };
 

@@ -116,4 +116,9 @@ test('a contactâ€™s presence sound a moment earlier does not swallow a messageâ€
   await s.clock.advance(1000);
   s.alerts.handle({ type: 'presence', jid: 'erin@example.com', show: 'online' });
   assert.deepEqual(s.sounds, ['ContactOnline', 'MessageIn', 'ContactOnline'], 'after the gap it plays (it could, above)');
+  // The user's own "sent" sound does not swallow the reply's sound either.
+  await s.clock.advance(1000);
+  s.alerts.handle({ type: 'message', message: msg({ direction: 'out', delivery: 'pending', body: 'you there?' }) });
+  s.alerts.handle({ type: 'message', message: msg({ body: 'yes' }) });
+  assert.deepEqual(s.sounds.slice(-2), ['MessageOut', 'MessageIn']);
 });
