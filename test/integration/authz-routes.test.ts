@@ -4,7 +4,7 @@
 // the gateway's own Koa routers at test time (Gateway.httpRoutes()): a route without a row here
 // fails the test, so a new route cannot ship unlisted. Each cell asserts the exact status, and no
 // refusal carries anything of the users', the admin's or a token (the caller's own address aside).
-// The way-in matrix (XMPP SASL, enrollment tokens, expiry) is authz-matrix.test.ts.
+// The way-in matrix (XMPP SASL, enrollment tokens, expiry, a live upload slot) is authz-matrix.test.ts.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
