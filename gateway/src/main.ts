@@ -25,7 +25,7 @@ import { createLoginGuard } from './directory/login-guard.ts';
 import { createRateLimiter } from './directory/rate-limit.ts';
 import { createTokenService } from './directory/tokens.ts';
 import { loadCertificate, type Certificate } from './config/tls.ts';
-import { createHttpApp } from './http/app.ts';
+import { createHttpApp, type HttpRoute } from './http/app.ts';
 import { startHttpListener, type HttpListener } from './http/listener.ts';
 import { createMailService, type MailService } from './mail/mail-service.ts';
 import { createMaildirSource } from './mail/maildir/maildir-source.ts';
@@ -123,6 +123,8 @@ export interface Gateway {
   faults(): number;
   /** The stacks of the last few of them. */
   recentFaults(): string[];
+  /** Every HTTP route and WebSocket path the port serves (the authorization matrix checks it covers them all). */
+  httpRoutes(): { routes: HttpRoute[]; upgrades: string[] };
   /**
    * Closes everything in order within `deadlineMs` (default: shutdownSeconds); rejects with
    * ShutdownIncompleteError naming what did not finish (it was forced) or failed.
@@ -355,7 +357,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     userAlertRules: () => store.alertRules.owners().flatMap((id) => ((a) => (a ? [{ address: a.address, rules: store.alertRules.get(id) }] : []))(store.accounts.byId(id))),
     origins: settingOrigins(settings),
   };
-  const { app, events, adminLive } = createHttpApp({
+  const { app, events, adminLive, routes: httpRoutes, upgrades } = createHttpApp({
     settings,
     store,
     directory,
@@ -438,6 +440,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     calendar: { reminders, invitations },
     faults: () => lastResort.count(),
     recentFaults: () => lastResort.recent(),
+    httpRoutes: () => ({ routes: httpRoutes(), upgrades: [...upgrades, ...(xmpp ? ['/xmpp-websocket'] : [])] }),
     close(o = {}) {
       // In order, within shutdownSeconds (shutdown.ts): past it the step is forced and named.
       return closeWithin(

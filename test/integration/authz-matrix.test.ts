@@ -3,6 +3,7 @@
 // cell has its expected answer, and one user never sees another's data: fz0000's token never
 // returns fz0001's folders or alert rules, and fz0001's token answers with fz0001's own.
 // Credentials that do not exist for a way in (a password cannot be "revoked") are n/a, counted.
+// Every HTTP route × every kind of caller (console, local and push tokens too) is authz-routes.test.ts.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';

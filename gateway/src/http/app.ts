@@ -17,7 +17,7 @@ import { ADMIN_API_PREFIX } from '../protocol/admin-api.ts';
 import { adminApiRoutes } from './admin/admin-api-routes.ts';
 import { consoleRoutes } from './admin/console-routes.ts';
 import { createConsoleSessions } from './admin/console-sessions.ts';
-import { createLiveSocket } from './admin/live-socket.ts';
+import { createLiveSocket, LIVE_PATH } from './admin/live-socket.ts';
 import { errorHandler } from './errors.ts';
 import { createEventsSocket } from './events-socket.ts';
 import { alertRuleRoutes } from './routes/alert-rules-routes.ts';
@@ -53,8 +53,27 @@ export interface HttpDeps {
   admin?: { services: AdminServices; live: AdminLive; localToken(): string | undefined };
 }
 
+/** One route a router serves (its methods and path pattern), for the authorization matrix's completeness check. */
+export interface HttpRoute {
+  methods: string[];
+  path: string;
+}
+
+/** Every route of the routers (HEAD aside: Koa's router answers it wherever GET is), in mount order. */
+const routesOf = (routers: Router[]): HttpRoute[] =>
+  routers.flatMap((r) => r.stack.filter((l) => l.methods.length > 0).map((l) => ({ methods: l.methods.filter((m) => m !== 'HEAD'), path: String(l.path) })));
+
+/**
+ * Case-sensitive routers. @koa/router matches a route's path without regard to case by default
+ * but a router's prefix middleware (router.use: the admin API's guard) and the console's own path
+ * test with it: /api/v1/Admin/users reached the admin API's handlers past its guard, and
+ * /ADMIN/... the console past its loopback check (authz-routes.test.ts, "spellings").
+ */
+const newRouter = (prefix?: string) => new Router({ prefix, sensitive: true });
+
 export function createHttpApp(deps: HttpDeps) {
   const { settings, log } = deps;
+  const routers: Router[] = [];
   const app = new Koa({ proxy: settings.http.trustProxy });
   app.silent = true; // errors are logged by errorHandler, once
   const bodyLimit = settings.http.bodyLimitBytes;
@@ -78,15 +97,16 @@ export function createHttpApp(deps: HttpDeps) {
   if (deps.admin && settings.admin.enabled) {
     const sessions = createConsoleSessions({ idleMs: settings.admin.idleMinutes * 60_000 });
     const shared = { admin: deps.admin.services, live: deps.admin.live, settings, publicUrl: deps.publicUrl, provisioning: deps.provisioning, store: deps.store, sessions };
-    const adminApi = new Router({ prefix: ADMIN_API_PREFIX });
+    const adminApi = newRouter(ADMIN_API_PREFIX);
     adminApiRoutes(adminApi, { ...shared, bodyLimit, localToken: deps.admin.localToken });
-    const pages = new Router();
+    const pages = newRouter();
     consoleRoutes(pages, { ...shared, directory: deps.directory });
+    routers.push(adminApi, pages);
     app.use(adminApi.routes()).use(adminApi.allowedMethods({ throw: true })).use(pages.routes()).use(pages.allowedMethods({ throw: true }));
     adminLive = createLiveSocket({ status: deps.admin.live.status, sessions, store: deps.store, intervalMs: settings.admin.liveSeconds * 1000, allowRemote: settings.admin.allowRemote, trustProxy: settings.http.trustProxy });
   }
 
-  const api = new Router({ prefix: API_PREFIX });
+  const api = newRouter(API_PREFIX);
   authRoutes(api, { directory: deps.directory, tokens: deps.tokens, perAddress: deps.perAddress, bodyLimit, log });
   configRoutes(api, { settings, store: deps.store, tokens: deps.tokens, xmppPort: deps.xmppPort, publicUrl: deps.publicUrl });
   folderRoutes(api, { mail: deps.mail, tokens: deps.tokens, bodyLimit });
@@ -98,30 +118,36 @@ export function createHttpApp(deps: HttpDeps) {
     ctx.body = { ok: true, version: deps.version, mailSource: settings.mail.source, activeUsers: deps.mail.activeUsers(), faults: deps.faults?.() ?? 0 };
   });
 
-  const root = new Router();
+  const root = newRouter();
   root.get('/', (ctx) => {
     ctx.body = { name: 'Herald gateway', version: deps.version, api: API_PREFIX };
   });
 
+  routers.push(root, api);
   app.use(root.routes()).use(api.routes()).use(api.allowedMethods({ throw: true }));
   // HTTP File Upload (XEP-0363): the slots are given by the XMPP server's upload.<domain>.
   if (settings.xmpp.enabled && settings.xmpp.upload.enabled) {
-    const files = new Router();
+    const files = newRouter();
     uploadRoutes(files, { uploads: deps.store.uploads, log });
+    routers.push(files);
     app.use(files.routes()).use(files.allowedMethods({ throw: true }));
   }
   if (deps.provisioning && settings.provisioning.downloadPage) {
-    const download = new Router();
+    const download = newRouter();
     downloadRoutes(download, { provisioning: deps.provisioning, directory: deps.directory, settings, log });
+    routers.push(download);
     app.use(download.routes()).use(download.allowedMethods({ throw: true }));
   }
   // Desktop updates (electron-updater generic feed) from the same builds folder.
   if (deps.provisioning) {
-    const updates = new Router();
+    const updates = newRouter();
     updateRoutes(updates, { provisioning: deps.provisioning, tokens: deps.tokens, store: deps.store, log });
+    routers.push(updates);
     app.use(updates.routes()).use(updates.allowedMethods({ throw: true }));
   }
 
   const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
-  return { app, events, adminLive };
+  // The WebSocket paths main.ts's upgrade handler serves besides these (/xmpp-websocket is the XMPP server's).
+  const upgrades = [`${API_PREFIX}/events`, ...(adminLive ? [LIVE_PATH] : [])];
+  return { app, events, adminLive, routes: () => routesOf(routers), upgrades };
 }

@@ -9,6 +9,7 @@ import QRCode from 'qrcode';
 import type { z } from 'zod';
 import { sameToken } from '../../admin/local-token.ts';
 import {
+  ADMIN_API_PREFIX,
   AddDomainSchema,
   AddUserSchema,
   AuditQuerySchema,
@@ -58,7 +59,8 @@ export function adminApiRoutes(router: Router, deps: AdminApiDeps): void {
     const local = deps.localToken();
     const auth = /^Bearer\s+(\S+)$/i.exec(ctx.get('authorization'))?.[1];
     if (auth !== undefined) {
-      if (local && sameToken(auth, local) && ctx.method === 'GET' && ctx.path.endsWith('/status')) return next();
+      // The whole path, not its end: GET /packages/bulk/status (a job id) ends with /status too.
+      if (local && sameToken(auth, local) && ctx.method === 'GET' && ctx.path === `${ADMIN_API_PREFIX}/status`) return next();
       throw new HeraldError('unauthorized', 'the admin API takes the console session, or the local status token for GET /status');
     }
     const c = checkSession(ctx, sessions, store);
