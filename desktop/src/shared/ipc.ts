@@ -65,9 +65,9 @@ export const INVOKE = {
   historyOpenFolder: 'herald:history:open-folder',
   historyExport: 'herald:history:export',
   // The user's own mail-to-IM alert rules on the gateway (issue 14, "My alert rules").
-  alertRulesList: 'herald:alert-rules:list',
-  alertRulesSave: 'herald:alert-rules:save',
-  alertRulesPreview: 'herald:alert-rules:preview',
+  alertRulesList: 'herald:alerts:rules-list',
+  alertRulesSave: 'herald:alerts:rules-save',
+  alertRulesPreview: 'herald:alerts:rules-preview',
   chatGetPreferences: 'herald:chat:get-preferences',
   chatSetPreferences: 'herald:chat:set-preferences',
   getStartup: 'herald:app:get-startup',
