@@ -132,7 +132,8 @@ export async function morning(sessions: Conn[], cmd: MorningCommand): Promise<Mo
                 return;
               }
               const k = indexOfUser.get(from.slice(0, from.indexOf('@')));
-              if (k === undefined) return;
+              // (Another resource of the same user is neither a colleague nor a repeat.)
+              if (k === undefined || k === i) return;
               const bit = i * N + k;
               if (seen[bit >> 3]! & (1 << (bit & 7))) duplicates++;
               else {
