@@ -112,6 +112,7 @@ const FLOOD = num('flood', values.flood, 50, 0);
 const MORNING = num('morning', values.morning, quick ? 300 : 5000, 0);
 const MORNING_SECONDS = num('morning-seconds', values['morning-seconds'], quick ? 10 : 60, 1);
 if (MORNING && fdHard < MORNING + 1000) log(`warning: the open-file hard limit (${fdHard}) is below ${MORNING + 1000}: sign-ins in (f) will fail`);
+const ONLY_MORNING = !!values['only-morning'];
 const FLOOD_CHAT = num('flood-chat', values['flood-chat'], 500, 1);
 // --quick: STARTTLS only (every server's default), coarser rate steps, short phases.
 const MODES: boolean[] = values['no-plain'] || quick ? [true] : [true, false];
@@ -169,7 +170,8 @@ const scale: IdleResult[] = [];
 const rooms: RoomRun[] = [];
 const mornings: MorningRun[] = [];
 try {
-  log(
+  if (MORNING) log(`(f) morning sign-in: ${MORNING} users of one domain, roster everyone, over ${MORNING_SECONDS} s${ONLY_MORNING ? ' (alone: --only-morning)' : ''}`);
+  if (!ONLY_MORNING) log(
     `${SIZES.join(', ')} sessions, teams of ${TEAM} (roster ${TEAM - 1}), ${PAIRS} chat pairs, window ${WINDOW}; room of ${ROOM} at ${ROOM_RATE} msgs/s for ${ROOM_SECONDS} s; ` +
       `servers ${SERVERS.join(', ')}; message archive ${MAM ? 'on' : 'off'}${HERALD_HAS_MAM ? '' : ' (Herald has none)'}; ` +
       `${canPin ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${LOAD_CPU}` : 'no CPU pinning (one core or no taskset)'}; open files ≤ ${fdHard} per process`,
@@ -234,7 +236,6 @@ try {
       }
     }
   };
-  const ONLY_MORNING = !!values['only-morning'];
   if (!ONLY_MORNING) for (const tls of MODES) await each(main, (kind) => mainRun(ctx, kind, N, tls));
   if (!ONLY_MORNING) for (const n of SIZES.slice(1)) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
   if (ROOM > 0 && !ONLY_MORNING) await each(rooms, (kind) => roomRun(ctx, kind, N));
