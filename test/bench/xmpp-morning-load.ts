@@ -161,13 +161,23 @@ export async function morning(sessions: Conn[], cmd: MorningCommand): Promise<Mo
     }
   };
 
+  // Progress every 10 s on stderr: where a run that does not finish stops.
+  let started = 0;
+  const progress = setInterval(() => {
+    const t = ((performance.now() - t0) / 1000).toFixed(0);
+    console.error(`[bench:xmpp morning +${t} s] started ${started}/${N}, signed in ${finished}, failed ${failed}, presences received ${presences.toLocaleString('en-US')}`);
+  }, 10_000);
+  progress.unref();
   // Start times evenly spread: client i at t0 + i·S/N (a 5 ms tick starts everyone due).
   const pending: Promise<void>[] = [];
   await new Promise<void>((resolve) => {
     let next = 0;
     const tick = () => {
       const due = Math.min(N, Math.floor(((performance.now() - t0) / (cmd.seconds * 1000)) * N) + 1);
-      while (next < due) pending.push(signIn(next++));
+      while (next < due) {
+        pending.push(signIn(next++));
+        started++;
+      }
       if (next >= N) return resolve();
       setTimeout(tick, 5);
     };
@@ -180,6 +190,7 @@ export async function morning(sessions: Conn[], cmd: MorningCommand): Promise<Mo
   const settled = performance.now() - lastPresenceAt >= 1000;
   // Count on after the timing: the clients stay online, presence (if any more) is still counted by
   // the same handlers until closeAll.
+  clearInterval(progress);
   lag.disable();
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
