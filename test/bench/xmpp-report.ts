@@ -206,14 +206,19 @@ export function report(x: ReportInput): void {
   }
 
   console.log(
-    `\nHerald XMPP benchmark vs ${others.join(' and ') || 'nothing'} (${new Date().toISOString()}, ${((Date.now() - x.startedAt) / 1000).toFixed(0)} s; ${x.n.toLocaleString('en-US')} sessions` +
-      `${x.scaleSizes.length ? ` (idle sessions also at ${x.scaleSizes.map((s) => s.toLocaleString('en-US')).join(', ')})` : ''}, rosters of ${x.team - 1}, ` +
+    `\nHerald XMPP benchmark vs ${others.join(' and ') || 'nothing'} (${new Date().toISOString()}, ${((Date.now() - x.startedAt) / 1000).toFixed(0)} s; ` +
+      (x.main.length
+        ? `${x.n.toLocaleString('en-US')} sessions${x.scaleSizes.length ? ` (idle sessions also at ${x.scaleSizes.map((s) => s.toLocaleString('en-US')).join(', ')})` : ''}, rosters of ${x.team - 1}, `
+        : `(f) only, `) +
       `${x.pinned ? `server on CPU ${x.pinned.server}, load generator on CPU ${x.pinned.load}` : 'no CPU pinning'}; ` +
       `message archive (MAM) ${x.mam ? 'on in all' : x.heraldHasMam ? 'off in all' : 'off, none in Herald'}${x.prosodyDisabled.length ? `; Prosody without ${x.prosodyDisabled.join(', ')}` : ''})\n` +
       `targets: memory per session ≤ 0.7× Prosody's; 1:1 throughput ≥ 1.5× Prosody's at equal or better p99; room fan-out: no loss\n`,
   );
   console.log(table(rows));
-  const foreign = x.main.flatMap((r) => [...(r.chat ? [...r.chat.steps, r.chat.closedLoop] : []), ...Object.values(r.logins).filter((l) => 'foreignCpu' in l)].map((s) => (s as { foreignCpu: number }).foreignCpu));
+  const foreign = [
+    ...x.main.flatMap((r) => [...(r.chat ? [...r.chat.steps, r.chat.closedLoop] : []), ...Object.values(r.logins).filter((l) => 'foreignCpu' in l)].map((s) => (s as { foreignCpu: number }).foreignCpu)),
+    ...x.mornings.map((r) => r.foreignCpu ?? 0),
+  ];
   console.log(
     `\n≥: the load generator's core was ≥ 80% busy, the server could do more. Ramp steps that failed while other processes used > ${DISTURBED} CPU ` +
       `were repeated (up to 3 tries). Other processes used up to ${fmt(Math.max(0, ...foreign), 2)} CPU during the measurements.`,
