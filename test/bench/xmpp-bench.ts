@@ -12,7 +12,11 @@
 //       (xmpp-flood-run.ts, xmpp-flood.ts): p99 should not move;
 //   (d) a room of 200 occupants at 10 messages/s for 30 s: fan-out latency from send to each
 //       occupant's copy, the time until the last occupant has it, copies delivered vs expected
-//       (xmpp-room-run.ts, xmpp-room.ts).
+//       (xmpp-room-run.ts, xmpp-room.ts);
+//   (f) the morning sign-in: N users of one domain whose rosters are everyone (Herald: one mail
+//       domain, no Maildirs yet; Prosody: mod_groups; ejabberd: mod_shared_roster @all@), none
+//       online, sign in spread over 60 s and stay online: sign-ins/s, login times, presence
+//       stanzas received, server CPU and RSS (xmpp-morning.ts, xmpp-morning-load.ts).
 // Every server gets the same users and rosters of the same size: Herald's roster is the user's
 // mail domain, so users come in teams (t0000.bench.example, …) and the others get rosters with
 // the same teams; the room occupants are one more team (xmpp-servers.ts). Message archives (MAM,
@@ -25,11 +29,13 @@
 //            --team N (users per team/domain, default 20)  --servers herald,prosody,ejabberd (default: those installed)
 //            --room N (occupants, default 200; 0 = no room)  --room-rate N (msgs/s, 10)  --room-seconds N (30)
 //            --no-plain (skip the no-TLS runs)  --window N (default 10)  --chat-plain (chat without TLS too)
+//            --morning N (users signing in for (f), default 5000, --quick 300; 0 = skip)  --morning-seconds N (60, --quick 10)
+//            --only-morning (run (f) alone)
 //            --flood N (wrong-password logins/s in (e), default 50; 0 = skip (e))  --flood-chat N (paced msgs/s in (e), default 500)
 //            --mam on|off (message archives on all servers; default on when Herald has MAM)
 //            --prosody-log info|warn (also ejabberd's level)  --prosody-disable mod,...  --keep (keep Herald's data folder)
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,11 +44,12 @@ import type { BenchContext } from './xmpp-context.ts';
 import { findEjabberd, startEjabberdServer } from './xmpp-ejabberd.ts';
 import { prepareHerald, startHerald } from './xmpp-herald.ts';
 import type { LoadCommand, LoadReply } from './xmpp-load.ts';
+import { morningRun, type MorningRun } from './xmpp-morning.ts';
 import { startProsodyServer } from './xmpp-prosody.ts';
 import { report } from './xmpp-report.ts';
 import { roomRun, type RoomRun } from './xmpp-room-run.ts';
 import { mainRun, scaleRun, type IdleResult, type RunResult } from './xmpp-runs.ts';
-import { availableKiB, fileHardLimit, makeCertificate, pinnedCommand, SERVER_NAMES, type ServerKind } from './xmpp-servers.ts';
+import { availableKiB, fileHardLimit, makeCertificate, pinnedCommand, SERVER_NAMES, teamDomain, type ServerKind } from './xmpp-servers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -61,6 +68,9 @@ const { values } = parseArgs({
     mam: { type: 'string' },
     flood: { type: 'string' },
     'flood-chat': { type: 'string' },
+    morning: { type: 'string' },
+    'morning-seconds': { type: 'string' },
+    'only-morning': { type: 'boolean' },
     keep: { type: 'boolean' },
   },
 });
@@ -99,6 +109,10 @@ const ROOM = num('room', values.room, quick ? 20 : 200, 0);
 const ROOM_RATE = num('room-rate', values['room-rate'], 10, 1);
 const ROOM_SECONDS = num('room-seconds', values['room-seconds'], quick ? 3 : 30, 1);
 const FLOOD = num('flood', values.flood, 50, 0);
+const MORNING = num('morning', values.morning, quick ? 300 : 5000, 0);
+const MORNING_SECONDS = num('morning-seconds', values['morning-seconds'], quick ? 10 : 60, 1);
+if (MORNING && fdHard < MORNING + 1000) log(`warning: the open-file hard limit (${fdHard}) is below ${MORNING + 1000}: sign-ins in (f) will fail`);
+const ONLY_MORNING = !!values['only-morning'];
 const FLOOD_CHAT = num('flood-chat', values['flood-chat'], 500, 1);
 // --quick: STARTTLS only (every server's default), coarser rate steps, short phases.
 const MODES: boolean[] = values['no-plain'] || quick ? [true] : [true, false];
@@ -154,8 +168,10 @@ const work = mkdtempSync(path.join(tmpdir(), 'herald-bench-xmpp-'));
 const main: RunResult[] = [];
 const scale: IdleResult[] = [];
 const rooms: RoomRun[] = [];
+const mornings: MorningRun[] = [];
 try {
-  log(
+  if (MORNING) log(`(f) morning sign-in: ${MORNING} users of one domain, roster everyone, over ${MORNING_SECONDS} s${ONLY_MORNING ? ' (alone: --only-morning)' : ''}`);
+  if (!ONLY_MORNING) log(
     `${SIZES.join(', ')} sessions, teams of ${TEAM} (roster ${TEAM - 1}), ${PAIRS} chat pairs, window ${WINDOW}; room of ${ROOM} at ${ROOM_RATE} msgs/s for ${ROOM_SECONDS} s; ` +
       `servers ${SERVERS.join(', ')}; message archive ${MAM ? 'on' : 'off'}${HERALD_HAS_MAM ? '' : ' (Herald has none)'}; ` +
       `${canPin ? `servers on CPU ${SERVER_CPU}, load generator on CPU ${LOAD_CPU}` : 'no CPU pinning (one core or no taskset)'}; open files ≤ ${fdHard} per process`,
@@ -172,12 +188,26 @@ try {
     }
     return h;
   };
+  // (f): one domain of n (team = n: t0000.bench.example), no room; its own data folder, in which
+  // no Maildir is made (mail.maildir.root is %data%/mail/%d/%n: the run counts what is there).
+  const heraldMorning = async (n: number) => {
+    const dataDir = path.join(work, `herald-morning-${n}`);
+    let tokens = herald.get(-n)?.tokens;
+    if (!tokens) herald.set(-n, { dataDir, tokens: (tokens = await prepareHerald(dataDir, n, n, 0)) });
+    return { dataDir, tokens };
+  };
+  const heraldMaildirs = (n: number) => {
+    const dir = path.join(work, `herald-morning-${n}`, 'mail', teamDomain(0));
+    return existsSync(dir) ? readdirSync(dir).length : 0;
+  };
   const ctx: BenchContext = {
     call,
     loadPid: load.pid!,
     log,
-    async start(kind, n, tls) {
-      const common = { count: n, team: TEAM, room: ROOM, tls, cpu: SERVER_CPU, mam: MAM };
+    async start(kind, n, tls, o) {
+      const everyone = !!o?.everyone;
+      const common = { count: n, team: everyone ? n : TEAM, room: everyone ? 0 : ROOM, tls, cpu: SERVER_CPU, mam: MAM, everyone };
+      if (kind === 'herald' && everyone) return startHerald({ ...(await heraldMorning(n)), team: n, tls, cert, cpu: SERVER_CPU, xmppExtra: HERALD_XMPP_EXTRA });
       if (kind === 'herald') return startHerald({ ...(await heraldFor(n)), team: TEAM, tls, cert, cpu: SERVER_CPU, xmppExtra: HERALD_XMPP_EXTRA });
       if (kind === 'prosody') return startProsodyServer({ ...common, logLevel: PROSODY_LOG, disable: PROSODY_DISABLE });
       if ('missing' in ejabberd) throw new Error(ejabberd.missing);
@@ -206,9 +236,10 @@ try {
       }
     }
   };
-  for (const tls of MODES) await each(main, (kind) => mainRun(ctx, kind, N, tls));
-  for (const n of SIZES.slice(1)) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
-  if (ROOM > 0) await each(rooms, (kind) => roomRun(ctx, kind, N));
+  if (!ONLY_MORNING) for (const tls of MODES) await each(main, (kind) => mainRun(ctx, kind, N, tls));
+  if (!ONLY_MORNING) for (const n of SIZES.slice(1)) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
+  if (ROOM > 0 && !ONLY_MORNING) await each(rooms, (kind) => roomRun(ctx, kind, N));
+  if (MORNING > 0) await each(mornings, (kind) => morningRun(ctx, kind, MORNING, { seconds: MORNING_SECONDS, settleSeconds: quick ? 30 : 180, heraldMaildirs }));
 } finally {
   await call({ op: 'exit' }).catch(() => {});
   if (values.keep) log(`kept ${work}`);
@@ -235,6 +266,8 @@ report({
   main,
   scale,
   rooms,
+  mornings,
+  morning: { n: MORNING, seconds: MORNING_SECONDS },
   notes,
 });
 process.exit(0);

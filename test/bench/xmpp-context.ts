@@ -10,8 +10,11 @@ export interface BenchContext {
   call<T>(cmd: LoadCommand): Promise<T>;
   loadPid: number;
   log(s: string): void;
-  /** A fresh server with `n` users u00000… (and the room occupants), in STARTTLS mode or not. */
-  start(kind: ServerKind, n: number, tls: boolean): Promise<BenchServer>;
+  /**
+   * A fresh server with `n` users u00000… (and the room occupants), in STARTTLS mode or not; with
+   * `everyone`, scenario (f)'s: one domain, everyone's roster is everyone, no room occupants.
+   */
+  start(kind: ServerKind, n: number, tls: boolean, o?: { everyone?: boolean }): Promise<BenchServer>;
   quick: boolean;
   settleMs: number;
   loginSeconds: number;

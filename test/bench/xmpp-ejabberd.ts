@@ -61,8 +61,11 @@ try
        || Team > 1, J <- lists:seq(T * Team, min(N, (T + 1) * Team) - 1), J =/= I]
     end, lists:seq(0, N - 1))
   end,
-  Seed("u~5..0B", ${o.count}, ${Math.max(1, o.team)}),
-  Seed("r~4..0B", ${o.room}, ${Math.max(1, o.room)}),
+  Seed("u~5..0B", ${o.count}, ${o.everyone ? 1 : Math.max(1, o.team)}),
+  Seed("r~4..0B", ${o.room}, ${Math.max(1, o.room)}),${o.everyone ? `
+  %% Scenario (f): one shared roster group of all the host's users, shown to its members.
+  {atomic, _} = mod_shared_roster:create_group(Host, <<"everyone">>, [{label, <<"Everyone">>}, {displayed_groups, [<<"everyone">>]}]),
+  {atomic, _} = mod_shared_roster:add_user_to_group(Host, {<<"@all@">>, Host}, <<"everyone">>),` : ''}
   io:format("bench-ready~n")
 catch C:E:S ->
   io:format("bench-failed ~p:~p ~p~n", [C, E, S]),
@@ -111,7 +114,7 @@ modules:
   mod_time: {}
   mod_version: {}
   mod_last: {}
-${o.mam ? '  mod_mam: {default: always}\n' : ''}  mod_muc:
+${o.mam ? '  mod_mam: {default: always}\n' : ''}${o.everyone ? '  mod_shared_roster: {}\n' : ''}  mod_muc:
     host: "conference.@HOST@"
     access_create: muc_create
     history_size: 20

@@ -4,6 +4,7 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { Conn, type LoginSpec } from './xmpp-client.ts';
 import { floodStart, floodStop, type FloodCommand } from './xmpp-flood.ts';
+import { morning, type MorningCommand } from './xmpp-morning-load.ts';
 import { roomFanout, type RoomCommand } from './xmpp-room.ts';
 
 export type LoadCommand =
@@ -17,6 +18,8 @@ export type LoadCommand =
   | RoomCommand
   /** Scenario (e): wrong-password logins at a steady rate from many source addresses (xmpp-flood.ts). */
   | FloodCommand
+  /** Scenario (f): the morning sign-in of one domain (xmpp-morning-load.ts). */
+  | MorningCommand
   | { op: 'closeAll' }
   | { op: 'exit' };
 
@@ -331,6 +334,8 @@ async function handle(cmd: LoadCommand): Promise<unknown> {
       return query(cmd);
     case 'room':
       return roomFanout(sessions, cmd, (fn) => (onMessage = fn));
+    case 'morning':
+      return morning(sessions, cmd);
     case 'floodStart':
       return floodStart(cmd);
     case 'floodStop':

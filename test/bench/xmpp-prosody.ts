@@ -4,7 +4,8 @@
 // conference.bench.example (mod_muc; muc_mam with archives on) declared in the fixture's extra
 // configuration, so the room settings are ours: 20 messages of history kept (Herald's and
 // ejabberd's default too), rooms locked until configured, no tombstones.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startProsody, type Prosody } from '../fixtures/prosody.ts';
 import { BASE_DOMAIN, localOf, loginSpec, PASSWORD, roomLocalOf, teamMates, type BenchServer, type ServerOptions } from './xmpp-servers.ts';
@@ -35,11 +36,25 @@ export async function startProsodyServer(
     `\nComponent "${mucService}" "muc"\n` +
     (o.mam ? '  modules_enabled = { "muc_mam" }\n  muc_log_expires_after = "never"\n' : '') +
     '  muc_room_default_history_length = 20\n  muc_tombstones = false\n';
-  const prosody = await startProsody({ domain: BASE_DOMAIN, users, tls: o.tls, iterations: 4096, logLevel: o.logLevel, cpu: o.cpu, extraConfig });
+  // Scenario (f): everyone's roster is everyone through mod_groups (one group of all users, in
+  // memory, injected into each roster as it loads, subscribed both ways): no roster files.
+  const groupsDir = o.everyone ? mkdtempSync(path.join(tmpdir(), 'herald-prosody-groups-')) : undefined;
+  const groupsFile = groupsDir && path.join(groupsDir, 'groups.txt');
+  if (groupsFile) writeFileSync(groupsFile, `[everyone]\n${Array.from({ length: o.count }, (_, i) => `${localOf(i)}@${BASE_DOMAIN}=${localOf(i)}\n`).join('')}`);
+  const prosody = await startProsody({
+    domain: BASE_DOMAIN,
+    users,
+    tls: o.tls,
+    iterations: 4096,
+    logLevel: o.logLevel,
+    cpu: o.cpu,
+    modules: groupsFile ? ['groups'] : [],
+    extraConfig: (groupsFile ? `groups_file = "${groupsFile}"\n` : '') + extraConfig,
+  });
   // Rosters: the team, subscribed both ways (what Herald's domain roster is), written before any login.
   const dir = path.join(prosody.dir, 'data', dmEncode(BASE_DOMAIN), 'roster');
   mkdirSync(dir, { recursive: true });
-  if (o.team > 1) for (let i = 0; i < o.count; i++) writeFileSync(path.join(dir, `${dmEncode(localOf(i))}.dat`), rosterFile(teamMates(i, o.team, o.count).map(localOf)));
+  if (o.team > 1 && !o.everyone) for (let i = 0; i < o.count; i++) writeFileSync(path.join(dir, `${dmEncode(localOf(i))}.dat`), rosterFile(teamMates(i, o.team, o.count).map(localOf)));
   for (let j = 0; j < o.room; j++) writeFileSync(path.join(dir, `${dmEncode(roomLocalOf(j))}.dat`), rosterFile(teamMates(j, o.room, o.room).map(roomLocalOf)));
   const pid = prosody.pid();
   if (pid === undefined) throw new Error('Prosody has no pid');
@@ -59,6 +74,9 @@ export async function startProsodyServer(
       for (const l of bad) if (samples.length < 8 && !samples.some((s) => s.slice(20, 90) === l.slice(20, 90))) samples.push(l.slice(0, 400));
       return { warnings: bad.filter((l) => /\twarn\t/.test(l)).length, errors: bad.filter((l) => /\terror\t/.test(l)).length, samples };
     },
-    stop: () => prosody.destroy(),
+    async stop() {
+      await prosody.destroy();
+      if (groupsDir) rmSync(groupsDir, { recursive: true, force: true });
+    },
   };
 }

@@ -1,6 +1,7 @@
 // The XMPP benchmark's report: one table (a column per server, Herald's ratio to each other
 // server, the issue's targets with a verdict) and one `JSON {...}` line with every reading.
 import { DISTURBED } from './xmpp-chat-ramp.ts';
+import { morningFailures, type MorningRun } from './xmpp-morning.ts';
 import { roomFailures, type RoomRun } from './xmpp-room-run.ts';
 import type { IdleResult, RunResult } from './xmpp-runs.ts';
 import type { ServerName } from './xmpp-servers.ts';
@@ -29,6 +30,9 @@ export interface ReportInput {
   main: RunResult[];
   scale: IdleResult[];
   rooms: RoomRun[];
+  /** (f) the morning sign-in: its runs, users and spread. */
+  mornings: MorningRun[];
+  morning: { n: number; seconds: number };
   /** What did not run, and why (a server, a size). */
   notes: string[];
 }
@@ -72,7 +76,8 @@ export function report(x: ReportInput): void {
     if (list.some((r) => r.tls === tls && r.sessions.failed)) row(`    sessions that failed to log in, ${m}`, per(list, (r) => ({ v: r.sessions.failed }), get), 0, 'none');
   };
 
-  for (const tls of x.modes) {
+  // (--only-morning runs no (a)–(e).)
+  for (const tls of x.main.length ? x.modes : []) {
     const m = modeName(tls);
     const get = (s: ServerName) => x.main.find((r) => r.server === s && r.tls === tls);
     idleRows('', tls, x.main);
@@ -170,27 +175,56 @@ export function report(x: ReportInput): void {
     row(`    joining: seconds for all, occupant presences seen`, res((r) => ({ s: `${r.joinSeconds} s, ${fmt(r.presences)}` })), 0);
     row(`    RSS before the occupants → in the room, MiB`, per(x.rooms, (run) => ({ s: `${mib(run.baselineKiB)} → ${mib(run.rssKiB)}` }), get), 0);
   }
-  for (const r of [...x.main, ...x.scale, ...x.rooms]) {
+  // (f) the morning sign-in.
+  if (x.mornings.length) {
+    const get = (s: ServerName) => x.mornings.find((r) => r.server === s);
+    const res = (f: (r: NonNullable<MorningRun['result']>, run: MorningRun) => Cell) => per(x.mornings, (run) => (run.result ? f(run.result, run) : { s: run.error ? 'error' : 'n/a' }), get);
+    const what = `${x.morning.n.toLocaleString('en-US')} users of one domain, roster everyone, spread over ${x.morning.seconds} s, STARTTLS`;
+    row(`(f) morning sign-in (${what}): signed in / wanted`, res((r, run) => ({ s: `${fmt(r.ok)} / ${fmt(r.wanted)}${morningFailures(run).length ? ' FAIL' : ''}` })), 0, 'all');
+    row(`    sign-ins per second (first connect → last own presence back)`, res((r) => ({ v: r.loginsPerSecond, s: `${fmt(r.loginsPerSecond, 1)} (${r.loginSeconds} s)` })), 1);
+    row(`    login p50 / p99 ms: connect → own presence back (after STARTTLS, SASL, bind, roster)`, res((r) => ({ v: r.loginP99, s: `${fmt(r.loginP50, 1)} / ${fmt(r.loginP99, 1)}` })), 1, '(ratio of p99)');
+    row(`    connect → roster result p50 / p99 ms; roster items`, res((r) => ({ s: `${fmt(r.rosterP50, 1)} / ${fmt(r.rosterP99, 1)}; ${r.rosterItemsMin === r.rosterItemsMax ? fmt(r.rosterItemsMax) : `${fmt(r.rosterItemsMin)}–${fmt(r.rosterItemsMax)}`}` })), 0);
+    row(`    presence stanzas received by the clients (full broadcast = n²)`, res((r) => ({ v: r.presences, s: `${fmt(r.presences)} of ${fmt(r.expectedPresences)}${r.unavailable ? `, ${fmt(r.unavailable)} unavailable` : ''}` })), 0);
+    row(
+      `    of which: others' available (first per pair of users) + repeats, own reflected, unavailable`,
+      res((r) => ({ s: `${fmt(r.distinctAvailable)} + ${fmt(r.duplicateAvailable)}, ${fmt(r.ownReflections)}, ${fmt(r.unavailable)}` })),
+      0,
+      'n(n−1) + 0, n, 0',
+    );
+    row(`    seconds until the last presence arrived`, res((r) => ({ v: r.allPresenceSeconds, s: `${fmt(r.allPresenceSeconds, 1)}${r.settled ? '' : ' (still arriving)'}` })), 1);
+    row(`    server CPU seconds (cores over the sign-in)`, per(x.mornings, (run) => ({ v: run.serverCpuSeconds, s: run.result ? `${fmt(run.serverCpuSeconds, 1)} (${fmt(run.serverCpu, 2)})` : '-' }), get), 1);
+    row(`    server RSS before → everyone online, MiB`, per(x.mornings, (run) => ({ v: run.rssKiB, s: `${mib(run.baselineKiB)} → ${mib(run.rssKiB)}` }), get), 1, '(ratio of online)');
+    row(`    load generator CPU (cores), lag p99 ms; other processes' CPU`, res((r, run) => ({ s: `${fmt(r.loadCpu, 2)}, ${fmt(r.loadLagP99, 1)}; ${fmt(run.foreignCpu, 2)}` })), 0);
+    const h = get('Herald');
+    if (h?.loopLag) row(`    Herald event-loop lag p99 / max ms`, { Herald: { s: `${fmt(h.loopLag.p99, 1)} / ${fmt(h.loopLag.max, 1)}` } }, 0);
+    if (h?.maildirs) row(`    Herald Maildirs of the domain's users before → after`, { Herald: { s: `${h.maildirs.before} → ${h.maildirs.after}` } }, 0, 'none (new accounts)');
+  }
+  for (const r of [...x.main, ...x.scale, ...x.rooms, ...x.mornings]) {
     if (!r.problems.warnings && !r.problems.errors) continue;
-    const where = 'tls' in r ? `${modeName(r.tls)}, ${r.n.toLocaleString('en-US')} sessions` : 'room';
+    const where = 'tls' in r ? `${modeName(r.tls)}, ${r.n.toLocaleString('en-US')} sessions` : 'seconds' in r ? `morning, ${r.n.toLocaleString('en-US')} users` : 'room';
     row(`    log: ${r.server}, ${where}`, { [r.server]: { s: `${r.problems.warnings} warn, ${r.problems.errors} error` } }, 0);
   }
 
   console.log(
-    `\nHerald XMPP benchmark vs ${others.join(' and ') || 'nothing'} (${new Date().toISOString()}, ${((Date.now() - x.startedAt) / 1000).toFixed(0)} s; ${x.n.toLocaleString('en-US')} sessions` +
-      `${x.scaleSizes.length ? ` (idle sessions also at ${x.scaleSizes.map((s) => s.toLocaleString('en-US')).join(', ')})` : ''}, rosters of ${x.team - 1}, ` +
+    `\nHerald XMPP benchmark vs ${others.join(' and ') || 'nothing'} (${new Date().toISOString()}, ${((Date.now() - x.startedAt) / 1000).toFixed(0)} s; ` +
+      (x.main.length
+        ? `${x.n.toLocaleString('en-US')} sessions${x.scaleSizes.length ? ` (idle sessions also at ${x.scaleSizes.map((s) => s.toLocaleString('en-US')).join(', ')})` : ''}, rosters of ${x.team - 1}, `
+        : `(f) only, `) +
       `${x.pinned ? `server on CPU ${x.pinned.server}, load generator on CPU ${x.pinned.load}` : 'no CPU pinning'}; ` +
       `message archive (MAM) ${x.mam ? 'on in all' : x.heraldHasMam ? 'off in all' : 'off, none in Herald'}${x.prosodyDisabled.length ? `; Prosody without ${x.prosodyDisabled.join(', ')}` : ''})\n` +
       `targets: memory per session ≤ 0.7× Prosody's; 1:1 throughput ≥ 1.5× Prosody's at equal or better p99; room fan-out: no loss\n`,
   );
   console.log(table(rows));
-  const foreign = x.main.flatMap((r) => [...(r.chat ? [...r.chat.steps, r.chat.closedLoop] : []), ...Object.values(r.logins).filter((l) => 'foreignCpu' in l)].map((s) => (s as { foreignCpu: number }).foreignCpu));
+  const foreign = [
+    ...x.main.flatMap((r) => [...(r.chat ? [...r.chat.steps, r.chat.closedLoop] : []), ...Object.values(r.logins).filter((l) => 'foreignCpu' in l)].map((s) => (s as { foreignCpu: number }).foreignCpu)),
+    ...x.mornings.map((r) => r.foreignCpu ?? 0),
+  ];
   console.log(
     `\n≥: the load generator's core was ≥ 80% busy, the server could do more. Ramp steps that failed while other processes used > ${DISTURBED} CPU ` +
       `were repeated (up to 3 tries). Other processes used up to ${fmt(Math.max(0, ...foreign), 2)} CPU during the measurements.`,
   );
   for (const note of x.notes) console.log(`Not run: ${note}`);
-  const { main, scale, rooms, startedAt, ...settings } = x;
+  const { main, scale, rooms, mornings, startedAt, ...settings } = x;
   void startedAt;
-  console.log(`\nJSON ${JSON.stringify({ date: new Date().toISOString(), sessions: x.n, ...settings, results: main, scale, rooms })}`);
+  console.log(`\nJSON ${JSON.stringify({ date: new Date().toISOString(), sessions: x.n, ...settings, results: main, scale, rooms, mornings })}`);
 }

@@ -54,6 +54,11 @@ export interface ServerOptions {
   cpu: number | undefined;
   /** Message archives (XEP-0313), for 1:1 and rooms. */
   mam: boolean;
+  /**
+   * Scenario (f): everyone's roster is every user u… (the team is ignored): Prosody's mod_groups
+   * with one group of all, ejabberd's mod_shared_roster with @all@ (Herald: one domain of all).
+   */
+  everyone?: boolean;
 }
 
 export interface BenchServer {
