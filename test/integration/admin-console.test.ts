@@ -10,12 +10,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { totpCode } from '../../gateway/src/admin/totp.ts';
-import { parseAuditLine, type AuditEntry } from '../../gateway/src/admin/audit.ts';
 import { chromiumMissing, launchChromium, openPage, screenshot, type OpenedPage } from '../fixtures/chromium.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { makeGenericBuild } from '../fixtures/generic-build.ts';
+import { auditEntries, signInForm } from './admin-console-helpers.ts';
 import { cli, signIn, tcpLogin } from './revocation-helpers.ts';
 
 const skip = chromiumMissing();
@@ -28,23 +28,6 @@ let gw: TestGateway;
 let browser: Browser;
 let adminTab: OpenedPage;
 let totpSecret = '';
-
-const auditEntries = (): AuditEntry[] =>
-  readdirSync(path.join(gw.dataDir, 'logs'))
-    .filter((f) => f.startsWith('Audit-'))
-    .flatMap((f) => readFileSync(path.join(gw.dataDir, 'logs', f), 'utf8').trim().split('\n'))
-    .map((l) => parseAuditLine(l)!)
-    .filter(Boolean);
-
-async function signInForm(page: Page, address: string, password: string, code?: string): Promise<number> {
-  await page.goto(`${gw.url}/admin/login`);
-  await page.fill('#address', address);
-  await page.fill('#password', password);
-  if (code !== undefined) await page.fill('#code', code);
-  const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/admin/login') && r.request().method() === 'POST'), page.click('button[type="submit"]')]);
-  await page.waitForLoadState();
-  return res.status();
-}
 
 /** A code for a time step the gateway has not accepted yet (each step works once: RFC 6238 §5.2). */
 let lastCodeStep = 0;
@@ -95,7 +78,7 @@ test('a signed-out browser gets the sign-in page, and the admin API answers 401 
 
 test('a non-admin account gets a 403 page with no data, and no session', { skip }, async () => {
   const { page, context, close } = await openPage(browser);
-  assert.equal(await signInForm(page, USER, USER_PW), 403);
+  assert.equal(await signInForm(page, gw.url, USER, USER_PW), 403);
   const text = (await page.textContent('body')) ?? '';
   assert.match(text, /Not an administrator/);
   assert.doesNotMatch(text, /ann@example\.com|example\.org/);
@@ -107,7 +90,7 @@ test('a non-admin account gets a 403 page with no data, and no session', { skip 
 
 test('an admin signs in with the password, enrolls TOTP (confirmed by a first code), then needs a code to sign in', { skip }, async () => {
   const { page } = adminTab;
-  assert.equal(await signInForm(page, ADMIN, ADMIN_PW), 303);
+  assert.equal(await signInForm(page, gw.url, ADMIN, ADMIN_PW), 303);
   assert.equal(new URL(page.url()).pathname, '/admin');
   await page.goto(`${gw.url}/admin/totp`);
   totpSecret = ((await page.textContent('[data-totp-secret]')) ?? '').replace(/\s+/g, '');
@@ -127,10 +110,10 @@ test('an admin signs in with the password, enrolls TOTP (confirmed by a first co
 
   // Sign out; the password alone no longer lets in, a wrong code neither, the right one does.
   await Promise.all([page.waitForURL(/\/admin\/login$/), page.click('header form button[type="submit"]')]);
-  assert.equal(await signInForm(page, ADMIN, ADMIN_PW), 401);
+  assert.equal(await signInForm(page, gw.url, ADMIN, ADMIN_PW), 401);
   assert.match((await page.textContent('[role="alert"]')) ?? '', /authenticator/);
-  assert.equal(await signInForm(page, ADMIN, ADMIN_PW, '000000' === near[1] ? '999999' : '000000'), 401);
-  assert.equal(await signInForm(page, ADMIN, ADMIN_PW, await freshCode()), 303);
+  assert.equal(await signInForm(page, gw.url, ADMIN, ADMIN_PW, '000000' === near[1] ? '999999' : '000000'), 401);
+  assert.equal(await signInForm(page, gw.url, ADMIN, ADMIN_PW, await freshCode()), 303);
   assert.equal(new URL(page.url()).pathname, '/admin');
   const cookie = (await adminTab.context.cookies()).find((c) => c.name === 'herald_admin')!;
   assert.equal(cookie.httpOnly, true);
@@ -194,7 +177,7 @@ test('the admin signs out one device of a user: its token stops working', { skip
   const [download] = await Promise.all([page.waitForEvent('download'), page.locator('button[data-package]').click()]);
   const file = await download.path();
   assert.ok(readFileSync(file).includes(Buffer.from('provision.json')), 'the zip carries the user\'s provision.json');
-  assert.ok(auditEntries().some((e) => e.action === 'package.download' && e.target === USER));
+  assert.ok(auditEntries(gw.dataDir).some((e) => e.action === 'package.download' && e.target === USER));
 });
 
 test('forged requests are refused: no CSRF token, a wrong one, and a cross-origin form', { skip }, async () => {
@@ -230,7 +213,7 @@ test('forged requests are refused: no CSRF token, a wrong one, and a cross-origi
 test('every change is in the audit log file and on the Audit page, the CLI’s too', { skip }, async () => {
   const r = await cli(gw, ['domain', 'link', 'example.com', 'example.org']);
   assert.equal(r.code, 0, r.stderr);
-  const entries = auditEntries();
+  const entries = auditEntries(gw.dataDir);
   const actions = entries.map((e) => `${e.who} ${e.action} ${e.target}`);
   for (const want of [
     `${ADMIN} admin.totp.enroll ${ADMIN}`,
@@ -286,7 +269,7 @@ test('the Sessions page lists a live session and ends it with a reason', { skip 
   const ended = await xmpp.ended;
   assert.equal(ended.condition, 'policy-violation');
   assert.equal(ended.text, 'maintenance');
-  assert.ok(auditEntries().some((e) => e.action === 'session.end' && e.target === `${USER}/desk`));
+  assert.ok(auditEntries(gw.dataDir).some((e) => e.action === 'session.end' && e.target === `${USER}/desk`));
 });
 
 test('screenshots of every page in light and dark, English and German', { skip }, async () => {

@@ -7,15 +7,15 @@
 // Screenshots: test/artifacts/admin-<page>-<light|dark>-<en|de>.png.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
-import { parseAuditLine, type AuditEntry } from '../../gateway/src/admin/audit.ts';
+import type { Browser } from 'playwright-core';
 import { fingerprintOf } from '../../gateway/src/http/admin/pages/packages.ts';
 import { chromiumMissing, launchChromium, openPage, screenshot, type OpenedPage } from '../fixtures/chromium.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { makeGenericBuild } from '../fixtures/generic-build.ts';
+import { auditEntries, signInForm } from './admin-console-helpers.ts';
 import { codes, join, USER as NS_MUC_USER } from '../fixtures/muc-raw.ts';
 import { cli } from './revocation-helpers.ts';
 import { badReason, bodyOf, drop, online, PW, sem, waitFor } from './sem-spool-helpers.ts';
@@ -33,22 +33,6 @@ let browser: Browser;
 let adminTab: OpenedPage;
 let spool = '';
 
-const auditEntries = (): AuditEntry[] =>
-  readdirSync(path.join(gw.dataDir, 'logs'))
-    .filter((f) => f.startsWith('Audit-'))
-    .flatMap((f) => readFileSync(path.join(gw.dataDir, 'logs', f), 'utf8').trim().split('\n'))
-    .map((l) => parseAuditLine(l)!)
-    .filter(Boolean);
-
-async function signInForm(page: Page, address: string, password: string): Promise<number> {
-  await page.goto(`${gw.url}/admin/login`);
-  await page.fill('#address', address);
-  await page.fill('#password', password);
-  const [res] = await Promise.all([page.waitForResponse((r) => r.url().endsWith('/admin/login') && r.request().method() === 'POST'), page.click('button[type="submit"]')]);
-  await page.waitForLoadState();
-  return res.status();
-}
-
 before(async () => {
   if (skip) return;
   gw = await startTestGateway({ 'xmpp.requireTls': false, 'im.calendar.password': CAL_SECRET });
@@ -60,7 +44,7 @@ before(async () => {
   gw.services.store.accounts.setAdmin(FORMER, true);
   browser = await launchChromium();
   adminTab = await openPage(browser);
-  assert.equal(await signInForm(adminTab.page, ADMIN, PW), 303);
+  assert.equal(await signInForm(adminTab.page, gw.url, ADMIN, PW), 303);
 });
 
 after(async () => {
@@ -98,7 +82,7 @@ test('the Message log finds a message like `log search` does, pages, and exports
   assert.equal(lines[0], 'time,type,from,to,body,encrypted,attachments');
   assert.match(lines[1]!, /^\d{4}-\d\d-\d\dT[\d:.]+Z,chat,alice@example\.com\/desk,bob@example\.com,"'=SUM\(1\+1\) needle, ""quoted""",,$/);
   assert.equal(lines.length, 3, 'one record and the final CRLF');
-  assert.ok(auditEntries().some((e) => e.who === ADMIN && e.action === 'log.export' && e.target === ALICE));
+  assert.ok(auditEntries(gw.dataDir).some((e) => e.who === ADMIN && e.action === 'log.export' && e.target === ALICE));
   // A bad day is said, not a crash.
   await page.goto(`${gw.url}/admin/log?since=2026-02-30`);
   assert.match((await page.textContent('[role="alert"]')) ?? '', /since/);
@@ -137,7 +121,7 @@ test('a quarantined SEM file is retried from the Scripts page and then delivered
   await dialog.waitFor({ state: 'visible' });
   await Promise.all([page.waitForEvent('load'), dialog.locator('button[value="ok"]').click()]);
   assert.equal(existsSync(path.join(spool, 'bad', 'IM-0701.SEM')), false);
-  const actions = auditEntries().map((e) => `${e.who} ${e.action} ${e.target}`);
+  const actions = auditEntries(gw.dataDir).map((e) => `${e.who} ${e.action} ${e.target}`);
   assert.ok(actions.includes(`${ADMIN} spool.retry IM-0700.SEM`), JSON.stringify(actions));
   assert.ok(actions.includes(`${ADMIN} spool.delete IM-0701.SEM`));
   // The alert preview expands the engine's macros on the sample message.
@@ -167,7 +151,7 @@ test('closing a room from the Rooms page: the occupant gets the XEP-0045 destroy
   assert.equal(x.getChild('destroy')?.getChildText('reason'), 'moved to #planning');
   assert.deepEqual(codes(p), [110]);
   assert.equal(await page.locator(`tr[data-room="${ROOM}"]`).count(), 0);
-  assert.ok(auditEntries().some((e) => e.action === 'room.close' && e.target === ROOM && e.detail?.reason === 'moved to #planning'));
+  assert.ok(auditEntries(gw.dataDir).some((e) => e.action === 'room.close' && e.target === ROOM && e.detail?.reason === 'moved to #planning'));
   alice.kill();
 });
 
@@ -187,7 +171,7 @@ test('Packages shows the builds and the signing key fingerprint; Settings shows 
   const [names, manifest] = JSON.parse(execFileSync('python3', ['-c', py, await download.path()], { encoding: 'utf8' })) as [string[], string];
   assert.deepEqual(names, [...users.map((u) => `${u}/Herald-0.1.0-linux-x64.tar.gz`), 'manifest.csv'].sort());
   assert.equal(manifest.trim().split('\r\n').length, users.length + 1);
-  assert.ok(auditEntries().some((e) => e.action === 'package.bulk' && e.target === 'example.com' && e.detail?.users === users.length));
+  assert.ok(auditEntries(gw.dataDir).some((e) => e.action === 'package.bulk' && e.target === 'example.com' && e.detail?.users === users.length));
   await page.goto(`${gw.url}/admin/settings`);
   const cell = (key: string) => page.locator(`tr[data-key="${key}"] td`);
   assert.equal(await cell('xmpp.requireTls').nth(1).textContent(), 'command line');
@@ -203,7 +187,7 @@ test('an account that is no longer an admin gets 403 from every new API route an
   // session is closed, so every route is tried with a fresh one).
   const formerSession = async () => {
     gw.services.store.accounts.setAdmin(FORMER, true);
-    assert.equal(await signInForm(tab.page, FORMER, PW), 303);
+    assert.equal(await signInForm(tab.page, gw.url, FORMER, PW), 303);
     const token = (await tab.page.getAttribute('meta[name="csrf-token"]', 'content'))!;
     gw.services.store.accounts.setAdmin(FORMER, false);
     return token;
