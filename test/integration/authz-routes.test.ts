@@ -174,8 +174,6 @@ const rows: Row[] = [
   consoleOpen('POST /admin/logout', '/admin/logout', 303, { form: {}, spends: true, expect: { nonAdmin: 303, admin: 403 } }),
   adminApi('POST /admin/users/package', '/admin/users/package', 404, { body: undefined, form: { user: ALICE, build: 'none.zip' }, expect: { none: 401, admin: 403 } }),
   ...['', 'users', 'domains', 'sessions', 'rooms', 'log', 'scripts', 'packages', 'settings', 'audit', 'totp'].map((p) => page(`GET /admin${p ? `/${p}` : ''}`, `/admin${p ? `/${p}` : ''}`)),
-  // The router is not strict about a trailing slash: the dashboard's route answers /admin/ first.
-  page('GET /admin/', '/admin/'),
   ...['static/admin.js', 'static/admin.css', 'static/dashboard.js', 'static/domains.js', 'static/packages.js', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'].map((f) => consoleOpen(`GET /admin/${f}`, `/admin/${f}`, 200)),
   // The admin API (the local token reads /status only).
   adminApi(`GET ${A}/status`, `${A}/status`, 200, { expect: { local: 200 } }),

@@ -202,5 +202,4 @@ export function consoleRoutes(router: Router, deps: ConsoleRouteDeps): void {
       });
     });
   }
-  router.get('/admin/', (ctx) => ctx.redirect('/admin'));
 }
