@@ -178,7 +178,13 @@ test('the real main process, on the Electron double: tray, sandboxed windows wit
     const from = main.entries.length;
     const s = (await main.control({ op: 'eval', window: signIn.id, js: 'window.herald.getState()' })) as { signIn: { reason: string } | null };
     assert.equal(s.signIn?.reason, 'not-provisioned');
-    const inv = await main.waitFor((e) => e.what === 'ipc.invoke' && data<{ channel: string }>(e).channel === 'herald:state:get', 'the invoke', from);
+    // The contacts window may ask for the state at the same moment (it follows the core's state), so look
+    // for this window's invoke: the sender id is what proves the call came through the sign-in page's preload.
+    const inv = await main.waitFor(
+      (e) => e.what === 'ipc.invoke' && data<{ channel: string; id: number }>(e).channel === 'herald:state:get' && data<{ id: number }>(e).id === signIn.id,
+      'the sign-in window\'s invoke',
+      from,
+    );
     assert.deepEqual(data(inv), { id: signIn.id, channel: 'herald:state:get' });
     // Only the DesktopApi is exposed, frozen.
     const shape = (await main.control({ op: 'eval', window: contacts.id, js: `({ keys: Object.keys(window.herald).includes('getState'), frozen: Object.isFrozen(window.herald), ipc: 'ipcRenderer' in window.herald, node: typeof require + typeof process })` })) as Record<string, unknown>;
