@@ -7,6 +7,9 @@
 //   Windows: WIN_CSC_LINK + WIN_CSC_KEY_PASSWORD (or CSC_LINK + CSC_KEY_PASSWORD).
 // Without them the build is unsigned — fine for trying, not for handing out (SmartScreen and
 // Gatekeeper warn users).
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const NOTARIZE_VARS = ['APPLE_ID', 'APPLE_APP_SPECIFIC_PASSWORD', 'APPLE_TEAM_ID'];
 
@@ -39,7 +42,10 @@ export default async function afterSign(context) {
   const plan = signingPlan(context.electronPlatformName, process.env);
   for (const w of plan.warnings) console.warn(`  • herald: warning: ${w}`);
   if (!plan.notarize) return;
-  const { notarize } = await import('@electron/notarize');
+  // @electron/notarize comes with electron-builder in the desktop build toolchain's own package
+  // (desktop/packaging/, scripts/packaging/toolchain.ts), not the root's node_modules.
+  const toolchain = createRequire(path.resolve(import.meta.dirname, '../../desktop/packaging/package.json'));
+  const { notarize } = await import(pathToFileURL(toolchain.resolve('@electron/notarize')).href);
   const appPath = `${context.appOutDir}/${context.packager.appInfo.productFilename}.app`;
   console.log(`  • herald: notarizing ${appPath} (APPLE_ID ${process.env.APPLE_ID}, team ${process.env.APPLE_TEAM_ID})`);
   await notarize({ appPath, appleId: process.env.APPLE_ID, appleIdPassword: process.env.APPLE_APP_SPECIFIC_PASSWORD, teamId: process.env.APPLE_TEAM_ID });

@@ -9,11 +9,19 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+// app-builder-lib comes with electron-builder from desktop/packaging/ (toolchain.ts); the type
+// resolves there through test/tsconfig.json's paths.
 import type { Configuration } from 'app-builder-lib';
-import builderConfig from 'app-builder-lib/out/util/config/config.js';
 import { PROVISION_DEEP_LINK_PREFIX } from '../../gateway/src/protocol/provision.ts';
 import { classifyBuild } from '../../gateway/src/provisioning/build-catalog.ts';
 import { BUILD_MARKER_FILE } from '../../gateway/src/provisioning/build-marker.ts';
+import { importToolchain } from './toolchain.ts';
+
+/** The part of app-builder-lib/out/util/config/config.js used here (electron-builder's own loader and schema check). */
+interface BuilderConfigModule {
+  getConfig(projectDir: string, configPath: string | null, configFromOptions: Configuration | null): Promise<Configuration>;
+  validateConfiguration(config: Configuration, debugLogger: unknown): Promise<void>;
+}
 
 export const REPO = path.resolve(import.meta.dirname, '../..');
 export const CONFIG_FILE = 'electron-builder.yml';
@@ -67,6 +75,7 @@ export async function checkPackagingConfig(o: { repo?: string; configFile?: stri
   const repo = o.repo ?? REPO;
   const file = path.resolve(repo, o.configFile ?? CONFIG_FILE);
   const problems: string[] = [];
+  const { default: builderConfig } = await importToolchain<{ default: BuilderConfigModule }>('app-builder-lib/out/util/config/config.js');
   const config = (await builderConfig.getConfig(repo, file, null)) as Configuration;
   try {
     await builderConfig.validateConfiguration(config, { isEnabled: false, add() {} } as never);

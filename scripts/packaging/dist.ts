@@ -7,7 +7,8 @@
 //      (.build/marker/herald-build.json, shipped beside app.asar: gateway/src/provisioning/build-marker.ts);
 //   4. copies the gateway's public key set (--keys, or HERALD_PROVISION_KEYS) to
 //      build/provisioning/provision-keys.json, shipped in the app's resources;
-//   5. runs electron-builder — which downloads Electron: where that cannot be done (no internet,
+//   5. runs electron-builder (from desktop/packaging/, `npm run packaging:install`; without it, one
+//      sentence naming that command) — which downloads Electron: where that cannot be done (no internet,
 //      no ELECTRON_MIRROR, nothing in the cache) it stops before, with one sentence saying so.
 // `npm run dist -- --test-build` makes labelled TEST builds without Electron instead (test-build.ts).
 // The artifacts land in dist/packages/; copy them into the gateway's builds folder (<data>/builds/).
@@ -22,6 +23,7 @@ import { checkPackagingConfig, gatewayOnlyPackages, MARKER_DIR, REPO } from './c
 import { electronAvailability } from './electron-availability.ts';
 import { runtimePackages } from './runtime-imports.ts';
 import { makeTestBuilds } from './test-build.ts';
+import { electronVersion, resolveToolchain } from './toolchain.ts';
 
 /** What the packaged app must contain (desktop/src/main/main.ts loads these from app.getAppPath()). */
 export const BUNDLE_FILES = ['desktop/dist/main.mjs', 'desktop/dist/preload.cjs', 'desktop/dist/renderer/index.html'];
@@ -120,7 +122,10 @@ async function main(argv: string[]): Promise<number> {
     console.log('done: copy them into the gateway’s builds folder (<data>/builds/) to try the download page and `herald-gateway package`');
     return 0;
   }
-  const r = spawnSync(path.join(REPO, 'node_modules/.bin/electron-builder'), ['--config', 'electron-builder.yml', '--publish', 'never', ...builderArgs], { cwd: REPO, stdio: 'inherit' });
+  // electron-builder and Electron are in desktop/packaging/ (toolchain.ts), not in the root
+  // package.json electron-builder would look at: it is run from there, and told Electron's version.
+  const builder = [resolveToolchain('electron-builder/cli.js'), '--config', 'electron-builder.yml', `-c.electronVersion=${electronVersion()}`, '--publish', 'never', ...builderArgs];
+  const r = spawnSync(process.execPath, builder, { cwd: REPO, stdio: 'inherit' });
   if (r.status === 0) console.log('done: dist/packages/ — copy the zip, tar.gz and installers into the gateway’s builds folder (<data>/builds/)');
   return r.status ?? 1;
 }

@@ -2,11 +2,13 @@
 // anything, so a machine without internet gets one clear sentence instead of a stack trace from
 // deep inside a download. electron-builder fetches electron-v<version>-<platform>-<arch>.zip
 // through @electron/get: from ELECTRON_MIRROR (else GitHub's releases), cached in ELECTRON_CACHE
-// (else the OS cache folder, https://github.com/electron/get#how-it-works).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+// (else the OS cache folder, https://github.com/electron/get#how-it-works). The electron package
+// (its version) is in the desktop build toolchain, desktop/packaging/ (toolchain.ts).
+import { existsSync, readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { REPO } from './check-config.ts';
+import { electronVersion, ToolchainMissingError } from './toolchain.ts';
 
 export type ElectronAvailability = { ok: true; from: 'cache' | 'download'; zip: string } | { ok: false; reason: string; zip: string; cacheDir: string };
 
@@ -26,10 +28,14 @@ function inCache(dir: string, zip: string): boolean {
 
 export async function electronAvailability(o: { repo?: string; env?: NodeJS.ProcessEnv; platform?: string; arch?: string; timeoutMs?: number } = {}): Promise<ElectronAvailability> {
   const env = o.env ?? process.env;
-  const manifest = path.join(o.repo ?? REPO, 'node_modules/electron/package.json');
   const cacheDir = electronCacheDir(env);
-  if (!existsSync(manifest)) return { ok: false, reason: 'the electron package is not installed (npm ci installs it)', zip: 'electron-v<version>-<platform>-<arch>.zip', cacheDir };
-  const version = (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
+  let version: string;
+  try {
+    version = electronVersion(o.repo ?? REPO);
+  } catch (e) {
+    if (!(e instanceof ToolchainMissingError)) throw e;
+    return { ok: false, reason: e.message, zip: 'electron-v<version>-<platform>-<arch>.zip', cacheDir };
+  }
   const platform = o.platform ?? process.platform;
   const arch = o.arch ?? process.arch;
   const zip = `electron-v${version}-${platform}-${arch}.zip`;
