@@ -75,7 +75,8 @@ export async function checkPackagingConfig(o: { repo?: string; configFile?: stri
   const repo = o.repo ?? REPO;
   const file = path.resolve(repo, o.configFile ?? CONFIG_FILE);
   const problems: string[] = [];
-  const { default: builderConfig } = await importToolchain<{ default: BuilderConfigModule }>('app-builder-lib/out/util/config/config.js');
+  // Its named exports (a CommonJS module: Node's cjs-module-lexer finds them, with or without tsx).
+  const builderConfig = await importToolchain<BuilderConfigModule>('app-builder-lib/out/util/config/config.js');
   const config = (await builderConfig.getConfig(repo, file, null)) as Configuration;
   try {
     await builderConfig.validateConfiguration(config, { isEnabled: false, add() {} } as never);

@@ -83,6 +83,14 @@ test('electron and electron-builder are the desktop build toolchain’s (desktop
   assert.match(root.scripts?.['packaging:install'] ?? '', /^npm ci --prefix desktop\/packaging --ignore-scripts\b/);
 });
 
+test('CI installs the toolchain before what needs it: .ci/run before the typecheck, release.yml before npm run dist', () => {
+  const order = (text: string, steps: RegExp[]) => steps.map((s) => text.search(s));
+  const ci = order(readFileSync(path.join(REPO, '.ci/run'), 'utf8'), [/^npm ci\b/m, /^npm run packaging:install$/m, /^npm run typecheck$/m, /^npm run check:packaging$/m]);
+  assert.ok(ci.every((at, i) => at >= 0 && (i === 0 || at > ci[i - 1]!)), `.ci/run: npm ci, packaging:install, typecheck, check:packaging in that order (${ci})`);
+  const release = order(readFileSync(path.join(REPO, '.github/workflows/release.yml'), 'utf8'), [/node-version: '22\.12'/, /run: npm ci\b/, /run: npm run packaging:install$/m, /run: npm run dist\b/]);
+  assert.ok(release.every((at, i) => at >= 0 && (i === 0 || at > release[i - 1]!)), `release.yml: Node 22.12, npm ci, packaging:install, dist in that order (${release})`);
+});
+
 test('without the toolchain installed, `npm run check:packaging` and `npm run dist` each say so in one sentence naming `npm run packaging:install`', (t) => {
   // A copy of the repository's scripts beside an empty desktop/packaging (the sources they import
   // and the root node_modules linked in): the toolchain is looked up next to the scripts.
