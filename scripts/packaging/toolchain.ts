@@ -1,6 +1,6 @@
 // The desktop build toolchain (Electron, electron-builder) lives in its own package,
 // desktop/packaging/ (package.json + package-lock.json), not in the root package.json: both need
-// Node >= 22.12 (their `engines`), the gateway runs on Node >= 20, and with them at the root
+// Node >= 22.12 (their `engines`), the gateway runs on Node >= 20.19, and with them at the root
 // `npm ci` on the gateway's Node printed 25 EBADENGINE lines. Everything that needs them —
 // check-config.ts (electron-builder's schema), dist.ts, after-sign.mjs, `npm run desktop`, the
 // main/preload typecheck (their tsconfig `paths`) — finds them there, through this module.
