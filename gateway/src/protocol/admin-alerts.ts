@@ -17,8 +17,8 @@ export type AdminAlertRule = z.infer<typeof AdminAlertRuleSchema>;
 
 /** POST /alert-rules (add) and PUT /alert-rules/:name (replace; the name may change). */
 export const AdminAlertRuleBodySchema = z.strictObject({ rule: AdminAlertRuleSchema });
-/** POST /alert-rules/:name/enabled. */
-export const AdminAlertEnableSchema = z.strictObject({ enabled: z.boolean() });
+/** POST /alert-rules/:name/enabled (the console's hidden field sends "true"/"false"). */
+export const AdminAlertEnableSchema = z.strictObject({ enabled: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]) });
 
 /**
  * POST /alert-rules/preview: the IM a rule (as typed so far: no name needed) would send for a sample
