@@ -93,7 +93,8 @@ if (form && sample && box) {
       const rule = { name: value(form, 'name').trim(), enabled: form.elements.namedItem('enabled').checked, ...conditionsAndAction() };
       await call(form.dataset.ruleApi, form.dataset.method, { rule });
       sessionStorage.setItem('herald-admin-flash', document.querySelector('[data-status]')?.dataset.done ?? 'Done.');
-      location.assign('/admin/scripts#alerts-h');
+      // Without a fragment: a navigation that reloads the page, from /admin/scripts itself too.
+      location.assign('/admin/scripts');
     } catch (e) {
       errorEl.textContent = e.message;
       errorEl.hidden = false;
