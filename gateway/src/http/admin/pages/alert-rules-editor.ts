@@ -78,7 +78,7 @@ ${
 <p class="hint" id="rule-list-hint">${t('rules.listHint')}</p>
 ${TEXT_CONDITIONS.map((k) => textCondition(k, editing, t))}
 <span class="label">${t('rules.priority')}</span><span class="pair" role="group" aria-label="${t('rules.priority')}">${PRIORITIES.map((x) => html`<label class="check"><input type="checkbox" name="priority" value="${x}" ${priorities.includes(x) ? html`checked` : null}> ${t(`rules.${x}`)}</label>`)}</span>
-<label for="rule-to">${t('rules.to')}</label><input id="rule-to" name="to" type="email" value="${editing?.action.to ?? ''}" autocomplete="off">
+<label for="rule-to">${t('rules.to')}</label><input id="rule-to" name="to" type="email" value="${editing?.action.to ?? ''}" placeholder="${t('rules.owner')}" autocomplete="off">
 <label for="rule-template">${t('rules.template')}</label><textarea id="rule-template" name="template" rows="3" aria-describedby="rule-template-hint">${editing?.action.template ?? ''}</textarea>
 <p class="hint" id="rule-template-hint">${t('rules.templateHint')}</p>
 <p class="error wide-row" role="alert" data-rule-error hidden></p>
