@@ -54,6 +54,10 @@ export function createAlertRuleBook(deps: { store: Store; fileRules: readonly Ad
     warnTo(rules);
     return rules;
   };
+  if (store.adminAlertRules.get() && fileRules.length) {
+    log.info({ fileRules: fileRules.length }, 'admin alert rules: the list saved in the admin console is in effect; im.alerts.rules of the configuration file is not used (the console goes back to it)');
+  }
+
   /** The admin rules in effect and where they come from. */
   const adminSet = (): { source: AdminAlertSource; rules: readonly AdminAlertRule[]; updatedAt: number | null } => {
     const s = store.adminAlertRules.get();
