@@ -36,7 +36,9 @@ const USAGE = `usage: herald-gateway <command> [options]
   user admin revoke <local@domain>               may no longer sign in to the admin console
   user list [--domain D]
   domain add <domain> [--im on|off]
-  domain set <domain> [--im on|off] [--updates off|notify|automatic]
+  domain set <domain> [--im on|off] [--updates off|notify|automatic] [--webmail TEMPLATE|default]
+        --webmail: the domain's webmail URL template for its desktops ('' = no link; default =
+        the config file's client.webmailUrl again); the console's Domains page sets the same
   domain del <domain> [--force]                  delete a domain; one with accounts only with --force
         (they go too, their sessions end); its links go, message logs stay
   domain list
@@ -84,7 +86,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'user admin revoke': [],
   'user list': ['domain'],
   'domain add': ['im'],
-  'domain set': ['im', 'updates'],
+  'domain set': ['im', 'updates', 'webmail'],
   'domain del': ['force'],
   'domain list': [],
   'domain link': [],
@@ -114,6 +116,7 @@ const OPTIONS: OptionTable = {
   domain: { type: 'string' },
   im: { type: 'string' },
   updates: { type: 'string' },
+  webmail: { type: 'string' },
   ttl: { type: 'string' },
   device: { type: 'string' },
   user: { type: 'string' },

@@ -32,6 +32,7 @@ import { createMaildirSource } from './mail/maildir/maildir-source.ts';
 import { loadOrCreatePushToken } from './mail/push/push-token.ts';
 import { createAlertEngine, type AlertEngine } from './im/alerts/alert-engine.ts';
 import { createAlertRuleBook } from './im/alerts/rule-book.ts';
+import { createAdminAlertRules } from './admin/alert-rules-admin.ts';
 import type { SendAlert } from './im/alerts/types.ts';
 import { CalendarSendError, type SendCalendarIm } from './im/calendar/calendar-im.ts';
 import { createCalendarUsers, type CalendarUser } from './im/calendar/calendar-users.ts';
@@ -280,7 +281,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const alertLog = log.child({ alerts: true });
   const alertRules = createAlertRuleBook({
     store,
-    adminRules: settings.im.alerts.rules,
+    fileRules: settings.im.alerts.rules,
     maxRules: settings.im.alerts.maxRulesPerUser,
     dates: { timeZone: settings.im.timeZone, locale: settings.im.locale },
     log: alertLog,
@@ -354,6 +355,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     spool: createAdminSpool({ dir: spoolDirOf(settings.im.spool.dir, settings.dataDir), audit: services.admin.audit }),
     imLog: createAdminImLog({ dataDir: settings.dataDir }),
     calendar: () => reminders?.status(),
+    alertRules: createAdminAlertRules({ book: alertRules, store, audit: services.admin.audit, dates: { timeZone: settings.im.timeZone, locale: settings.im.locale } }),
     userAlertRules: () => store.alertRules.owners().flatMap((id) => ((a) => (a ? [{ address: a.address, rules: store.alertRules.get(id) }] : []))(store.accounts.byId(id))),
     origins: settingOrigins(settings),
   };

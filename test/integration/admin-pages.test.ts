@@ -124,10 +124,11 @@ test('a quarantined SEM file is retried from the Scripts page and then delivered
   const actions = auditEntries(gw.dataDir).map((e) => `${e.who} ${e.action} ${e.target}`);
   assert.ok(actions.includes(`${ADMIN} spool.retry IM-0700.SEM`), JSON.stringify(actions));
   assert.ok(actions.includes(`${ADMIN} spool.delete IM-0701.SEM`));
-  // The alert preview expands the engine's macros on the sample message.
-  await page.fill('#alert-template', 'Mail from $SENDER$: $SUBJECT$ $NOPE$');
-  await Promise.all([page.waitForEvent('load'), page.click('#alert-template ~ button')]);
-  assert.equal(await page.textContent('[data-alert-preview]'), 'Mail from Jane Roe <jane@example.net>: Quarterly report $NOPE$');
+  // The rule editor's preview expands the engine's macros on the sample message as the admin types
+  // (the editor itself: admin-editors.test.ts).
+  await page.fill('#rule-template', 'Mail from $SENDER$: $SUBJECT$ $NOPE$');
+  await page.waitForFunction(() => document.querySelector('[data-preview-body]')?.textContent?.startsWith('Mail from'));
+  assert.equal(await page.textContent('[data-preview-body]'), 'Mail from Jane Sample <jane.sample@example.net>: Quarterly report $NOPE$');
   c.kill();
 });
 

@@ -174,7 +174,7 @@ const rows: Row[] = [
   consoleOpen('POST /admin/logout', '/admin/logout', 303, { form: {}, spends: true, expect: { nonAdmin: 303, admin: 403 } }),
   adminApi('POST /admin/users/package', '/admin/users/package', 404, { body: undefined, form: { user: ALICE, build: 'none.zip' }, expect: { none: 401, admin: 403 } }),
   ...['', 'users', 'domains', 'sessions', 'rooms', 'log', 'scripts', 'packages', 'settings', 'audit', 'totp'].map((p) => page(`GET /admin${p ? `/${p}` : ''}`, `/admin${p ? `/${p}` : ''}`)),
-  ...['static/admin.js', 'static/admin.css', 'static/dashboard.js', 'static/domains.js', 'static/packages.js', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'].map((f) => consoleOpen(`GET /admin/${f}`, `/admin/${f}`, 200)),
+  ...['static/admin.js', 'static/admin.css', 'static/dashboard.js', 'static/domains.js', 'static/packages.js', 'static/alerts.js', 'vendor/uPlot.iife.min.js', 'vendor/uPlot.min.css'].map((f) => consoleOpen(`GET /admin/${f}`, `/admin/${f}`, 200)),
   // The admin API (the local token reads /status only).
   adminApi(`GET ${A}/status`, `${A}/status`, 200, { expect: { local: 200 } }),
   adminApi(`GET ${A}/users`, `${A}/users`, 200),
@@ -189,6 +189,7 @@ const rows: Row[] = [
   adminApi(`GET ${A}/domains`, `${A}/domains`, 200),
   adminApi(`POST ${A}/domains`, `${A}/domains`, 400),
   adminApi(`POST ${A}/domains/:name/im`, `${A}/domains/example.com/im`, 400),
+  adminApi(`POST ${A}/domains/:name/client`, `${A}/domains/example.com/client`, 400),
   adminApi(`POST ${A}/domains/:name/link`, `${A}/domains/example.com/link`, 400),
   adminApi(`POST ${A}/domains/:name/unlink`, `${A}/domains/example.com/unlink`, 400),
   adminApi(`GET ${A}/sessions`, `${A}/sessions`, 200),
@@ -197,6 +198,13 @@ const rows: Row[] = [
   adminApi(`POST ${A}/me/totp`, `${A}/me/totp`, 400),
   adminApi(`GET ${A}/rooms`, `${A}/rooms`, 200),
   adminApi(`POST ${A}/rooms/close`, `${A}/rooms/close`, 400),
+  adminApi(`GET ${A}/alert-rules`, `${A}/alert-rules`, 200),
+  adminApi(`POST ${A}/alert-rules`, `${A}/alert-rules`, 400),
+  adminApi(`DELETE ${A}/alert-rules`, `${A}/alert-rules`, 200, { body: undefined }),
+  adminApi(`POST ${A}/alert-rules/preview`, `${A}/alert-rules/preview`, 400),
+  adminApi(`PUT ${A}/alert-rules/:name`, `${A}/alert-rules/${u('No such rule')}`, 400),
+  adminApi(`DELETE ${A}/alert-rules/:name`, `${A}/alert-rules/${u('No such rule')}`, 404, { body: undefined }),
+  adminApi(`POST ${A}/alert-rules/:name/enabled`, `${A}/alert-rules/${u('No such rule')}/enabled`, 400),
   adminApi(`GET ${A}/spool`, `${A}/spool`, 200),
   adminApi(`POST ${A}/spool/retry`, `${A}/spool/retry`, 400),
   adminApi(`POST ${A}/spool/delete`, `${A}/spool/delete`, 400),
@@ -308,7 +316,7 @@ function checkOwnData(row: Row, c: Caller, o: { status: number; text: string }) 
   const theirs = c === 'another' ? ALICE : BOB;
   if (o.text.includes(theirs)) assert.fail(`${row.route} × ${c} shows ${theirs}: ${o.text.slice(0, 300)}`);
   if (row.route.endsWith('/folders')) assert.equal(o.text.includes('Bob-Private'), mine === BOB, `${row.route} × ${c}: Bob-Private only in bob's folders`);
-  if (row.route.includes('/alert-rules') && !row.route.endsWith('/preview')) assert.equal(o.text.includes(BOB_RULE), mine === BOB, `${row.route} × ${c}: bob's rule only in bob's rules`);
+  if (row.route.includes(' /api/v1/alert-rules') && !row.route.endsWith('/preview')) assert.equal(o.text.includes(BOB_RULE), mine === BOB, `${row.route} × ${c}: bob's rule only in bob's rules`);
 }
 
 test('route authorization matrix: every route the gateway serves × every kind of caller', async () => {

@@ -2,6 +2,7 @@
 // gateway, beside the foundation's AdminLive (status, sessions): built in main.ts.
 import type { RoomSummary } from '../protocol/admin-rooms.ts';
 import { HeraldError } from '../protocol/errors.ts';
+import type { AdminAlertRules } from './alert-rules-admin.ts';
 import type { Actor, AuditLog } from './audit.ts';
 import type { AdminImLog } from './im-log-admin.ts';
 import type { AdminSpool } from './spool-admin.ts';
@@ -24,6 +25,8 @@ export interface PagesServices {
   imLog: AdminImLog;
   /** Each user's calendar poller state; undefined when reminders are off. */
   calendar(): CalendarPollerState[] | undefined;
+  /** The admin's alert rules, edited on the Scripts page (alert-rules-admin.ts). */
+  alertRules: AdminAlertRules;
   /** Each user's personal alert rules (read-only in the console), by address. */
   userAlertRules(): { address: string; rules: unknown[] }[];
   /** Where each setting came from (config/load.ts); empty when unknown. */

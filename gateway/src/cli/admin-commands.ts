@@ -87,18 +87,19 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
     }
     case 'domain set': {
       const name = need(target, 'domain name');
-      if (flags.im === undefined && flags.updates === undefined) throw new UsageError('nothing to set: use --im on|off and/or --updates off|notify|automatic');
+      if (flags.im === undefined && flags.updates === undefined && flags.webmail === undefined) throw new UsageError('nothing to set: use --im on|off, --updates off|notify|automatic and/or --webmail TEMPLATE|default');
       const mode = flags.updates === undefined ? undefined : updateMode(flags.updates);
-      if (flags.im !== undefined) {
-        const on = onOff(flags.im);
+      const on = flags.im === undefined ? undefined : onOff(flags.im);
+      const webmail = typeof flags.webmail === 'string' ? (flags.webmail === 'default' ? null : flags.webmail) : undefined;
+      // The client settings first: the console's own check (admin/domains.ts setClient), so a bad
+      // template stops the command before IM is switched.
+      if (mode !== undefined || webmail !== undefined) s.admin.domains.setClient(actor, name, { updates: mode, webmailUrl: webmail });
+      if (on !== undefined) {
         s.admin.domains.setIm(actor, name, on);
         out(`IM for ${name} is now ${on ? 'on' : 'off'}`);
       }
-      if (mode !== undefined) {
-        s.directory.setDomainUpdates(name, mode);
-        s.admin.audit.record(actor, 'domain.updates', name, { mode });
-        out(`desktop updates for ${name}: ${mode}`);
-      }
+      if (mode !== undefined) out(`desktop updates for ${name}: ${mode}`);
+      if (webmail !== undefined) out(webmail === null ? `webmail link for ${name}: the config file's again` : `webmail link for ${name}: ${webmail.trim() || '(none)'}`);
       return;
     }
     case 'domain list': {

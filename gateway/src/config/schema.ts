@@ -1,7 +1,7 @@
 // The gateway's settings: one zod schema, defaults included. Every key can come from the
 // config file (JSON), from HERALD_* environment variables, or from CLI flags (see load.ts).
 import { z } from 'zod';
-import { AddressSchema, AlertRuleSchema } from '../protocol/api.ts';
+import { AdminAlertRuleSchema } from '../protocol/admin-alerts.ts';
 import { webmailTemplateProblem } from '../protocol/webmail-template.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -16,14 +16,6 @@ const timeZone = z.string().refine((tz) => {
     return false;
   }
 }, 'not an IANA time zone (e.g. "Europe/Berlin", "UTC")');
-
-/** A mail-to-IM rule of the admin (gateway/src/im/alerts/): a user rule plus whom it applies to. */
-const adminAlertRule = AlertRuleSchema.extend({
-  /** Every user of these mail domains… */
-  domains: z.array(z.string().trim().min(1).transform((d) => d.toLowerCase())).default([]),
-  /** …and these users. */
-  users: z.array(AddressSchema).default([]),
-}).refine((r) => r.domains.length > 0 || r.users.length > 0, { message: 'an admin rule needs "domains" or "users" (whom it applies to)', path: ['domains'] });
 
 /** client.webmailUrl: `<preset>:<url>` or an http(s) URL template (protocol/webmail-template.ts). */
 const webmailUrl = z.string().superRefine((t, ctx) => {
@@ -294,7 +286,7 @@ export const SettingsSchema = z.strictObject({
           enabled: bool.default(true),
           /** The admin's rules, each for `domains` and/or `users`; users see them read-only. */
           rules: z
-            .array(adminAlertRule)
+            .array(AdminAlertRuleSchema)
             .default([])
             .superRefine((rules, ctx) => {
               const seen = new Set<string>();

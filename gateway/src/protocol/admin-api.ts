@@ -29,6 +29,15 @@ export const AddDomainSchema = z.strictObject({ name: domainName, im: flag.optio
 /** IM off ends live sessions: without `confirm` the answer is the count that would end (ConfirmNeeded). */
 export const SetDomainImSchema = z.strictObject({ on: flag, confirm: flag.optional() });
 export const LinkDomainSchema = z.strictObject({ other: domainName });
+/**
+ * POST /domains/:name/client: the domain's client settings (admin/domains.ts setClient, the same as
+ * `domain set --webmail/--updates`). webmailUrl: a template ('' = no webmail link) or null = the
+ * config file's; a key left out stays as it is.
+ */
+export const DomainClientSchema = z.strictObject({
+  webmailUrl: z.string().max(2000).nullable().optional(),
+  updates: z.enum(['off', 'notify', 'automatic']).optional(),
+});
 export const EndSessionSchema = z.strictObject({ id: z.string().min(1).max(64), reason: z.string().trim().max(200).optional() });
 export const TotpConfirmSchema = z.strictObject({ code: z.string().trim().min(6).max(10) });
 

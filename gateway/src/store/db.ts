@@ -283,6 +283,16 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE domains ADD COLUMN updates TEXT NOT NULL DEFAULT 'notify' CHECK (updates IN ('off', 'notify', 'automatic'));
   `,
+  // Edited in the admin console: the admin's alert rules (one row; while it exists it overrides
+  // im.alerts.rules of the config file) and a domain's own webmail URL template (NULL: the config's).
+  `
+  CREATE TABLE admin_alert_rules (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    rules TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  ALTER TABLE domains ADD COLUMN webmail_url TEXT;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -9,20 +9,24 @@ export interface DomainRow {
   name: string;
   imEnabled: boolean;
   updates: UpdateMode;
+  /** The domain's own webmail URL template (set in the console or `domain set --webmail`); null: the config's. */
+  webmailUrl: string | null;
   createdAt: number;
 }
 
 export function createDomainStore(db: Db) {
   const insert = db.prepare('INSERT INTO domains (name, im_enabled, created_at) VALUES (?, ?, ?)');
-  const get = db.prepare('SELECT name, im_enabled, updates, created_at FROM domains WHERE name = ?');
-  const all = db.prepare('SELECT name, im_enabled, updates, created_at FROM domains ORDER BY name');
+  const get = db.prepare('SELECT name, im_enabled, updates, webmail_url, created_at FROM domains WHERE name = ?');
+  const all = db.prepare('SELECT name, im_enabled, updates, webmail_url, created_at FROM domains ORDER BY name');
   const setIm = db.prepare('UPDATE domains SET im_enabled = ? WHERE name = ?');
   const del = db.prepare('DELETE FROM domains WHERE name = ?');
   const setUpd = db.prepare('UPDATE domains SET updates = ? WHERE name = ?');
-  const toRow = (r: { name: string; im_enabled: number; updates: UpdateMode; created_at: number }): DomainRow => ({
+  const setWebmail = db.prepare('UPDATE domains SET webmail_url = ? WHERE name = ?');
+  const toRow = (r: { name: string; im_enabled: number; updates: UpdateMode; webmail_url: string | null; created_at: number }): DomainRow => ({
     name: r.name,
     imEnabled: r.im_enabled === 1,
     updates: r.updates,
+    webmailUrl: r.webmail_url,
     createdAt: r.created_at,
   });
   return {
@@ -45,6 +49,10 @@ export function createDomainStore(db: Db) {
     },
     setUpdates(name: string, mode: UpdateMode): boolean {
       return setUpd.run(mode, name).changes === 1;
+    },
+    /** The domain's own webmail URL template; null goes back to the config's. */
+    setWebmailUrl(name: string, template: string | null): boolean {
+      return setWebmail.run(template, name).changes === 1;
     },
   };
 }

@@ -1,6 +1,7 @@
 // The store: every SQLite-backed thing, opened once by the composition root.
 import { openDb, dataVersion, type Db } from './db.ts';
 import { createAccountStore } from './accounts.ts';
+import { createAdminAlertRuleStore } from './admin-alert-rules.ts';
 import { createAdminTotpStore } from './admin-totp.ts';
 import { createAlertRuleStore } from './alert-rules.ts';
 import { createCalendarReminderStore } from './calendar-reminders.ts';
@@ -28,6 +29,7 @@ export function createStore(dataDir: string) {
     domainLinks: createDomainLinkStore(db),
     accounts: createAccountStore(db),
     adminTotp: createAdminTotpStore(db),
+    adminAlertRules: createAdminAlertRuleStore(db),
     tokens: createTokenStore(db),
     folderState: createFolderStateStore(db),
     maildirUids: createMaildirUidStore(db),

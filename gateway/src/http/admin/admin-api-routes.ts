@@ -13,6 +13,7 @@ import {
   AddDomainSchema,
   AddUserSchema,
   AuditQuerySchema,
+  DomainClientSchema,
   EndSessionSchema,
   EnrollSchema,
   LinkDomainSchema,
@@ -141,6 +142,11 @@ export function adminApiRoutes(router: Router, deps: AdminApiDeps): void {
       return;
     }
     admin.domains.setIm(actor(ctx), name, b.on);
+    ctx.body = { ok: true };
+  });
+  router.post('/domains/:name/client', async (ctx) => {
+    const b = await body(ctx, DomainClientSchema);
+    admin.domains.setClient(actor(ctx), ctx.params.name!, b);
     ctx.body = { ok: true };
   });
   router.post('/domains/:name/link', async (ctx) => {

@@ -27,7 +27,7 @@ const PRE_COOKIE = 'herald_admin_pre';
 /** The client files, read once: the names are fixed, no path from a request reaches the file system. */
 function loadStatic(): Map<string, { type: string; body: Buffer }> {
   const files = new Map<string, { type: string; body: Buffer }>();
-  for (const name of ['admin.js', 'admin.css', 'dashboard.js', 'users.js', 'domains.js', 'packages.js']) {
+  for (const name of ['admin.js', 'admin.css', 'dashboard.js', 'users.js', 'domains.js', 'packages.js', 'alerts.js']) {
     try {
       files.set(`/admin/static/${name}`, { type: TYPES[path.extname(name)]!, body: readFileSync(path.join(STATIC_DIR, name)) });
     } catch {

@@ -2,6 +2,7 @@
 // (the switch in the header), else the first of Accept-Language (RFC 9110 §12.5.4) we have.
 // A key missing in German falls back to English (a test checks there are none).
 
+import { DE_EDITORS, EN_EDITORS } from './i18n-editors.ts';
 import { DE_PAGES, EN_PAGES } from './i18n-pages.ts';
 
 export type Lang = 'en' | 'de';
@@ -9,6 +10,7 @@ export const LANGS: Lang[] = ['en', 'de'];
 
 const en = {
   ...EN_PAGES,
+  ...EN_EDITORS,
   'app.title': 'Herald admin',
   'nav.label': 'Admin pages',
   'nav.skip': 'Skip to content',
@@ -109,11 +111,6 @@ const en = {
   'domains.link': 'Link',
   'domains.unlink': 'Unlink',
   'domains.linkWith': 'Link with',
-  'domains.webmail': 'Webmail link for INBOX',
-  'domains.webmailTemplate': 'Webmail URL template',
-  'domains.preview': 'Preview',
-  'domains.webmailConfig': 'Set in the configuration file (client.webmailUrl, per domain client.domains.<domain>.webmailUrl); the gateway reads it at start.',
-  'domains.webmailTry': 'Try a template',
   'domains.confirmOff': 'Switch IM off for {domain}? {sessions} live session(s) will end.',
   'sessions.address': 'Address',
   'sessions.resource': 'Resource',
@@ -145,6 +142,7 @@ export type MessageKey = keyof typeof en;
 
 const de: Partial<Record<MessageKey, string>> = {
   ...DE_PAGES,
+  ...DE_EDITORS,
   'app.title': 'Herald-Verwaltung',
   'nav.label': 'Verwaltungsseiten',
   'nav.skip': 'Zum Inhalt',
@@ -245,11 +243,6 @@ const de: Partial<Record<MessageKey, string>> = {
   'domains.link': 'Verknüpfen',
   'domains.unlink': 'Trennen',
   'domains.linkWith': 'Verknüpfen mit',
-  'domains.webmail': 'Webmail-Link für INBOX',
-  'domains.webmailTemplate': 'Webmail-URL-Vorlage',
-  'domains.preview': 'Vorschau',
-  'domains.webmailConfig': 'Wird in der Konfigurationsdatei gesetzt (client.webmailUrl, je Domäne client.domains.<domäne>.webmailUrl); das Gateway liest sie beim Start.',
-  'domains.webmailTry': 'Vorlage ausprobieren',
   'domains.confirmOff': 'IM für {domain} ausschalten? {sessions} laufende Sitzung(en) werden beendet.',
   'sessions.address': 'Adresse',
   'sessions.resource': 'Ressource',

@@ -4,6 +4,7 @@ import { createReadStream } from 'node:fs';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { PassThrough } from 'node:stream';
+import { AdminAlertEnableSchema, AdminAlertPreviewSchema, AdminAlertRuleBodySchema } from '../../protocol/admin-alerts.ts';
 import { BulkPackagesSchema, CloseRoomSchema, LogQuerySchema, SpoolFileSchema } from '../../protocol/admin-rooms.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { Store } from '../../store/index.ts';
@@ -42,6 +43,38 @@ export function pagesApiRoutes(router: Router, deps: ConsoleDeps & { bodyLimit: 
     const b = await readJson(ctx, SpoolFileSchema, deps.bodyLimit);
     pages().spool.remove(actor(ctx), b.name);
     ctx.body = { ok: true };
+  });
+
+  // The admin's alert rules (admin/alert-rules-admin.ts): the first save makes the console's list
+  // the one in effect (over the config file's); DELETE /alert-rules goes back to the file's.
+  router.get('/alert-rules', (ctx) => {
+    ctx.body = pages().alertRules.view();
+  });
+  router.post('/alert-rules', async (ctx) => {
+    const b = await readJson(ctx, AdminAlertRuleBodySchema, deps.bodyLimit);
+    pages().alertRules.add(actor(ctx), b.rule);
+    ctx.status = 201;
+    ctx.body = pages().alertRules.view();
+  });
+  router.delete('/alert-rules', (ctx) => {
+    ctx.body = { changed: pages().alertRules.reset(actor(ctx)) };
+  });
+  router.post('/alert-rules/preview', async (ctx) => {
+    const b = await readJson(ctx, AdminAlertPreviewSchema, deps.bodyLimit);
+    ctx.body = pages().alertRules.preview(b);
+  });
+  router.put('/alert-rules/:name', async (ctx) => {
+    const b = await readJson(ctx, AdminAlertRuleBodySchema, deps.bodyLimit);
+    pages().alertRules.replace(actor(ctx), ctx.params.name!, b.rule);
+    ctx.body = pages().alertRules.view();
+  });
+  router.delete('/alert-rules/:name', (ctx) => {
+    pages().alertRules.remove(actor(ctx), ctx.params.name!);
+    ctx.body = pages().alertRules.view();
+  });
+  router.post('/alert-rules/:name/enabled', async (ctx) => {
+    const b = await readJson(ctx, AdminAlertEnableSchema, deps.bodyLimit);
+    ctx.body = { changed: pages().alertRules.setEnabled(actor(ctx), ctx.params.name!, b.enabled) };
   });
 
   const logQuery = (ctx: Context) => {

@@ -1,5 +1,6 @@
 // GET /api/v1/config: the signed-in user's client settings (admin-controlled: client.*, with
-// client.domains.<domain> over them, and IM on only while the server runs and the domain has it on).
+// client.domains.<domain> over them, the domain's stored webmail template over both, and IM on
+// only while the server runs and the domain has it on).
 import type Router from '@koa/router';
 import type { Settings } from '../../config/schema.ts';
 import type { TokenService } from '../../directory/tokens.ts';
@@ -25,7 +26,8 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppPort
     const host = new URL(publicUrl).hostname;
     const body: ClientConfig = {
       user: { address: account.address, displayName: account.displayName },
-      webmail: { urlTemplate: c.webmailUrl },
+      // The domain's own template set in the console or by `domain set --webmail` comes first.
+      webmail: { urlTemplate: domain?.webmailUrl ?? c.webmailUrl },
       xmpp: {
         enabled: xmppPort !== undefined && (domain?.imEnabled ?? false),
         domain: account.domain,

@@ -32,7 +32,7 @@ function setup(adminRules: unknown[] = [], o: { maxRules?: number; now?: () => n
   const users = { alice: add('alice@example.com'), bob: add('bob@example.com'), olga: add('olga@example.org'), eve: add('eve@elsewhere.example') };
   const admin = SettingsSchema.parse({ im: { alerts: { rules: adminRules } } }).im.alerts.rules;
   const sent: OutgoingAlert[] = [];
-  const book = createAlertRuleBook({ store, adminRules: admin, maxRules: o.maxRules ?? 5, log: silentLogger });
+  const book = createAlertRuleBook({ store, fileRules: admin, maxRules: o.maxRules ?? 5, log: silentLogger });
   const engine = createAlertEngine({
     book,
     watch: store.alertRules,

@@ -1,9 +1,10 @@
-// Which mail-to-IM rules apply to whom: the admin's (gateway config, `im.alerts.rules`, each for
-// some domains and/or users) and each user's own (stored, edited over PUT /api/v1/alert-rules).
+// Which mail-to-IM rules apply to whom: the admin's (each for some domains and/or users: the config
+// file's `im.alerts.rules`, or — once saved from the admin console — the stored list, which then
+// overrides the file's; read at each use, so a console edit applies to the next mail) and each
+// user's own (stored, edited over PUT /api/v1/alert-rules).
 // Admin rules come first, in config order, then the user's. Only enabled rules count — for
 // matching and for deciding whose mailbox must be watched all the time.
 import type { Logger } from '../../config/logger.ts';
-import type { Settings } from '../../config/schema.ts';
 import { ALERT_MACROS, AlertRuleSchema, type AlertPreviewRequest, type AlertPreviewResponse, type AlertRule, type AlertRulesResponse } from '../../protocol/api.ts';
 import { HeraldError } from '../../protocol/errors.ts';
 import type { AccountRow, Store } from '../../store/index.ts';
@@ -11,7 +12,9 @@ import { previewRule } from './preview.ts';
 import type { DateStyle } from './template.ts';
 import type { AlertOwner } from './types.ts';
 
-export type AdminAlertRule = Settings['im']['alerts']['rules'][number];
+import { AdminAlertRuleSchema, type AdminAlertRule, type AdminAlertSource } from '../../protocol/admin-alerts.ts';
+
+export type { AdminAlertRule };
 
 export interface RuleRef {
   /** Stable identity for the rate limit: `admin:<name>` or `user:<account id>:<name>`. */
@@ -26,12 +29,40 @@ const appliesTo = (r: AdminAlertRule, owner: AlertOwner) => r.users.includes(own
 const asRule = ({ domains: _d, users: _u, ...rule }: AdminAlertRule): AlertRule => rule;
 const bad = (field: string, message: string) => new HeraldError('bad_request', `field "${field}": ${message}`);
 
-export function createAlertRuleBook(deps: { store: Store; adminRules: readonly AdminAlertRule[]; maxRules: number; log: Logger; onChange?: () => void; dates?: DateStyle }) {
-  const { store, adminRules, maxRules, log } = deps;
+export function createAlertRuleBook(deps: { store: Store; fileRules: readonly AdminAlertRule[]; maxRules: number; log: Logger; onChange?: () => void; dates?: DateStyle }) {
+  const { store, fileRules, maxRules, log } = deps;
 
-  for (const r of adminRules) {
-    if (r.action.to && !store.accounts.byAddress(r.action.to)) log.warn({ rule: r.name, to: r.action.to }, 'admin alert rule sends to an address that is no user here (yet)');
+  const warnTo = (rules: readonly AdminAlertRule[]) => {
+    for (const r of rules) {
+      if (r.action.to && !store.accounts.byAddress(r.action.to)) log.warn({ rule: r.name, to: r.action.to }, 'admin alert rule sends to an address that is no user here (yet)');
+    }
+  };
+  warnTo(fileRules);
+
+  // The console's stored list, parsed again only when its text changed (one row read per use).
+  let cached: { json: string; rules: AdminAlertRule[] } | undefined;
+  const stored = (json: string): AdminAlertRule[] => {
+    if (cached?.json === json) return cached.rules;
+    const rules: AdminAlertRule[] = [];
+    const raw: unknown = JSON.parse(json);
+    (Array.isArray(raw) ? raw : []).forEach((v, i) => {
+      const r = AdminAlertRuleSchema.safeParse(v);
+      if (r.success) rules.push(r.data);
+      else log.warn({ index: i, err: r.error.issues[0]?.message }, 'stored admin alert rule is not valid; ignored');
+    });
+    cached = { json, rules };
+    warnTo(rules);
+    return rules;
+  };
+  if (store.adminAlertRules.get() && fileRules.length) {
+    log.info({ fileRules: fileRules.length }, 'admin alert rules: the list saved in the admin console is in effect; im.alerts.rules of the configuration file is not used (the console goes back to it)');
   }
+
+  /** The admin rules in effect and where they come from. */
+  const adminSet = (): { source: AdminAlertSource; rules: readonly AdminAlertRule[]; updatedAt: number | null } => {
+    const s = store.adminAlertRules.get();
+    return s ? { source: 'console', rules: stored(s.json), updatedAt: s.updatedAt } : { source: 'file', rules: fileRules, updatedAt: null };
+  };
 
   /** The user's stored rules that are valid now (a stored one that no longer is, is logged and left out). */
   const personal = (owner: AlertOwner): AlertRule[] => {
@@ -56,7 +87,7 @@ export function createAlertRuleBook(deps: { store: Store; adminRules: readonly A
 
   const view = (owner: AlertOwner): AlertRulesResponse => ({
     rules: personal(owner),
-    adminRules: adminRules.filter((r) => appliesTo(r, owner)).map((r) => ({ ...asRule(r), readOnly: true as const })),
+    adminRules: adminSet().rules.filter((r) => appliesTo(r, owner)).map((r) => ({ ...asRule(r), readOnly: true as const })),
     maxRules,
     macros: [...ALERT_MACROS],
   });
@@ -65,7 +96,7 @@ export function createAlertRuleBook(deps: { store: Store; adminRules: readonly A
     /** The enabled rules for new mail in `owner`'s mailbox, admin rules first. */
     rulesFor(owner: AlertOwner): RuleRef[] {
       const out: RuleRef[] = [];
-      for (const r of adminRules) {
+      for (const r of adminSet().rules) {
         if (r.enabled && appliesTo(r, owner)) out.push({ key: `admin:${r.name}`, label: r.name, admin: true, rule: asRule(r) });
       }
       for (const r of personal(owner)) {
@@ -77,7 +108,7 @@ export function createAlertRuleBook(deps: { store: Store; adminRules: readonly A
     /** Every user with at least one enabled rule (their mail is watched all the time). */
     ruledAccounts(): AccountRow[] {
       const byId = new Map<number, AccountRow>();
-      for (const r of adminRules) {
+      for (const r of adminSet().rules) {
         if (!r.enabled) continue;
         for (const d of r.domains) for (const a of store.accounts.list(d)) byId.set(a.id, a);
         for (const u of r.users) {
@@ -95,6 +126,15 @@ export function createAlertRuleBook(deps: { store: Store; adminRules: readonly A
 
     /** GET /api/v1/alert-rules. */
     view,
+
+    /** The admin rules in effect: the console's (stored) or the config file's. */
+    adminRules: adminSet,
+    fileRules,
+
+    /** After the admin rules changed (admin/alert-rules-admin.ts): whose mail is watched follows. */
+    adminRulesChanged(): void {
+      deps.onChange?.();
+    },
 
     /** POST /api/v1/alert-rules/preview: the IM `rule` would send for a sample mail (nothing stored). */
     preview(owner: AlertOwner, rule: AlertRule, mail: AlertPreviewRequest['mail'] = {}): AlertPreviewResponse {

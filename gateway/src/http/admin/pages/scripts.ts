@@ -1,12 +1,11 @@
 // Scripts and alerts: the SEM spool (waiting, being delivered, sent today, the quarantined files in
 // bad/ with each one's reason; retry or delete one — admin/spool-admin.ts, audited), the admin's
-// alert rules (from the configuration file) with the macros and a preview of a template on a sample
-// message (the alert engine's own expansion), every user's own rules read-only, and the calendar
-// reminder settings with the poller's last run.
+// alert rules with their editor (alert-rules-editor.ts), every user's own rules read-only, and the
+// calendar reminder settings with the poller's last run.
 import { ADMIN_API_PREFIX } from '../../../protocol/admin-api.ts';
-import { DEFAULT_TEMPLATE, previewAlert, sampleMacros } from '../../../admin/alert-preview.ts';
 import { html } from '../html.ts';
 import type { AdminPage, PageContext } from '../page.ts';
+import { alertRulesSection } from './alert-rules-editor.ts';
 import { sizeOf } from './log.ts';
 
 const when = (ms: number | undefined) => (ms ? new Date(ms).toISOString().replace('T', ' ').slice(0, 19) : undefined);
@@ -46,23 +45,9 @@ ${
 </section>`;
 }
 
-function alerts({ t, deps, query }: PageContext) {
-  const style = { timeZone: deps.settings.im.timeZone, locale: deps.settings.im.locale };
-  const rules = deps.settings.im.alerts.rules;
-  const template = query.get('template') ?? DEFAULT_TEMPLATE;
+function userRules({ t, deps }: PageContext) {
   const users = deps.live.pages?.userAlertRules() ?? [];
-  return html`<section class="card" aria-labelledby="alerts-h"><h2 id="alerts-h">${t('alerts.admin')}</h2>
-${rules.length ? html`<pre class="json" data-admin-rules>${JSON.stringify(rules, null, 2)}</pre>` : html`<p>${t('alerts.noAdmin')}</p>`}
-<p class="hint">${t('alerts.editHint')}</p>
-<h3>${t('alerts.macros')}</h3>
-<dl class="facts">${Object.entries(sampleMacros(style)).map(([k, v]) => html`<dt><code>$${k}$</code></dt><dd>${v}</dd>`)}</dl>
-<form method="get" action="/admin/scripts" class="grid">
-<label for="alert-template">${t('alerts.template')}</label><input id="alert-template" name="template" value="${template}" class="wide">
-<button type="submit">${t('alerts.show')}</button>
-</form>
-<p>${t('alerts.preview')}: <output for="alert-template" data-alert-preview>${previewAlert(template, style)}</output></p>
-</section>
-<section class="card" aria-labelledby="ualerts-h"><h2 id="ualerts-h">${t('alerts.users')}</h2>
+  return html`<section class="card" aria-labelledby="ualerts-h"><h2 id="ualerts-h">${t('alerts.users')}</h2>
 ${
   users.length
     ? html`<div class="table-wrap"><table data-user-rules><thead><tr><th scope="col">${t('calendar.user')}</th><th scope="col">${t('alerts.rule')}</th></tr></thead>
@@ -100,7 +85,8 @@ export const scriptsPage: AdminPage = {
   path: 'scripts',
   title: 'page.scripts',
   nav: true,
+  scripts: ['/admin/static/alerts.js'],
   async render(c) {
-    return html`${await spool(c)}${alerts(c)}${calendar(c)}`;
+    return html`${await spool(c)}${alertRulesSection(c)}${userRules(c)}${calendar(c)}`;
   },
 };
