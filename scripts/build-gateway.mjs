@@ -4,7 +4,7 @@
 // better-sqlite3's native binary and pino's transport worker (pino-pretty) load as in development).
 // `npm ci` / `npm install` run it through "prepare", and so does `npm pack`.
 //   node scripts/build-gateway.mjs [--outdir DIR]
-import { rmSync } from 'node:fs';
+import { cpSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
@@ -34,4 +34,7 @@ await build({
   legalComments: 'none',
   logLevel: 'warning',
 });
+// The admin console's client files (plain JS and CSS, served as they are) go beside the chunks:
+// gateway/src/http/admin/console-routes.ts looks for them there in the build.
+cpSync(path.join(root, 'gateway/src/http/admin/static'), path.join(outdir, 'admin-static'), { recursive: true });
 console.log(`built ${path.relative(root, outdir) || outdir}/cli.mjs in ${Math.round(performance.now() - started)} ms`);

@@ -69,6 +69,9 @@ test('the built gateway serves the demo, answers /api/v1/health and stops on SIG
   assert.equal(r.code, 0, r.output);
   assert.doesNotMatch(r.output, /TypeScript sources/);
   assert.match(r.output, /shutdown complete/);
+  // The console's client files are not TypeScript: the build must carry them (they once stayed behind).
+  assert.deepEqual({ status: r.consoleScript.status, type: r.consoleScript.type }, { status: 200, type: 'text/javascript; charset=utf-8' });
+  assert.ok(r.consoleScript.bytes > 100, `admin.js is ${r.consoleScript.bytes} bytes`);
 });
 
 test('without a build and without tsx, the bin exits 1 naming `npm run build`', async () => {

@@ -71,6 +71,7 @@ test('npm pack → npm install -g --prefix TMP → TMP/bin/herald-gateway serve 
   const r = await serveDemo(installed, [], { HERALD_GATEWAY_FROM_SOURCE: undefined });
   assert.equal(r.health.status, 200, r.output);
   assert.equal(r.health.json.ok, true);
+  assert.equal(r.consoleScript.status, 200, 'the installed gateway serves the admin console\'s script');
   assert.equal(r.code, 0, r.output);
   t.diagnostic(`pack + install + serve: ${Math.round((performance.now() - started) / 1000)} s`);
 });

@@ -2,7 +2,7 @@
 // of the registry (pages/registry.ts) behind a live admin session. Pages render on the server;
 // changes go through the admin API (admin-api-routes.ts).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,20 +20,23 @@ import { shell } from './layout.ts';
 import type { ConsoleDeps } from './page.ts';
 import { PAGES } from './pages/registry.ts';
 
-const STATIC_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'static');
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+/**
+ * The console's client files: beside this module in the sources; in the built gateway this module
+ * is a chunk of dist/gateway/ and scripts/build-gateway.mjs copies them to dist/gateway/admin-static.
+ */
+const STATIC_DIRS = [path.join(HERE, 'static'), path.join(HERE, '..', 'admin-static'), path.join(HERE, 'admin-static')];
+const STATIC_FILES = ['admin.js', 'admin.css', 'dashboard.js', 'domains.js', 'packages.js', 'alerts.js'];
 const TYPES: Record<string, string> = { '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8' };
 const PRE_COOKIE = 'herald_admin_pre';
 
 /** The client files, read once: the names are fixed, no path from a request reaches the file system. */
 function loadStatic(): Map<string, { type: string; body: Buffer }> {
   const files = new Map<string, { type: string; body: Buffer }>();
-  for (const name of ['admin.js', 'admin.css', 'dashboard.js', 'users.js', 'domains.js', 'packages.js', 'alerts.js']) {
-    try {
-      files.set(`/admin/static/${name}`, { type: TYPES[path.extname(name)]!, body: readFileSync(path.join(STATIC_DIR, name)) });
-    } catch {
-      // a page's script not written yet: its page works without it
-    }
-  }
+  const dir = STATIC_DIRS.find((d) => existsSync(path.join(d, 'admin.js')));
+  // A console without its scripts signs nobody in and draws no chart: refuse to start rather than serve it.
+  if (!dir) throw new Error(`the admin console's client files are missing (looked in ${STATIC_DIRS.join(', ')}): rebuild with \`npm run build\``);
+  for (const name of STATIC_FILES) files.set(`/admin/static/${name}`, { type: TYPES[path.extname(name)]!, body: readFileSync(path.join(dir, name)) });
   const require = createRequire(import.meta.url);
   const uplot = path.dirname(require.resolve('uplot/dist/uPlot.iife.min.js'));
   files.set('/admin/vendor/uPlot.iife.min.js', { type: TYPES['.js']!, body: readFileSync(path.join(uplot, 'uPlot.iife.min.js')) });
