@@ -1,6 +1,8 @@
 // The orchestrator's side of scenarios (a)–(c), one server and one mode (STARTTLS or not) per run:
-//   (a) n idle sessions: server RSS per session (baseline before connecting; Herald also after a
-//       forced full GC, with its V8 heap share); then all closed, and — in the main run — the same
+//   (a) n idle sessions: server RSS per session (baseline before connecting, no forced GC for any
+//       server; then again with both readings after a forced full GC where the server can be asked
+//       for one — Herald's V8 through its inspector, Prosody's Lua through its admin shell — with
+//       the heap's share); then all closed, and — in the main run — the same
 //       sessions again (a leak shows as a second round costing more than the first);
 //   (c) 1:1 chat with those sessions online (xmpp-chat-ramp.ts);
 //   (b) logins per second.
@@ -33,7 +35,7 @@ export interface IdleResult {
   baselineKiB: number;
   sessions: ConnectResult & { mechanism: Mechanism; rssKiB: number; perSessionKiB: number };
   afterCloseKiB: number;
-  /** Herald: after a forced full GC (V8 inspector), before connecting and with the sessions. */
+  /** After a forced full GC (Herald: V8 inspector; Prosody: Lua, admin shell), before connecting and with the sessions. */
   gc?: GcReading;
   problems: ReturnType<BenchServer['problems']>;
 }
@@ -42,7 +44,7 @@ export interface RunResult extends IdleResult {
   chat?: ChatRampResult;
   /** (e) paced chat alone and under a wrong-password login flood. */
   flood?: FloodRun | { error: string };
-  /** Leak check: the same sessions connected again after all closed (RSS; Herald also after a forced GC). */
+  /** Leak check: the same sessions connected again after all closed (RSS; also after a forced GC where the server has one). */
   round2?: { ok: number; rssKiB: number; gcKiB?: number; firstGcKiB?: number };
   afterLoginsKiB: number;
   logins: Record<string, (LoginsResult & { what: string; serverCpu: number; foreignCpu: number }) | { error: string }>;
@@ -56,8 +58,11 @@ const modeOf = (tls: boolean) => (tls ? 'STARTTLS' : 'no TLS');
 async function connectIdle(ctx: BenchContext, server: BenchServer, n: number, tls: boolean): Promise<Omit<IdleResult, 'afterCloseKiB' | 'problems'>> {
   const mode = modeOf(tls);
   await sleep(ctx.settleMs / 2);
-  const gcBefore = await server.collectGarbage?.();
+  // The headline baseline as every server gets it: no forced GC first (Prosody and ejabberd get
+  // none), so a GC only Herald gets cannot move its baseline. The forced-GC reading has its own.
   const baselineKiB = rssKiB(server.pid);
+  const gcBefore = await server.collectGarbage?.();
+  const gcBaselineKiB = gcBefore ? (await sleep(500), rssKiB(server.pid)) : baselineKiB;
   // SCRAM-SHA-1 from stored keys: cheap for every server.
   const mechanism: Mechanism = 'SCRAM-SHA-1';
   const specs = Array.from({ length: n }, (_, i) => server.spec(i, { mechanism, starttls: tls, resource: 'bench', roster: true, presence: true }));
@@ -76,15 +81,15 @@ async function connectIdle(ctx: BenchContext, server: BenchServer, n: number, tl
     await sleep(500);
     const sessionsKiB = rssKiB(server.pid);
     gc = {
-      baselineKiB,
+      baselineKiB: gcBaselineKiB,
       sessionsKiB,
-      perSessionKiB: perSession(sessionsKiB - baselineKiB),
+      perSessionKiB: perSession(sessionsKiB - gcBaselineKiB),
       before: gcBefore,
       after,
       heapPerSessionKiB: perSession((after.heapUsed - gcBefore.heapUsed) / 1024),
       externalPerSessionKiB: perSession((after.external - gcBefore.external) / 1024),
     };
-    ctx.log(`${server.name} (${mode}): after a forced GC RSS ${(sessionsKiB / 1024).toFixed(1)} MiB → ${gc.perSessionKiB} KiB/session (V8 heap ${gc.heapPerSessionKiB}, external ${gc.externalPerSessionKiB} KiB/session)`);
+    ctx.log(`${server.name} (${mode}): after a forced GC RSS ${(sessionsKiB / 1024).toFixed(1)} MiB → ${gc.perSessionKiB} KiB/session (heap ${gc.heapPerSessionKiB}, external ${gc.externalPerSessionKiB} KiB/session)`);
   }
   return { server: server.name, tls, n, baselineKiB, sessions: { ...c, mechanism, rssKiB: rss, perSessionKiB }, ...(gc ? { gc } : {}) };
 }
@@ -97,7 +102,7 @@ async function closeAll(ctx: BenchContext, server: BenchServer, tls: boolean): P
   await sleep(ctx.settleMs / 2);
 }
 
-/** All closed: what is left (Herald: also after a forced GC, and its V8 heap). */
+/** All closed: what is left (also after a forced GC where the server has one, and its heap). */
 async function afterClose(ctx: BenchContext, server: BenchServer, tls: boolean, gc: GcReading | undefined): Promise<number> {
   await closeAll(ctx, server, tls);
   const kib = rssKiB(server.pid);
@@ -106,7 +111,7 @@ async function afterClose(ctx: BenchContext, server: BenchServer, tls: boolean, 
     gc.closed = await server.collectGarbage();
     await sleep(500);
     gc.closedKiB = rssKiB(server.pid);
-    ctx.log(`${server.name} (${modeOf(tls)}): after a forced GC RSS ${(gc.closedKiB / 1024).toFixed(1)} MiB, V8 heap used ${(gc.closed.heapUsed / 1048576).toFixed(1)} MiB (${(gc.before.heapUsed / 1048576).toFixed(1)} before connecting)`);
+    ctx.log(`${server.name} (${modeOf(tls)}): after a forced GC RSS ${(gc.closedKiB / 1024).toFixed(1)} MiB, heap used ${(gc.closed.heapUsed / 1048576).toFixed(1)} MiB (${(gc.before.heapUsed / 1048576).toFixed(1)} before connecting)`);
   }
   return kib;
 }

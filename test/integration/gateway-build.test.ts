@@ -6,7 +6,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { serveDemo } from '../fixtures/serve-demo.ts';
@@ -72,6 +72,22 @@ test('the built gateway serves the demo, answers /api/v1/health and stops on SIG
   // The console's client files are not TypeScript: the build must carry them (they once stayed behind).
   assert.deepEqual({ status: r.consoleScript.status, type: r.consoleScript.type }, { status: 200, type: 'text/javascript; charset=utf-8' });
   assert.ok(r.consoleScript.bytes > 100, `admin.js is ${r.consoleScript.bytes} bytes`);
+});
+
+test('the build is ASCII only: module sources stay one byte a character in V8\'s heap (issue 12: RSS at rest)', async () => {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'herald-build-'));
+  dirs.push(outdir);
+  const r = await run(path.join(root, 'scripts', 'build-gateway.mjs'), ['--outdir', outdir]);
+  assert.equal(r.code, 0, r.stderr);
+  const files = readdirSync(outdir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
+  assert.ok(files.length > 1, `no chunks in ${outdir}`);
+  for (const f of files) {
+    const text = readFileSync(path.join(outdir, f), 'utf8');
+    const at = text.search(/[^\x00-\x7f]/);
+    assert.equal(at, -1, `${f}: non-ASCII at ${at}: ${JSON.stringify(text.slice(Math.max(0, at - 40), at + 10))}`);
+  }
+  // The sources do have such characters (the admin console's titles: "page · Herald"): escaped, not dropped.
+  assert.ok(files.some((f) => readFileSync(path.join(outdir, f), 'utf8').includes('\\u00b7')));
 });
 
 test('without a build and without tsx, the bin exits 1 naming `npm run build`', async () => {

@@ -4,20 +4,27 @@
 // allows "at most one time step" of clock drift), and each step only once (§5.2: the verifier
 // "MUST NOT accept the second attempt of the same OTP"): a code seen over someone's shoulder is
 // spent. The secret is 160 random bits (RFC 4226 §4 R6).
-import * as OTPAuth from 'otpauth';
+import { createRequire } from 'node:module';
+import type * as OTPAuthModule from 'otpauth';
 import { HeraldError } from '../protocol/errors.ts';
 import type { AdminTotpStore } from '../store/admin-totp.ts';
+
+// otpauth is loaded on first use, not when the gateway starts: most gateways never see a second
+// factor, and every module loaded at start stays in the resident memory (issue 12: RSS at rest).
+// Its CommonJS build, so that the functions below stay synchronous.
+let otpauth: typeof OTPAuthModule | undefined;
+const OTPAuth = () => (otpauth ??= createRequire(import.meta.url)('otpauth') as typeof OTPAuthModule);
 
 export const TOTP_PERIOD_S = 30;
 /** Steps either side of now a code may be for (RFC 6238 §5.2). */
 export const TOTP_WINDOW = 1;
 
 const totpOf = (secretBase32: string, label = 'admin') =>
-  new OTPAuth.TOTP({ issuer: 'Herald', label, algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD_S, secret: OTPAuth.Secret.fromBase32(secretBase32) });
+  new (OTPAuth().TOTP)({ issuer: 'Herald', label, algorithm: 'SHA1', digits: 6, period: TOTP_PERIOD_S, secret: OTPAuth().Secret.fromBase32(secretBase32) });
 
 /** A fresh secret (base32) and the otpauth:// URI an authenticator app reads from the QR code. */
 export function newTotpSecret(label: string): { secret: string; uri: string } {
-  const secret = new OTPAuth.Secret({ size: 20 }).base32;
+  const secret = new (OTPAuth().Secret)({ size: 20 }).base32;
   return { secret, uri: totpOf(secret, label).toString() };
 }
 

@@ -2,15 +2,23 @@
 // with escapes, comments (nested), angle-bracket addresses, groups ("Team: a@x, b@y;" — the group
 // name is dropped), RFC 2047 encoded words in names. Never throws: a piece it cannot make sense
 // of becomes its text as the name with an empty address. Bounded: at most MAX_ADDRESSES pieces.
-import libmime from 'libmime';
+import { createRequire } from 'node:module';
+import type Libmime from 'libmime';
 import type { MailAddress } from './source.ts';
+
+// libmime, and the charset tables it brings (iconv-lite, encoding-japanese), on first use: not
+// resident in a gateway that has not read an address yet (issue 12: RSS at rest). Its CommonJS build, so
+// the functions here stay synchronous (libmime keeps no state: either build gives the same answers).
+const requireHere = createRequire(import.meta.url);
+let loaded: typeof Libmime | undefined;
+const libmime = () => (loaded ??= requireHere('libmime') as typeof Libmime);
 
 export const MAX_ADDRESSES = 200;
 
 const decode = (s: string): string => {
   const t = s.replace(/\s+/g, ' ').trim();
   try {
-    return libmime.decodeWords(t).replace(/\s+/g, ' ').trim();
+    return libmime().decodeWords(t).replace(/\s+/g, ' ').trim();
   } catch {
     return t;
   }

@@ -2,11 +2,19 @@
 // message, decoding RFC 2047 encoded words, plus what mail-to-IM rules match on (To, Cc, the
 // priority headers). Broken headers never throw: they become "(no subject)" /
 // "(unknown sender)" and a reason the caller logs.
-import libmime from 'libmime';
+import { createRequire } from 'node:module';
+import type Libmime from 'libmime';
 import { NO_SUBJECT, UNKNOWN_SENDER } from '../protocol/api.ts';
 import { parseAddressList } from './addresses.ts';
 import { priorityOf } from './priority.ts';
 import type { MailAddress, MailPriority } from './source.ts';
+
+// libmime, and the charset tables it brings (iconv-lite, encoding-japanese), on first use: not
+// resident in a gateway that has not read a mail yet (issue 12: RSS at rest). Its CommonJS build, so
+// the functions here stay synchronous (libmime keeps no state: either build gives the same answers).
+const requireHere = createRequire(import.meta.url);
+let loaded: typeof Libmime | undefined;
+const libmime = () => (loaded ??= requireHere('libmime') as typeof Libmime);
 
 export interface AlertHeaders {
   from: string;
@@ -74,7 +82,7 @@ export function parseAlertHeaders(head: Buffer): AlertHeaders {
     if (raw === undefined) return undefined;
     const utf8 = headerText(raw);
     try {
-      return libmime.decodeWords(utf8).replace(/\s+/g, ' ').trim();
+      return libmime().decodeWords(utf8).replace(/\s+/g, ' ').trim();
     } catch {
       problems.push(`undecodable ${name} header`);
       return utf8.trim();

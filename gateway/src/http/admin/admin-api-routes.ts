@@ -5,7 +5,6 @@
 // (`herald-gateway status`).
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
-import QRCode from 'qrcode';
 import type { z } from 'zod';
 import { sameToken } from '../../admin/local-token.ts';
 import {
@@ -119,6 +118,8 @@ export function adminApiRoutes(router: Router, deps: AdminApiDeps): void {
     const p = deps.provisioning?.issue(admin.users.get(ctx.params.address!).address, ttl);
     const r = p ? { address: p.account.address, expiresAt: p.expiresAt, link: p.deepLink } : (({ address, expiresAt, token }) => ({ address, expiresAt, link: token }))(admin.users.enroll(actor(ctx), ctx.params.address!, ttl));
     if (p) admin.audit.record(actor(ctx), 'token.enroll', p.account.address, { expires: p.expiresAt.toISOString() });
+    // qrcode on first use, not at start (RSS at rest, issue 12).
+    const { default: QRCode } = await import('qrcode');
     ctx.body = { expiresAt: r.expiresAt.toISOString(), link: r.link, qr: await QRCode.toDataURL(r.link, { margin: 1, errorCorrectionLevel: 'L' }) };
   });
 

@@ -5,12 +5,21 @@
 // own, §3.8.4.4). Recurrence is ical.js's (RecurExpansion); no RRULE arithmetic is done here.
 // Times become UTC instants by zoned-time.ts rules: a VTIMEZONE in the object wins (ical.js), then
 // an IANA TZID, then the user's zone (floating times, all-day dates, unknown TZIDs).
-import ICAL from 'ical.js';
+import { createRequire } from 'node:module';
+import type ICAL from 'ical.js';
 import { isKnownTimeZone, wallToEpoch } from './zoned-time.ts';
 
 type Component = InstanceType<typeof ICAL.Component>;
 type Time = InstanceType<typeof ICAL.Time>;
 type Event = InstanceType<typeof ICAL.Event>;
+
+// ical.js on first use (the first calendar object or invitation read), not at start: most of the
+// time nothing needs it, and a module loaded stays resident (issue 12: RSS at rest). Its CommonJS
+// build, so that parsing stays synchronous; invitation.ts uses this same copy (instanceof, and the
+// UTC zone singleton, are per copy).
+const requireHere = createRequire(import.meta.url);
+let loaded: typeof ICAL | undefined;
+export const ical = () => (loaded ??= requireHere('ical.js') as typeof ICAL);
 
 /** A calendar object that cannot be read (not iCalendar, or nonsense inside). */
 export class CalendarDataError extends Error {
@@ -70,9 +79,9 @@ const MAX_ITERATIONS = 50_000;
 export function parseCalendarObject(text: string): ParsedObject {
   let roots: Component[];
   try {
-    const jcal = ICAL.parse(text) as unknown[];
+    const jcal = ical().parse(text) as unknown[];
     const list = Array.isArray(jcal[0]) ? (jcal as unknown[][]) : [jcal];
-    roots = list.map((j) => new ICAL.Component(j as unknown as string));
+    roots = list.map((j) => new (ical().Component)(j as unknown as string));
   } catch (e) {
     throw new CalendarDataError(`not valid iCalendar: ${(e as Error).message.split('\n')[0]}`);
   }
@@ -125,9 +134,9 @@ function expandEvent(uid: string, g: EventGroup, o: ExpandOptions): Occurrence[]
   const overlaps = (occ: Occurrence) => occ.start < o.to && (occ.end > o.from || (occ.end === occ.start && occ.start >= o.from));
   if (!g.master) {
     // Only instances (an invitation to one occurrence, or a server that stores them apart).
-    return g.overrides.map((c) => occurrenceOf(uid, new ICAL.Event(c), tz, true)).filter(overlaps);
+    return g.overrides.map((c) => occurrenceOf(uid, new (ical().Event)(c), tz, true)).filter(overlaps);
   }
-  const event = new ICAL.Event(g.master, { exceptions: g.overrides });
+  const event = new (ical().Event)(g.master, { exceptions: g.overrides });
   if (!event.isRecurring()) return [occurrenceOf(uid, event, tz, false)].filter(overlaps);
 
   const out: Occurrence[] = [];
@@ -197,17 +206,17 @@ function alarmsOf(c: Component, start: number, end: number, tz: string, generate
     if (!trig) continue;
     const v = trig.getFirstValue();
     let first: number;
-    if (v instanceof ICAL.Duration) {
+    if (v instanceof ical().Duration) {
       const related = String(trig.getParameter('related') ?? 'START').toUpperCase();
       first = (related === 'END' ? end : start) + v.toSeconds() * 1000;
-    } else if (v instanceof ICAL.Time) {
+    } else if (v instanceof ical().Time) {
       if (generated) continue;
       first = toEpoch(v, zoneOf(a, 'trigger', tz));
     } else continue;
     const acked = acknowledgedAt(a);
     const repeat = Math.min(Number(text1(a, 'repeat') ?? 0) || 0, 100);
     const every = a.getFirstProperty('duration')?.getFirstValue();
-    const step = every instanceof ICAL.Duration ? every.toSeconds() * 1000 : 0;
+    const step = every instanceof ical().Duration ? every.toSeconds() * 1000 : 0;
     for (let k = 0; k <= (step > 0 ? repeat : 0); k++) {
       const t = first + k * step;
       if (t > acked) at.add(t);
@@ -219,7 +228,7 @@ function alarmsOf(c: Component, start: number, end: number, tz: string, generate
 /** RFC 9074 ACKNOWLEDGED (UTC DATE-TIME); ical.js does not know the property, so it comes as text. */
 function acknowledgedAt(alarm: Component): number {
   const v = alarm.getFirstPropertyValue('acknowledged');
-  if (v instanceof ICAL.Time) return toEpoch(v, 'UTC');
+  if (v instanceof ical().Time) return toEpoch(v, 'UTC');
   const m = typeof v === 'string' ? /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(v.trim()) : null;
   return m ? Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!) : -Infinity;
 }
@@ -260,6 +269,6 @@ function zoneOf(c: Component, prop: string, userTz: string): string {
  */
 export function toEpoch(t: Time, wallTz: string): number {
   const zone = t.zone;
-  if (!t.isDate && zone && (zone === ICAL.Timezone.utcTimezone || zone.tzid === 'UTC' || zone.component)) return t.toUnixTime() * 1000;
+  if (!t.isDate && zone && (zone === ical().Timezone.utcTimezone || zone.tzid === 'UTC' || zone.component)) return t.toUnixTime() * 1000;
   return wallToEpoch({ year: t.year, month: t.month, day: t.day, hour: t.isDate ? 0 : t.hour, minute: t.isDate ? 0 : t.minute, second: t.isDate ? 0 : t.second }, wallTz);
 }

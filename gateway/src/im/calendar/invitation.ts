@@ -4,8 +4,8 @@
 // attendees with their PARTSTAT. The METHOD of the VCALENDAR wins over the Content-Type's
 // `method` parameter (they must agree, §2.4; Outlook has been seen to get the parameter wrong).
 // Other methods (PUBLISH, COUNTER, REFRESH...) are not summarised.
-import ICAL from 'ical.js';
-import { CalendarDataError, expandOccurrences, parseCalendarObject, type Occurrence, type Person } from './calendar-object.ts';
+import type ICAL from 'ical.js';
+import { CalendarDataError, expandOccurrences, ical, parseCalendarObject, type Occurrence, type Person } from './calendar-object.ts';
 import { findCalendarPart } from './mime-calendar.ts';
 
 export type InvitationMethod = 'REQUEST' | 'CANCEL' | 'REPLY';
@@ -94,7 +94,7 @@ const DAYS: Record<string, string> = { MO: 'Monday', TU: 'Tuesday', WE: 'Wednesd
 /** A short English description of the RRULE (RFC 5545 §3.3.10), e.g. "every 2 weeks on Monday, Wednesday, until 31 Dec 2026". */
 function describeRule(master: InstanceType<typeof ICAL.Component>): string | undefined {
   const rule = master.getFirstPropertyValue('rrule');
-  if (!(rule instanceof ICAL.Recur)) return master.hasProperty('rdate') ? 'on several dates' : undefined;
+  if (!(rule instanceof ical().Recur)) return master.hasProperty('rdate') ? 'on several dates' : undefined;
   const [adverb, unit] = FREQ[rule.freq] ?? [rule.freq.toLowerCase(), 'times'];
   let text = rule.interval > 1 ? `every ${rule.interval} ${unit}` : adverb;
   const byday = (rule.parts.BYDAY as string[] | undefined)?.map((d) => {

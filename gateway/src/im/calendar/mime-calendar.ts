@@ -5,8 +5,18 @@
 // quoted-printable, 7bit, 8bit, binary; the part's charset (default UTF-8) converted by libmime.
 // Also the message's Subject/From, for the summary's context. Bounded: nesting depth and part
 // count, so a hostile mail costs little.
-import libmime from 'libmime';
-import { decode as decodeCharset } from 'libmime/lib/charset.js';
+import { createRequire } from 'node:module';
+import type Libmime from 'libmime';
+import type * as Charset from 'libmime/lib/charset.js';
+
+// libmime, and the charset tables it brings (iconv-lite, encoding-japanese), on first use: not
+// resident in a gateway that has not read an invitation yet (issue 12: RSS at rest). Its CommonJS
+// build, so the functions here stay synchronous (libmime keeps no state: either build gives the same answers).
+const requireHere = createRequire(import.meta.url);
+let loaded: typeof Libmime | undefined;
+const libmime = () => (loaded ??= requireHere('libmime') as typeof Libmime);
+let charset: typeof Charset | undefined;
+const decodeCharset = (bytes: Buffer, name: string) => (charset ??= requireHere('libmime/lib/charset.js') as typeof Charset).decode(bytes, name);
 
 export interface CalendarPart {
   /** The decoded iCalendar text. */
@@ -81,7 +91,7 @@ function decodeWords(v: string | undefined): string | undefined {
   if (v === undefined) return undefined;
   const utf8 = Buffer.from(v, 'latin1').toString('utf8');
   try {
-    return libmime.decodeWords(utf8).replace(/\s+/g, ' ').trim();
+    return libmime().decodeWords(utf8).replace(/\s+/g, ' ').trim();
   } catch {
     return utf8.trim();
   }
@@ -95,7 +105,7 @@ export function findCalendarPart(raw: Buffer): MailCalendar {
 
   const walk = (e: Entity, depth: number): CalendarPart | undefined => {
     if (++parts > MAX_PARTS || depth > MAX_DEPTH) return undefined;
-    const ct = libmime.parseHeaderValue(header(e, 'content-type') ?? 'text/plain');
+    const ct = libmime().parseHeaderValue(header(e, 'content-type') ?? 'text/plain');
     const type = ct.value.toLowerCase();
     if (type.startsWith('multipart/')) {
       const boundary = ct.params.boundary;
@@ -106,7 +116,7 @@ export function findCalendarPart(raw: Buffer): MailCalendar {
       }
       return undefined;
     }
-    const disposition = libmime.parseHeaderValue(header(e, 'content-disposition') ?? '');
+    const disposition = libmime().parseHeaderValue(header(e, 'content-disposition') ?? '');
     const filename = (disposition.params.filename ?? ct.params.name ?? '').toLowerCase();
     const isCalendar = type === 'text/calendar';
     const isIcs = type === 'application/ics' || (filename.endsWith('.ics') && (type === 'application/octet-stream' || type === 'text/plain'));

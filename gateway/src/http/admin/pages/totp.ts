@@ -1,6 +1,5 @@
 // The signed-in admin's second factor: a new key with its QR code (otpauth:// URI, RFC 6238 via
 // an authenticator app), turned on only by a first right code; afterwards the key is never shown.
-import QRCode from 'qrcode';
 import { ADMIN_API_PREFIX } from '../../../protocol/admin-api.ts';
 import { newTotpSecret } from '../../../admin/totp.ts';
 import { html } from '../html.ts';
@@ -15,6 +14,8 @@ export const totpPage: AdminPage = {
     // A fresh key each time the page is opened; it is kept in this console session only until confirmed.
     const { secret, uri } = newTotpSecret(session.address);
     session.pendingTotp = secret;
+    // qrcode on first use, not at start (RSS at rest, issue 12).
+    const { default: QRCode } = await import('qrcode');
     const qr = await QRCode.toString(uri, { type: 'svg', margin: 1 });
     const dataUrl = `data:image/svg+xml;base64,${Buffer.from(qr).toString('base64')}`;
     return html`<section class="card totp">
