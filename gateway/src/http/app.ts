@@ -146,7 +146,7 @@ export function createHttpApp(deps: HttpDeps) {
     app.use(updates.routes()).use(updates.allowedMethods({ throw: true }));
   }
 
-  const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
+  const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events`, trustProxy: settings.http.trustProxy });
   // The WebSocket paths main.ts's upgrade handler serves besides these (/xmpp-websocket is the XMPP server's).
   const upgrades = [`${API_PREFIX}/events`, ...(adminLive ? [LIVE_PATH] : [])];
   return { app, events, adminLive, routes: () => routesOf(routers), upgrades };

@@ -197,7 +197,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     async plain(address, secret, remote) {
       // A device token works as the password (the tray app never has the real one).
       if (secret.startsWith('hdt_')) {
-        const { account, deviceId } = deps.tokens.verifyDevice(secret);
+        const { account, deviceId } = deps.tokens.verifyDevice(secret, remote === 'unknown' ? undefined : remote);
         if (account.address !== address.toLowerCase()) throw new HeraldError('invalid_credentials', 'token of another user');
         return { account, deviceId };
       }
