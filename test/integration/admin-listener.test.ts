@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
+import WebSocket from 'ws';
 import { chromiumMissing, launchChromium, openPage } from '../fixtures/chromium.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { signInForm } from './admin-console-helpers.ts';
@@ -47,6 +48,21 @@ test('with admin.port the HTTP port answers 404 for the console and its API; the
   assert.equal((await get(`${own.url}/api/v1/health`)).status, 200);
 });
 
+/** The status an upgrade to /admin/live gets (no cookie). */
+const liveUpgrade = (base: string) =>
+  new Promise<number>((resolve, reject) => {
+    const ws = new WebSocket(`${base.replace('http', 'ws')}/admin/live`, { headers: { origin: base } });
+    ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+    ws.once('open', () => reject(new Error('opened without a session')));
+    ws.once('error', () => undefined);
+  });
+
+test('the live socket: 404 on the HTTP port, the console guard (401 signed out) on the own listener', async () => {
+  assert.equal(await liveUpgrade(own.url), 404);
+  assert.equal(await liveUpgrade(own.adminUrl), 401);
+  assert.equal(await liveUpgrade(plain.url), 401, 'without admin.port it stays on the HTTP port');
+});
+
 test('the same guard on the own listener: a client elsewhere (as the trusted proxy says) gets 403', async () => {
   const remote = { 'x-forwarded-for': '203.0.113.7' };
   assert.equal((await get(`${own.adminUrl}/admin/login`, remote)).status, 403);
@@ -63,6 +79,10 @@ test('an admin signs in on the own listener; the Settings page shows admin.host 
   const tab = await openPage(browser);
   try {
     assert.equal(await signInForm(tab.page, own.adminUrl, ADMIN, PW), 303);
+    // The dashboard's live socket is served by the own listener too.
+    const [live] = await Promise.all([tab.page.waitForEvent('websocket'), tab.page.goto(`${own.adminUrl}/admin`)]);
+    assert.match(live.url(), /\/admin\/live$/);
+    await tab.page.waitForSelector('[data-live-state][data-on="true"]');
     await tab.page.goto(`${own.adminUrl}/admin/settings`);
     assert.equal(await tab.page.locator('tr[data-key="admin.host"] td.value').textContent(), '127.0.0.1');
     assert.equal(await tab.page.locator('tr[data-key="admin.port"] td.value').textContent(), '0');
