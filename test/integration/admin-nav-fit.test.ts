@@ -31,7 +31,7 @@ after(async () => {
 const overflow = (page: Page) =>
   page.evaluate(() => {
     const nav = document.querySelector('nav.pages')!;
-    const links = [...nav.querySelectorAll('a')];
+    const links = Array.from(nav.querySelectorAll('a'));
     return {
       links: links.length,
       nav: nav.scrollWidth - nav.clientWidth,
