@@ -409,11 +409,15 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   onRequest = app.callback();
   const secureUpgrade = (req: IncomingMessage) => (req.socket as { encrypted?: boolean }).encrypted === true || (settings.http.trustProxy && String(req.headers['x-forwarded-proto']).startsWith('https'));
   if (adminApp) {
-    const handle = adminApp.callback();
-    onAdminRequest = handle;
+    onAdminRequest = adminApp.callback();
     onAdminUpgrade = (req, socket, head) => {
       socket.on('error', () => socket.destroy());
-      if (!adminLive?.handleUpgrade(req, socket, head, secureUpgrade(req))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      try {
+        if (!adminLive?.handleUpgrade(req, socket, head, secureUpgrade(req))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      } catch (e) {
+        log.warn({ err: e, url: req.url?.slice(0, 200) }, 'admin WebSocket upgrade failed');
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      }
     };
   }
   onUpgrade = (req, socket, head) => {
