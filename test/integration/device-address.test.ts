@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { createCli } from '../fixtures/cli.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { connectRaw, plain, streamOpen } from '../fixtures/xmpp-raw.ts';
+import { wsLogin } from './revocation-helpers.ts';
 
 const USER = 'tia@example.com';
 let proxied: TestGateway;
@@ -50,6 +51,14 @@ test('the events socket records the (proxied) address of its upgrade', async () 
   });
   assert.equal(phone.address(), '198.51.100.23');
   ws.close();
+});
+
+test('XMPP over WebSocket with the device token: the proxied client address', async () => {
+  const web = device(proxied, 'Web');
+  const c = await wsLogin(proxied, USER, web.token, 'web', { headers: { 'x-forwarded-for': '192.0.2.44' } });
+  await c.ping();
+  assert.equal(web.address(), '192.0.2.44');
+  c.kill();
 });
 
 test('XMPP with the device token as password records the connection\'s address; `token list` shows it', async () => {
