@@ -95,6 +95,8 @@ export interface Gateway {
   server: Server;
   /** A URL this machine reaches the API at: http://127.0.0.1:<port> on a loopback bind, else https://. */
   url: string;
+  /** Where this machine reaches the admin console: `url`, or admin.port's own listener when set. */
+  adminUrl: string;
   /** The HTTPS URL of the same port (the certificate is `certificate`). */
   httpsUrl: string;
   /** What clients are given (http.publicUrl, or one derived from a loopback bind). */
@@ -181,14 +183,41 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     store.close();
     throw e;
   }
+  // admin.port: the console and its API on a listener of their own (the same guards: loopback
+  // only unless admin.allowRemote), and no longer on the HTTP port (http/app.ts).
+  let onAdminRequest: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+  let onAdminUpgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void = (_req, socket) => socket.destroy();
+  let adminListener: HttpListener | undefined;
+  if (settings.admin.enabled && settings.admin.port !== undefined) {
+    const h = settings.admin.host;
+    try {
+      adminListener = await startHttpListener({
+        host: h,
+        port: settings.admin.port,
+        certificate: httpCert,
+        allowPlain: isLoopbackHost(h),
+        trustProxy: settings.http.trustProxy,
+        httpsOrigin: `https://${h.includes(':') ? `[${h}]` : h}:${settings.admin.port}`,
+        onRequest: (req, res) => onAdminRequest(req, res),
+        onUpgrade: (req, socket, head) => onAdminUpgrade(req, socket, head),
+      });
+    } catch (e) {
+      await listener.close();
+      await mail.close();
+      store.close();
+      throw new Error(`admin console: ${(e as Error).message.replace(/\(set http\.port[^)]*\)/, '(admin.port)')}`);
+    }
+    log.info({ port: adminListener.port, host: h }, `admin console on its own listener, port ${adminListener.port}`);
+  }
   const server = listener.server;
   const port = listener.port;
   const exposure = publicUrlOf(settings.http, port);
   publicUrl = exposure.url;
   if (exposure.warning) log.warn(exposure.warning);
   // A URL this machine reaches the port at (a wildcard bind is reached through loopback).
-  const h = settings.http.host;
-  const localHost = h === '0.0.0.0' || h === 'localhost' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? `[${h}]` : h;
+  const hostOf = (h: string) => (h === '0.0.0.0' || h === 'localhost' ? '127.0.0.1' : h === '::' ? '[::1]' : h.includes(':') ? `[${h}]` : h);
+  const localHost = hostOf(settings.http.host);
+  const localUrlOf = (h: string, p: number) => `${isLoopbackHost(h) ? 'http' : 'https'}://${hostOf(h)}:${p}`;
   const httpsUrl = `https://${localHost}:${port}`;
 
   // Per-user packages (download page, `herald-gateway package`): the signing key is made on first start.
@@ -197,6 +226,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
   } catch (e) {
     void listener.close();
+    void adminListener?.close();
     await mail.close();
     store.close();
     throw new Error(`cannot load the provisioning key: ${(e as Error).message}`);
@@ -248,6 +278,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       publicUrl,
     }).catch(async (e: unknown) => {
       void listener.close();
+      void adminListener?.close();
       await mail.close();
       store.close();
       throw e;
@@ -270,6 +301,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   } catch (e) {
     await xmpp?.close();
     void listener.close();
+    void adminListener?.close();
     await mail.close();
     store.close();
     throw new Error(`cannot start the SEM spool: ${(e as Error).message}`);
@@ -359,7 +391,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     userAlertRules: () => store.alertRules.owners().flatMap((id) => ((a) => (a ? [{ address: a.address, rules: store.alertRules.get(id) }] : []))(store.accounts.byId(id))),
     origins: settingOrigins(settings),
   };
-  const { app, events, adminLive, routes: httpRoutes, upgrades } = createHttpApp({
+  const { app, adminApp, events, adminLive, routes: httpRoutes, upgrades } = createHttpApp({
     settings,
     store,
     directory,
@@ -377,12 +409,25 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     admin: { services: services.admin, live: { status, sessions: adminSessions, pages: adminPages }, localToken: () => later.localToken },
   });
   onRequest = app.callback();
+  const secureUpgrade = (req: IncomingMessage) => (req.socket as { encrypted?: boolean }).encrypted === true || (settings.http.trustProxy && String(req.headers['x-forwarded-proto']).startsWith('https'));
+  if (adminApp) {
+    onAdminRequest = adminApp.callback();
+    onAdminUpgrade = (req, socket, head) => {
+      socket.on('error', () => socket.destroy());
+      try {
+        if (!adminLive?.handleUpgrade(req, socket, head, secureUpgrade(req))) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+      } catch (e) {
+        log.warn({ err: e, url: req.url?.slice(0, 200) }, 'admin WebSocket upgrade failed');
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+      }
+    };
+  }
   onUpgrade = (req, socket, head) => {
     // A failure while taking an upgrade ends that one connection.
     socket.on('error', () => socket.destroy());
     try {
       if (xmpp && new URL(req.url ?? '/', 'http://x').pathname === '/xmpp-websocket') return xmpp.handleUpgrade(req, socket, head, settings.http.trustProxy);
-      if (adminLive?.handleUpgrade(req, socket, head, (req.socket as { encrypted?: boolean }).encrypted === true || (settings.http.trustProxy && String(req.headers['x-forwarded-proto']).startsWith('https')))) return;
+      if (!adminApp && adminLive?.handleUpgrade(req, socket, head, secureUpgrade(req))) return;
       if (!events.handleUpgrade(req, socket, head)) socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
     } catch (e) {
       log.warn({ err: e, url: req.url?.slice(0, 200) }, 'WebSocket upgrade failed');
@@ -419,7 +464,9 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   // `herald-gateway status` finds this process and reads GET /api/v1/admin/status (admin/local-token.ts).
   const localUrl = loopback ? `http://${localHost}:${port}` : httpsUrl;
-  const endpoint = settings.admin.enabled ? writeLocalEndpoint(settings.dataDir, { url: localUrl, ...(loopback ? {} : { fingerprint256: new X509Certificate(httpCert.cert).fingerprint256 }) }) : undefined;
+  const adminUrl = adminListener ? localUrlOf(settings.admin.host, adminListener.port) : localUrl;
+  const adminLoopback = adminListener ? isLoopbackHost(settings.admin.host) : loopback;
+  const endpoint = settings.admin.enabled ? writeLocalEndpoint(settings.dataDir, { url: adminUrl, ...(adminLoopback ? {} : { fingerprint256: new X509Certificate(httpCert.cert).fingerprint256 }) }) : undefined;
   later.localToken = endpoint?.token;
 
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
@@ -427,6 +474,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   return {
     server,
     url: localUrl,
+    adminUrl,
     httpsUrl,
     publicUrl,
     certificate: httpCert,
@@ -467,7 +515,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           {
             name: 'HTTP server',
             // Every connection of the port (plain, TLS, upgraded) is ended, not waited for.
-            run: () => listener.close(),
+            run: () => Promise.all([listener.close(), adminListener?.close()]).then(() => undefined),
             waiting: () => `${listener.connections()} connection${listener.connections() === 1 ? '' : 's'} still open`,
           },
           { name: 'mail', run: () => mail.close(), waiting: () => `${mail.activeUsers()} mail watches` },

@@ -164,7 +164,11 @@ test('the admin signs out one device of a user: its token stops working', { skip
   const { page } = adminTab;
   const laptop = await signIn(gw, USER, USER_PW, 'Bob laptop');
   const phone = await signIn(gw, USER, USER_PW, 'Bob phone');
+  // The phone polls once: its row shows where from (a forged X-Forwarded-For is not believed: http.trustProxy is off).
+  assert.notEqual((await gw.api('GET', '/api/v1/folders', { token: phone.token, headers: { 'x-forwarded-for': '203.0.113.9' } })).status, 401);
   await page.goto(`${gw.url}/admin/users?user=${encodeURIComponent(USER)}`);
+  assert.equal(await page.locator(`tr[data-device="${phone.deviceId}"] [data-address]`).textContent(), '127.0.0.1');
+  assert.equal(await page.locator(`tr[data-device="${laptop.deviceId}"] [data-address]`).textContent(), '—', 'never used: no address');
   await Promise.all([page.waitForEvent('load'), page.locator(`tr[data-device="${laptop.deviceId}"] button`).click()]);
   assert.throws(() => gw.services.tokens.verifyDevice(laptop.token), /revoked|unknown/);
   assert.equal(gw.services.tokens.verifyDevice(phone.token).deviceId, phone.deviceId, 'the other device stays');

@@ -126,9 +126,10 @@ export async function scramLogin(port: number, address: string, password: string
 }
 
 /** XMPP over WebSocket (RFC 7395) on the HTTP port, PLAIN, bound. */
-export async function wsLogin(gw: TestGateway, address: string, secret: string, resource: string): Promise<XmppClient> {
+export async function wsLogin(gw: TestGateway, address: string, secret: string, resource: string, opts: { userAgent?: string; headers?: Record<string, string> } = {}): Promise<XmppClient> {
   const domain = address.split('@')[1]!;
-  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/xmpp-websocket`, ['xmpp']);
+  const headers = { ...opts.headers, ...(opts.userAgent ? { 'user-agent': opts.userAgent } : {}) };
+  const ws = new WebSocket(`${gw.url.replace('http', 'ws')}/xmpp-websocket`, ['xmpp'], { headers });
   const q = createElementQueue(5000);
   let endedBy: (e: Ending) => void;
   const ended = new Promise<Ending>((r) => (endedBy = r));

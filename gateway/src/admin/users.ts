@@ -65,7 +65,7 @@ export function createAdminUsers({ store, directory, tokens, audit, minPasswordL
       return true;
     },
     devices(address: string) {
-      return tokens.listDevices(existing(address).address).map((d) => ({ id: d.id, label: d.label, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt, revokedAt: d.revokedAt }));
+      return tokens.listDevices(existing(address).address).map((d) => ({ id: d.id, label: d.label, createdAt: d.createdAt, lastUsedAt: d.lastUsedAt, lastAddress: d.lastAddress, revokedAt: d.revokedAt }));
     },
     /** Revokes one device (by id) or all of them; the count revoked. Live sessions end (credentials.ts). */
     revokeDevices(actor: Actor, address: string, deviceId?: number): RevokedCounts {

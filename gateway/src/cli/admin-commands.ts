@@ -145,7 +145,7 @@ export async function runAdminCommand(s: Services, group: string, args: string[]
       const { account, devices, enrollments } = s.tokens.listTokens(address);
       for (const d of devices) {
         out(
-          `device ${String(d.id).padEnd(5)} ${(d.label ?? '(no name)').padEnd(24)} ${(d.platform ?? '?').padEnd(12)} created ${when(d.createdAt)}  last used ${d.lastUsedAt ? when(d.lastUsedAt) : 'never'.padEnd(20)}  ${d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'live'}`,
+          `device ${String(d.id).padEnd(5)} ${(d.label ?? '(no name)').padEnd(24)} ${(d.platform ?? '?').padEnd(12)} created ${when(d.createdAt)}  last used ${d.lastUsedAt ? when(d.lastUsedAt) : 'never'.padEnd(20)}${d.lastAddress ? ` from ${d.lastAddress}` : ''}  ${d.revokedAt ? `revoked ${when(d.revokedAt)}` : 'live'}`,
         );
       }
       for (const e of enrollments) out(`enrollment ${String(e.id).padEnd(5)} unused, created ${when(e.createdAt)}  expires ${when(e.expiresAt)}`);

@@ -355,6 +355,13 @@ export const SettingsSchema = z.strictObject({
        * forwarded client address counts) unless this is true: exposing it is an explicit choice.
        */
       allowRemote: bool.default(false),
+      /**
+       * The console and /api/v1/admin on a listener of their own (HTTPS, and plain HTTP on a
+       * loopback host), and no longer on the HTTP port; unset = at /admin on the HTTP port.
+       */
+      port: port.optional(),
+      /** Where that listener binds (only with admin.port); off loopback it still needs admin.allowRemote for other clients. */
+      host: z.string().min(1).default('127.0.0.1'),
       /** A console session unused this long is signed out. */
       idleMinutes: z.coerce.number().int().min(1).max(24 * 60).default(15),
       /** How often the dashboard's live numbers are taken (one snapshot shared by every viewer). */

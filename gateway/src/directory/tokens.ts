@@ -10,6 +10,9 @@ import type { Credentials } from './credentials.ts';
 const ENROLL_PREFIX = 'hen_';
 const DEVICE_PREFIX = 'hdt_';
 
+/** An IPv4 client on a dual-stack socket shows as ::ffff:a.b.c.d: the admin sees a.b.c.d. */
+const clientAddress = (a: string) => a.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '').slice(0, 100);
+
 const newToken = (prefix: string) => prefix + randomBytes(32).toString('base64url');
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest();
 
@@ -37,12 +40,15 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
     store.tokens.addDevice(account.id, hashToken(token), label, platform);
     return token;
   };
-  const touched = new Map<number, number>();
-  const touch = (deviceId: number) => {
+  // What was last written per device: a use is written only when a minute has passed or it
+  // comes from another address, so a polling device costs one read per request, not a write.
+  const touched = new Map<number, { at: number; address: string | undefined }>();
+  const touch = (deviceId: number, address: string | undefined) => {
     const now = Date.now();
-    if ((touched.get(deviceId) ?? 0) > now - TOUCH_EVERY_MS) return;
-    touched.set(deviceId, now);
-    store.tokens.touchDevice(deviceId, now);
+    const last = touched.get(deviceId);
+    if (last && last.at > now - TOUCH_EVERY_MS && (address === undefined || address === last.address)) return;
+    touched.set(deviceId, { at: now, address: address ?? last?.address });
+    store.tokens.touchDevice(deviceId, now, address ?? null);
   };
 
   return {
@@ -81,13 +87,14 @@ export function createTokenService({ store, enrollTtlMs, credentials }: { store:
 
     /**
      * The account behind a live device token; throws invalid_token otherwise. Every use counts as
-     * the device's last use — HTTP, the events socket, XMPP (TCP or WebSocket) alike.
+     * the device's last use — HTTP, the events socket, XMPP (TCP or WebSocket) alike — and
+     * `remoteAddress` (the caller's, http.trustProxy respected) its last address.
      */
-    verifyDevice(token: string): { account: AccountRow; deviceId: number } {
+    verifyDevice(token: string, remoteAddress?: string): { account: AccountRow; deviceId: number } {
       const found = token.startsWith(DEVICE_PREFIX) ? store.tokens.findDevice(hashToken(token)) : undefined;
       const account = found && store.accounts.byId(found.accountId);
       if (!found || !account) throw new HeraldError('invalid_token', 'the device token is unknown or was revoked; sign in again');
-      touch(found.id);
+      touch(found.id, remoteAddress ? clientAddress(remoteAddress) : undefined);
       return { account, deviceId: found.id };
     },
 

@@ -74,26 +74,32 @@ const newRouter = (prefix?: string) => new Router({ prefix, sensitive: true });
 export function createHttpApp(deps: HttpDeps) {
   const { settings, log } = deps;
   const routers: Router[] = [];
-  const app = new Koa({ proxy: settings.http.trustProxy });
-  app.silent = true; // errors are logged by errorHandler, once
   const bodyLimit = settings.http.bodyLimitBytes;
+  const newApp = () => {
+    const k = new Koa({ proxy: settings.http.trustProxy });
+    k.silent = true; // errors are logged by errorHandler, once
+    k.use(async (ctx, next) => {
+      const start = performance.now();
+      await next();
+      const ms = Math.round((performance.now() - start) * 10) / 10;
+      // Polls are the bulk of the traffic: only errors are worth an info line.
+      const level = ctx.status >= 500 ? 'warn' : ctx.status >= 400 ? 'info' : 'debug';
+      log[level]({ ms, ip: ctx.ip }, `${ctx.method} ${ctx.path} → ${ctx.status}`);
+    });
+    k.use(errorHandler(log));
+    k.use(async (ctx, next) => {
+      ctx.set('X-Content-Type-Options', 'nosniff');
+      await next();
+    });
+    return k;
+  };
+  const app = newApp();
 
-  app.use(async (ctx, next) => {
-    const start = performance.now();
-    await next();
-    const ms = Math.round((performance.now() - start) * 10) / 10;
-    // Polls are the bulk of the traffic: only errors are worth an info line.
-    const level = ctx.status >= 500 ? 'warn' : ctx.status >= 400 ? 'info' : 'debug';
-    log[level]({ ms, ip: ctx.ip }, `${ctx.method} ${ctx.path} → ${ctx.status}`);
-  });
-  app.use(errorHandler(log));
-  app.use(async (ctx, next) => {
-    ctx.set('X-Content-Type-Options', 'nosniff');
-    await next();
-  });
-
-  // The admin console and its API (README "Admin console"): before the user API's router.
+  // The admin console and its API (README "Admin console"): before the user API's router — or,
+  // with admin.port, in an app of their own that main.ts serves on that listener (the HTTP port
+  // then answers 404 for them).
   let adminLive: ReturnType<typeof createLiveSocket> | undefined;
+  const ownAdmin = deps.admin && settings.admin.enabled && settings.admin.port !== undefined ? newApp() : undefined;
   if (deps.admin && settings.admin.enabled) {
     const sessions = createConsoleSessions({ idleMs: settings.admin.idleMinutes * 60_000 });
     const shared = { admin: deps.admin.services, live: deps.admin.live, settings, publicUrl: deps.publicUrl, provisioning: deps.provisioning, store: deps.store, sessions };
@@ -102,7 +108,7 @@ export function createHttpApp(deps: HttpDeps) {
     const pages = newRouter();
     consoleRoutes(pages, { ...shared, directory: deps.directory });
     routers.push(adminApi, pages);
-    app.use(adminApi.routes()).use(adminApi.allowedMethods({ throw: true })).use(pages.routes()).use(pages.allowedMethods({ throw: true }));
+    (ownAdmin ?? app).use(adminApi.routes()).use(adminApi.allowedMethods({ throw: true })).use(pages.routes()).use(pages.allowedMethods({ throw: true }));
     adminLive = createLiveSocket({ status: deps.admin.live.status, sessions, store: deps.store, intervalMs: settings.admin.liveSeconds * 1000, allowRemote: settings.admin.allowRemote, trustProxy: settings.http.trustProxy });
   }
 
@@ -146,8 +152,8 @@ export function createHttpApp(deps: HttpDeps) {
     app.use(updates.routes()).use(updates.allowedMethods({ throw: true }));
   }
 
-  const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events` });
+  const events = createEventsSocket({ tokens: deps.tokens, mail: deps.mail, log, path: `${API_PREFIX}/events`, trustProxy: settings.http.trustProxy });
   // The WebSocket paths main.ts's upgrade handler serves besides these (/xmpp-websocket is the XMPP server's).
   const upgrades = [`${API_PREFIX}/events`, ...(adminLive ? [LIVE_PATH] : [])];
-  return { app, events, adminLive, routes: () => routesOf(routers), upgrades };
+  return { app, adminApp: ownAdmin, events, adminLive, routes: () => routesOf(routers), upgrades };
 }

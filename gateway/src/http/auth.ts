@@ -17,16 +17,18 @@ export function bearerToken(authorization: string | undefined, query?: URLSearch
   return query?.get('access_token') ?? undefined;
 }
 
-export function authenticateToken(tokens: TokenService, token: string | undefined): AuthState {
+/** `remoteAddress`: the client's (Koa's ctx.ip, which follows http.trustProxy), the device's last address. */
+export function authenticateToken(tokens: TokenService, token: string | undefined, remoteAddress?: string): AuthState {
   if (!token) throw new HeraldError('unauthorized', 'missing Authorization: Bearer <device token>');
-  const r = tokens.verifyDevice(token);
+  const r = tokens.verifyDevice(token, remoteAddress);
   return { account: r.account, deviceId: r.deviceId };
 }
 
 export function requireDevice(tokens: TokenService) {
-  // verifyDevice records the device's last use (at most once a minute per device).
+  // verifyDevice records the device's last use and address (written at most once a minute per
+  // device, or when the address changes).
   return async (ctx: Context, next: Next) => {
-    const auth = authenticateToken(tokens, bearerToken(ctx.get('authorization') || undefined));
+    const auth = authenticateToken(tokens, bearerToken(ctx.get('authorization') || undefined), ctx.ip);
     ctx.state.auth = auth;
     await next();
   };

@@ -23,6 +23,8 @@ const MAX_FRAME = 4096;
 
 interface Live {
   token: string;
+  /** The client's address (X-Forwarded-For's first hop behind http.trustProxy). */
+  remoteAddress: string | undefined;
   accountId: number;
   domain: string;
   deviceId: number;
@@ -30,7 +32,7 @@ interface Live {
   unsubscribe: () => void;
 }
 
-export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenService; mail: MailService; log: Logger; path: string }) {
+export function createEventsSocket({ tokens, mail, log, path, trustProxy = false }: { tokens: TokenService; mail: MailService; log: Logger; path: string; trustProxy?: boolean }) {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
   const live = new Map<WebSocket, Live>();
 
@@ -70,7 +72,7 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
     if (r.data.type === 'ping') return send(ws, { type: 'pong' });
     let account: AccountRow;
     try {
-      account = authenticateToken(tokens, l.token).account;
+      account = authenticateToken(tokens, l.token, l.remoteAddress).account;
     } catch (e) {
       // Signed out between two messages (before the revocation reached this socket): only this socket ends.
       if (e instanceof HeraldError && e.status === 401) return end(ws, l, CLOSE_UNAUTHORIZED, `${REASON_TEXT['signed-out']}; sign in again`);
@@ -101,15 +103,17 @@ export function createEventsSocket({ tokens, mail, log, path }: { tokens: TokenS
       if (url.pathname !== path) return false;
       let token: string | undefined;
       let auth: ReturnType<typeof authenticateToken>;
+      const forwarded = trustProxy ? String(req.headers['x-forwarded-for'] ?? '').split(',')[0]!.trim() : '';
+      const remoteAddress = forwarded || req.socket.remoteAddress || undefined;
       try {
         token = bearerToken(req.headers.authorization, url.searchParams);
-        auth = authenticateToken(tokens, token);
+        auth = authenticateToken(tokens, token, remoteAddress);
       } catch (e) {
         rejectUpgrade(socket, e);
         return true;
       }
       wss.handleUpgrade(req, socket, head, (ws) => {
-        const l: Live = { token: token!, accountId: auth.account.id, domain: auth.account.domain, deviceId: auth.deviceId, alive: true, unsubscribe: () => {} };
+        const l: Live = { token: token!, remoteAddress, accountId: auth.account.id, domain: auth.account.domain, deviceId: auth.deviceId, alive: true, unsubscribe: () => {} };
         live.set(ws, l);
         ws.on('pong', () => (l.alive = true));
         ws.on('message', (data: Buffer, isBinary) => {

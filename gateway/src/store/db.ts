@@ -293,6 +293,11 @@ const MIGRATIONS: string[] = [
   );
   ALTER TABLE domains ADD COLUMN webmail_url TEXT;
   `,
+  // The address a device token was last used from (the admin console's devices, `token list`):
+  // written with last_used_at, at most once a minute per device or when the address changes.
+  `
+  ALTER TABLE device_tokens ADD COLUMN last_address TEXT;
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

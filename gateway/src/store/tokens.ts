@@ -10,6 +10,8 @@ export interface DeviceTokenRow {
   platform: string | null;
   createdAt: number;
   lastUsedAt: number | null;
+  /** The remote address of that last use (behind http.trustProxy, the client's, as the proxy said); null: never used or not recorded. */
+  lastAddress: string | null;
   revokedAt: number | null;
 }
 
@@ -42,9 +44,9 @@ export function createTokenStore(db: Db) {
   );
   const revokeOneEnroll = db.prepare('UPDATE enroll_tokens SET revoked_at = ? WHERE hash = ? AND used_at IS NULL AND revoked_at IS NULL');
   const getDevice = db.prepare('SELECT id, account_id, revoked_at FROM device_tokens WHERE hash = ?');
-  const touchDevice = db.prepare('UPDATE device_tokens SET last_used_at = ? WHERE id = ?');
+  const touchDevice = db.prepare('UPDATE device_tokens SET last_used_at = ?, last_address = coalesce(?, last_address) WHERE id = ?');
   const listDevices = db.prepare(
-    'SELECT id, account_id, label, platform, created_at, last_used_at, revoked_at FROM device_tokens WHERE account_id = ? ORDER BY id',
+    'SELECT id, account_id, label, platform, created_at, last_used_at, last_address, revoked_at FROM device_tokens WHERE account_id = ? ORDER BY id',
   );
   const revokeDevices = db.prepare('UPDATE device_tokens SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL');
   const revokeDevice = db.prepare('UPDATE device_tokens SET revoked_at = ? WHERE account_id = ? AND id = ? AND revoked_at IS NULL');
@@ -86,8 +88,9 @@ export function createTokenStore(db: Db) {
       if (!r || r.revoked_at !== null) return undefined;
       return { id: r.id, accountId: r.account_id };
     },
-    touchDevice(id: number, now = Date.now()): void {
-      touchDevice.run(now, id);
+    /** Records a use of the device (and where from, when known). */
+    touchDevice(id: number, now = Date.now(), address: string | null = null): void {
+      touchDevice.run(now, address, id);
     },
     listDevices(accountId: number): DeviceTokenRow[] {
       return (
@@ -98,6 +101,7 @@ export function createTokenStore(db: Db) {
           platform: string | null;
           created_at: number;
           last_used_at: number | null;
+          last_address: string | null;
           revoked_at: number | null;
         }[]
       ).map((r) => ({
@@ -107,6 +111,7 @@ export function createTokenStore(db: Db) {
         platform: r.platform,
         createdAt: r.created_at,
         lastUsedAt: r.last_used_at,
+        lastAddress: r.last_address,
         revokedAt: r.revoked_at,
       }));
     },

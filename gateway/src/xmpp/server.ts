@@ -42,6 +42,7 @@ import { createRosterModule } from './modules/roster/index.ts';
 import { createVcardModule } from './modules/vcard.ts';
 import { createPepModule } from './modules/pep/index.ts';
 import { createBookmarksModule } from './modules/bookmarks.ts';
+import { createClientVersionModule } from './modules/client-version.ts';
 import { createAvatarModule } from './modules/avatar.ts';
 import { createOmemoPolicyModule } from './modules/omemo-policy.ts';
 import { createUploadModule } from './modules/upload.ts';
@@ -126,8 +127,10 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   const pep = createPepModule({ store: store.pep, limits: settings.pep });
   const avatar = createAvatarModule({ pep: pep.service, store: store.pep });
   let rooms: MucRooms | undefined;
+  const clientVersion = createClientVersionModule();
   const modules: XmppModule[] = [
     discoModule,
+    clientVersion.module,
     pep,
     createOmemoPolicyModule(pep.service),
     createBookmarksModule({ pep: pep.service, store: store.pep, limits: settings.pep }),
@@ -197,7 +200,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     async plain(address, secret, remote) {
       // A device token works as the password (the tray app never has the real one).
       if (secret.startsWith('hdt_')) {
-        const { account, deviceId } = deps.tokens.verifyDevice(secret);
+        const { account, deviceId } = deps.tokens.verifyDevice(secret, remote === 'unknown' ? undefined : remote);
         if (account.address !== address.toLowerCase()) throw new HeraldError('invalid_credentials', 'token of another user');
         return { account, deviceId };
       }
@@ -360,7 +363,8 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
             id: s.id,
             address: s.jid!.bare,
             resource: s.jid!.resource ?? '',
-            client: c.userAgent ?? null,
+            // XEP-0092's answer, else what the WebSocket upgrade's User-Agent said.
+            client: clientVersion.softwareOf(s) ?? c.userAgent ?? null,
             transport: c.transport,
             remoteAddress: s.remoteAddress,
             tls: c.secure,

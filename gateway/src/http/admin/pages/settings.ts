@@ -38,7 +38,8 @@ export const settingsPage: AdminPage = {
       }
       return undefined;
     };
-    const rows = flatten(deps.settings).sort(([a], [b]) => a.localeCompare(b));
+    // admin.port unset (no own listener) is shown too, as "—": where the console lives is worth seeing.
+    const rows = flatten({ ...deps.settings, admin: { port: undefined, ...deps.settings.admin } }).sort(([a], [b]) => a.localeCompare(b));
     return html`<p class="hint">${t('settings.hint')}</p>
 <div class="table-wrap"><table data-settings>
 <thead><tr><th scope="col">${t('settings.key')}</th><th scope="col">${t('settings.value')}</th><th scope="col">${t('settings.origin')}</th></tr></thead>

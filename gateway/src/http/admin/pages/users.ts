@@ -68,9 +68,9 @@ function detail({ t, deps, session }: PageContext, address: string) {
 ${
   devices.length
     ? html`<div class="table-wrap"><table data-devices>
-<thead><tr><th scope="col">${t('users.device')}</th><th scope="col">${t('users.created')}</th><th scope="col">${t('users.lastSeen')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
+<thead><tr><th scope="col">${t('users.device')}</th><th scope="col">${t('users.created')}</th><th scope="col">${t('users.lastSeen')}</th><th scope="col">${t('users.address')}</th><th scope="col">${t('users.actions')}</th></tr></thead>
 <tbody>${devices.map(
-        (d) => html`<tr data-device="${d.id}"><td>${d.label ?? `#${d.id}`}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td>${
+        (d) => html`<tr data-device="${d.id}"><td>${d.label ?? `#${d.id}`}</td><td>${when(d.createdAt)}</td><td>${when(d.lastUsedAt)}</td><td data-address>${d.lastAddress ?? '—'}</td><td>${
           d.revokedAt
             ? t('users.revoked')
             : html`<form data-api="${base}/revoke" data-method="POST"><input type="hidden" name="device" value="${d.id}"><button type="submit" class="small">${t('users.revokeOne')}</button></form>`
