@@ -19,6 +19,10 @@ interface Rendered {
 
 const rendered = new WeakMap<Element, Rendered>();
 
+const SPECIAL = /["&'<>]/;
+/** escapeXML, skipped for the usual JID that has nothing to escape. */
+const escapeAttr = (v: string): string => (SPECIAL.test(v) ? escapeXML(v) : v);
+
 function render(template: Element): Rendered {
   let r = rendered.get(template);
   if (r) return r;
@@ -65,14 +69,17 @@ class Addressed extends Element {
       else same++;
     }
     if (same !== r.keys || typeof own.to !== 'string') return super.toString();
-    if (!extra) return r.head + escapeXML(own.to) + r.tail;
+    if (!extra) return r.head + escapeAttr(own.to) + r.tail;
     const cut = this.name.length + 1;
-    return r.head.slice(0, cut) + extra + r.head.slice(cut) + escapeXML(own.to) + r.tail;
+    return r.head.slice(0, cut) + extra + r.head.slice(cut) + escapeAttr(own.to) + r.tail;
   }
 }
 
 /** `template` addressed to `to` (a full JID): cheap, and serialized from the template's one rendering. */
 export function addressed(template: Element, to: string): Element {
   const r = render(template);
-  return new Addressed(template.name, r, { ...r.attrs, to }, template.children);
+  // Object.assign, not a spread: V8's spread of a small object is several times slower, per copy.
+  const attrs = Object.assign({}, r.attrs);
+  attrs.to = to;
+  return new Addressed(template.name, r, attrs, template.children);
 }
