@@ -33,19 +33,22 @@ function audience(ctx: ServerContext, session: Session): Session[] {
 
 /**
  * To available colleagues and own resources — and back to the sender itself (RFC 6121 §4.2.2,
- * §4.5.2). The stanza is serialized once for all of them (core/fanout.ts): only `to` differs.
+ * §4.5.2). The stanza is serialized once for all of them (core/fanout.ts): only `to` differs; a
+ * large audience gets it in time slices (core/outbox.ts). The sender's own copy goes at once: its
+ * client counts itself signed in when it sees it.
  */
 function broadcast(ctx: ServerContext, session: Session, p: Element): void {
-  for (const s of audience(ctx, session)) s.send(addressed(p, s.jid!.full));
+  ctx.outbox.broadcast(p, audience(ctx, session));
   session.send(addressed(p, session.jid!.full));
 }
 
 /** The current presence of every contact `session`'s user is subscribed to, and of its own other resources. */
 function sendCurrentPresences(ctx: ServerContext, session: Session): void {
-  const me = session.jid!.full;
-  const send = (s: Session) => s.presence && session.send(addressed(s.presence, me));
-  for (const address of presenceSources(ctx, session.account!)) ctx.router.eachOf(address, send);
-  ctx.router.eachOf(session.jid!.bare, (s) => s !== session && send(s));
+  const out: Element[] = [];
+  const add = (s: Session) => s.presence && out.push(s.presence);
+  for (const address of presenceSources(ctx, session.account!)) ctx.router.eachOf(address, add);
+  ctx.router.eachOf(session.jid!.bare, (s) => s !== session && add(s));
+  ctx.outbox.toOne(session, out);
 }
 
 /**
@@ -112,8 +115,7 @@ export const presenceModule: XmppModule = {
     host.closed.push((session) => {
       if (!session.available) return;
       session.presence = undefined;
-      const p = unavailable(session);
-      for (const s of audience(ctx, session)) s.send(addressed(p, s.jid!.full));
+      ctx.outbox.broadcast(unavailable(session), audience(ctx, session));
     });
   },
 };
