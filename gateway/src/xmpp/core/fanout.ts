@@ -79,7 +79,7 @@ class Addressed extends Element {
 export function addressed(template: Element, to: string): Element {
   const r = render(template);
   // Object.assign, not a spread: V8's spread of a small object is several times slower, per copy.
-  const attrs = Object.assign({}, r.attrs);
+  const attrs: Record<string, string> = Object.assign({}, r.attrs);
   attrs.to = to;
   return new Addressed(template.name, r, attrs, template.children);
 }
