@@ -23,6 +23,7 @@ import type { Jid } from './core/jid.ts';
 import { Router } from './core/router.ts';
 import { Session, type Authenticator } from './core/session.ts';
 import { SmRegistry } from './core/stream-management.ts';
+import { createOutbox } from './core/outbox.ts';
 import { tcpStreamIo, wsStreamIo, type StreamIo } from './core/transport.ts';
 import { createBlockingModule } from './modules/blocking.ts';
 import { carbonsModule } from './modules/carbons.ts';
@@ -114,6 +115,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       return domains;
     },
     roster: store.roster,
+    outbox: createOutbox(),
     e2ee: (d) => settings.e2ee.domains[d.toLowerCase()] ?? settings.e2ee.default,
     deliverToSession(stanza, to) {
       const s = router.get(to.bare, to.resource);

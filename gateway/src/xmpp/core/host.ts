@@ -5,6 +5,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger } from '../../config/logger.ts';
 import type { AccountRow, RosterStore } from '../../store/index.ts';
 import type { Jid } from './jid.ts';
+import type { Outbox } from './outbox.ts';
 import type { Router } from './router.ts';
 import type { Session } from './session.ts';
 
@@ -22,6 +23,8 @@ export interface ServerContext {
   readonly roster: RosterStore;
   /** The domain's end-to-end encryption policy (xmpp.e2ee): may its users use OMEMO? */
   e2ee(domain: string): 'allow' | 'deny';
+  /** Presence fanned out to many sessions, or many presences to one, in time slices and in order (outbox.ts). */
+  readonly outbox: Outbox;
   /** Sends a stanza to a local full JID's session, or answers with an error; used for iq and errors. */
   deliverToSession(stanza: Element, to: Jid): boolean;
 }

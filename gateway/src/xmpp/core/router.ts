@@ -33,6 +33,12 @@ export class Router {
     return r ? [...r.values()] : [];
   }
 
+  /** Calls `fn` with every bound session of a user, without building an array (presence fan-out). */
+  eachOf(bare: string, fn: (s: Session) => unknown): void {
+    const r = this.byBare.get(bare);
+    if (r) for (const s of r.values()) fn(s);
+  }
+
   /** Sessions that sent available presence with a non-negative priority (RFC 6121 §8.5.2.1.1). */
   availableOf(bare: string): Session[] {
     return this.sessionsOf(bare).filter((s) => s.available && s.priority >= 0);

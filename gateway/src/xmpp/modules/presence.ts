@@ -10,6 +10,7 @@ import { Element } from 'ltx';
 import type { ModuleHost, ServerContext, XmppModule } from '../core/host.ts';
 import { parseJid } from '../core/jid.ts';
 import type { Session } from '../core/session.ts';
+import { addressed } from '../core/fanout.ts';
 import { cloneEl, errorReply } from '../core/stanza.ts';
 import { presenceAudience, presenceSources, receives } from './roster/view.ts';
 
@@ -21,26 +22,33 @@ function copyTo(p: Element, to: string): Element {
   return c;
 }
 
-/** Every online session that should see `session`'s broadcast presence: contacts subscribed to it and own other resources. */
+/** Every available session that should see `session`'s broadcast presence: contacts subscribed to it and own other resources. */
 function audience(ctx: ServerContext, session: Session): Session[] {
   const out: Session[] = [];
-  for (const address of presenceAudience(ctx, session.account!)) out.push(...ctx.router.sessionsOf(address));
-  for (const s of ctx.router.sessionsOf(session.jid!.bare)) if (s !== session) out.push(s);
+  // Only the users online are looked up: with a domain of thousands, most are not.
+  for (const address of presenceAudience(ctx, session.account!)) ctx.router.eachOf(address, (s) => s.available && out.push(s));
+  ctx.router.eachOf(session.jid!.bare, (s) => s !== session && s.available && out.push(s));
   return out;
 }
 
-/** To available colleagues and own resources — and back to the sender itself (RFC 6121 §4.2.2, §4.5.2). */
+/**
+ * To available colleagues and own resources — and back to the sender itself (RFC 6121 §4.2.2,
+ * §4.5.2). The stanza is serialized once for all of them (core/fanout.ts): only `to` differs; a
+ * large audience gets it in time slices (core/outbox.ts). The sender's own copy goes at once: its
+ * client counts itself signed in when it sees it.
+ */
 function broadcast(ctx: ServerContext, session: Session, p: Element): void {
-  for (const s of audience(ctx, session)) if (s.available) s.send(copyTo(p, s.jid!.full));
-  session.send(copyTo(p, session.jid!.full));
+  ctx.outbox.broadcast(p, audience(ctx, session));
+  session.send(addressed(p, session.jid!.full));
 }
 
 /** The current presence of every contact `session`'s user is subscribed to, and of its own other resources. */
 function sendCurrentPresences(ctx: ServerContext, session: Session): void {
-  const sources: Session[] = [];
-  for (const address of presenceSources(ctx, session.account!)) sources.push(...ctx.router.sessionsOf(address));
-  for (const s of ctx.router.sessionsOf(session.jid!.bare)) if (s !== session) sources.push(s);
-  for (const s of sources) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
+  const out: Element[] = [];
+  const add = (s: Session) => s.presence && out.push(s.presence);
+  for (const address of presenceSources(ctx, session.account!)) ctx.router.eachOf(address, add);
+  ctx.router.eachOf(session.jid!.bare, (s) => s !== session && add(s));
+  ctx.outbox.toOne(session, out);
 }
 
 /**
@@ -95,7 +103,7 @@ export const presenceModule: XmppModule = {
       if (type && SUBSCRIPTION.has(type)) return host.subscription?.(stanza, session);
       if (type === 'probe') {
         if (contact && receives(ctx, session.account!, contact.address)) {
-          for (const s of ctx.router.sessionsOf(to.bare)) if (s.presence) session.send(copyTo(s.presence, session.jid!.full));
+          for (const s of ctx.router.sessionsOf(to.bare)) if (s.presence) session.send(addressed(s.presence, session.jid!.full));
         }
         return;
       }
@@ -107,8 +115,7 @@ export const presenceModule: XmppModule = {
     host.closed.push((session) => {
       if (!session.available) return;
       session.presence = undefined;
-      const p = unavailable(session);
-      for (const s of audience(ctx, session)) if (s.available) s.send(copyTo(p, s.jid!.full));
+      ctx.outbox.broadcast(unavailable(session), audience(ctx, session));
     });
   },
 };

@@ -28,7 +28,7 @@ import { errorReply, iqResult, NS } from '../../core/stanza.ts';
 import { createDirectoryWatch } from './directory-changes.ts';
 import { rosterSet } from './edits.ts';
 import { handleSubscription, redeliverPending } from './subscriptions.ts';
-import { computeView, itemElement, liveDirectory, rosterVersion, rowMap } from './view.ts';
+import { rosterItemsXml, rosterVersion, rowMap } from './view.ts';
 
 export interface RosterModuleDeps {
   store: Store;
@@ -64,7 +64,8 @@ export function createRosterModule(deps: RosterModuleDeps): XmppModule {
           const ver = rosterVersion(ctx, owner, rows);
           if (query.attrs.ver === ver) return iqResult(iq);
           const result = new Element('query', { xmlns: NS.roster, ver });
-          for (const item of computeView(owner, rowMap(rows), liveDirectory(ctx))) result.cnode(itemElement(item));
+          const items = rosterItemsXml(ctx, owner, rowMap(rows));
+          if (items) result.cnode(items);
           return iqResult(iq, result);
         },
         // So that a roster iq to another user's bare JID reaches us and is refused (not routed).

@@ -33,23 +33,17 @@ export function pushContact(ctx: ServerContext, owner: AccountRow, contact: stri
   pushItems(ctx, owner, [item ? itemElement(item) : removeElement(contact)]);
 }
 
-function presenceCopy(p: Element, to: string): Element {
-  const c = cloneEl(p);
-  c.attrs.to = to;
-  return c;
-}
-
 /**
  * `viewer` starts (`now` true) or stops receiving `contact`'s presence: the viewer's available
- * resources get the contact's current presence, or unavailable from each of its resources.
+ * resources get the contact's current presence, or unavailable from each of its resources —
+ * through the outbox, behind any of the contact's presence still queued for them (core/outbox.ts).
  */
 export function presenceVisibilityChanged(ctx: ServerContext, viewer: string, contact: string, now: boolean): void {
   const to = ctx.router.sessionsOf(viewer).filter((s) => s.available);
   if (!to.length) return;
   for (const c of ctx.router.sessionsOf(contact)) {
     if (!c.presence) continue;
-    const p = now ? c.presence : new Element('presence', { type: 'unavailable', from: c.jid!.full });
-    for (const s of to) s.send(presenceCopy(p, s.jid!.full));
+    ctx.outbox.broadcast(now ? c.presence : new Element('presence', { type: 'unavailable', from: c.jid!.full }), to);
   }
 }
 
