@@ -155,6 +155,7 @@ export const de: Catalog = {
   'sound.ContactOnline': 'Kontakt kommt online',
   'sound.ContactOffline': 'Kontakt geht offline',
   'sound.FileReceived': 'Datei empfangen',
+  'sound.ServerMessage': 'Nachricht von Herald (Server)',
   soundSkin: 'Klang des Skins',
   soundNone: 'Kein Klang',
   soundFile: 'Eigene Datei: {name}',

@@ -163,6 +163,7 @@ export const en = {
   'sound.ContactOnline': 'Contact comes online',
   'sound.ContactOffline': 'Contact goes offline',
   'sound.FileReceived': 'File received',
+  'sound.ServerMessage': 'Message from Herald (server)',
   soundSkin: 'Skin’s sound',
   soundNone: 'No sound',
   soundFile: 'My file: {name}',
