@@ -8,9 +8,10 @@
 ;    Herald-<version>-win-x64.exe` with an unsigned build) is copied into the app's resources,
 ;    where the desktop core looks first at start (desktop/src/core/provisioning/provision-sources.ts).
 
-; 3. Herald's build marker (gateway/src/provisioning/build-marker.ts BUILD_MARKER): version resources
-;    are stored uncompressed (UTF-16LE), so `herald-gateway package` finds it by a byte scan and
-;    refuses unsigned installers without it. Not yet compiled by electron-builder's makensis (needs Electron).
+; 3. Herald's build marker (gateway/src/provisioning/build-marker.ts BUILD_MARKER) under the key
+;    HeraldBuild: the gateway reads it from the version resource (pe-marker.ts) and stamps or packages
+;    only installers that carry it, signed or not. Compiled here by Debian's makensis (the signed-PE
+;    tests); not yet by electron-builder's makensis (needs Electron).
 VIAddVersionKey "HeraldBuild" "herald-build:org.herald.desktop"
 
 !macro customInstall

@@ -152,6 +152,8 @@ write('Default', 'sounds/message-out.wav', wav([{ hz: 1175, ms: 60, gain: 0.25 }
 write('Default', 'sounds/contact-online.wav', wav([{ hz: 523, ms: 70, gain: 0.3 }, { hz: 784, ms: 110, gain: 0.3 }]));
 write('Default', 'sounds/contact-offline.wav', wav([{ hz: 784, ms: 70, gain: 0.3 }, { hz: 523, ms: 110, gain: 0.3 }]));
 write('Default', 'sounds/file-received.wav', wav([{ hz: 698, ms: 70, gain: 0.35 }, { hz: 880, ms: 70, gain: 0.35 }, { hz: 1047, ms: 160, gain: 0.35 }]));
+// ServerMessage (herald@: scripts, alert rules, reminders): a two-tone bell, apart from a person's message.
+write('Default', 'sounds/server-message.wav', wav([{ hz: 784, ms: 140, gain: 0.3 }, { hz: 1047, ms: 260, gain: 0.3 }]));
 // Classic: square-ish PC-speaker beeps at 11 kHz, the way XP-era messengers sounded.
 write('Classic', 'sounds/new-mail.wav', wav([{ hz: 1046, ms: 80 }, { hz: 0, ms: 40 }, { hz: 1046, ms: 80 }, { hz: 0, ms: 40 }, { hz: 1568, ms: 200 }], 11025));
 write('Classic', 'sounds/message-in.wav', wav([{ hz: 988, ms: 120, gain: 0.4 }], 11025));
@@ -159,6 +161,7 @@ write('Classic', 'sounds/message-out.wav', wav([{ hz: 1319, ms: 50, gain: 0.3 }]
 write('Classic', 'sounds/contact-online.wav', wav([{ hz: 659, ms: 80, gain: 0.35 }, { hz: 988, ms: 120, gain: 0.35 }], 11025));
 write('Classic', 'sounds/contact-offline.wav', wav([{ hz: 988, ms: 80, gain: 0.35 }, { hz: 659, ms: 120, gain: 0.35 }], 11025));
 write('Classic', 'sounds/file-received.wav', wav([{ hz: 784, ms: 60, gain: 0.35 }, { hz: 0, ms: 30 }, { hz: 784, ms: 60, gain: 0.35 }, { hz: 0, ms: 30 }, { hz: 1175, ms: 140, gain: 0.35 }], 11025));
+write('Classic', 'sounds/server-message.wav', wav([{ hz: 1319, ms: 90, gain: 0.35 }, { hz: 0, ms: 30 }, { hz: 988, ms: 180, gain: 0.35 }], 11025));
 // Dark: softer and lower than Default, so an evening pop-up does not startle.
 write('Dark', 'sounds/new-mail.wav', wav([{ hz: 587, ms: 120, gain: 0.35 }, { hz: 880, ms: 260, gain: 0.35 }]));
 write('Dark', 'sounds/message-in.wav', wav([{ hz: 523, ms: 110, gain: 0.3 }]));
@@ -166,3 +169,4 @@ write('Dark', 'sounds/message-out.wav', wav([{ hz: 880, ms: 60, gain: 0.2 }]));
 write('Dark', 'sounds/contact-online.wav', wav([{ hz: 440, ms: 80, gain: 0.25 }, { hz: 659, ms: 120, gain: 0.25 }]));
 write('Dark', 'sounds/contact-offline.wav', wav([{ hz: 659, ms: 80, gain: 0.25 }, { hz: 440, ms: 120, gain: 0.25 }]));
 write('Dark', 'sounds/file-received.wav', wav([{ hz: 659, ms: 70, gain: 0.3 }, { hz: 784, ms: 70, gain: 0.3 }, { hz: 988, ms: 160, gain: 0.3 }]));
+write('Dark', 'sounds/server-message.wav', wav([{ hz: 659, ms: 140, gain: 0.25 }, { hz: 880, ms: 260, gain: 0.25 }]));

@@ -223,7 +223,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   // Per-user packages (download page, `herald-gateway package`): the signing key is made on first start.
   let provisioning: Provisioning;
   try {
-    provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir });
+    provisioning = createProvisioning({ dataDir: settings.dataDir, tokens, gatewayUrl: publicUrl, issuer: settings.provisioning.issuer, buildsDir: settings.provisioning.buildsDir, onSkippedBuild: (m) => log.warn(m) });
   } catch (e) {
     void listener.close();
     void adminListener?.close();

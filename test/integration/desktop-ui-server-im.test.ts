@@ -2,7 +2,7 @@
 // SEM file dropped into the real gateway's spool and a message from herald@ arrive as a "Herald"
 // conversation — named, styled, popped up — and stay in History › Conversations after a reload;
 // an alert rule aimed at yourself gives one pop-up per mail; IM switched off and on again: the
-// contacts window says what the chat waits for, the status shows offline meanwhile, and the chat
+// contacts window says what the chat waits for (in German for a German window), the status shows offline meanwhile, and the chat
 // comes back by itself. Screenshots in test/artifacts/.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -123,6 +123,15 @@ test('IM switched off and on: the window says what the chat waits for, the statu
   const shownStatus = () => alice.page.getByRole('combobox', { name: 'My status' }).evaluate((el) => (el as unknown as { selectedOptions: { textContent: string | null }[] }).selectedOptions[0]?.textContent);
   assert.equal(await shownStatus(), 'Offline (not connected)', 'the status box shows the status in effect, not "Online"');
   await shoot(alice.page, 'chat-waiting-for-im');
+  // In German the same wait is German: the core gives a code (ChatWait), the window the words.
+  const de = await ui.open('alice', '#/contacts', { locale: 'de-DE', viewport: { width: 360, height: 640 } });
+  try {
+    const deLine = de.page.locator('.chat-state');
+    await deLine.filter({ hasText: /^Chat ist nicht verbunden: Instant Messaging ist für Ihre Domain abgeschaltet; neuer Versuch (in \d+ s|läuft)$/ }).waitFor({ timeout: 10_000 });
+    assert.doesNotMatch(await deLine.innerText(), /instant messaging is switched off|trying again/);
+  } finally {
+    await de.context.close();
+  }
   ui.gw.services.directory.setDomainIm('example.com', true);
   await until('chat back by itself', () => chatState() === 'online', 15000);
   await line.waitFor({ state: 'detached' });

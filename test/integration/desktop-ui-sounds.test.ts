@@ -1,5 +1,6 @@
 // Settings › Sounds in Debian's Chromium through the preview bridge, against a real desktop core:
-// every bundled skin's six sounds decode with Web Audio; a user's MP3 is picked for "message
+// every bundled skin's seven sounds decode with Web Audio; a server IM (herald@) has its own event,
+// previewed from the settings and played when one arrives; a user's MP3 is picked for "message
 // sent", kept by the core in the profile's data folder and previewed from there; a file Chromium
 // cannot decode is refused by the page in words before it reaches the core, and one over the
 // size limit too. Screenshot: test/artifacts/desktop-settings-sounds.png.
@@ -12,7 +13,7 @@ import type { OpenedPage } from '../fixtures/chromium.ts';
 import { SKINS, shoot, sounds, startDesktopUi, until, type DesktopUi } from './desktop-ui-helpers.ts';
 
 const FIX = path.resolve(import.meta.dirname, '../fixtures/sounds');
-const FILES = { NewMail: 'new-mail', MessageIn: 'message-in', MessageOut: 'message-out', ContactOnline: 'contact-online', ContactOffline: 'contact-offline', FileReceived: 'file-received' };
+const FILES = { NewMail: 'new-mail', MessageIn: 'message-in', MessageOut: 'message-out', ContactOnline: 'contact-online', ContactOffline: 'contact-offline', FileReceived: 'file-received', ServerMessage: 'server-message' };
 let ui: DesktopUi;
 let s: OpenedPage;
 
@@ -77,4 +78,24 @@ test('a file Chromium cannot decode is refused by the page in words (the core ne
   // Back to the skin's sound: the select offers it again.
   await page.getByRole('combobox', { name: 'Outgoing message' }).selectOption('skin');
   await until('skin sound again', () => core.settings().user.sounds.events.MessageOut === 'skin');
+});
+
+test('"Message from Herald (server)" is an event of its own: its row previews the skin’s sound, and a herald@ IM arriving plays it', async () => {
+  const page = s.page;
+  const core = ui.preview.profile('alice').core;
+  const skin = core.activeSkin()!.id;
+  const select = page.getByRole('combobox', { name: 'Message from Herald (server)' });
+  assert.equal(await select.locator('option:checked').getAttribute('value'), 'skin');
+  await page.getByRole('button', { name: 'Play the sound for Message from Herald (server)' }).click();
+  await until('the preview played', async () => (await sounds(page)).includes(`/skins/${skin}/sounds/server-message.wav`));
+  // A real IM from the server (the gateway's herald@ sender) to the signed-in app: the window that
+  // plays sounds (the preview's first page: this one) plays it once more, and no person's sound.
+  await ui.signIn('alice');
+  await until('alice online', () => core.chat()?.connection().state === 'online', 15000);
+  const url = `/skins/${skin}/sounds/server-message.wav`;
+  const count = async () => (await sounds(page)).filter((u) => u === url).length;
+  const before = await count();
+  ui.gw.xmpp!.sendSystemMessage({ from: 'herald@example.com', to: 'alice@example.com', body: 'Reminder: Budget review at 14:00' });
+  await until('the server-message sound', async () => (await count()) > before);
+  assert.ok(!(await sounds(page)).includes(`/skins/${skin}/sounds/message-in.wav`), 'not the sound of a person’s message');
 });

@@ -20,6 +20,7 @@ import { createDirStorage } from '../../desktop/src/core/storage/dir-storage.ts'
 import { MemorySecretStore } from '../../desktop/test-support/fake-ports.ts';
 import { launchChromium, openPage, screenshot } from '../fixtures/chromium.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { writeChannelFile } from '../fixtures/channel-file.ts';
 import { makeGenericBuild, resourcesPathOf, unpack } from '../fixtures/generic-build.ts';
 
 const WINDOWS_UA = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
@@ -38,6 +39,7 @@ before(async () => {
   makeGenericBuild(buildsDir, { os: 'linux', format: 'tar.gz', appBytes: 2_000_000 });
   makeGenericBuild(buildsDir, { os: 'win', format: 'zip' });
   writeFileSync(path.join(buildsDir, 'Herald-0.1.0-mac-arm64.dmg'), Buffer.alloc(300_000, 9)); // an installer: cannot be stamped
+  writeChannelFile(buildsDir, 'latest-mac.yml', ['Herald-0.1.0-mac-arm64.dmg']); // its build vouches for it (build-catalog.ts)
   writeFileSync(path.join(buildsDir, 'notes.txt'), 'not a build');
   gw = await startTestGateway({ 'xmpp.enabled': false, 'rateLimit.perPair': 3 }, { dataDir });
   await gw.user('bob@example.com', 'bob password');

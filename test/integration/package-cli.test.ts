@@ -18,6 +18,7 @@ import { createSession } from '../../desktop/src/core/session/session.ts';
 import { createDirStorage } from '../../desktop/src/core/storage/dir-storage.ts';
 import { MemorySecretStore } from '../../desktop/test-support/fake-ports.ts';
 import { makeGenericBuild, resourcesPathOf, unpack } from '../fixtures/generic-build.ts';
+import { makeSignedPe, signedPeUnavailable, type SignedPe } from '../fixtures/signed-pe.ts';
 
 const repo = path.resolve(import.meta.dirname, '../..');
 const bin = path.join(repo, 'bin', 'herald-gateway.mjs');
@@ -26,6 +27,9 @@ let dataDir: string;
 let serve: ChildProcess;
 let url: string;
 let build: string;
+/** Real Windows programs (mingw-w64, osslsigncode) with and without Herald's marker, where the tools are. */
+let pe: SignedPe | undefined;
+const noPe = signedPeUnavailable();
 
 function cli(args: string[]) {
   const r = spawnSync(process.execPath, [bin, ...args, '--data', dataDir], { encoding: 'utf8', env: { ...process.env, HERALD_LOG_LEVEL: 'warn' } });
@@ -36,6 +40,7 @@ before(async () => {
   root = mkdtempSync(path.join(tmpdir(), 'herald-package-cli-'));
   dataDir = path.join(root, 'data');
   build = makeGenericBuild(root, { os: 'linux', format: 'tar.gz' });
+  if (!noPe) pe = makeSignedPe();
   serve = spawn(process.execPath, [bin, 'serve', '--demo', '--data', dataDir, '--http-port', '0', '--xmpp-port', '0'], {
     env: { ...process.env, HERALD_LOG_LEVEL: 'info', HERALD__HTTP__HOST: '127.0.0.1', HERALD__XMPP__ENABLED: 'false' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -56,9 +61,17 @@ before(async () => {
   });
 });
 after(() => {
+  pe?.cleanup();
   serve?.kill('SIGKILL');
   rmSync(root, { recursive: true, force: true });
 });
+
+/** A copy of `file` under `name` in the test folder. */
+function copyAs(file: string, name: string): string {
+  const to = path.join(root, name);
+  writeFileSync(to, readFileSync(file));
+  return to;
+}
 
 /** Enrollment tokens in the gateway's database (all, or the live ones of one user). */
 function enrollTokens(): number {
@@ -144,10 +157,11 @@ test('on a terminal a progress bar is drawn (script(1) gives the CLI a pty); --u
   assert.ok(Math.abs(Date.parse(rows[1]![2]!) - (Date.now() + 2 * 3600_000)) < 60_000);
 });
 
-test('an installer with Herald’s marker gets provision.json and the sign-in link beside a link to it; `package keys` prints the key set builds ship', () => {
-  // The marker as NSIS's VIAddVersionKey stores it: UTF-16LE in the installer's version resource (build/installer.nsh).
+test('an unsigned installer with Herald’s marker gets provision.json and the sign-in link beside a link to it; `package keys` prints the key set builds ship', { skip: noPe }, () => {
+  // A real unsigned Windows program whose version resource carries HeraldBuild = herald-build:org.herald.desktop
+  // (what build/installer.nsh's VIAddVersionKey puts into the NSIS installer).
   const exe = path.join(root, 'Herald-0.1.0-win-x64.exe');
-  writeFileSync(exe, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(5 << 20, 3), Buffer.from(BUILD_MARKER, 'utf16le'), Buffer.alloc(1000, 4)]));
+  writeFileSync(exe, readFileSync(pe!.unsigned));
   const out = path.join(root, 'out-exe');
   const r = cli(['package', '--user', 'bob@example.com', '--from', exe, '--out', out, '--url', url]);
   assert.equal(r.code, 0, r.stderr);
@@ -196,12 +210,18 @@ test('what is not a Herald build is refused before any token is issued: /etc/hos
   const other = makeGenericBuild(mkdtempSync(path.join(root, 'other-')), { os: 'linux', format: 'tar.gz', marker: false });
   const unmarkedExe = path.join(root, 'Other-1.0.0-win-x64.exe');
   writeFileSync(unmarkedExe, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(100_000, 1)]));
+  // The marker's bytes somewhere in a file are not the marker: it is read from the version resource.
+  const scanned = path.join(root, 'Scan-1.0.0-win-x64.exe');
+  writeFileSync(scanned, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(5 << 20, 3), Buffer.from(BUILD_MARKER, 'utf16le'), Buffer.from(BUILD_MARKER, 'latin1'), Buffer.alloc(1000, 4)]));
   const dmg = path.join(root, 'Herald-0.1.0-mac-arm64.dmg');
   writeFileSync(dmg, Buffer.concat([Buffer.alloc(1000), Buffer.from(BUILD_MARKER)]));
   const cases: [string, RegExp][] = [
     ['/etc/hostname', /hostname: a file without an extension cannot be checked for Herald's marker/],
     [other, /not a Herald build: an Electron app without Herald-0\.1\.0\/resources\/herald-build\.json/],
     [unmarkedExe, /Other-1\.0\.0-win-x64\.exe is not a Herald build: .*carries no Herald installer marker/],
+    [scanned, /Scan-1\.0\.0-win-x64\.exe is not a Herald build: .*carries no Herald installer marker/],
+    // Signed and named Herald, without the marker: neither stamped nor packaged (one marker, signed or not).
+    ...(pe ? ([[copyAs(pe.productOnly, 'Named-1.0.0-win-x64.exe'), /Named-1\.0\.0-win-x64\.exe is not a Herald build: .*carries no Herald installer marker/]] as [string, RegExp][]) : []),
     [dmg, /a \.dmg cannot be checked for Herald's marker \(its content is compressed\); package the build's \.zip or \.tar\.gz instead/],
   ];
   for (const [from, want] of cases) {

@@ -131,6 +131,8 @@ test('only signed Herald installers are stamped, before any token is issued', { 
   for (const [file, why] of [
     [pe.unsigned, /not signed/],
     [pe.foreign, /not a Herald installer/],
+    // The product name alone is not the marker: one marker (HeraldBuild), signed or not.
+    [pe.productOnly, /not a Herald installer: its version resource carries no HeraldBuild marker/],
   ] as const) {
     const build = path.join(pe.dir, 'Herald-1.0.0-win-x64.exe');
     copyFileSync(file, build);
@@ -153,11 +155,13 @@ test('the catalogue and bulk packaging tell a signed Herald installer by content
   copyFileSync(pe.signed, path.join(dir, 'Herald-1.0.0-win-x64.exe'));
   copyFileSync(pe.unsigned, path.join(dir, 'Herald-1.0.0-win-arm64.exe'));
   copyFileSync(pe.foreign, path.join(dir, 'Herald-0.9.0-win-x64.exe'));
+  copyFileSync(pe.productOnly, path.join(dir, 'Herald-0.8.0-win-arm64.exe'));
   const builds = listBuilds(dir);
   const kind = (name: string) => builds.find((b) => b.name === name)?.stampable;
   assert.equal(kind('Herald-1.0.0-win-x64.exe'), 'exe');
   assert.equal(kind('Herald-1.0.0-win-arm64.exe'), undefined, 'unsigned: served as it is');
   assert.equal(kind('Herald-0.9.0-win-x64.exe'), undefined, 'signed, but not Herald');
+  assert.equal(kind('Herald-0.8.0-win-arm64.exe'), undefined, 'signed, named Herald, but without the marker');
   assert.equal(buildFor(builds, platformById('win-x64')!)?.name, 'Herald-1.0.0-win-x64.exe');
   assert.equal(buildFor(builds, platformById('win-x64')!, (b) => b.stampable === 'zip')?.name, 'Herald-1.0.0-win-x64.zip');
   // `herald-gateway package --from`: a signed Herald .exe is stamped; another gets a provision.json beside it.

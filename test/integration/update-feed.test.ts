@@ -16,6 +16,7 @@ import { CancellationToken, HttpError, type UpdateInfo } from 'builder-util-runt
 import { ElectronHttpExecutor } from 'electron-updater/out/electronHttpExecutor.js';
 import { GenericProvider } from 'electron-updater/out/providers/GenericProvider.js';
 import { findFile } from 'electron-updater/out/providers/Provider.js';
+import { writeChannelFile } from '../fixtures/channel-file.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 
 /** electron-updater's executor with Node's http as the transport (Electron's net is not here). */
@@ -54,6 +55,9 @@ before(async () => {
   put('Herald-1.2.0-mac-arm64.dmg', randomBytes(1000)); // Squirrel.Mac installs from the zip
   put('Herald-1.2.0-linux-x64.AppImage', randomBytes(400_000));
   put('Herald-1.2.0-win-x64.exe.blockmap', randomBytes(500));
+  // The channel files of their builds vouch for the dmg and the AppImage (build-catalog.ts).
+  writeChannelFile(builds, 'latest-mac.yml', ['Herald-1.2.0-mac-arm64.zip', 'Herald-1.2.0-mac-arm64.dmg'], '1.2.0');
+  writeChannelFile(builds, 'latest-linux.yml', ['Herald-1.2.0-linux-x64.AppImage'], '1.2.0');
   gw = await startTestGateway({}, { dataDir });
   token = await gw.user('bob@example.com');
   await gw.user('eve@other.example');
@@ -111,16 +115,19 @@ test('macOS: latest-mac.yml lists the zips (not the dmg); Linux: latest-linux.ym
 });
 
 test('a corrupted file (changed after the feed was read) is refused by the checksum check', async () => {
-  const { p, executor } = provider('linux');
-  const [f] = p.resolveFiles(await p.getLatestVersion());
-  const name = 'Herald-1.2.0-linux-x64.AppImage';
+  // An installer the gateway can check itself (an .exe): a changed AppImage is no longer offered at
+  // all, its build's latest-linux.yml not vouching for it (build-catalog.ts).
+  const { p, executor } = provider('win32');
+  const name = 'Herald-1.2.0-win-arm64.exe';
+  const ours = (fs: ReturnType<typeof p.resolveFiles>) => fs.find((x) => x.url.href.endsWith(`/${name}`));
+  const f = ours(p.resolveFiles(await p.getLatestVersion()));
   const bad = Buffer.from(files[name]!);
   bad[1234] = bad[1234]! ^ 0xff;
   writeFileSync(path.join(builds, name), bad);
   try {
     await assert.rejects(download(executor, f!.url, f!.info.sha512), (e: Error & { code?: string }) => e.code === 'ERR_CHECKSUM_MISMATCH' && /sha512 checksum mismatch/.test(e.message));
     // The feed notices the change (new mtime): it now announces the new file's hash.
-    const [again] = p.resolveFiles(await p.getLatestVersion());
+    const again = ours(p.resolveFiles(await p.getLatestVersion()));
     assert.equal(again!.info.sha512, b64sha512(bad));
     await download(executor, again!.url, again!.info.sha512);
   } finally {

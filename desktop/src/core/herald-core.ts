@@ -93,6 +93,12 @@ export function createHeraldCore(d: CoreDeps) {
   let retryTimer: TimerHandle | undefined;
   let retryAttempt = 0;
   let generation = 0;
+  /**
+   * Set by stop(): a sign-in, provisioning link or enrollment retry still on its way (an HTTP
+   * request to the gateway) must not start the feed and the chat afterwards — quitting while
+   * signing in left the event socket and the chat's socket open and the app running.
+   */
+  let stopped = false;
   let chat: ChatService | undefined;
   let quietTimer: TimerHandle | undefined;
   const userSounds = createUserSounds({ userDataDir: d.places.userDataDir });
@@ -246,12 +252,17 @@ export function createHeraldCore(d: CoreDeps) {
   }
 
   async function begin(s: SignedIn): Promise<void> {
+    if (stopped) return;
     await teardown();
     const gen = generation;
+    if (stopped) return;
     current = s;
     retryAttempt = 0;
     await monitor.load(s.user.address);
-    config = await cachedConfig(s.user.address);
+    const cached = await cachedConfig(s.user.address);
+    // Stopped (or signed out) meanwhile: teardown() has run and nothing may start now.
+    if (gen !== generation) return;
+    config = cached;
     recompute();
     emit({ connection: { state: 'connecting' }, user: s.user, gatewayUrl: s.gatewayUrl, signIn: null });
     let wasConnected = false;
@@ -290,6 +301,7 @@ export function createHeraldCore(d: CoreDeps) {
   }
 
   async function apply(r: StartResult): Promise<void> {
+    if (stopped) return;
     if ('signedIn' in r) return begin(r.signedIn);
     if ('prompt' in r) {
       await teardown();
@@ -331,6 +343,7 @@ export function createHeraldCore(d: CoreDeps) {
 
   return {
     async start(): Promise<CoreState> {
+      stopped = false;
       settings = await loadSettings(d.storage);
       settings.onChange(() => {
         recompute();
@@ -343,6 +356,7 @@ export function createHeraldCore(d: CoreDeps) {
     },
 
     async stop(): Promise<void> {
+      stopped = true;
       await teardown();
       clock.clearTimeout(quietTimer);
       quietTimer = undefined;

@@ -64,7 +64,7 @@ export function createChatAlerts(d: ChatAlertDeps) {
    */
   const play = (event: SoundEvent) => {
     const now = d.clock.now();
-    const isMessage = event === 'MessageIn' || event === 'MessageOut' || event === 'FileReceived';
+    const isMessage = event === 'MessageIn' || event === 'MessageOut' || event === 'FileReceived' || event === 'ServerMessage';
     if (now - (isMessage ? (lastOf.get(event) ?? -Infinity) : lastSound) < soundGapMs) return;
     lastSound = now;
     lastOf.set(event, now);
@@ -93,7 +93,8 @@ export function createChatAlerts(d: ChatAlertDeps) {
     const text = file ? fmt(d.strings.fileShared, { name: file.name ?? file.url }) : m.body;
     const body = b.count > 1 ? `${fmt(d.strings.chatMore, { n: b.count })}\n${clip(text)}` : clip(text);
     d.notify({ id: `chat-${b.seq}`, title, body, target: chatClickTarget(m), ...(m.server ? { server: true } : {}) });
-    play(file ? 'FileReceived' : 'MessageIn');
+    // What the server sends (scripts, alert rules, reminders) has a sound of its own.
+    play(file ? 'FileReceived' : m.server ? 'ServerMessage' : 'MessageIn');
   }
 
   return {

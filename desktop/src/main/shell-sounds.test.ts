@@ -101,6 +101,19 @@ test('all five chat events play their sound through the sound port, as URLs of t
   assert.deepEqual(urls, ['message-in', 'message-out', 'file-received', 'contact-offline', 'contact-online'].map((f) => `/skins/Default/sounds/${f}.wav`));
 });
 
+test('an IM the server sends (herald@, a script, an alert rule) plays the server-message sound; the user can silence it alone', async (t) => {
+  const s = await setup(t);
+  s.emit(s.msg({ with: 'herald@example.com', from: 'herald@example.com', server: true, body: 'Reminder: Budget review at 14:00' }));
+  assert.deepEqual(s.newly(), ['ServerMessage']);
+  assert.equal(s.played.at(-1)!.url.slice(APP_ORIGIN.length), '/skins/Default/sounds/server-message.wav');
+  s.emit(s.msg({}));
+  assert.deepEqual(s.newly(), ['MessageIn'], 'a person’s message keeps its own sound');
+  await s.core.updateSettings({ sounds: { events: { ServerMessage: 'none' } } });
+  s.emit(s.msg({ with: 'ci@example.com', from: 'ci@example.com', server: true, body: 'Build 42 failed' }));
+  s.emit(s.msg({ body: 'still there?' }));
+  assert.deepEqual(s.newly(), ['MessageIn']);
+});
+
 test('the presence flood right after connecting is silent; a contact leaving then is heard', async (t) => {
   const s = await setup(t);
   s.emit({ type: 'connection', state: 'offline' });

@@ -10,5 +10,10 @@ export function soundFile(event: SoundEvent, s: EffectiveSettings['sounds'], ski
   if (event !== 'NewMail' && !s.messageInAllowed) return undefined;
   const choice = s.events[event] ?? 'skin';
   if (choice === 'none') return undefined;
-  return choice === 'skin' ? skin?.sounds[event]?.file : choice.file;
+  return choice === 'skin' ? skinSound(event, skin)?.file : choice.file;
+}
+
+/** The skin's sound for an event; a skin made before ServerMessage existed (MDIM's) plays its MessageIn for it. */
+export function skinSound<T>(event: SoundEvent, skin: { sounds: Partial<Record<SoundEvent, T>> } | undefined): T | undefined {
+  return skin?.sounds[event] ?? (event === 'ServerMessage' ? skin?.sounds.MessageIn : undefined);
 }

@@ -3,7 +3,7 @@
 // chat connection, the user's own presence). One subscription each, shared by every component
 // through small hooks.
 import { useEffect, useState } from 'preact/hooks';
-import type { ChatEvent, Contact, OwnPresenceState, Room } from '../shared/chat.ts';
+import type { ChatEvent, ChatWait, Contact, OwnPresenceState, Room } from '../shared/chat.ts';
 import type { SettingsView } from '../shared/ipc.ts';
 import type { Skin, SkinCatalog } from '../shared/skins.ts';
 import type { CoreState } from '../shared/state.ts';
@@ -16,6 +16,8 @@ import { createSettingsWriter } from './settings-writer.ts';
 export interface ChatView {
   connection: 'offline' | 'connecting' | 'online' | 'unavailable';
   detail?: string;
+  /** What a retrying chat waits for, as a code (put into words by the view, in the user's language). */
+  wait?: ChatWait;
   contacts: Contact[];
   rooms: Room[];
   /** Conversations with the server itself (scripts, alerts, reminders), from the history and as they arrive. */
@@ -72,7 +74,7 @@ async function refreshChat(): Promise<void> {
     let own: OwnPresenceState | undefined;
     try {
       const [overview, contacts] = await Promise.all([api().chat.overview(), api().chat.contacts()]);
-      next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, rooms: overview.rooms, servers: [...new Set([...overview.servers, ...chat.value.servers])].sort(), contacts };
+      next = { ...chat.value, connection: overview.connection.state, detail: overview.connection.detail, wait: overview.connection.wait, rooms: overview.rooms, servers: [...new Set([...overview.servers, ...chat.value.servers])].sort(), contacts };
       own = overview.ownPresence;
     } catch {
       next = { ...chat.value, connection: 'unavailable', contacts: [], rooms: [] };
@@ -107,7 +109,7 @@ function onChat(e: ChatEvent): void {
       if (!c.requests.includes(e.jid)) chat.set({ ...c, requests: [...c.requests, e.jid] });
       break;
     case 'connection':
-      chat.set({ ...c, connection: e.state, detail: e.detail });
+      chat.set({ ...c, connection: e.state, detail: e.detail, wait: e.wait });
       if (e.state === 'online') void refreshChat();
       break;
     case 'own-presence':

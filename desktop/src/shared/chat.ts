@@ -143,6 +143,19 @@ export const ChatPreferencesPatchSchema = z.strictObject({
 export type ChatPreferencesPatch = z.infer<typeof ChatPreferencesPatchSchema>;
 
 /** What the chat part pushes to the renderer. */
+/**
+ * What a retrying chat waits for, as a code the renderer puts into words in the user's language
+ * (`detail` keeps the English words, for logs). `retryInSeconds`: when the next attempt is; absent
+ * while an attempt runs. `condition`: the stream error (session-ended); `text`: what went wrong, in
+ * the transport's words (no-connection).
+ */
+export interface ChatWait {
+  code: 'im-off' | 'server-restarting' | 'server-reset' | 'session-ended' | 'connection-lost' | 'no-connection';
+  condition?: string;
+  text?: string;
+  retryInSeconds?: number;
+}
+
 export type ChatEvent =
   | { type: 'roster'; contacts: Contact[] }
   | { type: 'presence'; jid: string; show: PresenceShow; status?: string }
@@ -156,7 +169,7 @@ export type ChatEvent =
   /** Someone asks to see the user's presence: answer with answerSubscription(jid, yes/no). */
   | { type: 'subscription-request'; jid: string }
   | { type: 'upload-progress'; id: string; sent: number; total: number }
-  | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string }
+  | { type: 'connection'; state: 'offline' | 'connecting' | 'online'; detail?: string; wait?: ChatWait }
   /**
    * A file the chat keeps could not be written (today: the outbox of unacknowledged messages).
    * Nothing is lost while the app runs; `detail` says what and why; without it the problem is over.

@@ -16,6 +16,7 @@ import {
   SendMessageSchema,
   type ChatEvent,
   type ChatMessage,
+  type ChatWait,
   type ChatPreferences,
   type ChatPreferencesPatch,
   type Contact,
@@ -189,7 +190,7 @@ export interface PickedFile {
 
 /** The chat as a window opening late needs it (later changes come as chat events). */
 export interface ChatOverview {
-  connection: { state: 'offline' | 'connecting' | 'online'; detail?: string };
+  connection: { state: 'offline' | 'connecting' | 'online'; detail?: string; wait?: ChatWait };
   rooms: Room[];
   /** Conversations with the server itself (scripts, alerts, reminders): History lists them. */
   servers: string[];

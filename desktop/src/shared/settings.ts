@@ -6,8 +6,12 @@ import { z } from 'zod';
 
 export const SETTINGS_VERSION = 2;
 
-/** Events a skin's [Sounds] section (and the user) can give a sound. Chat events are used by the chat part. */
-export const SoundEventSchema = z.enum(['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived']);
+/**
+ * Events a skin's [Sounds] section (and the user) can give a sound. Chat events are used by the chat
+ * part; ServerMessage is an IM the server itself sends (herald@<domain>: SEM scripts, alert rules,
+ * reminders) — a skin without it plays its MessageIn sound (main/sound-choice.ts).
+ */
+export const SoundEventSchema = z.enum(['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived', 'ServerMessage']);
 export type SoundEvent = z.infer<typeof SoundEventSchema>;
 
 /**

@@ -14,7 +14,7 @@ import type { Settings } from '../config/schema.ts';
 import type { createServices } from '../main.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import { ArtifactError } from '../provisioning/app-resources.ts';
-import { installerHasMarker } from '../provisioning/build-marker.ts';
+import { installerHasMarker } from '../provisioning/pe-marker.ts';
 import { createStamper, stampableBuildOf } from '../provisioning/stamper.ts';
 import { createProvisioning, type Provisioning } from '../provisioning/provisioning.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
@@ -49,7 +49,7 @@ function gatewayUrlOf(settings: Settings, flags: Flags, io: PackageIo): string {
 
 /** Throws (before any token is issued) unless `from` is a Herald build this command can package. */
 async function checkBuild(from: string): Promise<void> {
-  // A zip/tar.gz, or a signed installer whose version resource names Herald (stamped in its signature).
+  // A zip/tar.gz, or a signed installer carrying Herald's marker in its version resource (stamped in its signature).
   if (stampableBuildOf(from)) {
     const probe = await createStamper().stamp(from, Buffer.alloc(0)); // plans the archive: the marker, the resources folder
     await probe.discard();

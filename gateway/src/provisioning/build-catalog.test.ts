@@ -3,7 +3,8 @@
 // says it runs on.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildFor, classifyBuild, listBuilds, platformById, platformFromBrowser } from './build-catalog.ts';
@@ -25,6 +26,9 @@ test('per platform: the newest version; at one version a zip/tar.gz before an in
   mkdirSync(dir);
   const files = ['Herald-0.9.0-linux-x64.tar.gz', 'Herald-0.10.0-linux-x64.AppImage', 'Herald-0.10.0-linux-x64.tar.gz', 'Herald-0.10.0-win-x64.exe', 'Herald-1.0.0-beta.1-win-x64.zip', 'Herald-1.0.0-mac-universal.dmg', 'README.txt'];
   for (const f of files) writeFileSync(path.join(dir, f), f);
+  // Their builds' channel files vouch for the AppImage and the dmg (content not checkable).
+  channelFile(dir, 'latest-linux.yml', ['Herald-0.10.0-linux-x64.AppImage']);
+  channelFile(dir, 'latest-mac.yml', ['Herald-1.0.0-mac-universal.dmg']);
   mkdirSync(path.join(dir, 'Herald-0.10.0-linux-arm64.zip')); // a folder, not a build
   const builds = listBuilds(dir);
   assert.equal(builds.length, 6);
@@ -56,4 +60,41 @@ test('the browser’s platform: client hints first, then the User-Agent', () => 
     ['curl/8.5.0', {}, undefined],
   ];
   for (const [ua, hints, want] of cases) assert.equal(platformFromBrowser(ua, hints), want, ua);
+});
+
+/** An electron-builder channel file listing `names` (in `dir`) with their base64 SHA-512. */
+function channelFile(dir: string, yml: string, names: string[], sha = (n: string) => createHash('sha512').update(readFileSync(path.join(dir, n))).digest('base64')): void {
+  const lines = ['version: 1.0.0', 'files:'];
+  for (const n of names) lines.push(`  - url: ${encodeURIComponent(n)}`, `    sha512: ${sha(n)}`, '    size: 1');
+  lines.push(`path: ${names[0]}`, `sha512: '${sha(names[0]!)}'`, "releaseDate: '2026-01-01T00:00:00.000Z'");
+  writeFileSync(path.join(dir, yml), `${lines.join('\n')}\n`);
+}
+
+test('a dmg, AppImage, deb… (content not checkable) is offered only when its build’s channel file lists it with its SHA-512; else skipped, saying why', () => {
+  const dir = path.join(root, 'vouched');
+  mkdirSync(dir);
+  const put = (n: string, body: string) => writeFileSync(path.join(dir, n), body);
+  put('Herald-1.0.0-mac-arm64.dmg', 'a Herald dmg');
+  put('Herald-1.0.0-mac-x64.dmg', 'some other program, renamed');
+  put('Herald-1.0.0-linux-x64.AppImage', 'a Herald AppImage');
+  put('Herald-1.0.0-linux-x64.deb', 'a deb nobody vouches for');
+  put('Herald-1.0.0-linux-arm64.AppImage', 'changed after its build');
+  channelFile(dir, 'latest-mac.yml', ['Herald-1.0.0-mac-arm64.dmg']);
+  channelFile(dir, 'latest-linux.yml', ['Herald-1.0.0-linux-x64.AppImage']);
+  channelFile(dir, 'latest-linux-arm64.yml', ['Herald-1.0.0-linux-arm64.AppImage'], () => createHash('sha512').update('as built').digest('base64'));
+  const skipped: [string, string][] = [];
+  const names = listBuilds(dir, (n, why) => skipped.push([n, why])).map((b) => b.name).sort();
+  assert.deepEqual(names, ['Herald-1.0.0-linux-x64.AppImage', 'Herald-1.0.0-mac-arm64.dmg']);
+  const why = new Map(skipped);
+  assert.deepEqual([...why.keys()].sort(), ['Herald-1.0.0-linux-arm64.AppImage', 'Herald-1.0.0-linux-x64.deb', 'Herald-1.0.0-mac-x64.dmg']);
+  assert.match(why.get('Herald-1.0.0-mac-x64.dmg')!, /a \.dmg cannot be checked for Herald's marker .* no channel file from its build \(latest\*\.yml\) lists it/);
+  assert.match(why.get('Herald-1.0.0-linux-arm64.AppImage')!, /its SHA-512 is not the one latest-linux-arm64\.yml lists for it/);
+  assert.equal(buildFor(listBuilds(dir), platformById('mac-x64')!), undefined, 'the unvouched dmg is not served');
+  // The top-level path/sha512 pair vouches too (older channel files have only that).
+  writeFileSync(path.join(dir, 'latest-mac.yml'), `version: 1.0.0\npath: Herald-1.0.0-mac-x64.dmg\nsha512: ${createHash('sha512').update('some other program, renamed').digest('base64')}\n`);
+  assert.ok(listBuilds(dir).some((b) => b.name === 'Herald-1.0.0-mac-x64.dmg'));
+  // A file changed after it was vouched for is skipped again (hashes are remembered per file identity, not per name).
+  put('Herald-1.0.0-mac-x64.dmg', 'tampered with, after');
+  utimesSync(path.join(dir, 'Herald-1.0.0-mac-x64.dmg'), new Date(), new Date(Date.now() + 5000));
+  assert.ok(!listBuilds(dir).some((b) => b.name === 'Herald-1.0.0-mac-x64.dmg'));
 });

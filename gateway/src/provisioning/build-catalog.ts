@@ -5,7 +5,16 @@
 // Herald build (pe-stamp.ts: the provision goes into its signature), which is then preferred over
 // the zip. Other installers (dmg, AppImage, deb, rpm, msi, pkg, an unsigned exe) cannot be edited,
 // so they are served as they are, with the user's provision as a sidecar file or a deep link.
-import { readdirSync, statSync } from 'node:fs';
+//
+// A dmg, pkg, AppImage, deb, rpm or msi compresses everything it carries: Herald's marker inside
+// (resources/herald-build.json) cannot be checked without unpacking it. Such a file is offered
+// only when its build vouches for it: a channel file electron-builder wrote beside it
+// (latest.yml, latest-mac.yml, latest-linux*.yml — `files[].url` + `sha512`, or `path` + `sha512`)
+// lists it by name with the SHA-512 its bytes have. Copying the channel files into the builds
+// folder with the builds is enough; any other file under a Herald name is skipped, and the admin
+// is told why (listBuilds's onSkip; the gateway logs it once per file).
+import { createHash } from 'node:crypto';
+import { closeSync, openSync, readFileSync, readSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { isStampableInstaller } from './pe-stamp.ts';
 import { stampableFormatOf, type StampableFormat } from './stamper.ts';
@@ -58,8 +67,95 @@ export function classifyBuild(name: string): Omit<BuildFile, 'path' | 'size' | '
   return { name, version: g.version, os: g.os, arch: ARCH[g.arch]!, stampable: g.ext === 'exe' ? undefined : stampableFormatOf(name), ext: g.ext };
 }
 
+/** Installer kinds whose content cannot be checked: offered only when a channel file vouches for them. */
+const VOUCHED = new Set(['dmg', 'pkg', 'AppImage', 'deb', 'rpm', 'msi']);
+const CHANNEL_FILE = /^latest(?:-[a-z0-9-]+)?\.yml$/;
+const CHANNEL_MAX_BYTES = 1 << 20;
+
+/** A YAML scalar as electron-builder writes them (plain, or single/double quoted). */
+function scalar(v: string): string {
+  const t = v.trim();
+  if (t.startsWith('"')) {
+    try {
+      return JSON.parse(t) as string;
+    } catch {
+      return t;
+    }
+  }
+  if (t.startsWith("'") && t.endsWith("'")) return t.slice(1, -1).replaceAll("''", "'");
+  return t;
+}
+
+/**
+ * name → SHA-512 (base64) from electron-builder's channel files in `dir`: each `url` of `files:`
+ * with the `sha512` that follows it, and the top-level `path` with the top-level `sha512`. Only
+ * these two keys are read (line by line: the files are electron-builder's fixed shape).
+ */
+export function vouchedHashes(dir: string, names: readonly string[]): Map<string, { sha512: string; by: string }> {
+  const out = new Map<string, { sha512: string; by: string }>();
+  for (const yml of names.filter((n) => CHANNEL_FILE.test(n)).sort()) {
+    let text: string;
+    try {
+      const file = path.join(dir, yml);
+      const st = statSync(file);
+      if (!st.isFile() || st.size > CHANNEL_MAX_BYTES) continue;
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let url: string | undefined;
+    let top: string | undefined;
+    for (const line of text.split(/\r?\n/)) {
+      const m = /^(\s*)(?:-\s+)?(url|path|sha512):\s*(.*)$/.exec(line);
+      if (!m) continue;
+      const [, indent, key, raw] = m as unknown as [string, string, string, string];
+      const value = scalar(raw);
+      let name: string;
+      try {
+        name = decodeURIComponent(value);
+      } catch {
+        name = value;
+      }
+      if (key === 'url') url = name;
+      else if (key === 'path' && indent === '') top = name;
+      else if (key === 'sha512') {
+        const target = indent === '' ? top : url;
+        if (target && !out.has(target)) out.set(target, { sha512: value, by: yml });
+        if (indent === '') top = undefined;
+        else url = undefined;
+      }
+    }
+  }
+  return out;
+}
+
+const hashes = new Map<string, string>();
+const HASHES_MAX = 64;
+
+/** The base64 SHA-512 of a file (what electron-builder writes), remembered per file identity. */
+function sha512Of(file: string, st: { dev: number; ino: number; size: number; mtimeMs: number }): string {
+  const key = `${file}:${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
+  const known = hashes.get(key);
+  if (known) return known;
+  const h = createHash('sha512');
+  const fd = openSync(file, 'r');
+  try {
+    const buf = Buffer.alloc(1 << 20);
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) h.update(buf.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  const digest = h.digest('base64');
+  if (hashes.size >= HASHES_MAX) hashes.delete(hashes.keys().next().value!);
+  hashes.set(key, digest);
+  return digest;
+}
+
+/** Why a build file under a Herald name is not offered (the admin is told). */
+export type SkipListener = (name: string, why: string) => void;
+
 /** Every recognisable build in `dir` (a missing folder is an empty catalog). */
-export function listBuilds(dir: string): BuildFile[] {
+export function listBuilds(dir: string, onSkip?: SkipListener): BuildFile[] {
   let names: string[];
   try {
     names = readdirSync(dir);
@@ -68,6 +164,7 @@ export function listBuilds(dir: string): BuildFile[] {
     throw e;
   }
   const out: BuildFile[] = [];
+  let vouched: Map<string, { sha512: string; by: string }> | undefined;
   for (const name of names) {
     const c = classifyBuild(name);
     if (!c) continue;
@@ -75,6 +172,18 @@ export function listBuilds(dir: string): BuildFile[] {
     try {
       const st = statSync(file);
       if (!st.isFile()) continue;
+      if (VOUCHED.has(c.ext)) {
+        vouched ??= vouchedHashes(dir, names);
+        const v = vouched.get(name);
+        if (!v) {
+          onSkip?.(name, `not offered: a .${c.ext} cannot be checked for Herald's marker (its content is compressed), and no channel file from its build (latest*.yml) lists it — copy the build's latest*.yml into the builds folder with it`);
+          continue;
+        }
+        if (sha512Of(file, st) !== v.sha512) {
+          onSkip?.(name, `not offered: its SHA-512 is not the one ${v.by} lists for it (a different or damaged file)`);
+          continue;
+        }
+      }
       const stampable = c.ext === 'exe' && isStampableInstaller(file, st) ? 'exe' : c.stampable;
       out.push({ ...c, stampable, path: file, size: st.size, mtimeMs: st.mtimeMs });
     } catch {

@@ -55,7 +55,7 @@ export async function planPe(fh: FileHandle, size: number): Promise<PePlan> {
     const layout = locatePe(first, size);
     if (layout.sectionsEnd > PE_MARKER_MAX_BYTES) throw new ArtifactError(`the installer's program is ${layout.sectionsEnd} bytes: too large to be a Herald installer`);
     const own = layout.sectionsEnd <= first.length ? first.subarray(0, layout.sectionsEnd) : await readAt(fh, layout.sectionsEnd, 0);
-    if (!isHeraldPe(own, layout.securityDirOffset)) throw new ArtifactError('not a Herald installer: its version resource does not name Herald');
+    if (!isHeraldPe(own, layout.securityDirOffset)) throw new ArtifactError('not a Herald installer: its version resource carries no HeraldBuild marker');
     const table = await readAt(fh, layout.tableSize, layout.tableOffset);
     tagCertificateTable(table, Buffer.alloc(0)); // the signature must be one we can tag, before any token is issued
     // The checksum of everything before the table, with the two fields that change counted as zero.
@@ -92,8 +92,8 @@ const CHECKED_MAX = 64;
 
 /**
  * Whether the .exe at `file` is a signed Herald installer that can be stamped (the build
- * catalogue's content check, synchronous like the catalogue): a PE whose version resource names
- * Herald and whose signature can carry a tag. Remembered per file identity, so a page view costs
+ * catalogue's content check, synchronous like the catalogue): a PE whose version resource carries
+ * Herald's marker and whose signature can carry a tag. Remembered per file identity, so a page view costs
  * a stat, not a read.
  */
 export function isStampableInstaller(file: string, st: { dev: number; ino: number; size: number; mtimeMs: number }): boolean {

@@ -19,6 +19,8 @@ export interface ProvisioningDeps {
   issuer?: string | undefined;
   /** Where the generic builds are (`%data%` = the data folder). */
   buildsDir: string;
+  /** Told once per file (and reason) about a build file that is not offered (build-catalog.ts listBuilds). */
+  onSkippedBuild?: (message: string) => void;
 }
 
 export interface IssuedProvision {
@@ -41,6 +43,15 @@ export function createProvisioning(d: ProvisioningDeps) {
   const gateway = d.gatewayUrl.replace(/\/+$/, '');
   const issuer = d.issuer ?? new URL(gateway).hostname;
   const buildsDir = buildsDirOf(d.buildsDir, d.dataDir);
+  const told = new Set<string>();
+  const list = () =>
+    listBuilds(buildsDir, (name, why) => {
+      const said = `${name}: ${why}`;
+      if (told.has(said) || !d.onSkippedBuild) return;
+      if (told.size > 1000) told.clear();
+      told.add(said);
+      d.onSkippedBuild(`builds folder ${buildsDir}: ${said}`);
+    });
 
   /** Issues a fresh one-time enrollment token for `address` and signs its provision. */
   function issue(address: string, ttlMs?: number, now = new Date()): IssuedProvision {
@@ -67,11 +78,11 @@ export function createProvisioning(d: ProvisioningDeps) {
 
     /** The generic builds in the builds folder, read afresh (an admin may drop one in at any time). */
     builds(): BuildFile[] {
-      return listBuilds(buildsDir);
+      return list();
     },
 
     buildFor(platform: Platform): BuildFile | undefined {
-      return buildFor(listBuilds(buildsDir), platform);
+      return buildFor(list(), platform);
     },
 
     /**

@@ -23,6 +23,11 @@ test('per channel file: its kind and arch, the newest version only, stable witho
   mkdirSync(dir);
   for (const f of ['Herald-1.9.0-linux-x64.AppImage', 'Herald-1.10.0-linux-x64.AppImage', 'Herald-1.10.0-linux-arm64.AppImage', 'Herald-1.10.0-linux-x64.tar.gz', 'Herald-2.0.0-rc.1-linux-x64.AppImage', 'Herald-1.10.0-mac-universal.zip', 'Herald-1.10.0-mac-universal.dmg'])
     writeFileSync(path.join(dir, f), f);
+  // Their builds' channel files vouch for the AppImages (build-catalog.ts: content not checkable).
+  const vouch = (yml: string, names: string[]) =>
+    writeFileSync(path.join(dir, yml), names.map((n) => `- url: ${n}\n  sha512: ${createHash('sha512').update(n).digest('base64')}\n`).join(''));
+  vouch('latest-linux.yml', ['Herald-1.9.0-linux-x64.AppImage', 'Herald-1.10.0-linux-x64.AppImage', 'Herald-2.0.0-rc.1-linux-x64.AppImage']);
+  vouch('latest-linux-arm64.yml', ['Herald-1.10.0-linux-arm64.AppImage']);
   const builds = listBuilds(dir);
   const names = (file: string, channel: 'stable' | 'beta' = 'stable') => feedBuilds(builds, FEED_FILES[file]!, channel).map((b) => b.name);
   assert.deepEqual(names('latest-linux.yml'), ['Herald-1.10.0-linux-x64.AppImage']);

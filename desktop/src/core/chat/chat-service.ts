@@ -3,6 +3,7 @@
 import type {
   ChatEvent,
   ChatMessage,
+  ChatWait,
   ChatPreferences,
   ChatPreferencesPatch,
   Contact,
@@ -31,7 +32,7 @@ export interface ChatConnectOptions {
   trustedCertificates?: string[];
 }
 
-export type ChatConnectionState = { state: 'offline' | 'connecting' | 'online'; detail?: string };
+export type ChatConnectionState = { state: 'offline' | 'connecting' | 'online'; detail?: string; wait?: ChatWait };
 
 export interface ChatService {
   /**

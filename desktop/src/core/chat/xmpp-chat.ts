@@ -153,7 +153,7 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   let shownState: ChatConnectionState = { state: 'offline' };
   const showState = (s: ChatConnectionState) => {
     shownState = s;
-    emit({ type: 'connection', state: s.state, ...(s.detail ? { detail: s.detail } : {}) });
+    emit({ type: 'connection', state: s.state, ...(s.detail ? { detail: s.detail } : {}), ...(s.wait ? { wait: s.wait } : {}) });
   };
   let setup: Promise<void> = Promise.resolve();
   conn.on('state', (s) => {

@@ -17,6 +17,7 @@ import { client, type XmppClient } from '@xmpp/client';
 import { Element } from 'ltx';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from '../gateway/backoff.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
+import type { ChatWait } from '../../shared/chat.ts';
 import { ChatError, fromStanzaError } from './chat-errors.ts';
 import { bareJid, localOf } from './jid.ts';
 import { saslCredentials, type Secret } from './sasl.ts';
@@ -35,19 +36,43 @@ const FINAL_STREAM_ERRORS = new Set(['conflict', 'not-authorized', 'host-unknown
 const IM_OFF = /instant messaging (?:is|was) (?:disabled|switched off)/i;
 const IM_OFF_WORDS = 'instant messaging is switched off for your domain';
 
-/** What the chat waits for after the server ended a session or refused a login that may succeed later. */
-export function waitReason(err: { name?: string; condition?: string; text?: string; message?: string }): string | undefined {
+/**
+ * What the chat waits for after the server ended a session or refused a login that may succeed
+ * later: a code (the renderer says it in the user's language, renderer/i18n chatWait.*).
+ */
+export function waitReason(err: { name?: string; condition?: string; text?: string; message?: string }): ChatWait | undefined {
   const text = err.text ?? '';
-  if (IM_OFF.test(text)) return IM_OFF_WORDS;
+  if (IM_OFF.test(text)) return { code: 'im-off' };
   if (err.name !== 'StreamError' || !err.condition) return undefined;
-  if (err.condition === 'system-shutdown') return 'the server is restarting';
-  if (err.condition === 'reset') return 'the server reset the connection';
-  return `the server ended the session (${err.condition}${text ? `: ${text}` : ''})`;
+  if (err.condition === 'system-shutdown') return { code: 'server-restarting' };
+  if (err.condition === 'reset') return { code: 'server-reset' };
+  return { code: 'session-ended', condition: `${err.condition}${text ? `: ${text}` : ''}` };
 }
+
+/** The English words of a wait (the state's `detail`, for logs and the core's own use). */
+export function waitWords(w: ChatWait): string {
+  switch (w.code) {
+    case 'im-off':
+      return IM_OFF_WORDS;
+    case 'server-restarting':
+      return 'the server is restarting';
+    case 'server-reset':
+      return 'the server reset the connection';
+    case 'session-ended':
+      return `the server ended the session (${w.condition ?? 'unknown'})`;
+    case 'connection-lost':
+      return 'the connection was lost';
+    case 'no-connection':
+      return w.text ?? 'no connection';
+  }
+}
+
+/** The seconds until the next attempt, as shown. */
+export const retrySeconds = (delayMs: number) => Math.max(1, Math.round(delayMs / 1000));
 
 /** The words of a retry: what it waits for, and when the next attempt is. */
 export function retryDetail(reason: string, delayMs: number): string {
-  return `${reason}; trying again in ${Math.max(1, Math.round(delayMs / 1000))} s`;
+  return `${reason}; trying again in ${retrySeconds(delayMs)} s`;
 }
 
 export interface ConnectionTarget {
@@ -60,7 +85,7 @@ export interface ConnectionTarget {
   trusted: string[];
 }
 
-export type ConnectionState = { state: 'offline' | 'connecting' | 'online'; detail?: string };
+export type ConnectionState = { state: 'offline' | 'connecting' | 'online'; detail?: string; wait?: ChatWait };
 
 interface Listeners {
   state: (s: ConnectionState) => void;
@@ -105,9 +130,9 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
   let stopping = false;
   let finalError: string | undefined;
   /** Why the last attempt or session ended, when it may work later (the words of the retry). */
-  let waiting: string | undefined;
+  let waiting: ChatWait | undefined;
   /** The reason of the last retry scheduled (shown during the next attempt). */
-  let lastReason: string | undefined;
+  let lastReason: ChatWait | undefined;
   let retryTimer: TimerHandle | undefined;
   let attempt = 0;
   let smOffered = false;
@@ -164,7 +189,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       ready = false;
       if (stopping) return;
       if (finalError) return setState({ state: 'offline', detail: finalError });
-      schedule(waiting ?? 'the connection was lost');
+      schedule(waiting ?? { code: 'connection-lost' });
     });
     for (const h of iqHandlers) registerIq(e, h);
     return e;
@@ -233,12 +258,12 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
    * The next attempt after the backoff; `reason` says what it waits for. The state is `connecting`
    * (retries go on), never `offline`: the core connects an `offline` chat again itself.
    */
-  function schedule(reason?: string): void {
+  function schedule(reason?: ChatWait): void {
     if (retryTimer || stopping || !entity || !target) return;
     const delay = backoffDelay(attempt++, d.backoff ?? DEFAULT_BACKOFF, d.random);
     if (reason) {
       lastReason = reason;
-      setState({ state: 'connecting', detail: retryDetail(reason, delay) });
+      setState({ state: 'connecting', detail: retryDetail(waitWords(reason), delay), wait: { ...reason, retryInSeconds: retrySeconds(delay) } });
     }
     const e = entity;
     const t = target;
@@ -250,7 +275,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
       if (e.status !== 'disconnect' && e.status !== 'offline') return schedule();
       waiting = undefined;
       // The words stay while the attempt runs: what it waits for is not known to be over yet.
-      setState({ state: 'connecting', detail: lastReason ? `${lastReason}; trying again now` : `reconnecting to ${t.service}` });
+      setState(lastReason ? { state: 'connecting', detail: `${waitWords(lastReason)}; trying again now`, wait: lastReason } : { state: 'connecting', detail: `reconnecting to ${t.service}` });
       connectOnce(e, t).catch((err: Error) => {
         if (e !== entity || stopping) return;
         if (finalError) {
@@ -260,7 +285,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
         }
         // A refused login the server did not close yet (IM still off): close it before the next try.
         if (e.status === 'online' || e.status === 'open' || e.status === 'opening') void e.disconnect().catch(() => {});
-        schedule(waiting ?? err.message);
+        schedule(waiting ?? { code: 'no-connection', text: err.message });
       });
     }, delay);
   }
@@ -301,7 +326,7 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
           await this.stop();
           throw new ChatError('auth_failed', finalError);
         }
-        schedule(waiting ?? (err as Error).message);
+        schedule(waiting ?? { code: 'no-connection', text: (err as Error).message });
         throw err;
       }
     },

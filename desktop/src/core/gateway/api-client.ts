@@ -21,6 +21,7 @@ import type { z } from 'zod';
 import { AuthRevokedError, GatewayApiError, GatewayProtocolError, GatewayUnreachableError } from './gateway-errors.ts';
 import { isLoopbackHostname, plainRefusal } from './plain-url.ts';
 import { networkWords } from './network-words.ts';
+import { platformId } from './platform-id.ts';
 
 export const DEVICE_LABEL_MAX = 100;
 
@@ -59,7 +60,8 @@ export function normalizeGatewayUrl(input: string): string {
   return `${u.origin}${u.pathname.replace(/\/+$/, '')}`;
 }
 
-export function createApiClient({ baseUrl, timeoutMs = 15_000 }: { baseUrl: string; timeoutMs?: number }): ApiClient {
+/** `platform`: what enrollment and sign-in tell the gateway this device is (default: this machine's, platform-id.ts). */
+export function createApiClient({ baseUrl, timeoutMs = 15_000, platform = platformId() }: { baseUrl: string; timeoutMs?: number; platform?: string | undefined }): ApiClient {
   const base = normalizeGatewayUrl(baseUrl);
 
   async function call<T>(method: string, route: string, o: { token?: string; body?: unknown; etag?: string; schema?: z.ZodType<T> }): Promise<{ res: Response; data: T | undefined }> {
@@ -111,10 +113,10 @@ export function createApiClient({ baseUrl, timeoutMs = 15_000 }: { baseUrl: stri
   return {
     baseUrl: base,
     async enroll(token, dev) {
-      return (await call('POST', '/enroll', { body: { token, device: device(dev) }, schema: AuthResponseSchema })).data!;
+      return (await call('POST', '/enroll', { body: { token, device: device(dev), ...(platform ? { platform } : {}) }, schema: AuthResponseSchema })).data!;
     },
     async signIn(user, password, dev) {
-      return (await call('POST', '/session', { body: { user, password, device: device(dev) }, schema: AuthResponseSchema })).data!;
+      return (await call('POST', '/session', { body: { user, password, device: device(dev), ...(platform ? { platform } : {}) }, schema: AuthResponseSchema })).data!;
     },
     async signOut(token) {
       await call('DELETE', '/session', { token });

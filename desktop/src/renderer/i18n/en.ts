@@ -36,6 +36,15 @@ export const en = {
   chatOffline: 'Chat is offline',
   chatConnecting: 'Chat is connecting…',
   chatNotConnected: 'Chat is not connected',
+  // What a retrying chat waits for (the core gives the code: shared/chat.ts ChatWait).
+  'chatWait.im-off': 'instant messaging is switched off for your domain',
+  'chatWait.server-restarting': 'the server is restarting',
+  'chatWait.server-reset': 'the server reset the connection',
+  'chatWait.session-ended': 'the server ended the session ({condition})',
+  'chatWait.connection-lost': 'the connection was lost',
+  'chatWait.no-connection': 'no connection to the server ({text})',
+  chatRetryIn: '{reason}; trying again in {seconds} s',
+  chatRetryNow: '{reason}; trying again now',
   chatUnavailable: 'Chat is not available for this account.',
 
   // Contacts window
@@ -163,6 +172,7 @@ export const en = {
   'sound.ContactOnline': 'Contact comes online',
   'sound.ContactOffline': 'Contact goes offline',
   'sound.FileReceived': 'File received',
+  'sound.ServerMessage': 'Message from Herald (server)',
   soundSkin: 'Skin’s sound',
   soundNone: 'No sound',
   soundFile: 'My file: {name}',

@@ -3,7 +3,7 @@
 // way to every other window. Arrow keys move through the list; Enter opens a conversation.
 import type { JSX } from 'preact';
 import { useMemo, useState } from 'preact/hooks';
-import type { Contact } from '../../shared/chat.ts';
+import type { ChatWait, Contact } from '../../shared/chat.ts';
 import { api, errorMessage } from '../api.ts';
 import { AskBar } from '../components/ask-bar.tsx';
 import { ConnectionBanner } from '../components/banner.tsx';
@@ -32,6 +32,12 @@ type MoveTo = (c: Contact, group: string | undefined) => void;
 const DRAG_TYPE = 'application/x-herald-contact';
 
 /** The name people know someone by: their contact's name, else their address. */
+
+/** What a retrying chat waits for, in the user's language (the core gives a code, never words). */
+function waitText(w: ChatWait): string {
+  const reason = t(`chatWait.${w.code}`, { condition: w.condition ?? '', text: w.text ?? '' });
+  return w.retryInSeconds === undefined ? t('chatRetryNow', { reason }) : t('chatRetryIn', { reason, seconds: String(w.retryInSeconds) });
+}
 export function personName(contacts: Contact[], jid: string): string {
   const bare = jid.split('/')[0]!;
   return contacts.find((c) => c.jid === bare)?.name ?? bare;
@@ -294,7 +300,7 @@ export function ContactsView(): JSX.Element {
               <Icon name="plus" size={16} />
             </button>
           </div>
-          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? c.detail ? `${t('chatNotConnected')}: ${c.detail}` : t('chatConnecting') : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
+          {!online && <p class="chat-state muted">{c.connection === 'connecting' ? (c.wait ? `${t('chatNotConnected')}: ${waitText(c.wait)}` : c.detail ? `${t('chatNotConnected')}: ${c.detail}` : t('chatConnecting')) : `${t('chatOffline')}${c.detail ? `: ${c.detail}` : ''}`}</p>}
           <div class="scroll grow">
             <Groups contacts={c.contacts} query={query} onMenu={openMenu} onMove={(contact, group) => void moveTo(contact, group)} />
             <section class="rooms" aria-labelledby="rooms-title">

@@ -14,7 +14,7 @@ import { playSound } from '../sound.ts';
 import { settings as settingsCell, skin as skinCell, useCell } from '../store.ts';
 import { Check, Locked } from './settings-parts.tsx';
 
-const EVENTS: SoundEvent[] = ['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived'];
+const EVENTS: SoundEvent[] = ['NewMail', 'MessageIn', 'MessageOut', 'ContactOnline', 'ContactOffline', 'FileReceived', 'ServerMessage'];
 /** The core's limit (core/sounds/user-sounds.ts USER_SOUND_MAX_BYTES); checked here first to say it sooner. */
 export const SOUND_MAX_BYTES = 512 * 1024;
 const ACCEPT = '.wav,.ogg,.oga,.opus,.mp3,audio/wav,audio/x-wav,audio/ogg,audio/mpeg';
@@ -52,7 +52,8 @@ function SoundRow({ ev, update }: { ev: SoundEvent; update: (p: UserSettingsPatc
   const e = view.effective.sounds;
   const allowed = ev === 'NewMail' ? e.newMailAllowed : e.messageInAllowed;
   const choice = s.events[ev] ?? 'skin';
-  const asset = active?.sounds[ev];
+  // A skin without a ServerMessage sound plays its MessageIn (main/sound-choice.ts).
+  const asset = active?.sounds[ev] ?? (ev === 'ServerMessage' ? active?.sounds.MessageIn : undefined);
   const disabled = !s.enabled || !allowed;
   const value = typeof choice === 'string' ? choice : 'file';
   const url = choice === 'skin' ? (active && asset ? skinAssetUrl(active, asset.relative) : undefined) : choice === 'none' ? undefined : keptUrl(choice.file);
