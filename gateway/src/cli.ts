@@ -59,6 +59,8 @@ const USAGE = `usage: herald-gateway <command> [options]
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
   status [--json]                                 ask the running serve: sessions, watches, event-loop delay, spool, warnings
+  extauth                                        ejabberd's external authentication program (extauth_program):
+        answers ejabberd on stdin/stdout with Herald's passwords and device tokens; log on stderr
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE; other
 options only where listed (anything else is refused).
@@ -99,6 +101,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'im send': ['from'],
   'spool status': ['json'],
   status: ['json'],
+  extauth: [],
 };
 
 const OPTIONS: OptionTable = {
@@ -216,6 +219,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'status') {
     const { runStatusCommand } = await import('./cli/status-command.ts');
     await runStatusCommand(settings, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'extauth') {
+    // stdout is ejabberd's protocol channel: nothing else may be written to it.
+    const { runExtauth } = await import('./cli/extauth.ts');
+    await runExtauth(settings, createServices);
     return 0;
   }
   if (command === 'package') {
