@@ -29,7 +29,6 @@ export async function runEjabberdCommand(
       domains: s.store.domains.list().map((d) => d.name),
       xmpp: settings.xmpp,
       extauthCommand: settings.xmpp.external.extauthCommand ?? extauthCommandOf({ node: process.execPath, bin: io.bin, dataDir: settings.dataDir, configFile: io.configFile }),
-      logLevel: settings.log.level,
     });
     if (typeof flags.out === 'string') {
       writeFileSync(flags.out, yaml, { mode: 0o644 });

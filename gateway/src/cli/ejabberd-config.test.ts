@@ -4,7 +4,7 @@ import { loadSettings } from '../config/load.ts';
 import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
 
 const settings = loadSettings({ env: {}, overrides: { dataDir: '/var/lib/herald', 'xmpp.external.certfiles': ['/etc/herald/tls.pem'] } });
-const input = { domains: ['example.com', 'other.example'], xmpp: settings.xmpp, extauthCommand: '/usr/bin/node /opt/herald/bin/herald-gateway.mjs extauth --data /var/lib/herald', logLevel: 'info' };
+const input = { domains: ['example.com', 'other.example'], xmpp: settings.xmpp, extauthCommand: '/usr/bin/node /opt/herald/bin/herald-gateway.mjs extauth --data /var/lib/herald' };
 
 test('the configuration: hosts, external auth without a cache, the listeners and modules from the settings', () => {
   const yaml = renderEjabberdConfig(input);

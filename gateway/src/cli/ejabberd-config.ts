@@ -23,7 +23,6 @@ export interface EjabberdConfigInput {
   xmpp: Pick<Settings['xmpp'], 'external' | 'tlsCert' | 'tlsKey' | 'maxStanzaBytes' | 'resumeSeconds' | 'offlineQuota' | 'archiveDays'>;
   /** The extauth_program line (see extauthCommandOf). */
   extauthCommand: string;
-  logLevel: string;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -40,9 +39,6 @@ export function extauthCommandOf(o: { node: string; bin: string; dataDir: string
   return parts.join(' ');
 }
 
-/** ejabberd's loglevel for Herald's log.level. */
-const LOG_LEVELS: Record<string, string> = { trace: 'debug', debug: 'debug', info: 'info', warn: 'warning', error: 'error', fatal: 'critical', silent: 'none' };
-
 export function renderEjabberdConfig(input: EjabberdConfigInput): string {
   const x = input.xmpp.external;
   if (!input.domains.length) throw new HeraldError('bad_request', 'no domains yet: add one (herald-gateway domain add example.com) before generating the ejabberd configuration');
@@ -56,14 +52,14 @@ export function renderEjabberdConfig(input: EjabberdConfigInput): string {
 # an ejabberd cluster" says what each part is for.
 hosts:
 ${list(input.domains, '  ')}
-loglevel: ${LOG_LEVELS[input.logLevel] ?? 'info'}
+loglevel: info
 certfiles:
 ${list(certfiles.map((f) => path.resolve(f)), '  ')}
 
 # Accounts, passwords and device tokens are Herald's: ejabberd asks \`herald-gateway extauth\`.
 auth_method: external
 extauth_program: ${q(input.extauthCommand)}
-extauth_pool_size: 2
+extauth_pool_size: 1
 # No cache: a password changed, a device signed out or IM switched off in Herald must be refused at
 # the next login, not after auth_cache_life_time.
 auth_use_cache: false
