@@ -66,6 +66,12 @@ export const SettingsSchema = z.strictObject({
     .strictObject({
       /** The embedded XMPP server, globally (per domain: `domain set <d> --im on|off`). */
       enabled: bool.default(true),
+      /**
+       * `embedded`: this gateway's XMPP server carries the chat. `external`: an ejabberd cluster does
+       * (README "Running IM on an ejabberd cluster"); the embedded server does not start, and
+       * /api/v1/config points desktops at xmpp.external's endpoints.
+       */
+      mode: z.enum(['embedded', 'external']).default('embedded'),
       /** Loopback by default; set it (e.g. 0.0.0.0) to let other machines connect. */
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(5222),
@@ -163,6 +169,10 @@ export const SettingsSchema = z.strictObject({
           apiPort: port.default(5281),
           /** PEM files with the certificate and key for every domain; default: xmpp.tlsCert and xmpp.tlsKey. */
           certfiles: z.array(z.string().min(1)).default([]),
+          /** The host name desktops connect to (TCP and the default WebSocket URL); default: http.publicUrl's. */
+          publicHost: z.string().min(1).optional(),
+          /** The WebSocket URL desktops use; default: wss://<publicHost>:<websocketPort>/ws (ws:// without websocketTls). */
+          websocketUrl: z.string().url().optional(),
           /**
            * The extauth_program line; default: this node and herald-gateway with `extauth --data <dataDir>`
            * (and `--config FILE` when one was given). ejabberd splits it at spaces (no shell).
