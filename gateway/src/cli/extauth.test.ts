@@ -59,9 +59,12 @@ async function fixture(overrides: Record<string, unknown> = {}) {
     log: () => logText,
     async done() {
       input.end();
-      await served;
-      services.store.close();
-      rmSync(dir, { recursive: true, force: true });
+      try {
+        await served;
+        services.store.close();
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }
