@@ -61,6 +61,11 @@ const USAGE = `usage: herald-gateway <command> [options]
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
   status [--json]                                 ask the running serve: sessions, watches, event-loop delay, spool, warnings
+  extauth                                        ejabberd's external authentication program (extauth_program):
+        answers ejabberd on stdin/stdout with Herald's passwords and device tokens; log on stderr
+  ejabberd config [--out FILE]                   an ejabberd.yml from the settings (xmpp.external) and domains
+  ejabberd roster [--print]                      bring ejabberd's shared roster groups in step with the domains,
+        users and links (its HTTP API, xmpp.external.apiPort); --print: the ejabberdctl commands instead
 
 Every command takes --data DIR (env HERALD_DATA, default ./data) and --config FILE; other
 options only where listed (anything else is refused).
@@ -101,6 +106,9 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'im send': ['from'],
   'spool status': ['json'],
   status: ['json'],
+  extauth: [],
+  'ejabberd config': ['out'],
+  'ejabberd roster': ['print'],
 };
 
 const OPTIONS: OptionTable = {
@@ -129,6 +137,7 @@ const OPTIONS: OptionTable = {
   json: { type: 'boolean' },
   force: { type: 'boolean' },
   host: { type: 'string' },
+  print: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 };
 const commandLine = createCommandLine({ usage: USAGE, options: OPTIONS, common: COMMON, commandOptions: COMMAND_OPTIONS });
@@ -219,6 +228,22 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'status') {
     const { runStatusCommand } = await import('./cli/status-command.ts');
     await runStatusCommand(settings, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'extauth') {
+    // stdout is ejabberd's protocol channel: nothing else may be written to it.
+    const { runExtauth } = await import('./cli/extauth.ts');
+    await runExtauth(settings, createServices);
+    return 0;
+  }
+  if (command === 'ejabberd') {
+    const services = createServices(settings, createLogger('warn', { pretty: false }));
+    const { runEjabberdCommand } = await import('./cli/ejabberd-commands.ts');
+    try {
+      await runEjabberdCommand(settings, services, rest, values as Flags, { out: (line) => console.log(line), err: (line) => console.error(line), configFile: values.config, bin: process.argv[1]! });
+    } finally {
+      services.store.close();
+    }
     return 0;
   }
   if (command === 'package') {

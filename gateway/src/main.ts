@@ -262,7 +262,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   });
   mail.onNewMail(() => status.countNewMail());
   let xmpp: XmppServer | undefined;
-  if (settings.xmpp.enabled) {
+  if (settings.xmpp.enabled && settings.xmpp.mode === 'embedded') {
     xmpp = await startXmppServer({
       settings: settings.xmpp,
       store,
@@ -283,7 +283,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       store.close();
       throw e;
     });
-  } else log.info('XMPP server switched off (xmpp.enabled=false)');
+  } else if (settings.xmpp.mode === 'external') log.info('IM is carried by ejabberd (xmpp.mode=external): the embedded XMPP server does not start');
+  else log.info('XMPP server switched off (xmpp.enabled=false)');
 
   // Scripts' SEM files become chat messages through the XMPP server; with it off they wait.
   let spool: SemSpool;
@@ -295,7 +296,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       journal: store.spoolJournal,
       logDir: imLogDir(settings.dataDir),
       deliver: xmpp && scriptedDelivery(xmpp),
-      offReason: 'the XMPP server is switched off (xmpp.enabled=false)',
+      offReason: settings.xmpp.mode === 'external' ? 'IMs from scripts through ejabberd are not built yet (xmpp.mode=external)' : 'the XMPP server is switched off (xmpp.enabled=false)',
       log: log.child({ spool: true }),
     });
   } catch (e) {

@@ -58,6 +58,12 @@ export const SettingsSchema = z.strictObject({
     .strictObject({
       /** The embedded XMPP server, globally (per domain: `domain set <d> --im on|off`). */
       enabled: bool.default(true),
+      /**
+       * `embedded`: this gateway's XMPP server carries the chat. `external`: an ejabberd cluster does
+       * (README "Running IM on an ejabberd cluster"); the embedded server does not start, and
+       * /api/v1/config points desktops at xmpp.external's endpoints.
+       */
+      mode: z.enum(['embedded', 'external']).default('embedded'),
       /** Loopback by default; set it (e.g. 0.0.0.0) to let other machines connect. */
       host: z.string().min(1).default('127.0.0.1'),
       port: port.default(5222),
@@ -133,6 +139,37 @@ export const SettingsSchema = z.strictObject({
           quotaBytes: z.coerce.number().int().min(0).default(0),
           /** Slots one user may hold open (asked for, not yet uploaded) at a time. */
           maxPendingSlots: z.coerce.number().int().positive().default(20),
+        })
+        .prefault({}),
+      /**
+       * An ejabberd cluster carrying the chat (README "Running IM on an ejabberd cluster"): what
+       * `herald-gateway ejabberd config` writes into ejabberd.yml, and where `ejabberd roster` sends
+       * the shared roster groups.
+       */
+      external: z
+        .strictObject({
+          /** The address ejabberd's client listeners (c2s, WebSocket) bind on each node. */
+          listenHost: z.string().min(1).default('0.0.0.0'),
+          /** Client-to-server TCP (STARTTLS required). */
+          c2sPort: port.default(5222),
+          /** XMPP over WebSocket at /ws (ejabberd_http). */
+          websocketPort: port.default(5280),
+          /** TLS on the WebSocket listener itself (wss://); off when a reverse proxy ends TLS in front of it. */
+          websocketTls: bool.default(true),
+          /** ejabberd's HTTP API (mod_http_api at /api): bound here, and only loopback addresses may call it. */
+          apiHost: z.string().min(1).default('127.0.0.1'),
+          apiPort: port.default(5281),
+          /** PEM files with the certificate and key for every domain; default: xmpp.tlsCert and xmpp.tlsKey. */
+          certfiles: z.array(z.string().min(1)).default([]),
+          /** The host name desktops connect to (TCP and the default WebSocket URL); default: http.publicUrl's. */
+          publicHost: z.string().min(1).optional(),
+          /** The WebSocket URL desktops use; default: wss://<publicHost>:<websocketPort>/ws (ws:// without websocketTls). */
+          websocketUrl: z.string().url().optional(),
+          /**
+           * The extauth_program line; default: this node and herald-gateway with `extauth --data <dataDir>`
+           * (and `--config FILE` when one was given). ejabberd splits it at spaces (no shell).
+           */
+          extauthCommand: z.string().min(1).optional(),
         })
         .prefault({}),
     })

@@ -13,10 +13,10 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from '../config/logger.ts';
 import type { LiveSession } from '../protocol/admin-api.ts';
 import type { Settings } from '../config/schema.ts';
+import { createPlainLogin } from '../directory/plain-login.ts';
 import { endsHeld, REASON_TEXT, type CredentialEvent, type Credentials } from '../directory/credentials.ts';
 import type { Directory } from '../directory/directory.ts';
 import type { TokenService } from '../directory/tokens.ts';
-import { HeraldError } from '../protocol/errors.ts';
 import type { AccountRow, Store } from '../store/index.ts';
 import { ModuleHost, type ServerContext, type XmppModule } from './core/host.ts';
 import type { Jid } from './core/jid.ts';
@@ -199,17 +199,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     : undefined;
 
   const auth: Authenticator = {
-    async plain(address, secret, remote) {
-      // A device token works as the password (the tray app never has the real one).
-      if (secret.startsWith('hdt_')) {
-        const { account, deviceId } = deps.tokens.verifyDevice(secret, remote === 'unknown' ? undefined : remote);
-        if (account.address !== address.toLowerCase()) throw new HeraldError('invalid_credentials', 'token of another user');
-        return { account, deviceId };
-      }
-      // A password is checked against the SCRAM-SHA-1 keys (PBKDF2, 4,096 it.), not scrypt: a
-      // login costs what Prosody's does, and wrong passwords cannot starve the server.
-      return { account: await deps.directory.authenticate(address, secret, remote, 'scram-keys') };
-    },
+    plain: createPlainLogin({ directory: deps.directory, tokens: deps.tokens }),
     imEnabled: (d) => store.domains.get(d)?.imEnabled === true,
     journal: {
       mark: () => deps.credentials.mark(),

@@ -28,7 +28,7 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppPort
       user: { address: account.address, displayName: account.displayName },
       // The domain's own template set in the console or by `domain set --webmail` comes first.
       webmail: { urlTemplate: domain?.webmailUrl ?? c.webmailUrl },
-      xmpp: {
+      xmpp: settings.xmpp.mode === 'external' ? externalXmpp(settings, account.domain, domain?.imEnabled ?? false, host) : {
         enabled: xmppPort !== undefined && (domain?.imEnabled ?? false),
         domain: account.domain,
         tcp: { host, port: xmppPort ?? settings.xmpp.port },
@@ -43,4 +43,17 @@ export function configRoutes(router: Router, { settings, store, tokens, xmppPort
     ctx.set('Cache-Control', 'no-cache, private');
     ctx.body = body;
   });
+}
+
+/** xmpp.mode=external: the ejabberd cluster's endpoints (xmpp.external), IM on as the domain has it. */
+function externalXmpp(settings: Settings, domain: string, imEnabled: boolean, publicHost: string): ClientConfig['xmpp'] {
+  const x = settings.xmpp.external;
+  const host = x.publicHost ?? publicHost;
+  const wsHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    enabled: settings.xmpp.enabled && imEnabled,
+    domain,
+    tcp: { host, port: x.c2sPort },
+    websocketUrl: x.websocketUrl ?? `${x.websocketTls ? 'wss' : 'ws'}://${wsHost}:${x.websocketPort}/ws`,
+  };
 }

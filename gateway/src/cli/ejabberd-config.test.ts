@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSettings } from '../config/load.ts';
+import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
+
+const settings = loadSettings({ env: {}, overrides: { dataDir: '/var/lib/herald', 'xmpp.external.certfiles': ['/etc/herald/tls.pem'] } });
+const input = { domains: ['example.com', 'other.example'], xmpp: settings.xmpp, extauthCommand: '/usr/bin/node /opt/herald/bin/herald-gateway.mjs extauth --data /var/lib/herald' };
+
+test('the configuration: hosts, external auth without a cache, the listeners and modules from the settings', () => {
+  const yaml = renderEjabberdConfig(input);
+  assert.match(yaml, /^hosts:\n {2}- "example.com"\n {2}- "other.example"$/m);
+  assert.match(yaml, /^auth_method: external$/m);
+  assert.match(yaml, /^extauth_program: "\/usr\/bin\/node \/opt\/herald\/bin\/herald-gateway.mjs extauth --data \/var\/lib\/herald"$/m);
+  assert.match(yaml, /^auth_use_cache: false$/m);
+  assert.match(yaml, /^certfiles:\n {2}- "\/etc\/herald\/tls.pem"$/m);
+  assert.match(yaml, /- port: 5222\n {4}ip: "0.0.0.0"\n {4}module: ejabberd_c2s\n {4}starttls_required: true/);
+  assert.match(yaml, /- port: 5281\n {4}ip: "127.0.0.1"\n {4}module: ejabberd_http\n {4}request_handlers:\n {6}\/api: mod_http_api/);
+  assert.match(yaml, /\/ws: ejabberd_http_ws/);
+  for (const m of ['mod_shared_roster', 'mod_mam', 'mod_muc', 'mod_http_api', 'mod_admin_extra', 'mod_fail2ban']) assert.match(yaml, new RegExp(`^ {2}${m}:`, 'm'));
+  assert.match(yaml, /max_user_offline_messages: 1000/);
+});
+
+test('no archive when xmpp.archiveDays is 0; no domains or no certificate: refused with what to do', () => {
+  assert.doesNotMatch(renderEjabberdConfig({ ...input, xmpp: { ...input.xmpp, archiveDays: 0 } }), /^ {2}mod_mam:/m);
+  assert.throws(() => renderEjabberdConfig({ ...input, domains: [] }), /no domains yet: add one/);
+  assert.throws(() => renderEjabberdConfig({ ...input, xmpp: { ...input.xmpp, external: { ...input.xmpp.external, certfiles: [] } } }), /xmpp.external.certfiles/);
+});
+
+test('the extauth line: absolute paths, --config when given; a path with a space is refused (ejabberd splits at spaces)', () => {
+  assert.equal(extauthCommandOf({ node: '/usr/bin/node', bin: '/opt/h/bin/herald-gateway.mjs', dataDir: '/srv/data', configFile: '/etc/herald.json' }), '/usr/bin/node /opt/h/bin/herald-gateway.mjs extauth --data /srv/data --config /etc/herald.json');
+  assert.throws(() => extauthCommandOf({ node: '/usr/bin/node', bin: '/opt/h/bin/herald-gateway.mjs', dataDir: '/srv/my data' }), /contains a space.*xmpp.external.extauthCommand/);
+});

@@ -1,0 +1,130 @@
+// "Contacts = the domain" on ejabberd: mod_shared_roster groups (mod_admin_extra's srg_* commands),
+// computed from Herald's domains, users and domain links.
+//
+// ejabberd 23.01 with external authentication cannot use the `@all@` member: it lists a host's
+// users from the auth backend, and extauth has no "list users". So membership is explicit:
+//   - per domain D, group `herald` on host D: D's users, shown to themselves and to D's link groups;
+//   - per link D–L, group `link-L` on host D: L's users (members may be of another host), shown
+//     to D's `herald` group. (23.01 does not resolve `group@otherhost` in displayed groups.)
+// Groups must exist before members are added (a displayed group missing then crashes
+// srg_user_add), so every srg_create comes first. srg_create on an existing group replaces its
+// options and keeps its members: running the commands again is harmless.
+import { HeraldError } from '../protocol/errors.ts';
+
+export interface RosterSource {
+  domains: string[];
+  /** Users (bare addresses) per domain. */
+  users: Map<string, string[]>;
+  /** Linked domains per domain (symmetric). */
+  links: Map<string, string[]>;
+}
+
+export interface SrgCommand {
+  command: 'srg_create' | 'srg_user_add' | 'srg_user_del' | 'srg_delete';
+  args: Record<string, string>;
+}
+
+export const DOMAIN_GROUP = 'herald';
+export const linkGroupOf = (linked: string) => `link-${linked}`;
+
+/** The groups each host should have, with their members (bare addresses). */
+export function rosterGroups(src: RosterSource): Map<string, Map<string, { label: string; display: string[]; members: string[] }>> {
+  const hosts = new Map<string, Map<string, { label: string; display: string[]; members: string[] }>>();
+  for (const d of src.domains) {
+    const linked = (src.links.get(d) ?? []).filter((l) => src.domains.includes(l)).sort();
+    const groups = new Map<string, { label: string; display: string[]; members: string[] }>();
+    groups.set(DOMAIN_GROUP, { label: d, display: [DOMAIN_GROUP, ...linked.map(linkGroupOf)], members: [...(src.users.get(d) ?? [])].sort() });
+    for (const l of linked) groups.set(linkGroupOf(l), { label: l, display: [], members: [...(src.users.get(l) ?? [])].sort() });
+    hosts.set(d, groups);
+  }
+  return hosts;
+}
+
+/** Every srg_create, then every srg_user_add: what makes the groups from nothing (or again). */
+export function rosterCommands(src: RosterSource): SrgCommand[] {
+  const creates: SrgCommand[] = [];
+  const adds: SrgCommand[] = [];
+  for (const [host, groups] of rosterGroups(src)) {
+    for (const [group, g] of groups) {
+      // ejabberd 23.01 reads `display` as group names separated by the two characters \n.
+      creates.push({ command: 'srg_create', args: { group, host, label: g.label, description: `Herald: ${g.label}`, display: g.display.join('\\n') } });
+      for (const member of g.members) {
+        const at = member.lastIndexOf('@');
+        adds.push({ command: 'srg_user_add', args: { user: member.slice(0, at), host: member.slice(at + 1), group, grouphost: host } });
+      }
+    }
+  }
+  return [...creates, ...adds];
+}
+
+/** Shell-quoted for POSIX sh. */
+const sh = (s: string) => (/^[A-Za-z0-9@._\-/]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The commands as ejabberdctl lines (arguments in ejabberd 23.01's order). */
+export function asEjabberdctl(commands: SrgCommand[]): string[] {
+  const order: Record<SrgCommand['command'], string[]> = {
+    srg_create: ['group', 'host', 'label', 'description', 'display'],
+    srg_user_add: ['user', 'host', 'group', 'grouphost'],
+    srg_user_del: ['user', 'host', 'group', 'grouphost'],
+    srg_delete: ['group', 'host'],
+  };
+  return commands.map((c) => ['ejabberdctl', c.command, ...order[c.command].map((k) => sh(c.args[k]!))].join(' '));
+}
+
+export interface RosterSync {
+  groupsWritten: number;
+  membersAdded: number;
+  membersRemoved: number;
+  groupsDeleted: number;
+}
+
+/**
+ * Brings the shared roster groups of a running ejabberd in step with `src` through its HTTP API
+ * (`apiUrl`: http://127.0.0.1:5281/api): groups (re)written, missing members added, members
+ * Herald no longer has (removed users, undone links) removed, link groups of undone links deleted.
+ */
+export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 30_000): Promise<RosterSync> {
+  const call = async <T>(command: string, args: Record<string, string>): Promise<T> => {
+    let res: Response;
+    try {
+      res = await fetch(`${apiUrl.replace(/\/$/, '')}/${command}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(args), signal: AbortSignal.timeout(timeoutMs) });
+    } catch (e) {
+      throw new HeraldError('directory_unavailable', `ejabberd's HTTP API at ${apiUrl} cannot be reached: ${(e as Error).cause ? String(((e as Error).cause as Error).message ?? (e as Error).cause) : (e as Error).message}`);
+    }
+    const text = await res.text();
+    if (!res.ok) throw new HeraldError('directory_unavailable', `ejabberd's ${command} failed (HTTP ${res.status}): ${text.slice(0, 300)}`);
+    return JSON.parse(text) as T;
+  };
+  const ok = async (c: SrgCommand) => {
+    const r = await call<unknown>(c.command, c.args);
+    if (r !== 0) throw new HeraldError('directory_unavailable', `ejabberd's ${c.command} ${JSON.stringify(c.args)} answered ${JSON.stringify(r)}`);
+  };
+  const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0 };
+  const wanted = rosterGroups(src);
+  for (const c of rosterCommands(src)) {
+    if (c.command !== 'srg_create') continue;
+    await ok(c);
+    sync.groupsWritten++;
+  }
+  for (const [host, groups] of wanted) {
+    for (const [group, g] of groups) {
+      const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
+      const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
+      for (const m of g.members.filter((m) => !current.has(m))) {
+        await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
+        sync.membersAdded++;
+      }
+      for (const m of [...current].filter((m) => !g.members.includes(m))) {
+        await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
+        sync.membersRemoved++;
+      }
+    }
+    for (const group of await call<string[]>('srg_list', { host })) {
+      if (group.startsWith('link-') && !groups.has(group)) {
+        await ok({ command: 'srg_delete', args: { group, host } });
+        sync.groupsDeleted++;
+      }
+    }
+  }
+  return sync;
+}
