@@ -189,8 +189,6 @@ export function report(x: ReportInput): void {
       `no loss, no errors${verdict(lossFree)}`,
     );
     row(`    server CPU during the fan-out (cores), µs per copy`, per(x.rooms, (run) => ({ v: run.cpuUsPerCopy, s: run.result ? `${fmt(run.serverCpu, 2)}, ${fmt(run.cpuUsPerCopy)}` : '-' }), get), 0, '(ratio of µs)');
-    const hr = get('Herald')?.serverLag;
-    if (hr) row(`    Herald event-loop lag p99 / max ms (joins and fan-out)`, { Herald: { v: hr.max, s: `${fmt(hr.p99, 1)} / ${fmt(hr.max, 1)}` } }, 0);
     row(`    load generator during the fan-out: CPU (cores), event-loop lag p99 ms`, res((r) => ({ s: `${fmt(r.loadCpu, 2)}, ${fmt(r.loadLagP99, 1)}` })), 0, '(lag adds to the latencies)');
     row(`    joining: seconds for all, occupant presences seen`, res((r) => ({ s: `${r.joinSeconds} s, ${fmt(r.presences)}` })), 0);
     row(`    RSS before the occupants → in the room, MiB`, per(x.rooms, (run) => ({ s: `${mib(run.baselineKiB)} → ${mib(run.rssKiB)}` }), get), 0);
