@@ -5,7 +5,7 @@
 // here the event loop, in the middle of an archive batch or a login, for tens of milliseconds on a
 // busy disk. The serving gateway turns that off on its connection and checkpoints from a worker
 // thread with a connection of its own, PASSIVE (https://sqlite.org/c3ref/wal_checkpoint_v2.html:
-// "as many frames as possible without waiting for any database readers or writers"), every
+// "as many frames as possible without waiting for any database readers or writers"), looking every
 // CHECKPOINT_MS: in WAL mode a checkpoint runs beside the writer, so the event loop keeps
 // committing meanwhile (its commits never fsync: synchronous = NORMAL, db.ts).
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
@@ -16,15 +16,44 @@ import type { Logger } from '../config/logger.ts';
 import type { Db } from './db.ts';
 
 export const CHECKPOINT_MS = 1000;
-/** SQLite's default (pages), restored when the worker is gone. */
+/** SQLite's default (pages): the worker checkpoints past it; restored on the connection when the worker is gone. */
 const AUTO_CHECKPOINT_PAGES = 1000;
+/** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
+const MAX_AGE_MS = 60_000;
 
 // CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle).
+// Each tick reads how many WAL frames wait (the wal-index header in the -shm file,
+// https://sqlite.org/walformat.html#the_wal_index_file_format: mxFrame at byte 16, nBackfill at
+// byte 96) and checkpoints only past workerData.pages of them, or when some wait and
+// workerData.maxAgeTicks ticks passed: as often as SQLite's own automatic checkpoint would (a
+// checkpoint a second rewrote the same hot pages and fsynced each time), unless the WAL sits idle.
+// If the header cannot be read, every tick checkpoints.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+const fs = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
-const run = () => {
+const hdr = Buffer.alloc(100);
+let age = 0;
+const waiting = () => {
+  let fd;
+  try {
+    fd = fs.openSync(workerData.file + '-shm', 'r');
+    if (fs.readSync(fd, hdr, 0, 100, 0) < 100) return Infinity;
+    const le = hdr.readUInt32LE(0) === 3007000;
+    const u32 = (o) => (le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
+    return Math.max(0, u32(16) - u32(96));
+  } catch {
+    return Infinity;
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+};
+const run = (force) => {
+  const n = force ? Infinity : waiting();
+  if (n === 0) return void (age = 0);
+  if (n < workerData.pages && ++age < workerData.maxAgeTicks) return;
+  age = 0;
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
@@ -34,7 +63,7 @@ const run = () => {
 };
 const timer = setInterval(run, workerData.everyMs);
 parentPort.on('message', (m) => {
-  if (m === 'now') return run();
+  if (m === 'now') return run(true);
   clearInterval(timer);
   db.close();
   parentPort.close();
@@ -63,7 +92,7 @@ export function startWalCheckpointer(db: Db, log: Logger, everyMs = CHECKPOINT_M
   let worker: Worker;
   try {
     const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER, { eval: true, workerData: { sqlite, file, everyMs } });
+    worker = new Worker(WORKER, { eval: true, workerData: { sqlite, file, everyMs, pages: AUTO_CHECKPOINT_PAGES, maxAgeTicks: Math.ceil(MAX_AGE_MS / everyMs) } });
   } catch (e) {
     restore('the checkpoint worker cannot start', e);
     return { now() {}, stop() {}, stats: () => ({ ...stats }) };
