@@ -136,7 +136,8 @@ export interface Gateway {
 }
 
 export async function startGateway(settings: Settings, log: Logger): Promise<Gateway> {
-  const services = createServices(settings, log);
+  // The serving gateway checkpoints the WAL in a worker, never inside a commit on the event loop (store/wal-checkpointer.ts).
+  const services = createServices(settings, log, createStore(settings.dataDir, { walCheckpointLog: log }));
   const { store, tokens, directory, perAddress } = services;
   // Only the configured source is loaded (imapflow is not needed for a maildir gateway).
   const source =

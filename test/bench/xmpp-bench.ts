@@ -30,7 +30,7 @@
 //            --room N (occupants, default 200; 0 = no room)  --room-rate N (msgs/s, 10)  --room-seconds N (30)
 //            --no-plain (skip the no-TLS runs)  --window N (default 10)  --chat-plain (chat without TLS too)
 //            --morning N (users signing in for (f), default 5000, --quick 300; 0 = skip)  --morning-seconds N (60, --quick 10)
-//            --only-morning (run (f) alone)
+//            --only-morning (run (f) alone)  --only-room (run (d) alone)
 //            --only-idle (run (a) alone, every size and mode on a fresh server: the memory per idle session)
 //            --flood N (wrong-password logins/s in (e), default 50; 0 = skip (e))  --flood-chat N (paced msgs/s in (e), default 500)
 //            --mam on|off (message archives on all servers; default on when Herald has MAM)
@@ -73,6 +73,7 @@ const { values } = parseArgs({
     'morning-seconds': { type: 'string' },
     'only-morning': { type: 'boolean' },
     'only-idle': { type: 'boolean' },
+    'only-room': { type: 'boolean' },
     keep: { type: 'boolean' },
   },
 });
@@ -116,6 +117,7 @@ const MORNING_SECONDS = num('morning-seconds', values['morning-seconds'], quick 
 if (MORNING && fdHard < MORNING + 1000) log(`warning: the open-file hard limit (${fdHard}) is below ${MORNING + 1000}: sign-ins in (f) will fail`);
 const ONLY_MORNING = !!values['only-morning'];
 const ONLY_IDLE = !!values['only-idle'];
+const ONLY_ROOM = !!values['only-room'];
 const FLOOD_CHAT = num('flood-chat', values['flood-chat'], 500, 1);
 // --quick: STARTTLS only (every server's default), coarser rate steps, short phases.
 const MODES: boolean[] = values['no-plain'] || quick ? [true] : [true, false];
@@ -173,7 +175,7 @@ const scale: IdleResult[] = [];
 const rooms: RoomRun[] = [];
 const mornings: MorningRun[] = [];
 try {
-  if (MORNING) log(`(f) morning sign-in: ${MORNING} users of one domain, roster everyone, over ${MORNING_SECONDS} s${ONLY_MORNING ? ' (alone: --only-morning)' : ''}`);
+  if (MORNING && !ONLY_ROOM) log(`(f) morning sign-in: ${MORNING} users of one domain, roster everyone, over ${MORNING_SECONDS} s${ONLY_MORNING ? ' (alone: --only-morning)' : ''}`);
   if (!ONLY_MORNING) log(
     `${SIZES.join(', ')} sessions, teams of ${TEAM} (roster ${TEAM - 1}), ${PAIRS} chat pairs, window ${WINDOW}; room of ${ROOM} at ${ROOM_RATE} msgs/s for ${ROOM_SECONDS} s; ` +
       `servers ${SERVERS.join(', ')}; message archive ${MAM ? 'on' : 'off'}${HERALD_HAS_MAM ? '' : ' (Herald has none)'}; ` +
@@ -240,10 +242,11 @@ try {
     }
   };
   if (ONLY_IDLE) for (const n of SIZES) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
-  if (!ONLY_MORNING && !ONLY_IDLE) for (const tls of MODES) await each(main, (kind) => mainRun(ctx, kind, N, tls));
-  if (!ONLY_MORNING && !ONLY_IDLE) for (const n of SIZES.slice(1)) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
+  const onlyOther = ONLY_MORNING || ONLY_IDLE || ONLY_ROOM;
+  if (!onlyOther) for (const tls of MODES) await each(main, (kind) => mainRun(ctx, kind, N, tls));
+  if (!onlyOther) for (const n of SIZES.slice(1)) for (const tls of MODES) await each(scale, (kind) => scaleRun(ctx, kind, n, tls));
   if (ROOM > 0 && !ONLY_MORNING && !ONLY_IDLE) await each(rooms, (kind) => roomRun(ctx, kind, N));
-  if (MORNING > 0 && !ONLY_IDLE) await each(mornings, (kind) => morningRun(ctx, kind, MORNING, { seconds: MORNING_SECONDS, settleSeconds: quick ? 30 : 180, heraldMaildirs }));
+  if (MORNING > 0 && !ONLY_IDLE && !ONLY_ROOM) await each(mornings, (kind) => morningRun(ctx, kind, MORNING, { seconds: MORNING_SECONDS, settleSeconds: quick ? 30 : 180, heraldMaildirs }));
 } finally {
   await call({ op: 'exit' }).catch(() => {});
   if (values.keep) log(`kept ${work}`);

@@ -110,9 +110,11 @@ export async function startHerald(o: {
     ),
   );
   // --inspect: the benchmark can force a full GC to tell live memory from garbage (nothing else attaches).
-  // HERALD_PROF_DIR=dir: the gateway writes a V8 CPU profile there when it stops (NODE_OPTIONS may not carry --cpu-prof).
-  const prof = process.env.HERALD_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.HERALD_PROF_DIR}`] : [];
-  const [cmd, ...args] = pinnedCommand([process.execPath, ...prof, '--inspect=127.0.0.1:0', path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', file], o.cpu);
+  // HERALD_BENCH_CPU_PROF=<dir>: the gateway writes a V8 CPU profile there when it stops (node --cpu-prof).
+  const prof = process.env.HERALD_BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.HERALD_BENCH_CPU_PROF)}`] : [];
+  // HERALD_BENCH_BIN=<path>: another build's bin/herald-gateway.mjs (before/after comparisons in one run of the machine).
+  const bin = process.env.HERALD_BENCH_BIN ? path.resolve(process.env.HERALD_BENCH_BIN) : path.join(root, 'bin', 'herald-gateway.mjs');
+  const [cmd, ...args] = pinnedCommand([process.execPath, '--inspect=127.0.0.1:0', ...prof, bin, 'serve', '--config', file], o.cpu);
   const child: ChildProcess = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, UV_THREADPOOL_SIZE: '4' } });
   let warnings = 0;
   let errors = 0;

@@ -20,9 +20,13 @@ import { createRosterStore } from './roster.ts';
 import { createSpoolJournal } from './spool-journal.ts';
 import { createTokenStore } from './tokens.ts';
 import { createUploadStore } from './uploads.ts';
+import { startWalCheckpointer } from './wal-checkpointer.ts';
+import type { Logger } from '../config/logger.ts';
 
-export function createStore(dataDir: string) {
+/** `walCheckpointLog`: checkpoint the WAL from a worker thread, not inside commits (wal-checkpointer.ts), logging there. */
+export function createStore(dataDir: string, o: { walCheckpointLog?: Logger } = {}) {
   const db: Db = openDb(dataDir);
+  const checkpointer = o.walCheckpointLog && startWalCheckpointer(db, o.walCheckpointLog);
   return {
     db,
     domains: createDomainStore(db),
@@ -46,7 +50,10 @@ export function createStore(dataDir: string) {
     loginThrottle: createLoginThrottleStore(db),
     uploads: createUploadStore(db, dataDir),
     dataVersion: () => dataVersion(db),
-    close: () => db.close(),
+    close: () => {
+      checkpointer?.stop();
+      db.close();
+    },
   };
 }
 export type Store = ReturnType<typeof createStore>;

@@ -7,6 +7,7 @@ import type { MessageLogger } from '../message.ts';
 import { NS_SID } from '../mam-query.ts';
 import { carriesContent, encryptionOf } from '../encrypted-message.ts';
 import { record } from './archive.ts';
+import { broadcast } from './broadcast.ts';
 import { key, NS_OOB, NS_USER, persist, refuse, sendTo, type MucState, type Occupant, type Room } from './room.ts';
 
 export function subjectMessage(room: Room): Element {
@@ -61,7 +62,8 @@ export function groupchat(m: MucState, room: Room, me: Occupant | undefined, sta
     persist(m, room);
   }
   record(m, room, me, out, { subject: isSubject, content: !!body || attachments.length > 0 || !!encrypted });
-  for (const o of room.occupants.values()) sendTo(o, out);
+  // One serialization for every occupant's copy (broadcast.ts).
+  broadcast(room.occupants.values(), out);
 }
 
 export function privateMessage(m: MucState, room: Room, me: Occupant | undefined, stanza: Element, nick: string, session: Session): void {

@@ -4,6 +4,7 @@ import type { Jid } from '../../core/jid.ts';
 import type { Session } from '../../core/session.ts';
 import { cloneEl } from '../../core/stanza.ts';
 import { historyFor } from './archive.ts';
+import { broadcast } from './broadcast.ts';
 import { subjectMessage } from './groupchat.ts';
 import {
   affiliation,
@@ -55,10 +56,7 @@ export function occupantPresence(room: Room, o: Occupant, self: boolean, opts: P
 
 /** Sends `o`'s presence to every occupant (`o` itself gets its self-presence). */
 export function broadcastPresence(room: Room, o: Occupant, opts: PresenceOpts = {}): void {
-  for (const other of room.occupants.values()) {
-    if (other === o) continue;
-    sendTo(other, occupantPresence(room, o, false, opts));
-  }
+  broadcast(room.occupants.values(), occupantPresence(room, o, false, opts), o);
   sendTo(o, occupantPresence(room, o, true, opts));
 }
 
@@ -154,7 +152,7 @@ export function leave(m: MucState, room: Room, o: Occupant, full: string, status
     return;
   }
   room.occupants.delete(key(o.nick));
-  for (const other of room.occupants.values()) sendTo(other, occupantPresence(room, o, false, { unavailable: true, status }));
+  broadcast(room.occupants.values(), occupantPresence(room, o, false, { unavailable: true, status }));
   session?.send(toSession(occupantPresence(room, o, true, { unavailable: true, status }), full));
   destroyIfEmpty(m, room);
 }
@@ -163,7 +161,7 @@ export function leave(m: MucState, room: Room, o: Occupant, full: string, status
 export function remove(m: MucState, room: Room, o: Occupant, code: number, actor?: string, reason?: string): void {
   room.occupants.delete(key(o.nick));
   const opts = { unavailable: true, codes: [code], actor, reason };
-  for (const other of room.occupants.values()) sendTo(other, occupantPresence(room, o, false, opts));
+  broadcast(room.occupants.values(), occupantPresence(room, o, false, opts));
   sendTo(o, occupantPresence(room, o, true, opts));
   m.ctx.log.info({ room: room.jid, occupant: o.bare, code }, 'MUC: occupant removed');
 }

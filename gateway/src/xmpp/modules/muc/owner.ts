@@ -2,6 +2,7 @@
 import { Element } from 'ltx';
 import type { RoomConfig } from '../../../store/rooms.ts';
 import type { Session } from '../../core/session.ts';
+import { broadcast } from './broadcast.ts';
 import { remove } from './occupants.ts';
 import { affiliation, destroyIfEmpty, forgetArchive, MAX_HISTORY, NS_DATA, NS_OWNER, NS_ROOMCONFIG, NS_USER, persist, refuse, sendTo, type MucState, type Room } from './room.ts';
 
@@ -84,7 +85,7 @@ function applyConfig(m: MucState, room: Room, form: Element): void {
   if (!wasLocked) {
     const msg = new Element('message', { type: 'groupchat', from: room.jid });
     msg.c('x', { xmlns: NS_USER }).c('status', { code: '104' });
-    for (const o of room.occupants.values()) sendTo(o, msg);
+    broadcast(room.occupants.values(), msg);
   }
   destroyIfEmpty(m, room);
 }

@@ -7,6 +7,7 @@ import type { Session } from '../../core/session.ts';
 import type { ErrorType, StanzaErrorCondition } from '../../core/stanza.ts';
 import type { MessageLogger } from '../message.ts';
 import type { ArchiveWriter } from '../mam-writer.ts';
+import { broadcast } from './broadcast.ts';
 
 export const NS_MUC = 'http://jabber.org/protocol/muc';
 export const NS_USER = `${NS_MUC}#user`;
@@ -124,8 +125,13 @@ export function occupantOf(room: Room, full: string): Occupant | undefined {
   return undefined;
 }
 
-/** Sends `el` to every client of an occupant. */
+/**
+ * Sends `el` to every client of an occupant, each its own copy addressed to it (a client may hold
+ * a stanza back, XEP-0352, or keep it for resending, XEP-0198: one element re-addressed for the
+ * next client would reach it with someone else's `to`).
+ */
 export function sendTo(o: Occupant, el: Element): void {
+  if (o.sessions.size !== 1) return broadcast([o], el);
   for (const [full, s] of o.sessions) {
     el.attrs.to = full;
     s.send(el);
