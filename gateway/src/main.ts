@@ -19,6 +19,8 @@ import { createStatusSource } from './admin/status.ts';
 import { createTotp } from './admin/totp.ts';
 import { createAdminUsers } from './admin/users.ts';
 import { createCredentials } from './directory/credentials.ts';
+import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
+import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
 import { createLoginGuard } from './directory/login-guard.ts';
@@ -440,9 +442,12 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   // A credential ended (directory/credentials.ts: sign-out, token revoke, user del, password change,
   // IM off) — here or in the CLI — reaches every live holder: events sockets and XMPP sessions.
   // (Pending upload slots were ended in the change's own transaction.)
+  // xmpp.mode=external: ejabberd's live sessions are holders too (xmpp/external/ejabberd-kick.ts).
+  const ejabberdKicker = settings.xmpp.enabled && settings.xmpp.mode === 'external' ? createEjabberdKicker({ api: createEjabberdApi({ url: apiUrlOf(settings.xmpp.external) }), store, log: log.child({ ejabberd: true }) }) : undefined;
   const stopCredentialFanOut = services.credentials.onEnded((e) => {
     events.credentialEnded(e);
     xmpp?.credentialEnded(e);
+    ejabberdKicker?.credentialEnded(e);
     // A removed account's mail is watched no longer (the CLI's removals are also seen by the poll below).
     if (e.ends === 'account' && e.accountId !== null) mail.drop(e.accountId).catch((err: unknown) => log.warn({ err }, 'mail watch of a removed account did not close'));
   });

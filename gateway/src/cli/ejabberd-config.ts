@@ -10,7 +10,7 @@
 //     the domain", MAM, MUC, carbons, stream management, blocking, vCard/avatars, PEP, CSI);
 //   - c2s (STARTTLS required) and XMPP over WebSocket at /ws on the client listener address;
 //     mod_http_api at /api on a loopback listener, callable from loopback only (the gateway's
-//     `ejabberd roster --api`, and later kick_session on revocation);
+//     `ejabberd roster --api`, and serve ending live sessions on revocation: xmpp/external/ejabberd-kick.ts);
 //   - mod_fail2ban: ejabberd does not tell extauth the client's address, so per-address limits are its.
 // Strings are written as JSON strings, which YAML reads as double-quoted scalars.
 import path from 'node:path';

@@ -1,0 +1,102 @@
+// xmpp.mode=external on a real ejabberd node (Debian's 23.01): the gateway runs `serve` with
+// ejabberd carrying the chat, and a credential ended through the CLI (another process) ends the
+// live ejabberd sessions it covers — a device token revoked, a user removed, a domain's IM
+// switched off — through ejabberd's HTTP API (xmpp/external/ejabberd-kick.ts); sessions of others
+// stay up (each proven by a message they receive afterwards).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { loadSettings } from '../../gateway/src/config/load.ts';
+import { silentLogger } from '../../gateway/src/config/logger.ts';
+import { createServices } from '../../gateway/src/main.ts';
+import { makeTestCertificate } from '../fixtures/certificate.ts';
+import { createCli } from '../fixtures/cli.ts';
+import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { freePort } from '../fixtures/peer-utils.ts';
+import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-kick-'));
+const dataDir = path.join(dir, 'data');
+const { cli } = createCli(dataDir);
+let ejabberd: TestEjabberd | undefined;
+let gw: TestGateway | undefined;
+let c2sPort = 0;
+let token = '';
+const clients: Slixmpp[] = [];
+
+async function ok(args: string[]) {
+  const r = await cli(args);
+  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
+  return r;
+}
+
+before(async () => {
+  const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
+  for (const d of ['example.com', 'other.example']) services.directory.addDomain(d);
+  for (const [a, pw] of [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1'], ['dan@other.example', 'dan password 12']]) await services.directory.addUser(a!, pw!);
+  token = services.tokens.issueDevice(services.directory.get('bob@example.com')!, 'laptop');
+  services.store.close();
+
+  const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
+  c2sPort = await freePort();
+  const [websocketPort, apiPort] = [await freePort(), await freePort()];
+  const external = { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] };
+  const configFile = path.join(dir, 'herald.json');
+  writeFileSync(configFile, JSON.stringify({ xmpp: { external } }));
+  const yml = path.join(dir, 'ejabberd.yml');
+  await ok(['ejabberd', 'config', '--config', configFile, '--out', yml]);
+  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts: [c2sPort, websocketPort, apiPort] });
+  gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': apiPort, 'xmpp.external.c2sPort': c2sPort }, { dataDir });
+}, { timeout: 600_000 });
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await gw?.close();
+  await ejabberd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function login(jid: string, password: string, label: string) {
+  const c = await startSlixmpp({ label });
+  clients.push(c);
+  await c.call('connect', { jid: `${jid}/slix`, password, host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 30_000);
+  return c;
+}
+
+/** `to` is still connected: a message sent to it now arrives. */
+async function stillConnected(from: Slixmpp, to: Slixmpp, toJid: string, body: string) {
+  await from.call('send', { to: toJid, body });
+  await to.next({ event: 'message', body }, 15_000);
+}
+
+test('a device token revoked with the CLI while serve runs ends that user\'s live ejabberd session; others stay', { timeout: 300_000 }, async () => {
+  const bob = await login('bob@example.com', token, 'bob (device token)');
+  const alice = await login('alice@example.com', 'alice password 1', 'alice');
+  await ok(['token', 'revoke', 'bob@example.com']);
+  const ended = await bob.next({ event: 'disconnected' }, 60_000);
+  assert.ok(ended);
+  const carol = await login('carol@other.example', 'carol password 1', 'carol');
+  await stillConnected(carol, alice, 'alice@example.com', 'alice is still here');
+  // And the token cannot log in again (extauth).
+  const again = await startSlixmpp({ label: 'revoked token again' });
+  clients.push(again);
+  await assert.rejects(again.call('connect', { jid: 'bob@example.com/y', password: token, host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 30_000));
+  await Promise.all([alice.close(), carol.close()]);
+});
+
+test('IM switched off for a domain with the CLI ends every session of that domain on ejabberd; another domain stays', { timeout: 300_000 }, async () => {
+  const alice = await login('alice@example.com', 'alice password 1', 'alice (IM off)');
+  const bob = await login('bob@example.com', 'bob password 12', 'bob (IM off)');
+  const carol = await login('carol@other.example', 'carol password 1', 'carol (IM off)');
+  const dan = await login('dan@other.example', 'dan password 12', 'dan (IM off)');
+  await ok(['domain', 'set', 'example.com', '--im', 'off']);
+  await Promise.all([alice.next({ event: 'disconnected' }, 60_000), bob.next({ event: 'disconnected' }, 60_000)]);
+  await stillConnected(dan, carol, 'carol@other.example', 'other.example still chats');
+  // A removed user's session ends too (the address is gone from the store by then).
+  await ok(['user', 'del', 'carol@other.example']);
+  await carol.next({ event: 'disconnected' }, 60_000);
+  await stillConnected(dan, dan, 'dan@other.example', 'dan is still here');
+});
