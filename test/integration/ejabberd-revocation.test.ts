@@ -76,8 +76,10 @@ test('a device token revoked with the CLI while serve runs ends that user\'s liv
   const bob = await login('bob@example.com', token, 'bob (device token)');
   const alice = await login('alice@example.com', 'alice password 1', 'alice');
   await ok(['token', 'revoke', 'bob@example.com']);
-  const ended = await bob.next({ event: 'disconnected' }, 60_000);
-  assert.ok(ended);
+  // ejabberd's kick_session ends the stream with the reason Herald gave (RFC 6120 §4.9).
+  const why = (await bob.next({ event: 'stream_error' }, 60_000)) as { text: string | null };
+  assert.equal(why.text, 'your device was signed out');
+  await bob.next({ event: 'disconnected' }, 30_000);
   const carol = await login('carol@other.example', 'carol password 1', 'carol');
   await stillConnected(carol, alice, 'alice@example.com', 'alice is still here');
   // And the token cannot log in again (extauth).
