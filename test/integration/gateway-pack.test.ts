@@ -55,6 +55,10 @@ test('npm pack → npm install -g --prefix TMP → TMP/bin/herald-gateway serve 
   const strays = files.filter((f) => !['package.json', 'README.md', 'LICENSE', 'bin/herald-gateway.mjs'].includes(f) && !f.startsWith('dist/gateway/') && !f.startsWith('deploy/'));
   assert.deepEqual(strays, []);
   for (const f of ['LICENSE', 'README.md', 'bin/herald-gateway.mjs', 'dist/gateway/cli.mjs', 'deploy/herald-gateway.service']) assert.ok(files.includes(f), `${f} is not in the package`);
+  // npm packs package.json's "main" whatever "files" says: once it named the desktop bundle, which
+  // came along whenever `npm run desktop:build` had run before (so the list above passed or not by test order).
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { main?: string };
+  assert.equal(manifest.main, undefined, 'package.json names a "main": npm would pack it into the gateway');
   t.diagnostic(`${pack!.filename}: ${pack!.size} bytes packed, ${pack!.unpackedSize} unpacked, ${files.length} files`);
 
   const prefix = path.join(dir, 'prefix');
