@@ -10,6 +10,7 @@ import type { Browser } from 'playwright-core';
 import { osFamily } from '../../desktop/src/core/chat/software-version.ts';
 import type { LiveSession } from '../../gateway/src/protocol/admin-api.ts';
 import { chromiumMissing, launchChromium, openPage, type OpenedPage } from '../fixtures/chromium.ts';
+import { startSlixmpp } from '../fixtures/slixmpp.ts';
 import { signInForm } from './admin-console-helpers.ts';
 import { addr, newChat, startGatewayServer, until, type TestChat } from './desktop-chat-helpers.ts';
 
@@ -55,4 +56,20 @@ test('the desktop core answers XEP-0092: the admin sessions API shows "Herald De
   const mine = (await sessions()).filter((s) => s.address === addr('alice'));
   assert.equal(mine.length, 1);
   assert.equal(mine[0]!.client, `Herald Desktop ${VERSION}`);
+});
+
+test('another client asking the desktop directly: disco#info lists jabber:iq:version (XEP-0030 answers are no longer empty), XEP-0092 gives name, version and OS', { skip }, async () => {
+  const full = `${addr('alice')}/${(await sessions()).find((s) => s.address === addr('alice'))!.resource}`;
+  const bob = await startSlixmpp({ label: 'bob@version' });
+  try {
+    await bob.call('connect', srv.slix('bob', 'slix'));
+    const info = await bob.call('disco_info', { to: full });
+    assert.ok(info.features.includes('jabber:iq:version'), JSON.stringify(info));
+    assert.deepEqual(info.identities.map((i) => [i.category, i.type, i.name]), [['client', 'pc', 'Herald']]);
+    const { reply } = await bob.call('raw', { xml: `<iq type='get' id='v1' to='${full}'><query xmlns='jabber:iq:version'/></iq>`, wait_id: 'v1' });
+    assert.match(reply!, /type="result"/);
+    assert.match(reply!, new RegExp(`<name>Herald Desktop</name><version>${VERSION.replaceAll('.', '\\.')}</version><os>${osFamily(process.platform)}</os>`));
+  } finally {
+    await bob.close();
+  }
 });
