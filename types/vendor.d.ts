@@ -107,4 +107,6 @@ declare module '@xmpp/client' {
     lang?: string;
     timeout?: number;
   }): XmppClient;
+  /** @xmpp/xml's element factory; its Element (a subclass of ltx's) is what iqCallee takes as an answer. */
+  export const xml: ((name: string, attrs?: Record<string, string | undefined> | null, ...children: (Element | string)[]) => Element) & { Element: typeof Element };
 }

@@ -1,4 +1,4 @@
-// herald-gateway: serve | user | domain | token | package | log | im | spool
+// herald-gateway: serve | user | domain | token | package | log | im | alerts | spool
 import { readFileSync } from 'node:fs';
 import type { Logger } from './config/logger.ts';
 import { HeraldError } from './protocol/errors.ts';
@@ -59,6 +59,12 @@ const USAGE = `usage: herald-gateway <command> [options]
   im send <local@domain> <text...> [--from ADDR]
         send an IM through the SEM spool (works while serve runs, or waits for it); the text
         may come on standard input; the sender defaults to im.serviceAddress (herald@<domain>)
+  alerts list [--json]                           the admin's mail-to-IM alert rules in effect and where they come from
+  alerts show <name>                             one admin alert rule as JSON
+  alerts enable <name>                           switch an admin alert rule on (the console's list from then on)
+  alerts disable <name>                          switch it off
+  alerts delete <name>                           delete an admin alert rule
+  alerts reset                                   forget the console's list: im.alerts.rules of the file apply again
   spool status [--json]                           pending, locked, in-progress and bad SEM files, last errors
   status [--json]                                 ask the running serve: sessions, watches, event-loop delay, spool, warnings
   extauth                                        ejabberd's external authentication program (extauth_program):
@@ -104,6 +110,12 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'package keys': ['out'],
   'log search': ['user', 'since', 'until', 'text'],
   'im send': ['from'],
+  'alerts list': ['json'],
+  'alerts show': [],
+  'alerts enable': [],
+  'alerts disable': [],
+  'alerts delete': [],
+  'alerts reset': [],
   'spool status': ['json'],
   status: ['json'],
   extauth: [],
@@ -223,6 +235,17 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'spool') {
     const { runSpoolCommand } = await import('./cli/spool-commands.ts');
     runSpoolCommand(settings, rest, values as Flags, (line) => console.log(line));
+    return 0;
+  }
+  if (command === 'alerts') {
+    const log = createLogger('warn', { pretty: false });
+    const services = createServices(settings, log);
+    const { runAlertsCommand } = await import('./cli/alerts-commands.ts');
+    try {
+      runAlertsCommand(settings, services, log, rest, values as Flags, (line) => console.log(line));
+    } finally {
+      services.store.close();
+    }
     return 0;
   }
   if (command === 'status') {

@@ -219,8 +219,28 @@ test('a domain’s client settings: the INBOX link previewed while typing, saved
   assert.deepEqual(actions, [`${ADMIN} {"webmailUrl":"https://mail.example.com/?_mbox={folder}&u={user}","updates":"automatic"}`, 'cli {"webmailUrl":null}']);
 });
 
+/** The Settings page's row of im.alerts.rules: its value and where it says it comes from. */
+async function alertRulesRow(page: Page) {
+  await page.goto(`${gw.url}/admin/settings`);
+  const cells = page.locator('tr[data-key="im.alerts.rules"] td');
+  return { value: (await cells.nth(0).textContent()) ?? '', origin: await cells.nth(1).getAttribute('data-origin'), said: (await cells.nth(1).textContent()) ?? '' };
+}
+
 test('going back to the configuration file’s rules from the console', { skip }, async () => {
   const { page } = adminTab;
+  // While the console's rules are in effect, the Settings page says so (and shows them), in English and German.
+  const stored = gw.services.store.adminAlertRules.get()!;
+  const when = new Date(stored.updatedAt).toISOString();
+  const en = await alertRulesRow(page);
+  assert.equal(en.origin, 'console');
+  assert.equal(en.said, `console (Scripts and alerts, ${when})`);
+  assert.match(en.value, /"name":"Invoices"/, 'the rules in effect, not the file\'s');
+  const deTab = await openPage(browser, { locale: 'de-DE' });
+  assert.equal(await signInForm(deTab.page, gw.url, ADMIN, PW), 303);
+  const de = await alertRulesRow(deTab.page);
+  await deTab.close();
+  assert.equal(de.origin, 'console');
+  assert.equal(de.said, `Konsole (Skripte und Hinweise, ${when})`);
   await page.goto(`${gw.url}/admin/scripts`);
   assert.equal(await page.getAttribute('[data-alert-source]', 'data-alert-source'), 'console');
   await page.click('form[data-api="/api/v1/admin/alert-rules"][data-method="DELETE"] button');
@@ -230,6 +250,12 @@ test('going back to the configuration file’s rules from the console', { skip }
   assert.equal(await page.getAttribute('[data-alert-source]', 'data-alert-source'), 'file');
   assert.deepEqual(await page.locator('tr[data-rule]').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-rule'))), ['From file']);
   assert.ok(auditEntries(gw.dataDir).some((e) => e.who === ADMIN && e.action === 'alert.rules.reset'));
+  // Back to the file's rules (given on the command line here): the Settings page says that again.
+  const back = await alertRulesRow(page);
+  assert.equal(back.origin, 'command-line');
+  assert.equal(back.said, 'command line');
+  assert.doesNotMatch(back.value, /Invoices/);
+  assert.match(back.value, /"name":"From file"/);
 });
 
 test('screenshots of the rule editor and the client settings in light and dark, English and German, and on a phone', { skip }, async () => {

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BrowserWindow, Notification, app, dialog, ipcMain, powerMonitor, protocol, safeStorage, session, shell as electronShell, webContents } from 'electron';
 import { createXmppChat } from '../core/chat/xmpp-chat.ts';
+import { osFamily } from '../core/chat/software-version.ts';
 import { createHeraldCore, type HeraldCore } from '../core/herald-core.ts';
 import { createUpdateController } from '../core/updates/update-controller.ts';
 import { createElectronUpdater, dialogUpdatePrompt } from './electron-updater-adapter.ts';
@@ -187,7 +188,7 @@ async function run(): Promise<void> {
   const c = core;
   shell.attach(c);
   // Chat: connected by the core with the device token once the gateway says IM is on.
-  const chatService = createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale });
+  const chatService = createXmppChat({ storage, historyDir: path.join(userData, 'History'), idle: { idleSeconds: () => powerMonitor.getSystemIdleTime() }, locale, software: { version: app.getVersion(), ...(osFamily(process.platform) ? { os: osFamily(process.platform) } : {}) } });
   chatService.onEvent((e) => {
     if (e.type === 'storage-problem') log(e.error ? `${e.file} not saved: ${e.error}` : `${e.file}: saved again`);
   });

@@ -24,5 +24,6 @@ export const NS = {
   carbons: 'urn:xmpp:carbons:2', // XEP-0280
   hints: 'urn:xmpp:hints', // XEP-0334
   ping: 'urn:xmpp:ping', // XEP-0199
+  version: 'jabber:iq:version', // XEP-0092
   stanzas: 'urn:ietf:params:xml:ns:xmpp-stanzas', // RFC 6120 §8.3
 } as const;

@@ -33,6 +33,7 @@ import { NS } from './ns.ts';
 import { createOutbox, OUTBOX_FILE } from './outbox.ts';
 import { createOwnPresence } from './own-presence.ts';
 import { createRoster } from './roster.ts';
+import { versionQuery, type SoftwareInfo } from './software-version.ts';
 import { createXmppConnection, iq, type ConnectionTarget } from './xmpp-connection.ts';
 
 const CATCH_UP_PAGE = 100;
@@ -49,6 +50,8 @@ export interface XmppChatDeps {
   idle?: IdleSource;
   /** The OS locale, as for createHeraldCore: the words of the connection detail the user chose ("offline by choice"). */
   locale?: string;
+  /** What XEP-0092 answers tell (the admin console's Sessions page shows it): the app's version and OS family. */
+  software?: SoftwareInfo;
   tuning?: {
     backoff?: BackoffOptions;
     random?: () => number;
@@ -178,9 +181,11 @@ export function createXmppChat(d: XmppChatDeps): XmppChat {
   conn.handleIq('get', NS.discoInfo, 'query', () => {
     const q = new Element('query', { xmlns: NS.discoInfo });
     q.c('identity', { category: 'client', type: 'pc', name: 'Herald' });
-    for (const f of [NS.discoInfo, NS.receipts, NS.chatStates, NS.xhtmlIm, NS.oob, NS.muc, NS.conference, NS.carbons, NS.ping]) q.c('feature', { var: f });
+    for (const f of [NS.discoInfo, NS.receipts, NS.chatStates, NS.xhtmlIm, NS.oob, NS.muc, NS.conference, NS.carbons, NS.ping, NS.version]) q.c('feature', { var: f });
     return q;
   });
+  // XEP-0092 §2: name and version (the gateway asks once per session, after the initial presence).
+  conn.handleIq('get', NS.version, 'query', () => versionQuery(d.software));
 
   async function catchUp(): Promise<void> {
     const last = session.get()?.archive;

@@ -13,7 +13,7 @@
 // there could never be acknowledged) — and with resumed=true after <resumed/>, once xmpp.js has
 // sent again what the server had not acknowledged. `acked` and `failed` report each stanza the
 // server confirmed (<a h/>) or that a failed resumption gave up (it must be sent again).
-import { client, type XmppClient } from '@xmpp/client';
+import { client, xml, type XmppClient } from '@xmpp/client';
 import { Element } from 'ltx';
 import { DEFAULT_BACKOFF, backoffDelay, type BackoffOptions } from '../gateway/backoff.ts';
 import type { Clock, TimerHandle } from '../ports/clock.ts';
@@ -205,7 +205,10 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
   }
 
   function registerIq(e: XmppClient, h: (typeof iqHandlers)[number]): void {
-    (h.type === 'get' ? e.iqCallee.get : e.iqCallee.set).call(e.iqCallee, h.ns, h.name, (ctx) => h.fn(ctx.stanza, ctx.element));
+    (h.type === 'get' ? e.iqCallee.get : e.iqCallee.set).call(e.iqCallee, h.ns, h.name, (ctx) => {
+      const answer = h.fn(ctx.stanza, ctx.element);
+      return answer instanceof Element ? asXmppXml(answer) : answer;
+    });
   }
 
   /** One connection attempt: resolves when online (new or resumed session). */
@@ -378,6 +381,16 @@ export function createXmppConnection(d: ConnectionDeps): XmppConnection {
 }
 
 /** An <iq/> with one child. */
+/**
+ * xmpp.js's iqCallee only puts an answer in the result when it is an @xmpp/xml Element (a subclass
+ * of ltx's, checked with instanceof); a plain ltx Element would go out as an empty result.
+ */
+function asXmppXml(el: Element): Element {
+  const out = new xml.Element(el.name, el.attrs);
+  for (const c of el.children) out.append(typeof c === 'string' ? c : asXmppXml(c));
+  return out;
+}
+
 export function iq(type: 'get' | 'set', to: string | undefined, child: Element): Element {
   const el = new Element('iq', { type, ...(to ? { to } : {}) });
   el.cnode(child);

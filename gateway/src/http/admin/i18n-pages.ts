@@ -100,6 +100,7 @@ export const EN_PAGES = {
   'settings.fromFile': 'file {file}',
   'settings.fromEnv': 'environment {name}',
   'settings.fromCli': 'command line',
+  'settings.fromConsole': 'console ({page}, {when})',
 } as const;
 
 export const DE_PAGES: Record<keyof typeof EN_PAGES, string> = {
@@ -201,4 +202,5 @@ export const DE_PAGES: Record<keyof typeof EN_PAGES, string> = {
   'settings.fromFile': 'Datei {file}',
   'settings.fromEnv': 'Umgebung {name}',
   'settings.fromCli': 'Kommandozeile',
+  'settings.fromConsole': 'Konsole ({page}, {when})',
 };

@@ -25,6 +25,8 @@ export function shown(key: string, value: unknown, mask: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^/\s:@"]+:)[^@/\s"]+@/gi, `$1${mask}@`);
 }
 
+const ALERT_RULES_KEY = 'im.alerts.rules';
+
 export const settingsPage: AdminPage = {
   path: 'settings',
   title: 'page.settings',
@@ -38,15 +40,20 @@ export const settingsPage: AdminPage = {
       }
       return undefined;
     };
+    // The console's stored admin alert rules override im.alerts.rules (alert-rules-admin.ts): then
+    // the value in effect and its origin are the console's, not the file's.
+    const alerts = deps.live.pages?.alertRules.view();
+    const byConsole = alerts?.source === 'console' ? alerts : undefined;
+    const effective = byConsole ? { ...deps.settings, im: { ...deps.settings.im, alerts: { ...deps.settings.im.alerts, rules: byConsole.rules } } } : deps.settings;
     // admin.port unset (no own listener) is shown too, as "—": where the console lives is worth seeing.
-    const rows = flatten({ ...deps.settings, admin: { port: undefined, ...deps.settings.admin } }).sort(([a], [b]) => a.localeCompare(b));
+    const rows = flatten({ ...effective, admin: { port: undefined, ...deps.settings.admin } }).sort(([a], [b]) => a.localeCompare(b));
     return html`<p class="hint">${t('settings.hint')}</p>
 <div class="table-wrap"><table data-settings>
 <thead><tr><th scope="col">${t('settings.key')}</th><th scope="col">${t('settings.value')}</th><th scope="col">${t('settings.origin')}</th></tr></thead>
 <tbody>${rows.map(([k, v]) => {
-      const o = originOf(k);
+      const o = byConsole && k === ALERT_RULES_KEY ? 'console' : originOf(k);
       // config/load.ts says it in English: "config file F", "environment variable N", "command-line option for K".
-      const said = o && (o.startsWith('config file ') ? t('settings.fromFile', { file: o.slice(12) }) : o.startsWith('environment variable ') ? t('settings.fromEnv', { name: o.slice(21) }) : o.startsWith('command-line') ? t('settings.fromCli') : o);
+      const said = o && (o === 'console' ? t('settings.fromConsole', { page: t('page.scripts'), when: byConsole?.updatedAt ?? '' }) : o.startsWith('config file ') ? t('settings.fromFile', { file: o.slice(12) }) : o.startsWith('environment variable ') ? t('settings.fromEnv', { name: o.slice(21) }) : o.startsWith('command-line') ? t('settings.fromCli') : o);
       return html`<tr data-key="${k}"><th scope="row"><code>${k}</code></th><td class="value"><code>${shown(k, v, t('settings.masked'))}</code></td><td data-origin="${o ? o.split(' ')[0] : 'default'}"${o ? null : html` class="hint"`}>${said || t('settings.default')}</td></tr>`;
     })}</tbody></table></div>`;
   },
