@@ -102,7 +102,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   const ctx: ServerContext = {
     router,
     log,
-    isLocalDomain: (d) => store.domains.get(d) !== undefined,
+    isLocalDomain: (d) => store.domains.has(d),
     account: (bare) => store.accounts.byAddress(bare),
     domainUsers(d) {
       let users = domainCache.get(d);
@@ -328,6 +328,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       });
     },
     revalidate() {
+      store.domains.forget(); // the CLI added or removed a domain
       domainCache.clear();
       visibleCache.clear();
       for (const hook of host.directoryChanged) hook();
