@@ -253,6 +253,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       const s = later.spool?.status();
       return { waiting: s ? s.pending + s.locked + s.inProgress : 0, bad: s?.bad ?? 0, problem: s?.problem ?? null };
     },
+    presenceBacklog: () => xmpp?.presenceBacklog() ?? 0,
     calendar: () => {
       const users = later.reminders?.status() ?? [];
       const last = Math.max(0, ...users.map((u) => u.lastSync ?? 0));

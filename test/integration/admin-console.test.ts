@@ -315,6 +315,7 @@ test('herald-gateway status asks the running serve, and says when it is not runn
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /sessions online\s+\d+/);
   assert.match(r.stdout, /event-loop delay p99\s+[\d.]+ ms/);
+  assert.match(r.stdout, /presence queued\s+\d+ copies/);
   const json = await cli(gw, ['status', '--json']);
   assert.equal(JSON.parse(json.stdout).version, '0.1.0');
   // The local token reads only the status.

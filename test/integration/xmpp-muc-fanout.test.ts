@@ -2,7 +2,7 @@
 // copy, addressed to it (RFC 6120 §8.1.1.1), even when a client holds stanzas back (XEP-0352) and
 // gets them later: one element re-addressed for each next occupant reached a held client with the
 // `to` of whoever came last. The copies share one serialization (gateway/src/xmpp/modules/muc/
-// broadcast.ts); what the clients read is the same stanza, each with its own `to`.
+// broadcast.ts, over core/fanout.ts); what the clients read is the same stanza, each with its own `to`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Element } from 'ltx';

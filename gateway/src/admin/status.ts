@@ -16,6 +16,8 @@ export interface StatusDeps {
   sessions(): number;
   mail(): { source: string; watchedUsers: number; watches: number; imapConnections: number };
   spool(): { waiting: number; bad: number; problem: string | null };
+  /** Presence copies waiting in the XMPP outbox. */
+  presenceBacklog(): number;
   calendar(): AdminStatus['calendar'];
   selfSigned: boolean;
   publicUrlSet: boolean;
@@ -85,6 +87,7 @@ export function createStatusSource(d: StatusDeps): StatusSource {
         mail: d.mail(),
         eventLoopLagP99Ms: Math.round((lag.percentile(99) / 1e6) * 10) / 10,
         spool: d.spool(),
+        presenceBacklog: d.presenceBacklog(),
         calendar: d.calendar(),
         disk: disk === null ? null : { usedPercent: disk },
         warnings,

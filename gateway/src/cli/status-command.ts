@@ -55,6 +55,7 @@ export async function runStatusCommand(settings: Settings, flags: Flags, out: (l
     ['event-loop delay p99', `${s.eventLoopLagP99Ms} ms`],
     ['messages/min', String(s.messagesPerMinute)],
     ['new-mail events/min', String(s.newMailPerMinute)],
+    ['presence queued', `${s.presenceBacklog} copies`],
     ['spool', `${s.spool.waiting} waiting, ${s.spool.bad} bad${s.spool.problem ? ` (${s.spool.problem})` : ''}`],
     ['calendar poller', s.calendar.running ? `last run ${s.calendar.lastRun ?? 'not yet'}${s.calendar.lastError ? `, error: ${s.calendar.lastError}` : ''}` : 'off'],
     ['disk', s.disk ? `${s.disk.usedPercent} % used` : 'unknown'],

@@ -69,6 +69,8 @@ export interface AdminStatus {
   mail: { source: string; watchedUsers: number; watches: number; imapConnections: number };
   eventLoopLagP99Ms: number;
   spool: { waiting: number; bad: number; problem: string | null };
+  /** Presence copies queued for delivery in time slices (xmpp/core/outbox.ts): a lasting backlog is a fan-out the server cannot keep up with. */
+  presenceBacklog: number;
   calendar: { running: boolean; lastRun: string | null; lastError: string | null };
   disk: { usedPercent: number } | null;
   warnings: AdminWarning[];

@@ -22,6 +22,11 @@ export function createDomainStore(db: Db) {
   const del = db.prepare('DELETE FROM domains WHERE name = ?');
   const setUpd = db.prepare('UPDATE domains SET updates = ? WHERE name = ?');
   const setWebmail = db.prepare('UPDATE domains SET webmail_url = ? WHERE name = ?');
+  const names = db.prepare('SELECT name FROM domains').pluck();
+  // The names, for has(): asked for every stanza to another domain (a room service, an upload
+  // service, a contact), which was a SELECT each (issue 12). Dropped on this process's own changes
+  // and by forget() when another process (the CLI) committed (PRAGMA data_version, main.ts).
+  let known: Set<string> | undefined;
   const toRow = (r: { name: string; im_enabled: number; updates: UpdateMode; webmail_url: string | null; created_at: number }): DomainRow => ({
     name: r.name,
     imEnabled: r.im_enabled === 1,
@@ -31,7 +36,17 @@ export function createDomainStore(db: Db) {
   });
   return {
     add(name: string, imEnabled = true): void {
+      known = undefined;
       insert.run(name, imEnabled ? 1 : 0, Date.now());
+    },
+    /** Whether `name` is a domain served here (exact, as get()); cached, see `known`. */
+    has(name: string): boolean {
+      known ??= new Set(names.all() as string[]);
+      return known.has(name);
+    },
+    /** Drops the cached names: another process may have added or removed domains. */
+    forget(): void {
+      known = undefined;
     },
     get(name: string): DomainRow | undefined {
       const r = get.get(name) as Parameters<typeof toRow>[0] | undefined;
@@ -45,6 +60,7 @@ export function createDomainStore(db: Db) {
     },
     /** Removes a domain without accounts (accounts.domain is ON DELETE RESTRICT); its links go with it. */
     remove(name: string): boolean {
+      known = undefined;
       return del.run(name).changes === 1;
     },
     setUpdates(name: string, mode: UpdateMode): boolean {

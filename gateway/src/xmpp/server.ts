@@ -74,6 +74,8 @@ export interface XmppServer {
   /** A credential ended: every session (hibernating ones too) that authenticated with it ends. */
   credentialEnded(e: CredentialEvent): void;
   sessionCount(): number;
+  /** Presence copies queued in the outbox (admin status). */
+  presenceBacklog(): number;
   /** Bound sessions, as the admin console lists them (admin/sessions.ts). */
   liveSessions(): LiveSession[];
   /** Ends one session (by id) with a policy-violation stream error carrying `reason`; false when it is gone. */
@@ -102,7 +104,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
   const ctx: ServerContext = {
     router,
     log,
-    isLocalDomain: (d) => store.domains.get(d) !== undefined,
+    isLocalDomain: (d) => store.domains.has(d),
     account: (bare) => store.accounts.byAddress(bare),
     domainUsers(d) {
       let users = domainCache.get(d);
@@ -328,6 +330,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       });
     },
     revalidate() {
+      store.domains.forget(); // the CLI added or removed a domain
       domainCache.clear();
       visibleCache.clear();
       for (const hook of host.directoryChanged) hook();
@@ -346,6 +349,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       if (e.ends === 'domain-im' || e.ends === 'account') for (const hook of host.directoryChanged) hook();
     },
     sessionCount: () => sessions.size,
+    presenceBacklog: () => ctx.outbox.backlog,
     liveSessions: () =>
       [...sessions]
         .filter((s) => s.jid !== undefined)

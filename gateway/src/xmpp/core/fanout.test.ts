@@ -67,3 +67,28 @@ test('a copy whose attributes changed on its way out renders them (RFC 7395 xmln
   delete copy.attrs.from;
   assert.equal(parse(copy.toString()).attrs.from, undefined);
 });
+
+test('a child added to one copy renders in that copy only; an xmlns added on the way keeps the one serialization', () => {
+  const p = presence();
+  let writes = 0;
+  type Writer = { write(writer: (s: string) => void): void };
+  const status = p.getChild('status')! as unknown as Writer;
+  const write = status.write.bind(status);
+  status.write = (writer) => {
+    writes++;
+    write(writer);
+  };
+  const a = addressed(p, 'a@example.com/r');
+  const b = addressed(p, 'b@example.com/r');
+  a.children.push(new Element('delay', { xmlns: 'urn:xmpp:delay', stamp: '2026-01-01T00:00:00Z' })); // XEP-0198 resend
+  assert.equal(parse(a.toString()).getChild('delay')?.attrs.stamp, '2026-01-01T00:00:00Z');
+  assert.equal(parse(b.toString()).getChild('delay'), undefined);
+  assert.equal(p.getChild('delay'), undefined, 'the template is untouched');
+  writes = 0;
+  for (let i = 0; i < 50; i++) {
+    const ws = addressed(p, `u${i}@example.com/ws`);
+    ws.attrs.xmlns = 'jabber:client'; // RFC 7395 §3.3.3
+    assert.equal(parse(ws.toString()).attrs.xmlns, 'jabber:client');
+  }
+  assert.equal(writes, 0, 'WebSocket copies reuse the halves');
+});

@@ -15,6 +15,7 @@ import {
   NS_MUC,
   NS_USER,
   occupantOf,
+  addClient,
   refuse,
   roleFor,
   sendTo,
@@ -101,6 +102,7 @@ function join(m: MucState, existing: Room | undefined, to: Jid, stanza: Element,
       subjectBy: '',
       affiliations: new Map([[bare, 'owner']]),
       occupants: new Map(),
+      clients: new Map(),
       history: [],
       createdAt: Date.now(),
     };
@@ -118,13 +120,14 @@ function join(m: MucState, existing: Room | undefined, to: Jid, stanza: Element,
   const selfCodes = [100, 170, ...(created ? [201] : [])];
   if (taken) {
     // Another client of the same user joins under the same nick: it shares the occupant.
-    taken.sessions.set(full, session);
+    addClient(room, taken, full, session);
     for (const other of room.occupants.values()) if (other !== taken) session.send(toSession(occupantPresence(room, other, false), full));
     session.send(toSession(occupantPresence(room, taken, true, { selfCodes }), full));
   } else {
-    const o: Occupant = { nick, bare, jid: full, sessions: new Map([[full, session]]), role: roleFor(aff), presence: stanza };
+    const o: Occupant = { nick, bare, jid: full, sessions: new Map(), role: roleFor(aff), presence: stanza };
     for (const other of room.occupants.values()) session.send(toSession(occupantPresence(room, other, false), full));
     room.occupants.set(key(nick), o);
+    addClient(room, o, full, session);
     broadcastPresence(room, o, { selfCodes });
   }
   for (const h of historyFor(m, room, stanza.getChild('x', NS_MUC)?.getChild('history'))) session.send(toSession(h, full));
@@ -146,6 +149,7 @@ function changeNick(room: Room, me: Occupant, nick: string): void {
 export function leave(m: MucState, room: Room, o: Occupant, full: string, status?: string): void {
   const session = o.sessions.get(full);
   o.sessions.delete(full);
+  room.clients.delete(full);
   if (o.sessions.size > 0) {
     if (o.jid === full) o.jid = o.sessions.keys().next().value!;
     session?.send(toSession(occupantPresence(room, o, true, { unavailable: true, status }), full));
@@ -160,6 +164,7 @@ export function leave(m: MucState, room: Room, o: Occupant, full: string, status
 /** Throws an occupant out (kick 307, ban 301, members-only 321/322): everyone is told, itself too. */
 export function remove(m: MucState, room: Room, o: Occupant, code: number, actor?: string, reason?: string): void {
   room.occupants.delete(key(o.nick));
+  for (const full of o.sessions.keys()) room.clients.delete(full);
   const opts = { unavailable: true, codes: [code], actor, reason };
   broadcast(room.occupants.values(), occupantPresence(room, o, false, opts));
   sendTo(o, occupantPresence(room, o, true, opts));

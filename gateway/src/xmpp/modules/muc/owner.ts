@@ -102,6 +102,7 @@ export function destroy(m: MucState, room: Room, reason?: string, alternate?: st
     sendTo(o, p);
   }
   room.occupants.clear();
+  room.clients.clear();
   m.rooms.delete(room.jid);
   if (room.persistent) m.deps.store.rooms.remove(room.jid);
   forgetArchive(m, room.jid);

@@ -53,6 +53,12 @@ export interface Room {
   affiliations: Map<string, RoomAffiliation>;
   /** By nick, case-folded (so "Bob" and "bob" cannot both be in a room). */
   occupants: Map<string, Occupant>;
+  /**
+   * Full JID of each joined client → its occupant, so occupantOf() (every message and presence a
+   * client sends to the room) is one lookup, not a walk of every occupant (issue 12). Added to by
+   * addClient(); an entry whose occupant left or lost that client is ignored and dropped on read.
+   */
+  clients: Map<string, Occupant>;
   /** The last messages, for history on join — only while archiving is off (else the archive has them: archive.ts). */
   history: { stanza: Element; at: number }[];
   createdAt: number;
@@ -107,6 +113,7 @@ export function roomFromStore(r: StoredRoom): Room {
     subjectBy: r.subjectBy,
     affiliations: r.affiliations,
     occupants: new Map(),
+    clients: new Map(),
     history: [],
     createdAt: r.createdAt,
   };
@@ -121,8 +128,19 @@ export function roleFor(aff: Affiliation): Role {
 }
 
 export function occupantOf(room: Room, full: string): Occupant | undefined {
-  for (const o of room.occupants.values()) if (o.sessions.has(full)) return o;
+  const o = room.clients.get(full);
+  if (!o) return undefined;
+  // Still this occupant's client, and the occupant still in the room under its nick (a kick, a
+  // leave or a destroyed room need not have touched the index).
+  if (o.sessions.has(full) && room.occupants.get(key(o.nick)) === o) return o;
+  room.clients.delete(full);
   return undefined;
+}
+
+/** `session` (full JID `full`) joins as (a client of) `o`: the one way clients enter a room. */
+export function addClient(room: Room, o: Occupant, full: string, session: Session): void {
+  o.sessions.set(full, session);
+  room.clients.set(full, o);
 }
 
 /**

@@ -137,7 +137,14 @@ export function receives(ctx: ServerContext, viewer: AccountRow, contact: string
   return row?.subTo === true;
 }
 
-/** The users (bare JIDs) who receive `account`'s presence (RFC 6121 §4.2.2 broadcast). */
+/**
+ * The users (bare JIDs) who receive `account`'s presence now (RFC 6121 §4.2.2 broadcast): of its
+ * directory (visible domains) only those online — a presence is for sessions, and both callers
+ * (presence broadcast, PEP notifications) look up sessions; walking every account of a domain of
+ * thousands for the few online was a cost per broadcast (issue 12). Personal subscribers from
+ * other domains come from the roster rows (they may be online, the router says), and a colleague
+ * who hid `account` (a `hidden` row) vetoes it as before.
+ */
 export function presenceAudience(ctx: ServerContext, account: AccountRow): string[] {
   const visible = ctx.visibleDomains(account.domain);
   const veto = new Set<string>();
@@ -147,7 +154,7 @@ export function presenceAudience(ctx: ServerContext, account: AccountRow): strin
       if (w.hidden) veto.add(w.address);
     } else if (w.subTo) out.push(w.address);
   }
-  for (const d of visible) for (const a of ctx.domainUsers(d)) if (a.id !== account.id && !veto.has(a.address)) out.push(a.address);
+  for (const d of visible) for (const a of ctx.router.onlineIn(d)) if (a !== account.address && !veto.has(a)) out.push(a);
   return out;
 }
 
