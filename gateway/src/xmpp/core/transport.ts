@@ -51,23 +51,6 @@ function feed(parser: XmlStream, h: StreamHandlers, data: Buffer | string): void
   }
 }
 
-/**
- * Runs `flush` once the current turn of the event loop is done (setImmediate, after the I/O
- * callbacks of this turn): the stanzas a connection is sent meanwhile — a new user's initial
- * presence answered with everyone's (RFC 6121 §4.2.3), the presence of everyone who signed in in
- * the same turn — leave in one write, one TLS record and one system call instead of one each.
- * One immediate for all connections; the latency added is the rest of the turn.
- */
-const dirty: (() => void)[] = [];
-function coalesced(flush: () => void): void {
-  if (!dirty.length) setImmediate(flushAll);
-  dirty.push(flush);
-}
-function flushAll(): void {
-  // Flushes may write more (an error path): those wait for the next turn.
-  for (const f of dirty.splice(0)) f();
-}
-
 /** `directTls`: the socket is a TLS socket already (XEP-0368 direct TLS): secure, no STARTTLS. */
 export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undefined, limits: XmlStreamLimits, idleMs: number, directTls = false): StreamIo {
   let current: Socket = socket;
@@ -79,18 +62,8 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     stanza: (el) => h?.stanza(el),
     streamEnd: () => h?.streamEnd(),
   });
-  // Everything written in one turn of the event loop goes out as one socket write (see
-  // coalesced() below): a presence flood is thousands of small stanzas per connection.
-  let pending = '';
-  const flush = () => {
-    const out = pending;
-    pending = '';
-    if (out && !closed && current.writable) current.write(out);
-  };
   const write = (s: string) => {
-    if (closed || !current.writable) return;
-    if (!pending) coalesced(flush);
-    pending += s;
+    if (!closed && current.writable) current.write(s);
   };
   const attachSocket = (s: Socket) => {
     s.setNoDelay(true); // latency: see notes on Nagle in ../shared/notes/xmpp-peers.md
@@ -120,8 +93,6 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     send: (xml) => write(typeof xml === 'string' ? xml : xml.toString()),
     closeStream: () => write('</stream:stream>'),
     startTls() {
-      // <proceed/> goes out in the clear before the TLS handshake takes the socket over.
-      flush();
       return new Promise((resolve, reject) => {
         const plain = current;
         plain.removeAllListeners('data');
@@ -138,7 +109,6 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     },
     close() {
       if (closed) return;
-      flush();
       current.end();
       setTimeout(() => current.destroy(), 2000).unref();
     },
