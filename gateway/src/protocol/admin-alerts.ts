@@ -2,7 +2,7 @@
 // file (`im.alerts.rules`) and for the console's editor (/api/v1/admin/alert-rules), so that a
 // rule the console saves is exactly a rule the file could hold. Pure zod (protocol layer).
 import { z } from 'zod';
-import { AddressSchema, AlertActionSchema, AlertConditionsSchema, AlertRuleSchema, MailPrioritySchema } from './api.ts';
+import { AddressSchema, AlertActionSchema, AlertConditionsSchema, AlertPreviewMailSchema, AlertRuleSchema } from './api.ts';
 
 const domainList = z.array(z.string().trim().min(1).max(253).transform((d) => d.toLowerCase())).max(1000);
 
@@ -31,15 +31,7 @@ export const AdminAlertPreviewSchema = z.strictObject({
     domains: domainList.default([]),
     users: z.array(AddressSchema).max(10_000).default([]),
   }),
-  mail: z
-    .strictObject({
-      fromName: z.string().max(200).optional(),
-      fromAddress: z.string().max(320).optional(),
-      subject: z.string().max(1000).optional(),
-      folder: z.string().max(1000).optional(),
-      priority: MailPrioritySchema.optional(),
-    })
-    .prefault({}),
+  mail: AlertPreviewMailSchema,
 });
 export type AdminAlertPreview = z.infer<typeof AdminAlertPreviewSchema>;
 

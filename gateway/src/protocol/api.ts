@@ -208,17 +208,19 @@ export type AlertRulesResponse = z.infer<typeof AlertRulesResponseSchema>;
  * gateway's own template code (im/alerts/template.ts) so that no client re-implements it. The
  * sample's fields default to a made-up mail; nothing is stored or sent.
  */
+/** The sample mail of a rule preview (users' and the console's): each field defaults to a made-up mail. */
+export const AlertPreviewMailSchema = z
+  .strictObject({
+    fromName: z.string().max(200).optional(),
+    fromAddress: z.string().max(320).optional(),
+    subject: z.string().max(1000).optional(),
+    folder: z.string().max(1000).optional(),
+    priority: MailPrioritySchema.optional(),
+  })
+  .prefault({});
 export const AlertPreviewRequestSchema = z.strictObject({
   rule: AlertRuleSchema,
-  mail: z
-    .strictObject({
-      fromName: z.string().max(200).optional(),
-      fromAddress: z.string().max(320).optional(),
-      subject: z.string().max(1000).optional(),
-      folder: z.string().max(1000).optional(),
-      priority: MailPrioritySchema.optional(),
-    })
-    .prefault({}),
+  mail: AlertPreviewMailSchema,
 });
 export type AlertPreviewRequest = z.input<typeof AlertPreviewRequestSchema>;
 
