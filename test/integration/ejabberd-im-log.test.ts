@@ -201,6 +201,19 @@ test('1:1 messages through ejabberd are in the central log once each, as the emb
   await Promise.all([alice.close(), bob.close()]);
 });
 
+test("a user cannot switch their archive off (and so leave the central log): XEP-0313 preferences are refused", { timeout: 300_000 }, async () => {
+  const alice = await login('alice@example.com', 'alice password 1', 'alice (prefs)');
+  const bob = await login('bob@example.com', 'bob password 12', 'bob (prefs)');
+  const r = await alice.call('raw', { xml: "<iq type='set' id='prefs1'><prefs xmlns='urn:xmpp:mam:2' default='never'/></iq>", wait_id: 'prefs1' });
+  assert.match(r.reply ?? '', /type=["']error["']/);
+  assert.match(r.reply ?? '', /forbidden/);
+  await alice.call('send', { to: 'bob@example.com', body: 'after trying to hide' });
+  await bob.next({ event: 'message', body: 'after trying to hide' }, 15_000);
+  const lines = await waitForLog((l) => withBody(l, 'after trying to hide').length > 0, '"after trying to hide"');
+  assert.equal(withBody(lines, 'after trying to hide').length, 1);
+  await Promise.all([alice.close(), bob.close()]);
+});
+
 test('room messages are logged once (from the real JID to the room), room private messages once', { timeout: 300_000 }, async () => {
   const alice = await login('alice@example.com', 'alice password 1', 'alice (room)');
   const bob = await login('bob@example.com', 'bob password 12', 'bob (room)');
