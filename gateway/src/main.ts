@@ -494,6 +494,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     seenVersion = v;
     services.credentials.pump(); // the CLI's journal rows: the same fan-out as this process's changes
     xmpp?.revalidate();
+    if (archiveTail) store.domains.forget(); // the archive tail asks which domains are Herald's (mam-row.ts)
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
     accountIds = now;
