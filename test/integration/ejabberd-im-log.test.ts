@@ -239,6 +239,14 @@ test('room messages are logged once (from the real JID to the room), room privat
   );
   const found = await ok(['log', 'search', '--user', room]);
   assert.equal(found.stdout.trim().split('\n').length, 3, found.stdout);
+
+  // The room's owner (alice created it) cannot switch the room's archive, and so the log, off.
+  const form = "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field><field var='mam'><value>0</value></field></x>";
+  const r = await alice.call('raw', { xml: `<iq type='set' id='cfg1' to='${room}'><query xmlns='http://jabber.org/protocol/muc#owner'>${form}</query></iq>`, wait_id: 'cfg1' });
+  assert.match(r.reply ?? '', /type=["']error["']/, `the owner's "mam off" is refused: ${r.reply}`);
+  await alice.call('muc_send', { room, body: 'after the owner tried', wait_echo: true }, 30_000);
+  const after = await waitForLog((l) => withBody(l, 'after the owner tried').length > 0, '"after the owner tried"');
+  assert.equal(withBody(after, 'after the owner tried').length, 1);
   await Promise.all([alice.close(), bob.close()]);
 });
 
@@ -299,6 +307,8 @@ test('the gateway killed with SIGKILL mid-stream and restarted: every message ej
   assert.deepEqual(missing, [], 'no accepted message is missing');
   assert.deepEqual(twice, [], 'no message is logged twice');
   assert.equal(lines.length, N);
+  // The gateway's reads never made an archive write fail (WAL: readers do not block the writer).
+  assert.doesNotMatch(ejabberd!.log(), /database is locked|SQL query .* failed/);
   console.log(`# killed after ${atKill} of ${N} stream lines were logged (${sentAtKill} sent); the restarted gateway caught up in ${Date.now() - restarted} ms: ${lines.length} lines, each once`);
   await Promise.all([alice.close(), bob.close()]);
 });
