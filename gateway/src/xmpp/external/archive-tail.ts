@@ -54,6 +54,13 @@ export function startArchiveTail(o: { file: string; pollMs: number; served: (dom
     }
     reader = openArchive(file);
     log.info({ file, after: sink.lastId() }, 'feeding the central IM log from the ejabberd archive');
+    const mode = reader.journalMode();
+    if (mode !== 'wal') {
+      log.warn(
+        { file, journalMode: mode },
+        'the ejabberd archive is not in WAL mode, so reading it can make ejabberd fail to archive (and the log miss) a message: stop ejabberd, run sqlite3 on the file with "PRAGMA journal_mode=WAL;", start it again',
+      );
+    }
     return reader;
   };
 

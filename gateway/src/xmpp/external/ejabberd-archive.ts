@@ -70,6 +70,8 @@ export interface ArchiveReader {
   between(after: number, upto: number): MamRow[];
   /** The highest id ever given (sqlite_sequence; 0 when none). */
   maxId(): number;
+  /** `wal`, or `delete` etc. when ejabberd made the file itself (see createArchiveDb). */
+  journalMode(): string;
   close(): void;
 }
 
@@ -85,6 +87,7 @@ export function openArchive(file: string): ArchiveReader {
     after: (a, limit) => after.all(a, limit) as MamRow[],
     between: (a, upto) => between.all(a, upto) as MamRow[],
     maxId: () => (max.get() as number | undefined) ?? 0,
+    journalMode: () => String(db.pragma('journal_mode', { simple: true })),
     close: () => db.close(),
   };
 }
