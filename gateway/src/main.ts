@@ -21,6 +21,9 @@ import { createAdminUsers } from './admin/users.ts';
 import { createCredentials } from './directory/credentials.ts';
 import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
+import { startArchiveTail } from './xmpp/external/archive-tail.ts';
+import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
+import { createImLogFeed } from './im/im-log-feed.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
 import { createLoginGuard } from './directory/login-guard.ts';
@@ -289,6 +292,34 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   } else if (settings.xmpp.mode === 'external') log.info('IM is carried by ejabberd (xmpp.mode=external): the embedded XMPP server does not start');
   else log.info('XMPP server switched off (xmpp.enabled=false)');
+  // xmpp.mode=external: the central IM log is fed from ejabberd's archive (xmpp/external/archive-tail.ts).
+  const archiveSetting = settings.xmpp.mode === 'external' ? settings.xmpp.external.archiveDb : undefined;
+  let archiveTail: ReturnType<typeof startArchiveTail> | undefined;
+  let imLogFeed: ReturnType<typeof createImLogFeed> | undefined;
+  if (archiveSetting) {
+    const file = archiveDbPath(archiveSetting, settings.dataDir);
+    try {
+      createArchiveDb(file);
+    } catch (e) {
+      log.error({ err: (e as Error).message, file }, 'cannot create the ejabberd archive database (ejabberd makes it otherwise, but not in WAL mode)');
+    }
+    imLogFeed = createImLogFeed({ dir: imLogDir(settings.dataDir), store: store.imLogFeed, source: 'ejabberd-mam' });
+    const feed = imLogFeed;
+    archiveTail = startArchiveTail({
+      file,
+      pollMs: settings.xmpp.external.archivePollMs,
+      served: (d) => store.domains.has(d),
+      sink: {
+        lastId: feed.lastId,
+        pendingUpto: feed.pendingUpto,
+        write: (rows, upto) => {
+          feed.write(rows, upto);
+          for (const r of rows) if (r.entry) status.countMessage();
+        },
+      },
+      log: log.child({ imLogFeed: true }),
+    });
+  } else if (settings.xmpp.mode === 'external') log.warn('xmpp.external.archiveDb is not set: messages carried by ejabberd are NOT in the central IM log (README "Running IM on an ejabberd cluster")');
 
   // Scripts' SEM files become chat messages through the XMPP server; with it off they wait.
   let spool: SemSpool;
@@ -463,6 +494,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     seenVersion = v;
     services.credentials.pump(); // the CLI's journal rows: the same fan-out as this process's changes
     xmpp?.revalidate();
+    if (archiveTail) store.domains.forget(); // the archive tail asks which domains are Herald's (mam-row.ts)
     const now = knownIds();
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
     accountIds = now;
@@ -519,7 +551,14 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           { name: 'events sockets', run: () => events.close() },
           { name: 'SEM spool', run: () => spool.close() },
           { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
-          { name: 'IM log', run: () => imLog.close() },
+          {
+            name: 'IM log',
+            run() {
+              archiveTail?.close();
+              imLogFeed?.close();
+              imLog.close();
+            },
+          },
           {
             name: 'HTTP server',
             // Every connection of the port (plain, TLS, upgraded) is ended, not waited for.

@@ -5,6 +5,7 @@ import type { Settings } from '../config/schema.ts';
 import type { createServices } from '../main.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
+import { archiveDbPath, createArchiveDb } from '../xmpp/external/ejabberd-archive.ts';
 import { asEjabberdctl, rosterCommands, syncRoster, type RosterSource } from './ejabberd-roster.ts';
 
 type Services = Pick<ReturnType<typeof createServices>, 'store'>;
@@ -25,11 +26,15 @@ export async function runEjabberdCommand(
 ): Promise<void> {
   const [action] = args;
   if (action === 'config') {
+    const archiveDb = settings.xmpp.external.archiveDb && archiveDbPath(settings.xmpp.external.archiveDb, settings.dataDir);
     const yaml = renderEjabberdConfig({
       domains: s.store.domains.list().map((d) => d.name),
       xmpp: settings.xmpp,
       extauthCommand: settings.xmpp.external.extauthCommand ?? extauthCommandOf({ node: process.execPath, bin: io.bin, dataDir: settings.dataDir, configFile: io.configFile }),
+      ...(archiveDb && { archiveDb }),
     });
+    // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
+    if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user needs to write it and its folder, the gateway's to read them`);
     if (typeof flags.out === 'string') {
       writeFileSync(flags.out, yaml, { mode: 0o644 });
       io.err(`wrote ${flags.out}: then, on every node, ejabberdctl reload_config (or restart ejabberd), and herald-gateway ejabberd roster`);

@@ -30,3 +30,14 @@ test('the extauth line: absolute paths, --config when given; a path with a space
   assert.equal(extauthCommandOf({ node: '/usr/bin/node', bin: '/opt/h/bin/herald-gateway.mjs', dataDir: '/srv/data', configFile: '/etc/herald.json' }), '/usr/bin/node /opt/h/bin/herald-gateway.mjs extauth --data /srv/data --config /etc/herald.json');
   assert.throws(() => extauthCommandOf({ node: '/usr/bin/node', bin: '/opt/h/bin/herald-gateway.mjs', dataDir: '/srv/my data' }), /contains a space.*xmpp.external.extauthCommand/);
 });
+
+test('xmpp.external.archiveDb: mod_mam on that SQLite file (new schema), preferences and room archives locked on; without it no SQL at all', () => {
+  const yaml = renderEjabberdConfig({ ...input, archiveDb: '/var/lib/ejabberd-archive/mam.db' });
+  assert.match(yaml, /^sql_type: sqlite\nsql_database: "\/var\/lib\/ejabberd-archive\/mam.db"\nnew_sql_schema: true$/m);
+  assert.match(yaml, /^ {2}mod_mam:\n {4}default: always\n {4}db_type: sql\n {4}access_preferences: none$/m);
+  assert.match(yaml, /default_room_options:\n {6}mam: true\n(?: {4}#.*\n)? {4}access_mam: none$/m);
+  // The central IM log needs the archive even when users get none (archiveDays 0).
+  assert.match(renderEjabberdConfig({ ...input, archiveDb: '/a.db', xmpp: { ...input.xmpp, archiveDays: 0 } }), /^ {4}db_type: sql$/m);
+  const plain = renderEjabberdConfig(input);
+  assert.doesNotMatch(plain, /sql_|db_type|access_mam|access_preferences/);
+});

@@ -170,6 +170,14 @@ export const SettingsSchema = z.strictObject({
            * (and `--config FILE` when one was given). ejabberd splits it at spaces (no shell).
            */
           extauthCommand: z.string().min(1).optional(),
+          /**
+           * ejabberd's message archive (mod_mam, `db_type: sql`) as an SQLite file (%data% = the data
+           * folder) that every node and the gateway can open: `serve` tails it into the central IM log
+           * (xmpp/external/archive-tail.ts). Unset: mod_mam keeps Mnesia and the log is not fed.
+           */
+          archiveDb: z.string().min(1).optional(),
+          /** How often `serve` looks for new archive rows when no change to the file woke it earlier. */
+          archivePollMs: z.coerce.number().int().min(20).max(60_000).default(250),
         })
         .prefault({}),
     })

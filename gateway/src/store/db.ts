@@ -298,6 +298,18 @@ const MIGRATIONS: string[] = [
   `
   ALTER TABLE device_tokens ADD COLUMN last_address TEXT;
   `,
+  // A feed into the central IM log from another server's archive (xmpp.mode=external: ejabberd's
+  // mod_mam table; im/im-log-feed.ts): the last archive id logged, and while a batch is being
+  // written, its last id and the log files' sizes before it (so a restart tells written from not).
+  `
+  CREATE TABLE im_log_feed (
+    source TEXT PRIMARY KEY,
+    last_id INTEGER NOT NULL,
+    pending_upto INTEGER,
+    pending_sizes TEXT,
+    updated_at INTEGER NOT NULL
+  );
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

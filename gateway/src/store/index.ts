@@ -11,6 +11,7 @@ import { createBlocklistStore } from './blocklist.ts';
 import { createDomainStore } from './domains.ts';
 import { createDomainLinkStore } from './domain-links.ts';
 import { createFolderStateStore } from './folder-state.ts';
+import { createImLogFeedStore } from './im-log-feed.ts';
 import { createLoginThrottleStore } from './login-throttle.ts';
 import { createMaildirUidStore } from './maildir-uids.ts';
 import { createOfflineStore } from './offline.ts';
@@ -44,6 +45,7 @@ export function createStore(dataDir: string, o: { walCheckpointLog?: Logger } = 
     roster: createRosterStore(db),
     pep: createPepStore(db),
     spoolJournal: createSpoolJournal(db),
+    imLogFeed: createImLogFeedStore(db),
     alertRules: createAlertRuleStore(db),
     calendarReminders: createCalendarReminderStore(db),
     credentialEvents: createCredentialEventStore(db),
@@ -58,6 +60,7 @@ export function createStore(dataDir: string, o: { walCheckpointLog?: Logger } = 
 }
 export type Store = ReturnType<typeof createStore>;
 export type { AccountRow } from './accounts.ts';
+export type { ImLogFeedState, ImLogFeedStore } from './im-log-feed.ts';
 export type { AlertRuleStore } from './alert-rules.ts';
 export type { BlocklistStore } from './blocklist.ts';
 export type { CredentialEnds, CredentialEventRow, CredentialReason } from './credential-events.ts';
