@@ -1,0 +1,177 @@
+// xmpp.mode=external on a real ejabberd node (Debian's 23.01): the server's own IMs — SEM files,
+// alert rules on new mail — go through ejabberd's HTTP API (xmpp/external/ejabberd-server-im.ts) and
+// reach a real XMPP client (slixmpp) from herald@<domain>, logged once in the central IM log. A SEM
+// file leaves the spool only once ejabberd took the message: with ejabberd down the files stay, and
+// after it is back every one arrives exactly once. Bad files go to bad/ as in embedded mode.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Element } from 'ltx';
+import { loadSettings } from '../../gateway/src/config/load.ts';
+import { silentLogger } from '../../gateway/src/config/logger.ts';
+import { IM_LOG_FILE, imLogDir, parseImLogLine, type ImLogLine } from '../../gateway/src/im/im-log.ts';
+import { createServices } from '../../gateway/src/main.ts';
+import { composeMessage, deliverToMaildir } from '../../gateway/src/mail/maildir/deliver.ts';
+import { isServerImStanza, loadServerImKey, NS_SERVER_IM, serverImStanza } from '../../gateway/src/xmpp/external/ejabberd-server-im.ts';
+import { makeTestCertificate } from '../fixtures/certificate.ts';
+import { createCli } from '../fixtures/cli.ts';
+import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
+import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
+import { freePort } from '../fixtures/peer-utils.ts';
+import { startSlixmpp, type SlixEvent, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { badReason, drop, sem, waitFor } from './sem-spool-helpers.ts';
+
+type Msg = Extract<SlixEvent, { event: 'message' }>;
+const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-server-im-'));
+const dataDir = path.join(dir, 'data');
+const { cli } = createCli(dataDir);
+const yml = path.join(dir, 'ejabberd.yml');
+let ejabberd: TestEjabberd | undefined;
+let gw: TestGateway;
+let c2sPort = 0;
+let waitPorts: number[] = [];
+const clients: Slixmpp[] = [];
+const PW = { alice: 'alice password 1', bob: 'bob password 12', carol: 'carol password 1' } as const;
+
+before(async () => {
+  const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
+  services.directory.addDomain('example.com');
+  for (const [u, pw] of Object.entries(PW)) await services.directory.addUser(`${u}@example.com`, pw);
+  services.store.close();
+
+  const cert = makeTestCertificate(dir, ['example.com']);
+  c2sPort = await freePort();
+  const [websocketPort, apiPort] = [await freePort(), await freePort()];
+  waitPorts = [c2sPort, websocketPort, apiPort];
+  const configFile = path.join(dir, 'herald.json');
+  writeFileSync(configFile, JSON.stringify({ xmpp: { external: { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] } } }));
+  const r = await cli(['ejabberd', 'config', '--config', configFile, '--out', yml]);
+  assert.equal(r.code, 0, r.stderr);
+  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
+  gw = await startTestGateway(
+    {
+      'xmpp.mode': 'external',
+      'xmpp.external.apiPort': apiPort,
+      'xmpp.external.c2sPort': c2sPort,
+      'im.calendar.invitations': 'connected',
+      'im.alerts.rules': [{ name: 'Invoices', users: ['carol@example.com'], conditions: { subject: { match: 'contains', value: 'invoice' } }, action: { template: 'Invoice mail: $SUBJECT$' } }],
+    },
+    { dataDir },
+  );
+}, { timeout: 600_000 });
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close()));
+  await gw?.destroy();
+  await ejabberd?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function login(user: keyof typeof PW, label: string = user) {
+  const c = await startSlixmpp({ label });
+  clients.push(c);
+  await c.call('connect', { jid: `${user}@example.com/slix`, password: PW[user], host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 30_000);
+  return c;
+}
+
+function logLines(type: ImLogLine['type']): ImLogLine[] {
+  const d = imLogDir(dataDir);
+  if (!existsSync(d)) return [];
+  return readdirSync(d)
+    .filter((n) => IM_LOG_FILE.test(n))
+    .sort()
+    .flatMap((f) => readFileSync(path.join(d, f), 'utf8').split('\n').filter(Boolean).map(parseImLogLine))
+    .filter((l) => l.type === type);
+}
+
+/** SEM files not yet taken or still being delivered. */
+const waiting = () => readdirSync(gw.spool.dir).filter((n) => n.endsWith('.SEM')).length + readdirSync(path.join(gw.spool.dir, 'work')).length;
+
+test('a SEM file becomes an IM from herald@example.com at the recipient\'s ejabberd session, logged once as scripted; the file is gone', { timeout: 300_000 }, async () => {
+  const alice = await login('alice');
+  drop(gw.spool.dir, 'IM-1', sem('alice@example.com', 'herald@example.com', 'backup finished'));
+  const m = await alice.next<Msg>((e) => e.event === 'message' && e.body === 'backup finished', 30_000);
+  assert.equal(m.from, 'herald@example.com');
+  assert.equal(m.type, 'chat');
+  assert.match(m.id ?? '', /./, 'a stable stanza id');
+  await waitFor(() => waiting() === 0, 10_000, 'the file removed');
+  assert.deepEqual(
+    logLines('scripted').map((l) => [l.from, l.to, l.body]),
+    [['herald@example.com', 'alice@example.com', 'backup finished']],
+  );
+  await alice.close();
+});
+
+test('an offline recipient: the file is removed once ejabberd stored the message; it arrives at the next login', { timeout: 300_000 }, async () => {
+  drop(gw.spool.dir, 'IM-2', sem('bob@example.com', 'monitoring@example.com', 'disk almost full'));
+  await waitFor(() => waiting() === 0, 30_000, 'the file taken and removed');
+  const bob = await login('bob');
+  const m = await bob.next<Msg>((e) => e.event === 'message' && e.body === 'disk almost full', 30_000);
+  assert.equal(m.from, 'monitoring@example.com');
+  assert.ok(m.delay, 'from offline storage (XEP-0203 delay)');
+  await bob.close();
+});
+
+test('bad SEM files go to bad/ with a reason, as in embedded mode; unknown recipients too; the next file is delivered', { timeout: 300_000 }, async () => {
+  const alice = await login('alice', 'alice (bad files)');
+  drop(gw.spool.dir, 'IM-3', 'only one line');
+  drop(gw.spool.dir, 'IM-4', sem('nobody@example.com', 'herald@example.com', 'to nobody'));
+  drop(gw.spool.dir, 'IM-5', sem('alice@example.com', 'herald@example.com', 'after the bad ones'));
+  await alice.next<Msg>((e) => e.event === 'message' && e.body === 'after the bad ones', 30_000);
+  await waitFor(() => badReason(gw.spool.dir, 'IM-3.SEM') !== undefined && badReason(gw.spool.dir, 'IM-4.SEM') !== undefined, 10_000, 'both in bad/');
+  assert.match(badReason(gw.spool.dir, 'IM-4.SEM')!, /nobody@example\.com is not a user here/);
+  assert.equal(logLines('scripted').filter((l) => l.to === 'nobody@example.com').length, 0, 'a refused message is not logged');
+  await alice.close();
+});
+
+test('an alert rule on new mail sends its IM through ejabberd, from herald@example.com, logged as alert', { timeout: 300_000 }, async () => {
+  const carol = await login('carol');
+  // The rule's watch of carol's mailbox is open (folders read) before the mail comes.
+  const token = await gw.user('carol@example.com');
+  assert.equal((await gw.api('GET', '/api/v1/folders', { token })).status, 200);
+  await deliverToMaildir(path.join(dataDir, 'mail', 'example.com', 'carol'), composeMessage({ from: 'Billing <billing@example.net>', to: 'carol@example.com', subject: 'Invoice 77' }));
+  const m = await carol.next<Msg>((e) => e.event === 'message' && e.from === 'herald@example.com', 30_000);
+  assert.equal(m.body, 'Invoice mail: Invoice 77');
+  await waitFor(() => logLines('alert').some((l) => l.to === 'carol@example.com' && l.body === 'Invoice mail: Invoice 77'), 10_000, 'the alert line');
+  assert.equal(logLines('alert').filter((l) => l.to === 'carol@example.com').length, 1);
+  await carol.close();
+});
+
+test('ejabberd down: SEM files stay in the spool; ejabberd back: each arrives once, logged once', { timeout: 600_000 }, async () => {
+  await ejabberd!.stop();
+  ejabberd = undefined;
+  const before = logLines('scripted').length;
+  const bodies = ['while down 1', 'while down 2', 'while down 3'];
+  bodies.forEach((b, i) => drop(gw.spool.dir, `IM-1${i}`, sem('bob@example.com', 'herald@example.com', b)));
+  // The spool tried (and says why it waits) — the files are all still there.
+  await waitFor(() => gw.spool.status().problem, 30_000, 'the spool to report the problem');
+  assert.match(gw.spool.status().problem!, /ejabberd's HTTP API .* cannot be reached/);
+  assert.equal(waiting(), 3, 'no file removed while ejabberd is down');
+  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
+  await waitFor(() => waiting() === 0, 120_000, 'every file delivered after ejabberd came back');
+  assert.equal(gw.spool.status().problem, null);
+  const bob = await login('bob', 'bob (after restart)');
+  for (const b of bodies) await bob.next<Msg>((e) => e.event === 'message' && e.body === b, 30_000);
+  // Nothing twice: a marker message after them proves every earlier one had its chance to arrive.
+  drop(gw.spool.dir, 'IM-19', sem('bob@example.com', 'herald@example.com', 'marker'));
+  await bob.next<Msg>((e) => e.event === 'message' && e.body === 'marker', 30_000);
+  for (const b of bodies) assert.equal(bob.events.filter((e) => e.event === 'message' && e.body === b).length, 1, `${b} once`);
+  const lines = logLines('scripted').slice(before);
+  for (const b of [...bodies, 'marker']) assert.equal(lines.filter((l) => l.body === b).length, 1, `${b} logged once`);
+  await bob.close();
+});
+
+test('the server-IM mark: only the gateway\'s key makes it, bound to id, sender and recipient', () => {
+  const key = loadServerImKey(dataDir);
+  assert.equal(loadServerImKey(dataDir).toString('hex'), key.toString('hex'), 'the same key on each load');
+  const forged = new Element('message', { id: 'x1' });
+  forged.c('server-im', { xmlns: NS_SERVER_IM, mac: 'a'.repeat(64) });
+  assert.equal(isServerImStanza(key, forged, 'alice@example.com', 'bob@example.com'), false, 'a forged mark');
+  assert.equal(isServerImStanza(key, new Element('message', { id: 'x1' }), 'alice@example.com', 'bob@example.com'), false, 'no mark');
+  const real = serverImStanza(key, { id: 'x1', from: 'herald@example.com', to: 'bob@example.com', body: 'hi' });
+  assert.equal(isServerImStanza(key, real, 'herald@example.com', 'bob@example.com'), true, 'the gateway\'s own');
+  assert.equal(isServerImStanza(key, real, 'herald@example.com', 'alice@example.com'), false, 'copied to another recipient');
+  assert.equal(isServerImStanza(Buffer.alloc(32, 1), real, 'herald@example.com', 'bob@example.com'), false, 'another key');
+});
