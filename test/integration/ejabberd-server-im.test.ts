@@ -33,6 +33,7 @@ let gw: TestGateway;
 let c2sPort = 0;
 let waitPorts: number[] = [];
 const clients: Slixmpp[] = [];
+let gwConfig: Record<string, unknown> = {};
 const PW = { alice: 'alice password 1', bob: 'bob password 12', carol: 'carol password 1' } as const;
 
 before(async () => {
@@ -50,16 +51,14 @@ before(async () => {
   const r = await cli(['ejabberd', 'config', '--config', configFile, '--out', yml]);
   assert.equal(r.code, 0, r.stderr);
   ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
-  gw = await startTestGateway(
-    {
+  gwConfig = {
       'xmpp.mode': 'external',
       'xmpp.external.apiPort': apiPort,
       'xmpp.external.c2sPort': c2sPort,
       'im.calendar.invitations': 'connected',
       'im.alerts.rules': [{ name: 'Invoices', users: ['carol@example.com'], conditions: { subject: { match: 'contains', value: 'invoice' } }, action: { template: 'Invoice mail: $SUBJECT$' } }],
-    },
-    { dataDir },
-  );
+  };
+  gw = await startTestGateway(gwConfig, { dataDir });
 }, { timeout: 600_000 });
 
 after(async () => {
@@ -160,6 +159,27 @@ test('ejabberd down: SEM files stay in the spool; ejabberd back: each arrives on
   for (const b of bodies) assert.equal(bob.events.filter((e) => e.event === 'message' && e.body === b).length, 1, `${b} once`);
   const lines = logLines('scripted').slice(before);
   for (const b of [...bodies, 'marker']) assert.equal(lines.filter((l) => l.body === b).length, 1, `${b} logged once`);
+  await bob.close();
+});
+
+test('the gateway stopped while ejabberd is down and a file was tried (logged, not taken): after both are back it arrives once, logged once', { timeout: 600_000 }, async () => {
+  await ejabberd!.stop();
+  ejabberd = undefined;
+  drop(gw.spool.dir, 'IM-20', sem('bob@example.com', 'herald@example.com', 'across the restart'));
+  await waitFor(() => gw.spool.status().problem, 30_000, 'the spool to report the problem');
+  // Logged before it was sent (log first, as embedded): the restart must not log it again.
+  assert.equal(logLines('scripted').filter((l) => l.body === 'across the restart').length, 1);
+  await gw.destroy();
+  assert.equal(readdirSync(path.join(gw.spool.dir, 'work')).length, 1, 'the claimed file stays in work/');
+  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
+  gw = await startTestGateway(gwConfig, { dataDir });
+  await waitFor(() => waiting() === 0, 60_000, 'the file delivered after the restart');
+  const bob = await login('bob', 'bob (after gateway restart)');
+  await bob.next<Msg>((e) => e.event === 'message' && e.body === 'across the restart', 30_000);
+  drop(gw.spool.dir, 'IM-21', sem('bob@example.com', 'herald@example.com', 'marker 2'));
+  await bob.next<Msg>((e) => e.event === 'message' && e.body === 'marker 2', 30_000);
+  assert.equal(bob.events.filter((e) => e.event === 'message' && e.body === 'across the restart').length, 1, 'once');
+  assert.equal(logLines('scripted').filter((l) => l.body === 'across the restart').length, 1, 'logged once');
   await bob.close();
 });
 
