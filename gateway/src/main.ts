@@ -297,7 +297,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     imLog.append(m);
   };
   // The server's own IMs (SEM files, alert rules, calendar): the embedded server, or ejabberd.
-  const serverIm = xmpp ? embeddedServerIm(xmpp) : ejabberdApi && externalServerIm(createEjabberdServerIm({ api: ejabberdApi, store, logMessage: logServerIm, key: loadServerImKey(settings.dataDir) }), log.child({ alerts: true }));
+  const serverIm = xmpp ? embeddedServerIm(xmpp) : ejabberdApi && externalServerIm(createEjabberdServerIm({ api: ejabberdApi, store, logMessage: logServerIm, key: loadServerImKey(settings.dataDir), offlineQuota: settings.xmpp.offlineQuota }), log.child({ alerts: true }));
 
   // Scripts' SEM files become chat messages through the XMPP server; with it off they wait.
   let spool: SemSpool;

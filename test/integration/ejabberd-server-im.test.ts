@@ -34,7 +34,9 @@ let c2sPort = 0;
 let waitPorts: number[] = [];
 const clients: Slixmpp[] = [];
 let gwConfig: Record<string, unknown> = {};
-const PW = { alice: 'alice password 1', bob: 'bob password 12', carol: 'carol password 1' } as const;
+const PW = { alice: 'alice password 1', bob: 'bob password 12', carol: 'carol password 1', dave: 'dave password 12' } as const;
+/** xmpp.offlineQuota, for ejabberd's configuration and the gateway alike. */
+const QUOTA = 3;
 
 before(async () => {
   const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
@@ -47,7 +49,7 @@ before(async () => {
   const [websocketPort, apiPort] = [await freePort(), await freePort()];
   waitPorts = [c2sPort, websocketPort, apiPort];
   const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({ xmpp: { external: { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] } } }));
+  writeFileSync(configFile, JSON.stringify({ xmpp: { offlineQuota: QUOTA, external: { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] } } }));
   const r = await cli(['ejabberd', 'config', '--config', configFile, '--out', yml]);
   assert.equal(r.code, 0, r.stderr);
   ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
@@ -55,6 +57,7 @@ before(async () => {
       'xmpp.mode': 'external',
       'xmpp.external.apiPort': apiPort,
       'xmpp.external.c2sPort': c2sPort,
+      'xmpp.offlineQuota': QUOTA,
       'im.calendar.invitations': 'connected',
       'im.alerts.rules': [{ name: 'Invoices', users: ['carol@example.com'], conditions: { subject: { match: 'contains', value: 'invoice' } }, action: { template: 'Invoice mail: $SUBJECT$' } }],
   };
@@ -125,6 +128,18 @@ test('bad SEM files go to bad/ with a reason, as in embedded mode; unknown recip
   await alice.close();
 });
 
+test('an offline recipient whose ejabberd offline store is full: the file goes to bad/ (as embedded), not lost', { timeout: 300_000 }, async () => {
+  for (let i = 1; i <= QUOTA; i++) drop(gw.spool.dir, `IM-3${i}`, sem('dave@example.com', 'herald@example.com', `for dave ${i}`));
+  await waitFor(() => waiting() === 0, 30_000, 'the files taken');
+  drop(gw.spool.dir, 'IM-39', sem('dave@example.com', 'herald@example.com', 'one too many'));
+  await waitFor(() => badReason(gw.spool.dir, 'IM-39.SEM'), 30_000, 'IM-39 in bad/');
+  assert.match(badReason(gw.spool.dir, 'IM-39.SEM')!, /dave@example\.com is offline and their offline message store is full \(3 messages\)/);
+  assert.equal(logLines('scripted').filter((l) => l.body === 'one too many').length, 0, 'not logged');
+  const dave = await login('dave');
+  for (let i = 1; i <= QUOTA; i++) await dave.next<Msg>((e) => e.event === 'message' && e.body === `for dave ${i}`, 30_000);
+  await dave.close();
+});
+
 test('an alert rule on new mail sends its IM through ejabberd, from herald@example.com, logged as alert', { timeout: 300_000 }, async () => {
   const carol = await login('carol');
   // The rule's watch of carol's mailbox is open (folders read) before the mail comes.
@@ -162,13 +177,13 @@ test('ejabberd down: SEM files stay in the spool; ejabberd back: each arrives on
   await bob.close();
 });
 
-test('the gateway stopped while ejabberd is down and a file was tried (logged, not taken): after both are back it arrives once, logged once', { timeout: 600_000 }, async () => {
+test('the gateway stopped while ejabberd is down and a file was tried (claimed, not taken): after both are back it arrives once, logged once', { timeout: 600_000 }, async () => {
   await ejabberd!.stop();
   ejabberd = undefined;
   drop(gw.spool.dir, 'IM-20', sem('bob@example.com', 'herald@example.com', 'across the restart'));
   await waitFor(() => gw.spool.status().problem, 30_000, 'the spool to report the problem');
-  // Logged before it was sent (log first, as embedded): the restart must not log it again.
-  assert.equal(logLines('scripted').filter((l) => l.body === 'across the restart').length, 1);
+  // Not logged yet: the look at the recipient's sessions (offline quota) failed before the log line.
+  assert.equal(logLines('scripted').filter((l) => l.body === 'across the restart').length, 0);
   await gw.destroy();
   assert.equal(readdirSync(path.join(gw.spool.dir, 'work')).length, 1, 'the claimed file stays in work/');
   ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });

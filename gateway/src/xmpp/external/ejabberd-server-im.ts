@@ -77,7 +77,17 @@ export function isServerImStanza(key: Buffer, stanza: Element, from: string, to:
 
 export type ExternalServerImSender = (m: SystemMessage & { id: string }, o?: { logged?: boolean }) => Promise<void>;
 
-export function createEjabberdServerIm(deps: { api: EjabberdApi; store: Pick<Store, 'accounts' | 'domains'>; logMessage: MessageLogger; key: Buffer }): ExternalServerImSender {
+/** mod_http_api writes an `integer` result as a number (or, in some versions, as {"<name>": number}). */
+const numberOf = (r: unknown): number => (typeof r === 'number' ? r : typeof r === 'object' && r ? Number(Object.values(r)[0]) : NaN);
+
+export function createEjabberdServerIm(deps: {
+  api: EjabberdApi;
+  store: Pick<Store, 'accounts' | 'domains'>;
+  logMessage: MessageLogger;
+  key: Buffer;
+  /** xmpp.offlineQuota (ejabberd's max_user_offline_messages in the generated configuration). */
+  offlineQuota: number;
+}): ExternalServerImSender {
   const fail = (reason: ConstructorParameters<typeof SystemMessageError>[0], text: string, logged = false) => new SystemMessageError(reason, text, logged);
   return async (m, o = {}) => {
     const from = parseJid(m.from.trim());
@@ -90,6 +100,20 @@ export function createEjabberdServerIm(deps: { api: EjabberdApi; store: Pick<Sto
     if (!m.body.trim()) throw fail('bad_text', 'the message text is empty');
     const bad = NOT_XML.exec(m.body);
     if (bad) throw fail('bad_text', `the text contains U+${bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}, which XMPP cannot carry`);
+
+    // ejabberd bounces a message for a full offline store as an error to the sender (here: nobody
+    // reads it) after send_stanza answered ok: it would be lost. So, as embedded mode does, a recipient
+    // with no session and a full store is refused first (permanent: the spool moves the file to bad/).
+    // A login or logout between this look and the send can still cross it.
+    const user = { user: to.local, host: to.domain };
+    let full: boolean;
+    try {
+      const resources = await deps.api.call<string[]>('user_resources', user);
+      full = resources.length === 0 && numberOf(await deps.api.call('get_offline_count', user)) >= deps.offlineQuota;
+    } catch (e) {
+      throw fail('server_unavailable', (e as Error).message);
+    }
+    if (full) throw fail('offline_full', `${to.bare} is offline and their offline message store is full (${deps.offlineQuota} messages)`);
 
     const stanza = serverImStanza(deps.key, { id: m.id, from: from.bare, to: to.bare, body: m.body });
 
