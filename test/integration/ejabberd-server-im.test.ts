@@ -20,7 +20,9 @@ import { createCli } from '../fixtures/cli.ts';
 import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { freePort } from '../fixtures/peer-utils.ts';
+import { startRadicale, type Radicale } from '../fixtures/radicale.ts';
 import { startSlixmpp, type SlixEvent, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { ics, wholeSecond } from './calendar-helpers.ts';
 import { badReason, drop, sem, waitFor } from './sem-spool-helpers.ts';
 
 type Msg = Extract<SlixEvent, { event: 'message' }>;
@@ -29,6 +31,7 @@ const dataDir = path.join(dir, 'data');
 const { cli } = createCli(dataDir);
 const yml = path.join(dir, 'ejabberd.yml');
 let ejabberd: TestEjabberd | undefined;
+let radicale: Radicale | undefined;
 let gw: TestGateway;
 let c2sPort = 0;
 let waitPorts: number[] = [];
@@ -53,7 +56,14 @@ before(async () => {
   const r = await cli(['ejabberd', 'config', '--config', configFile, '--out', yml]);
   assert.equal(r.code, 0, r.stderr);
   ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
+  radicale = await startRadicale({ users: { alice: 'alice-secret' } });
+  await radicale.mkcalendar('alice', 'work', 'Work');
   gwConfig = {
+      'im.calendar.url': `${radicale.url}/{local}/`,
+      'im.calendar.username': radicale.service.name,
+      'im.calendar.password': radicale.service.password,
+      'im.calendar.pollSeconds': 1,
+      'im.calendar.defaultLeadMinutes': 0,
       'xmpp.mode': 'external',
       'xmpp.external.apiPort': apiPort,
       'xmpp.external.c2sPort': c2sPort,
@@ -68,6 +78,7 @@ after(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await gw?.destroy();
   await ejabberd?.stop();
+  await radicale?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -151,6 +162,36 @@ test('an alert rule on new mail sends its IM through ejabberd, from herald@examp
   await waitFor(() => logLines('alert').some((l) => l.to === 'carol@example.com' && l.body === 'Invoice mail: Invoice 77'), 10_000, 'the alert line');
   assert.equal(logLines('alert').filter((l) => l.to === 'carol@example.com').length, 1);
   await carol.close();
+});
+
+test('a calendar reminder from Radicale reaches alice through ejabberd at its trigger, from herald@example.com, logged as alert', { timeout: 300_000 }, async () => {
+  const alice = await login('alice', 'alice (reminder)');
+  const start = wholeSecond(Date.now()) + 34_000;
+  await radicale!.put('alice', 'work', 'standup.ics', ics({ uid: 'standup-1', summary: 'Standup', start, minutes: 15, alarms: ['-PT30S'] }));
+  const m = await alice.next<Msg>((e) => e.event === 'message' && (e.body ?? '').startsWith('Reminder: Standup'), 30_000);
+  console.log(`# reminder arrived ${Date.now() - (start - 30_000)} ms after its trigger`);
+  assert.equal(m.from, 'herald@example.com');
+  await waitFor(() => logLines('alert').some((l) => l.to === 'alice@example.com' && l.body.startsWith('Reminder: Standup')), 10_000, 'the reminder logged');
+  // Recorded as sent once ejabberd took it: the next rounds (1 s poll) do not send it again.
+  await waitFor(() => gw.calendar.reminders!.status().find((u) => u.address === 'alice@example.com' && u.lastSync !== undefined && u.lastSync > Date.now() - 500 && u.pending === 0), 10_000, 'a later round');
+  drop(gw.spool.dir, 'IM-40', sem('alice@example.com', 'herald@example.com', 'after the reminder'));
+  await alice.next<Msg>((e) => e.event === 'message' && e.body === 'after the reminder', 30_000);
+  assert.equal(alice.events.filter((e) => e.event === 'message' && (e.body ?? '').startsWith('Reminder: Standup')).length, 1, 'once');
+  assert.equal(logLines('alert').filter((l) => l.body.startsWith('Reminder: Standup')).length, 1, 'logged once');
+  await alice.close();
+});
+
+test('a burst of 200 SEM files to an online user: each arrives once, in order (rate measured)', { timeout: 300_000 }, async () => {
+  const alice = await login('alice', 'alice (burst)');
+  const N = 200;
+  const t0 = performance.now();
+  for (let i = 0; i < N; i++) drop(gw.spool.dir, `IM-5${String(i).padStart(3, '0')}`, sem('alice@example.com', 'herald@example.com', `burst ${i}`));
+  await alice.next<Msg>((e) => e.event === 'message' && e.body === `burst ${N - 1}`, 120_000);
+  const ms = performance.now() - t0;
+  console.log(`# ${N} SEM files through ejabberd's HTTP API in ${ms.toFixed(0)} ms: ${((N * 1000) / ms).toFixed(0)} messages/s (one delivery at a time)`);
+  const got = alice.events.filter((e): e is Msg => e.event === 'message' && (e.body ?? '').startsWith('burst ')).map((e) => e.body);
+  assert.deepEqual(got, Array.from({ length: N }, (_, i) => `burst ${i}`));
+  await alice.close();
 });
 
 test('ejabberd down: SEM files stay in the spool; ejabberd back: each arrives once, logged once', { timeout: 600_000 }, async () => {
