@@ -45,9 +45,12 @@ before(async () => {
   const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
   services.directory.addDomain('example.com');
   for (const [u, pw] of Object.entries(PW)) await services.directory.addUser(`${u}@example.com`, pw);
+  services.directory.addDomain('quiet.example');
+  await services.directory.addUser('frank@quiet.example', 'frank password 1');
   services.store.close();
+  assert.equal((await cli(['domain', 'set', 'quiet.example', '--im', 'off'])).code, 0);
 
-  const cert = makeTestCertificate(dir, ['example.com']);
+  const cert = makeTestCertificate(dir, ['example.com', 'quiet.example']);
   c2sPort = await freePort();
   const [websocketPort, apiPort] = [await freePort(), await freePort()];
   waitPorts = [c2sPort, websocketPort, apiPort];
@@ -136,6 +139,10 @@ test('bad SEM files go to bad/ with a reason, as in embedded mode; unknown recip
   await waitFor(() => badReason(gw.spool.dir, 'IM-3.SEM') !== undefined && badReason(gw.spool.dir, 'IM-4.SEM') !== undefined, 10_000, 'both in bad/');
   assert.match(badReason(gw.spool.dir, 'IM-4.SEM')!, /nobody@example\.com is not a user here/);
   assert.equal(logLines('scripted').filter((l) => l.to === 'nobody@example.com').length, 0, 'a refused message is not logged');
+  // IM switched off for a domain: its users get no server IMs (extauth refuses their logins).
+  drop(gw.spool.dir, 'IM-6', sem('frank@quiet.example', 'herald@quiet.example', 'IM is off here'));
+  await waitFor(() => badReason(gw.spool.dir, 'IM-6.SEM'), 30_000, 'IM-6 in bad/');
+  assert.match(badReason(gw.spool.dir, 'IM-6.SEM')!, /instant messaging is switched off for quiet\.example/);
   await alice.close();
 });
 

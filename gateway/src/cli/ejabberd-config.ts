@@ -142,7 +142,8 @@ ${input.xmpp.archiveDays > 0 ? '  mod_mam:\n    default: always\n' : '  # No mod
       - "flat"
       - "pep"
   mod_http_api: {}
-  # srg_* and kick_session are commands of mod_admin_extra.
+  # srg_* and kick_session are commands of mod_admin_extra; so are send_stanza, user_resources and
+  # get_offline_count, through which serve sends the server's own IMs (SEM files, alerts, reminders).
   mod_admin_extra: {}
   mod_fail2ban: {}
 `;
