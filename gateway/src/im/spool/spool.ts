@@ -40,6 +40,12 @@
 // loss into duplicates (same stanza id, but twice); we chose never-twice. Closing the window for
 // good needs the client's acknowledgement (XEP-0198 stream management acks), which this does not
 // use. The kill -9 test counts such misses separately (test/integration/sem-spool-crash.test.ts).
+// xmpp.mode=external (ejabberd carries the chat): step 3 is asynchronous — log, then ejabberd's HTTP
+// API takes the message, then the journal row is committed (xmpp/external/ejabberd-server-im.ts,
+// main.ts). The file stays in work/ until then and nothing else is taken meanwhile, so the recovery
+// above holds; but there is no shared transaction with ejabberd, so a crash after ejabberd took the
+// message and before the commit sends it once more at the next start (same stanza id, no second log
+// line when the log line was written): at least once there, never lost.
 import { existsSync, lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
