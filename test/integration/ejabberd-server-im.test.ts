@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Element } from 'ltx';
+import { Element, parse } from 'ltx';
 import { loadSettings } from '../../gateway/src/config/load.ts';
 import { silentLogger } from '../../gateway/src/config/logger.ts';
 import { IM_LOG_FILE, imLogDir, parseImLogLine, type ImLogLine } from '../../gateway/src/im/im-log.ts';
@@ -85,10 +85,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function login(user: keyof typeof PW, label: string = user) {
+async function login(user: keyof typeof PW, label: string = user, trace = false) {
   const c = await startSlixmpp({ label });
   clients.push(c);
-  await c.call('connect', { jid: `${user}@example.com/slix`, password: PW[user], host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 30_000);
+  await c.call('connect', { jid: `${user}@example.com/slix`, password: PW[user], host: '127.0.0.1', port: c2sPort, starttls: true, sm: false, trace }, 30_000);
   return c;
 }
 
@@ -244,6 +244,27 @@ test('the gateway stopped while ejabberd is down and a file was tried (claimed, 
   assert.equal(bob.events.filter((e) => e.event === 'message' && e.body === 'across the restart').length, 1, 'once');
   assert.equal(logLines('scripted').filter((l) => l.body === 'across the restart').length, 1, 'logged once');
   await bob.close();
+});
+
+test('ejabberd\'s archive (mod_mam) keeps the server-IM mark: a feed can tell the gateway\'s messages (logged already) from chat', { timeout: 300_000 }, async () => {
+  const key = loadServerImKey(dataDir);
+  const bob = await login('bob', 'bob (chat for the archive)');
+  await bob.call('send', { to: 'alice@example.com', body: 'a chat message for the archive' });
+  const alice = await login('alice', 'alice (archive)', true);
+  // alice's archive, with one peer (XEP-0313 §4.1.1): the last page of herald@example.com's messages, and bob's.
+  const query = async (qid: string, peer: string) => {
+    const form = `<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field><field var='with'><value>${peer}</value></field></x>`;
+    await alice.call('raw', { xml: `<iq type='set' id='${qid}'><query xmlns='urn:xmpp:mam:2' queryid='${qid}'>${form}<set xmlns='http://jabber.org/protocol/rsm'><before/></set></query></iq>`, wait_id: qid }, 30_000);
+    return alice.events
+      .filter((e): e is Extract<SlixEvent, { event: 'stanza' }> => e.event === 'stanza' && e.xml.includes(`queryid="${qid}"`) && e.xml.includes('<message'))
+      .map((e) => parse(e.xml).getChild('result', 'urn:xmpp:mam:2')!.getChild('forwarded', 'urn:xmpp:forward:0')!.getChild('message')!);
+  };
+  const server = await query('mamq1', 'herald@example.com');
+  const chat = (await query('mamq2', 'bob@example.com')).filter((m) => m.getChildText('body') === 'a chat message for the archive');
+  assert.ok(server.length > 0 && chat.length === 1, `archived: ${server.length} from herald@, ${chat.length} from bob`);
+  for (const m of server) assert.equal(isServerImStanza(key, m, 'herald@example.com', 'alice@example.com'), true, `a valid mark on "${m.getChildText('body')}"`);
+  assert.equal(isServerImStanza(key, chat[0]!, 'bob@example.com', 'alice@example.com'), false, 'a chat message has none');
+  await Promise.all([alice.close(), bob.close()]);
 });
 
 test('the server-IM mark: only the gateway\'s key makes it, bound to id, sender and recipient', () => {
