@@ -1,8 +1,9 @@
 // xmpp.mode=external on a real ejabberd node (Debian's 23.01): the server's own IMs — SEM files,
-// alert rules on new mail — go through ejabberd's HTTP API (xmpp/external/ejabberd-server-im.ts) and
+// alert rules on new mail, a calendar reminder from Radicale — go through ejabberd's HTTP API (xmpp/external/ejabberd-server-im.ts) and
 // reach a real XMPP client (slixmpp) from herald@<domain>, logged once in the central IM log. A SEM
 // file leaves the spool only once ejabberd took the message: with ejabberd down the files stay, and
-// after it is back every one arrives exactly once. Bad files go to bad/ as in embedded mode.
+// after it is back every one arrives exactly once. Bad files go to bad/ as in embedded mode. ejabberd's
+// archive keeps the mark that tells a feed of the central log these were logged already.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
