@@ -1,5 +1,5 @@
 // Composition root: the ONE place that builds every gateway service and wires them together.
-import { X509Certificate } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
@@ -24,6 +24,7 @@ import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { startArchiveTail } from './xmpp/external/archive-tail.ts';
 import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
 import { createImLogFeed } from './im/im-log-feed.ts';
+import { createEjabberdServerIm, isServerImStanza, loadServerImKey, type ExternalServerImSender } from './xmpp/external/ejabberd-server-im.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
 import { createLoginGuard } from './directory/login-guard.ts';
@@ -294,6 +295,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   else log.info('XMPP server switched off (xmpp.enabled=false)');
   // xmpp.mode=external: the central IM log is fed from ejabberd's archive (xmpp/external/archive-tail.ts).
   const archiveSetting = settings.xmpp.mode === 'external' ? settings.xmpp.external.archiveDb : undefined;
+  // The key that marks the server's own IMs sent through ejabberd (so the archive feed skips them).
+  const serverImKey = settings.xmpp.mode === 'external' ? loadServerImKey(settings.dataDir) : Buffer.alloc(0);
   let archiveTail: ReturnType<typeof startArchiveTail> | undefined;
   let imLogFeed: ReturnType<typeof createImLogFeed> | undefined;
   if (archiveSetting) {
@@ -309,6 +312,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       file,
       pollMs: settings.xmpp.external.archivePollMs,
       served: (d) => store.domains.has(d),
+      // The server's own IMs were logged when they were sent (xmpp/external/ejabberd-server-im.ts).
+      serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to),
       sink: {
         lastId: feed.lastId,
         pendingUpto: feed.pendingUpto,
@@ -320,6 +325,14 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       log: log.child({ imLogFeed: true }),
     });
   } else if (settings.xmpp.mode === 'external') log.warn('xmpp.external.archiveDb is not set: messages carried by ejabberd are NOT in the central IM log (README "Running IM on an ejabberd cluster")');
+  // xmpp.mode=external: ejabberd's HTTP API, for the server's own IMs (below) and ending sessions.
+  const ejabberdApi = settings.xmpp.enabled && settings.xmpp.mode === 'external' ? createEjabberdApi({ url: apiUrlOf(settings.xmpp.external) }) : undefined;
+  const logServerIm = (m: Parameters<typeof imLog.append>[0]) => {
+    status.countMessage();
+    imLog.append(m);
+  };
+  // The server's own IMs (SEM files, alert rules, calendar): the embedded server, or ejabberd.
+  const serverIm = xmpp ? embeddedServerIm(xmpp) : ejabberdApi && externalServerIm(createEjabberdServerIm({ api: ejabberdApi, store, logMessage: logServerIm, key: serverImKey, offlineQuota: settings.xmpp.offlineQuota }), log.child({ alerts: true }));
 
   // Scripts' SEM files become chat messages through the XMPP server; with it off they wait.
   let spool: SemSpool;
@@ -330,8 +343,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       rescanMs: settings.im.spool.rescanSeconds * 1000,
       journal: store.spoolJournal,
       logDir: imLogDir(settings.dataDir),
-      deliver: xmpp && scriptedDelivery(xmpp),
-      offReason: settings.xmpp.mode === 'external' ? 'IMs from scripts through ejabberd are not built yet (xmpp.mode=external)' : 'the XMPP server is switched off (xmpp.enabled=false)',
+      deliver: serverIm?.scripted,
+      offReason: 'the XMPP server is switched off (xmpp.enabled=false)',
       log: log.child({ spool: true }),
     });
   } catch (e) {
@@ -356,11 +369,11 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     onChange: () => syncAlertWatch(),
   });
   const alerts =
-    xmpp && settings.im.alerts.enabled
+    serverIm && settings.im.alerts.enabled
       ? createAlertEngine({
           book: alertRules,
           watch: store.alertRules,
-          send: alertDelivery(xmpp),
+          send: serverIm.alert,
           serviceAddress: settings.im.serviceAddress,
           dates: { timeZone: settings.im.timeZone, locale: settings.im.locale },
           limits: { windowMs: settings.im.alerts.windowSeconds * 1000, perRule: settings.im.alerts.perRule, perRecipient: settings.im.alerts.perRecipient },
@@ -373,7 +386,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     const ruled = alerts ? alertRules.ruledAccounts() : [];
     alerts?.setWatched(ruled); // first: the catch-up of watches opened now is judged by it (alert-engine.ts)
     // With im.calendar.invitations = all, every IM user is watched too (their invitations are summarised).
-    mail.keepWatching(xmpp && settings.im.calendar.invitations === 'all' ? [...ruled, ...imAccountRows(store)] : ruled);
+    mail.keepWatching(serverIm && settings.im.calendar.invitations === 'all' ? [...ruled, ...imAccountRows(store)] : ruled);
   };
   syncAlertWatch();
   const alertWatchSync = setInterval(syncAlertWatch, ALERT_WATCH_SYNC_MS);
@@ -386,21 +399,21 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const calendarSettings = settings.im.calendar;
   const hasCalDav = !!calendarSettings.url || Object.values(calendarSettings.users).some((u) => u.url);
   const reminders =
-    xmpp && hasCalDav
+    serverIm && hasCalDav
       ? startReminders({
           settings: calendarSettings,
           users: calendarUsers,
           accounts: () => imAccounts(store),
           store: store.calendarReminders,
-          send: calendarDelivery(xmpp),
+          send: serverIm.calendar,
           serviceAddress: settings.im.serviceAddress,
           locale: settings.im.locale,
           log: calendarLog,
         })
       : undefined;
   const invitations =
-    xmpp && calendarSettings.invitations !== 'off'
-      ? createInvitations({ users: calendarUsers, send: calendarDelivery(xmpp), serviceAddress: settings.im.serviceAddress, locale: settings.im.locale, log: calendarLog })
+    serverIm && calendarSettings.invitations !== 'off'
+      ? createInvitations({ users: calendarUsers, send: serverIm.calendar, serviceAddress: settings.im.serviceAddress, locale: settings.im.locale, log: calendarLog })
       : undefined;
   later.reminders = reminders;
   if (invitations) {
@@ -475,7 +488,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   // IM off) — here or in the CLI — reaches every live holder: events sockets and XMPP sessions.
   // (Pending upload slots were ended in the change's own transaction.)
   // xmpp.mode=external: ejabberd's live sessions are holders too (xmpp/external/ejabberd-kick.ts).
-  const ejabberdKicker = settings.xmpp.enabled && settings.xmpp.mode === 'external' ? createEjabberdKicker({ api: createEjabberdApi({ url: apiUrlOf(settings.xmpp.external) }), store, log: log.child({ ejabberd: true }) }) : undefined;
+  const ejabberdKicker = ejabberdApi && createEjabberdKicker({ api: ejabberdApi, store, log: log.child({ ejabberd: true }) });
   const stopCredentialFanOut = services.credentials.onEnded((e) => {
     events.credentialEnded(e);
     xmpp?.credentialEnded(e);
@@ -576,6 +589,50 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
         ],
         { deadlineMs: o.deadlineMs ?? settings.shutdownSeconds * 1000, ...(o.onStep ? { onStep: o.onStep } : {}) },
       );
+    },
+  };
+}
+
+/** The three paths of the server's own IMs. */
+interface ServerImPaths {
+  scripted: DeliverScripted;
+  alert: SendAlert;
+  calendar: SendCalendarIm;
+}
+
+const embeddedServerIm = (xmpp: XmppServer): ServerImPaths => ({ scripted: scriptedDelivery(xmpp), alert: alertDelivery(xmpp), calendar: calendarDelivery(xmpp) });
+
+/**
+ * xmpp.mode=external: the same three through ejabberd's HTTP API (xmpp/external/ejabberd-server-im.ts),
+ * asynchronous. The spool's journal row and a reminder's record are written once ejabberd took the
+ * message (a crash in between sends it once more, same stanza id). Alerts are not retried (as embedded).
+ */
+function externalServerIm(send: ExternalServerImSender, alertLog: Logger): ServerImPaths {
+  return {
+    async scripted(m, o) {
+      try {
+        await send({ ...m, logType: 'scripted' }, { logged: o.logged });
+      } catch (e) {
+        if (e instanceof SystemMessageError) throw new SpoolDeliveryError(e.message, !e.transient, e.logged);
+        throw e;
+      }
+      try {
+        o.commit('live');
+      } catch (e) {
+        throw new SpoolDeliveryError(`ejabberd took the message, but the spool journal cannot be written (it will be sent again): ${(e as Error).message}`, false, true);
+      }
+    },
+    alert(m) {
+      send({ ...m, id: `alert-${randomUUID()}`, logType: 'alert' }).catch((e: unknown) => alertLog.warn({ to: m.to, from: m.from, err: (e as Error).message }, 'alert IM not sent'));
+    },
+    async calendar(m, o = {}) {
+      try {
+        await send({ ...m, logType: 'alert' }, { logged: o.logged });
+      } catch (e) {
+        if (e instanceof SystemMessageError) throw new CalendarSendError(e.message, e.transient, e.logged);
+        throw e;
+      }
+      o.commit?.();
     },
   };
 }

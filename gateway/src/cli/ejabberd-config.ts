@@ -159,7 +159,8 @@ ${input.archiveDb ? '    # Room owners cannot switch the archive (and so the cen
       - "flat"
       - "pep"
   mod_http_api: {}
-  # srg_* and kick_session are commands of mod_admin_extra.
+  # srg_* and kick_session are commands of mod_admin_extra; so are send_stanza, user_resources and
+  # get_offline_count, through which serve sends the server's own IMs (SEM files, alerts, reminders).
   mod_admin_extra: {}
   mod_fail2ban: {}
 `;

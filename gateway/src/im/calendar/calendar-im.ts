@@ -18,8 +18,11 @@ export interface CalendarSendOptions {
   logged?: boolean;
 }
 
-/** Sends `m`; throws CalendarSendError when the message was not sent. */
-export type SendCalendarIm = (m: CalendarIm, o?: CalendarSendOptions) => void;
+/**
+ * Sends `m`; throws CalendarSendError when the message was not sent. xmpp.mode=external sends through
+ * ejabberd and returns a promise (rejected with CalendarSendError; `commit` runs once ejabberd took it).
+ */
+export type SendCalendarIm = (m: CalendarIm, o?: CalendarSendOptions) => void | Promise<void>;
 
 export class CalendarSendError extends Error {
   override name = 'CalendarSendError';

@@ -136,7 +136,7 @@ export function createInvitations(deps: InvitationDeps) {
     const body = invitationText(inv, { recipient: user.address, timeZone: u.timeZone, now: now(), locale: deps.locale, conflicts: c.conflicts, conflictsUnknown: c.unknown });
     const id = `inv-${createHash('sha256').update(`${user.accountId}/${mail.ref}`).digest('hex').slice(0, 24)}`;
     try {
-      deps.send({ from: serviceAddressFor(deps.serviceAddress, user.address), to: user.address, body, id });
+      await deps.send({ from: serviceAddressFor(deps.serviceAddress, user.address), to: user.address, body, id });
       deps.log.debug({ user: user.address, uid: inv.uid, method: inv.method }, 'invitation summary sent');
       return 'sent';
     } catch (e) {

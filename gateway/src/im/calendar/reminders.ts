@@ -212,18 +212,18 @@ export function startReminders(deps: ReminderServiceDeps): ReminderService {
         if (store.record(current.key, 'skipped', now)) log.info({ user: r.user.address, uid: r.key.uid }, `calendar reminder for "${current.occurrence.summary}" not sent: the event has begun`);
         return;
       }
-      send(current, late ? 'late' : 'sent', now, logged.has(r.id));
+      await send(current, late ? 'late' : 'sent', now, logged.has(r.id));
     } finally {
       inFlight.delete(r.id);
       if (replanAfter && st && !closed) replan(st);
     }
   }
 
-  function send(r: Reminder, outcome: ReminderOutcome, now: number, alreadyLogged: boolean) {
+  async function send(r: Reminder, outcome: ReminderOutcome, now: number, alreadyLogged: boolean) {
     const body = reminderText(r.occurrence, { now, timeZone: r.user.timeZone, locale: deps.locale, lateFrom: outcome === 'late' ? r.triggerAt : undefined });
     const id = `cal-${createHash('sha256').update(r.id).digest('hex').slice(0, 24)}`;
     try {
-      deps.send(
+      await deps.send(
         { from: serviceAddressFor(deps.serviceAddress, r.user.address), to: r.user.address, body, id },
         {
           logged: alreadyLogged,

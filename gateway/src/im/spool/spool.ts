@@ -40,6 +40,12 @@
 // loss into duplicates (same stanza id, but twice); we chose never-twice. Closing the window for
 // good needs the client's acknowledgement (XEP-0198 stream management acks), which this does not
 // use. The kill -9 test counts such misses separately (test/integration/sem-spool-crash.test.ts).
+// xmpp.mode=external (ejabberd carries the chat): step 3 is asynchronous — log, then ejabberd's HTTP
+// API takes the message, then the journal row is committed (xmpp/external/ejabberd-server-im.ts,
+// main.ts). The file stays in work/ until then and nothing else is taken meanwhile, so the recovery
+// above holds; but there is no shared transaction with ejabberd, so a crash after ejabberd took the
+// message and before the commit sends it once more at the next start (same stanza id, no second log
+// line when the log line was written): at least once there, never lost.
 import { existsSync, lstatSync, readFileSync, renameSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../../config/logger.ts';
@@ -85,8 +91,13 @@ export interface DeliverOptions {
   commit(outcome: SpoolOutcome): void;
 }
 
-/** Delivers one message (main.ts wires the XMPP server's entry point in); throws SpoolDeliveryError. */
-export type DeliverScripted = (m: ScriptedMessage, o: DeliverOptions) => SpoolOutcome;
+/**
+ * Delivers one message (main.ts wires the XMPP server's entry point in); throws SpoolDeliveryError.
+ * An asynchronous delivery (xmpp.mode=external: ejabberd's HTTP API) returns a promise instead, calls
+ * `commit` itself once the server took the message and rejects with SpoolDeliveryError; the spool
+ * takes nothing else until it settled (one delivery at a time, as the recovery needs: see the header).
+ */
+export type DeliverScripted = (m: ScriptedMessage, o: DeliverOptions) => SpoolOutcome | Promise<void>;
 
 /** A refused delivery: `permanent` → the file goes to bad/; otherwise it is tried again later. */
 export class SpoolDeliveryError extends Error {
@@ -118,7 +129,8 @@ export interface SemSpoolDeps {
 export interface SemSpool {
   readonly dir: string;
   status(): SpoolStatus;
-  close(): void;
+  /** Stops taking files; an asynchronous delivery under way is waited for. */
+  close(): void | Promise<void>;
 }
 
 interface Claim {
@@ -162,6 +174,8 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
   let sinceCheckpoint = 0;
   let scheduled = false;
   let closed = false;
+  /** An asynchronous delivery under way: nothing else is taken until it settled. */
+  let inFlight: Promise<void> | undefined;
 
   const setProblem = (p: string | null) => {
     if (p === problem) return;
@@ -216,8 +230,8 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
     }
   };
 
-  /** Reads, checks and delivers a claimed file. False: a passing problem, try again later. */
-  const attempt = (c: Claim): boolean => {
+  /** Reads, checks and delivers a claimed file. False: a passing problem, try again later; 'pending': see settled(). */
+  const attempt = (c: Claim): boolean | 'pending' => {
     const file = path.join(layout.work, c.claim);
     let buf: Buffer;
     try {
@@ -247,17 +261,9 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
       }
     }
     let taken: string[] = [];
-    try {
-      deliver({ from: m.from, to: m.to, body: m.text, id: messageIdOf(c.claim) }, {
-        logged: c.logged,
-        commit: (outcome) => {
-          taken = forget;
-          forget = [];
-          journal.delivered({ name: c.claim, hash, outcome }, currentLogMark(logDir), taken);
-        },
-      });
-    } catch (e) {
+    const failed = (e: unknown): boolean => {
       forget.push(...taken);
+      taken = [];
       if (!(e instanceof SpoolDeliveryError)) {
         // A bug, not a passing condition: this file goes aside so it cannot stop the others.
         log.error({ err: e, file: c.original }, 'SEM spool: delivery failed unexpectedly');
@@ -267,7 +273,46 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
       c.logged ||= e.logged;
       setProblem(`${c.original}: ${e.message}`);
       return false;
+    };
+    let pending: SpoolOutcome | Promise<void>;
+    try {
+      pending = deliver({ from: m.from, to: m.to, body: m.text, id: messageIdOf(c.claim) }, {
+        logged: c.logged,
+        commit: (outcome) => {
+          taken = forget;
+          forget = [];
+          journal.delivered({ name: c.claim, hash, outcome }, currentLogMark(logDir), taken);
+        },
+      });
+    } catch (e) {
+      return failed(e);
     }
+    if (typeof pending !== 'string') {
+      // Settles later: the file stays in work/ until then; a crash meanwhile sends it again at the
+      // next start (no journal row) — at most this one message twice, with the same stanza id.
+      inFlight = pending.then(
+        () => settled(c, delivered(c, file, m)),
+        (e: unknown) => settled(c, failed(e)),
+      );
+      return 'pending';
+    }
+    return delivered(c, file, m);
+  };
+
+  /** An asynchronous delivery ended: the file is done (or goes on waiting in `retry`), the pump goes on. */
+  const settled = (c: Claim, done: boolean) => {
+    inFlight = undefined;
+    const i = retry.indexOf(c);
+    if (done) {
+      if (i >= 0) retry.splice(i, 1);
+    } else {
+      if (i < 0) retry.push(c);
+      if (!closed) pause();
+    }
+    schedule();
+  };
+
+  const delivered = (c: Claim, file: string, m: SemMessage): true => {
     markAt = Date.now();
     try {
       unlinkSync(file);
@@ -328,7 +373,7 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
       return;
     }
     sinceScan++;
-    if (!attempt(c)) {
+    if (attempt(c) === false) {
       retry.push(c);
       pause();
     }
@@ -336,18 +381,20 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
 
   function pump(): void {
     scheduled = false;
-    if (closed || Date.now() < pausedUntil) return;
+    if (closed || inFlight || Date.now() < pausedUntil) return;
     const deadline = performance.now() + SLICE_MS;
     if (Date.now() - markAt > MARK_REFRESH_MS) refreshMark();
     while (retry.length) {
-      if (!attempt(retry[0]!)) return pause();
+      const r = attempt(retry[0]!);
+      if (r === 'pending') return; // settled() takes it out of retry and schedules again
+      if (!r) return pause();
       retry.shift();
       if (performance.now() > deadline) return schedule();
     }
     for (const name of queue) {
       queue.delete(name);
       look(name);
-      if (Date.now() < pausedUntil) return;
+      if (inFlight || Date.now() < pausedUntil) return;
       if (performance.now() > deadline) break;
     }
     if (queue.size) return schedule();
@@ -366,8 +413,8 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
     log.info({ delivered, again: undecided.length, logged: undecided.filter((c) => c.logged).length }, 'SEM spool: files claimed before the last stop were sorted out');
   }
   retry.push(...recovered.undecided);
-  while (retry.length && attempt(retry[0]!)) retry.shift();
-  if (retry.length) pause();
+  for (let r: boolean | 'pending' = true; r === true && retry.length; ) if ((r = attempt(retry[0]!)) === true) retry.shift();
+  if (retry.length && !inFlight) pause();
   refreshMark();
 
   // Declared last: pump() runs only from the event loop, after this line.
@@ -383,7 +430,12 @@ export function startSemSpool(deps: SemSpoolDeps): SemSpool {
       watcher.close();
       for (const t of settling.values()) clearTimeout(t);
       clearTimeout(pauseTimer);
-      flushForget();
+      const done = () => {
+        clearTimeout(forgetTimer);
+        flushForget();
+      };
+      if (!inFlight) return done();
+      return inFlight.then(done);
     },
   };
 }

@@ -9,6 +9,7 @@
 // look costs one indexed query on the primary key.
 import { existsSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import type { Element } from 'ltx';
 import type { LoggedMessage } from '../modules/message.ts';
 import { openArchive, type ArchiveReader } from './ejabberd-archive.ts';
 import { mamRowToLogLine } from './mam-row.ts';
@@ -35,7 +36,7 @@ interface Log {
 /** Rows per batch: one begin/commit pair in Herald's store per batch. */
 const BATCH = 500;
 
-export function startArchiveTail(o: { file: string; pollMs: number; served: (domain: string) => boolean; sink: TailSink; log: Log }) {
+export function startArchiveTail(o: { file: string; pollMs: number; served: (domain: string) => boolean; serverIm?: (stanza: Element, from: string, to: string) => boolean; sink: TailSink; log: Log }) {
   const { file, sink, log } = o;
   let reader: ArchiveReader | undefined;
   let closed = false;
@@ -81,7 +82,7 @@ export function startArchiveTail(o: { file: string; pollMs: number; served: (dom
     }
     const out = rows.map((row): TailRow => {
       const time = new Date(Math.floor(Number(row.timestamp) / 1000));
-      const line = mamRowToLogLine(row, o.served);
+      const line = mamRowToLogLine(row, o.served, o.serverIm);
       if ('bad' in line) log.warn({ archiveId: row.id, reason: line.bad }, 'ejabberd archive row skipped: not a message the central IM log can record');
       return { id: row.id, time, entry: 'log' in line ? line.log : null };
     });

@@ -56,3 +56,24 @@ test('bad rows are reported, never thrown: unparsable XML, not a message, an unk
   assert.match(bad(msg('alice@example.com/a', 'bob@example.com', '<body>x</body>', 'weird')), /unknown message type "weird"/);
   assert.match(bad(msg('', 'bob@example.com', '<body>x</body>')), /bad from/);
 });
+
+test("the gateway's own IMs (marked, the mark verifies for the archive's addresses) are skipped: logged when sent; a forged or moved mark is logged", async () => {
+  const { serverImStanza, isServerImStanza } = await import('./ejabberd-server-im.ts');
+  const key = Buffer.alloc(32, 7);
+  const isServerIm = (stanza: Parameters<typeof isServerImStanza>[1], from: string, to: string) => isServerImStanza(key, stanza, from, to);
+  // A SEM file may name any sender, e.g. a monitoring system's address on another domain: ejabberd
+  // archives only the recipient's copy, which — without the mark — is a line like any remote message.
+  const sent = (from: string) => {
+    const m = serverImStanza(key, { id: 'sem-1', from, to: 'bob@example.com', body: 'backup done' });
+    m.attrs.from = from;
+    m.attrs.to = 'bob@example.com';
+    return m.toString();
+  };
+  const copy = row({ username: 'bob', peer: 'nagios@monitor.example', xml: sent('nagios@monitor.example') });
+  assert.deepEqual(mamRowToLogLine(copy, served, isServerIm), { skip: 'a server IM (the gateway logged it when it sent it)' });
+  assert.ok('log' in mamRowToLogLine(copy, served), 'without the check the copy is a line');
+  assert.ok('skip' in mamRowToLogLine(row({ username: 'bob', peer: 'herald@example.com', xml: sent('herald@example.com') }), served, isServerIm));
+  // The mark copied onto a message from someone else, or checked under another key: a line.
+  assert.ok('log' in mamRowToLogLine(row({ username: 'bob', peer: 'dan@remote.example/x', xml: sent('nagios@monitor.example').replace("from='nagios@monitor.example'", "from='dan@remote.example/x'") }), served, isServerIm));
+  assert.ok('log' in mamRowToLogLine(copy, served, (s, f, t) => isServerImStanza(Buffer.alloc(32, 8), s, f, t)));
+});

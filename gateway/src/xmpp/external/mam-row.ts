@@ -41,8 +41,13 @@ const TYPES = new Set(['chat', 'normal', 'headline', 'groupchat']);
 /** The MUC service of a served domain, as `herald-gateway ejabberd config` names it (mod_muc `host`). */
 const MUC_PREFIX = 'conference.';
 
-/** `served(domain)`: whether a domain is one of Herald's (a virtual host of the cluster). */
-export function mamRowToLogLine(row: MamRow, served: (domain: string) => boolean): MamRowLine {
+/**
+ * `served(domain)`: whether a domain is one of Herald's (a virtual host of the cluster).
+ * `serverIm(stanza, from, to)`: whether a 1:1 message is one of this gateway's own IMs (SEM files,
+ * alerts, reminders — xmpp/external/ejabberd-server-im.ts), which the gateway logged when it sent
+ * them; `from`/`to` are the bare addresses of the archive's columns, in the direction the copy says.
+ */
+export function mamRowToLogLine(row: MamRow, served: (domain: string) => boolean, serverIm?: (stanza: Element, from: string, to: string) => boolean): MamRowLine {
   let stanza: Element;
   try {
     stanza = parse(row.xml);
@@ -74,6 +79,8 @@ export function mamRowToLogLine(row: MamRow, served: (domain: string) => boolean
   const from = parseJid(stanza.attrs.from);
   if (!from) return { bad: `bad from "${String(stanza.attrs.from ?? '').slice(0, 100)}"` };
   const owner = `${row.username}@${row.server_host}`.toLowerCase();
+  const peer = parseJid(row.peer)?.bare;
+  if (serverIm && peer && (serverIm(stanza, peer, owner) || serverIm(stanza, owner, peer))) return { skip: 'a server IM (the gateway logged it when it sent it)' };
   const to = stanza.attrs.to ?? owner;
   const line = { log: { type: type as LoggedMessage['type'], from: stanza.attrs.from as string, to, ...content } };
   if (from.bare === owner) return line; // the sender's copy

@@ -36,7 +36,9 @@ export type SystemMessageFailure =
   /** The central IM log cannot be written: nothing was delivered; try again later. */
   | 'log_failed'
   /** Logged, but the database refused the delivery (busy, disk full): try again later, with `logged`. */
-  | 'store_failed';
+  | 'store_failed'
+  /** xmpp.mode=external: ejabberd did not take it (down, refused): try again later (xmpp/external/ejabberd-server-im.ts). */
+  | 'server_unavailable';
 
 /** A message the server refused to send; `logged` tells whether its log line was written. */
 export class SystemMessageError extends Error {
@@ -50,7 +52,7 @@ export class SystemMessageError extends Error {
   }
   /** Whether trying again later may succeed (the others are final). */
   get transient(): boolean {
-    return this.reason === 'log_failed' || this.reason === 'store_failed';
+    return this.reason === 'log_failed' || this.reason === 'store_failed' || this.reason === 'server_unavailable';
   }
 }
 
