@@ -31,6 +31,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-server-im-'));
 const dataDir = path.join(dir, 'data');
 const { cli } = createCli(dataDir);
 const yml = path.join(dir, 'ejabberd.yml');
+const archiveDb = path.join(dir, 'mam.db');
 let ejabberd: TestEjabberd | undefined;
 let radicale: Radicale | undefined;
 let gw: TestGateway;
@@ -56,7 +57,8 @@ before(async () => {
   const [websocketPort, apiPort] = [await freePort(), await freePort()];
   waitPorts = [c2sPort, websocketPort, apiPort];
   const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({ xmpp: { offlineQuota: QUOTA, external: { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] } } }));
+  // The archive on SQLite, tailed by the gateway into the central IM log (xmpp.external.archiveDb).
+  writeFileSync(configFile, JSON.stringify({ xmpp: { offlineQuota: QUOTA, external: { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile], archiveDb } } }));
   const r = await cli(['ejabberd', 'config', '--config', configFile, '--out', yml]);
   assert.equal(r.code, 0, r.stderr);
   ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts });
@@ -71,6 +73,7 @@ before(async () => {
       'xmpp.mode': 'external',
       'xmpp.external.apiPort': apiPort,
       'xmpp.external.c2sPort': c2sPort,
+      'xmpp.external.archiveDb': archiveDb,
       'xmpp.offlineQuota': QUOTA,
       'im.calendar.invitations': 'connected',
       'im.alerts.rules': [{ name: 'Invoices', users: ['carol@example.com'], conditions: { subject: { match: 'contains', value: 'invoice' } }, action: { template: 'Invoice mail: $SUBJECT$' } }],
@@ -265,6 +268,19 @@ test('ejabberd\'s archive (mod_mam) keeps the server-IM mark: a feed can tell th
   assert.ok(server.length > 0 && chat.length === 1, `archived: ${server.length} from herald@, ${chat.length} from bob`);
   for (const m of server) assert.equal(isServerImStanza(key, m, 'herald@example.com', 'alice@example.com'), true, `a valid mark on "${m.getChildText('body')}"`);
   assert.equal(isServerImStanza(key, chat[0]!, 'bob@example.com', 'alice@example.com'), false, 'a chat message has none');
+  await Promise.all([alice.close(), bob.close()]);
+});
+
+test('with the archive feeding the log: a SEM file from another domain\'s address is logged once (when sent), not again from the recipient\'s archive copy', { timeout: 300_000 }, async () => {
+  const alice = await login('alice', 'alice (feed)');
+  const bob = await login('bob', 'bob (feed)');
+  drop(gw.spool.dir, 'IM-7', sem('alice@example.com', 'nagios@monitor.example', 'disk full on db1'));
+  await alice.next<Msg>((e) => e.event === 'message' && e.body === 'disk full on db1', 30_000);
+  // A chat message after it: once the feed logged it, it has read past the SEM message's archive row.
+  await bob.call('send', { to: 'alice@example.com', body: 'after the alert' });
+  await waitFor(() => logLines('chat').some((l) => l.body === 'after the alert'), 30_000, 'the chat message logged from the archive');
+  const all = ['chat', 'normal', 'scripted', 'alert'].flatMap((t) => logLines(t as ImLogLine['type'])).filter((l) => l.body === 'disk full on db1');
+  assert.deepEqual(all.map((l) => [l.type, l.from, l.to]), [['scripted', 'nagios@monitor.example', 'alice@example.com']]);
   await Promise.all([alice.close(), bob.close()]);
 });
 
