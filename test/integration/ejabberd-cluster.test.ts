@@ -13,7 +13,7 @@
 // refusing logins on both, and node 2 killed with SIGKILL mid-chat while node 1 keeps serving.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadSettings } from '../../gateway/src/config/load.ts';
@@ -25,6 +25,7 @@ import { createCli } from '../fixtures/cli.ts';
 import { startEjabberdCluster, type ClusterNode, type TestEjabberdCluster } from '../fixtures/ejabberd-cluster.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { sleep } from '../fixtures/peer-utils.ts';
+import { newChat, until, type TestChat } from './desktop-chat-helpers.ts';
 import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-cluster-'));
@@ -37,6 +38,8 @@ let n1: ClusterNode;
 let n2: ClusterNode;
 const tokens: Record<string, string> = {};
 const clients: Slixmpp[] = [];
+const desktops: TestChat[] = [];
+let certFile = '';
 
 async function ok(args: string[], env?: Record<string, string>) {
   const r = await cli(args, { env });
@@ -53,6 +56,7 @@ before(async () => {
   services.store.close();
 
   const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
+  certFile = cert.certFile;
   writeFileSync(configFile, JSON.stringify({ xmpp: { external: { listenHost: '127.0.0.1', websocketTls: false, certfiles: [cert.certFile, cert.keyFile] } } }));
   cluster = await startEjabberdCluster({
     dir,
@@ -70,11 +74,14 @@ before(async () => {
   [n1, n2] = cluster.nodes;
   const synced = await ok(['ejabberd', 'roster', '--config', configFile], { HERALD__XMPP__EXTERNAL__API_PORT: String(n1.apiPort) });
   assert.match(synced.stdout, /2 group\(s\) written, 4 member\(s\) added/);
-  gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': n1.apiPort, 'xmpp.external.c2sPort': n1.c2sPort }, { dataDir });
+  // Desktops are pointed at node 1 (a load balancer in front of the nodes would be the real-world publicHost).
+  gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': n1.apiPort, 'xmpp.external.c2sPort': n1.c2sPort, 'xmpp.external.websocketPort': n1.websocketPort, 'xmpp.external.websocketTls': false, 'xmpp.external.publicHost': '127.0.0.1' }, { dataDir });
 }, { timeout: 600_000 });
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
+  await Promise.all(desktops.map((d) => d.chat.disconnect().catch(() => {})));
+  for (const d of desktops) rmSync(d.dir, { recursive: true, force: true });
   await gw?.close();
   await cluster?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -153,6 +160,30 @@ test('a room with occupants on both nodes: join, messages both ways, the room ar
   const archive = await bob.c.call('mam_query', { jid: room });
   assert.deepEqual(archive.messages.map((m) => m.body), ['room hello from node 1', 'room reply from node 2']);
   await Promise.all([alice.c.close(), bob.c.close()]);
+});
+
+test('the desktop core chats through the cluster: alice\'s desktop takes /api/v1/config (WebSocket to node 1), bob\'s is on node 2 (TCP + STARTTLS); device tokens, the domain as contacts, presence and messages both ways', { timeout: 300_000 }, async () => {
+  const issue = (a: string) => gw!.services.tokens.issueDevice(gw!.services.directory.get(a)!, 'desktop');
+  const aliceToken = issue('alice@example.com');
+  const { json } = await gw!.api('GET', '/api/v1/config', { token: aliceToken });
+  assert.deepEqual(json.xmpp.tcp, { host: '127.0.0.1', port: n1.c2sPort });
+  assert.equal(json.xmpp.websocketUrl, `ws://127.0.0.1:${n1.websocketPort}/ws`);
+  const pem = readFileSync(certFile, 'utf8');
+  const alice = newChat();
+  const bob = newChat();
+  desktops.push(alice, bob);
+  await alice.chat.connect({ websocketUrl: json.xmpp.websocketUrl, tcp: json.xmpp.tcp, domain: 'example.com', jid: 'alice@example.com', deviceToken: aliceToken, trustedCertificates: [pem] });
+  await bob.chat.connect({ websocketUrl: '', tcp: { host: '127.0.0.1', port: n2.c2sPort }, domain: 'example.com', jid: 'bob@example.com', deviceToken: issue('bob@example.com'), transport: 'tcp', trustedCertificates: [pem] });
+  await until('the domain as contacts on both desktops', () => ['bob', 'erin'].every((u) => alice.chat.contacts().some((c) => c.jid === `${u}@example.com`)) && bob.chat.contacts().some((c) => c.jid === 'alice@example.com'), 30_000);
+  await until('bob online for alice and alice for bob, across the nodes', () => alice.chat.contacts().find((c) => c.jid === 'bob@example.com')?.show === 'online' && bob.chat.contacts().find((c) => c.jid === 'alice@example.com')?.show === 'online', 30_000);
+  await alice.chat.send({ to: 'bob@example.com', kind: 'chat', body: 'desktop on node 1 to desktop on node 2' });
+  await bob.next('message', (e) => e.message.body === 'desktop on node 1 to desktop on node 2', 15_000);
+  await bob.chat.send({ to: 'alice@example.com', kind: 'chat', body: 'and back' });
+  await alice.next('message', (e) => e.message.body === 'and back', 15_000);
+  await bob.chat.setPresence({ show: 'away', status: 'At lunch' });
+  const seen = await alice.next('presence', (e) => e.jid === 'bob@example.com' && e.show === 'away', 15_000);
+  assert.equal(seen.status, 'At lunch');
+  await Promise.all([alice.chat.disconnect(), bob.chat.disconnect()]);
 });
 
 test('a device token revoked while serve runs ends the session on node 2 through node 1\'s HTTP API; the same user\'s token on node 1 too', { timeout: 300_000 }, async () => {
