@@ -26,7 +26,7 @@
 //   options: --quick (100 sessions, STARTTLS only, short steps, a 20-occupant room for 3 s, (e) three short pairs: ~2.5 min for two servers)
 //            --sessions N[,M…] (default 1000,10000: the first size runs everything, the others (a) only;
 //              10,000 is left out of the default when the open-file limit or the memory cannot hold it)
-//            --team N (users per team/domain, default 20)  --servers herald,prosody,ejabberd (default: those installed)
+//            --team N (users per team/domain, default 20)  --servers herald,prosody,ejabberd,ejabberd-cluster (default: the first three installed)
 //            --room N (occupants, default 200; 0 = no room)  --room-rate N (msgs/s, 10)  --room-seconds N (30)
 //            --no-plain (skip the no-TLS runs)  --window N (default 10)  --chat-plain (chat without TLS too)
 //            --morning N (users signing in for (f), default 5000, --quick 300; 0 = skip)  --morning-seconds N (60, --quick 10)
@@ -43,6 +43,7 @@ import { parseArgs } from 'node:util';
 import { SettingsSchema } from '../../gateway/src/config/schema.ts';
 import type { BenchContext } from './xmpp-context.ts';
 import { findEjabberd, startEjabberdServer } from './xmpp-ejabberd.ts';
+import { startEjabberdClusterServer } from './xmpp-ejabberd-cluster.ts';
 import { prepareHerald, startHerald } from './xmpp-herald.ts';
 import type { LoadCommand, LoadReply } from './xmpp-load.ts';
 import { morningRun, type MorningRun } from './xmpp-morning.ts';
@@ -135,14 +136,15 @@ const RATES = quick ? [1000, 2000, 4000, 8000, 16000, 32000, 64000] : [1000, 200
 // Servers: the ones asked for, or every one installed (ejabberd is optional).
 const ejabberd = findEjabberd();
 const asked = (values.servers ?? 'herald,prosody,ejabberd').split(',').map((s) => s.trim().toLowerCase());
-for (const s of asked) if (!(s in SERVER_NAMES)) fail(`unknown server "${s}" in --servers (herald, prosody, ejabberd)`);
+for (const s of asked) if (!(s in SERVER_NAMES)) fail(`unknown server "${s}" in --servers (herald, prosody, ejabberd, ejabberd-cluster)`);
 // Always in this order: Herald's column first, then the references.
 let SERVERS = (Object.keys(SERVER_NAMES) as ServerKind[]).filter((k) => asked.includes(k));
-if ('missing' in ejabberd && SERVERS.includes('ejabberd')) {
+if ('missing' in ejabberd && SERVERS.some((s) => s.startsWith('ejabberd'))) {
   if (values.servers) fail(ejabberd.missing);
   notes.push(`ejabberd: ${ejabberd.missing}`);
-  SERVERS = SERVERS.filter((s) => s !== 'ejabberd');
+  SERVERS = SERVERS.filter((s) => !s.startsWith('ejabberd'));
 }
+if (SERVERS.includes('ejabberd-cluster')) log('ejabberd cluster: two nodes on loopback joined with join_cluster, users alternating between them, both VMs on the servers\' core; RSS and CPU are the two VMs\' sum');
 const t0 = Date.now();
 
 // Two cores: servers on CPU 0, load generator and this process on CPU 1.
@@ -216,6 +218,7 @@ try {
       if (kind === 'herald') return startHerald({ ...(await heraldFor(n)), team: TEAM, tls, cert, cpu: SERVER_CPU, xmppExtra: HERALD_XMPP_EXTRA });
       if (kind === 'prosody') return startProsodyServer({ ...common, logLevel: PROSODY_LOG, disable: PROSODY_DISABLE });
       if ('missing' in ejabberd) throw new Error(ejabberd.missing);
+      if (kind === 'ejabberd-cluster') return startEjabberdClusterServer({ ...common, libs: ejabberd.libs, cert, logLevel: PROSODY_LOG });
       return startEjabberdServer({ ...common, libs: ejabberd.libs, cert, logLevel: PROSODY_LOG });
     },
     quick,
@@ -233,10 +236,10 @@ try {
       try {
         list.push(await fn(kind));
       } catch (e) {
-        if (kind !== 'ejabberd') throw e;
-        log(`ejabberd failed, going on without it: ${(e as Error).message}`);
-        notes.push(`ejabberd: failed (${(e as Error).message.split('\n').slice(0, 3).join(' ')})`);
-        SERVERS = SERVERS.filter((s) => s !== 'ejabberd');
+        if (!kind.startsWith('ejabberd')) throw e;
+        log(`${kind} failed, going on without it: ${(e as Error).message}`);
+        notes.push(`${kind}: failed (${(e as Error).message.split('\n').slice(0, 3).join(' ')})`);
+        SERVERS = SERVERS.filter((s) => s !== kind);
         await call({ op: 'closeAll' });
       }
     }

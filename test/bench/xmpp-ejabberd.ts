@@ -25,6 +25,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { EjabberdDist } from '../fixtures/ejabberd.ts';
 import { canConnect, freePort, readFileSafe, sleep } from '../fixtures/peer-utils.ts';
 import { BASE_DOMAIN, localOf, loginSpec, PASSWORD, roomLocalOf, type BenchServer, type ServerOptions } from './xmpp-servers.ts';
 
@@ -124,7 +125,12 @@ ${o.mam ? '  mod_mam: {default: always}\n' : ''}${o.everyone ? '  mod_shared_ros
 `;
 }
 
-export async function startEjabberdServer(o: ServerOptions & { libs: string; cert: { cert: string; key: string }; logLevel: 'info' | 'warn' }): Promise<BenchServer> {
+/**
+ * One ejabberd. With `dist` a named cluster node (xmpp-ejabberd-cluster.ts: -sname, cookie, the
+ * private epmd, distribution on loopback); `seed: false` leaves Mnesia empty (a node that joins a
+ * seeded one gets its tables then).
+ */
+export async function startEjabberdServer(o: ServerOptions & { libs: string; cert: { cert: string; key: string }; logLevel: 'info' | 'warn'; dist?: EjabberdDist; seed?: boolean }): Promise<BenchServer> {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-'));
   const port = await freePort();
   const pem = path.join(dir, 'bench.pem');
@@ -144,10 +150,11 @@ export async function startEjabberdServer(o: ServerOptions & { libs: string; cer
     `rm -rf '${dir}'`,
     'exit $rc',
   ].join('\n');
-  const argv = ['erl', '-noinput', '+K', 'true', '+P', '1000000', '-env', 'ERL_CRASH_DUMP_BYTES', '0', '-mnesia', 'dir', `"${path.join(dir, 'db')}"`, '-s', 'ejabberd', '-eval', seedCode(o)];
+  const argv = ['erl', '-noinput', '+K', 'true', '+P', '1000000', '-env', 'ERL_CRASH_DUMP_BYTES', '0', '-mnesia', 'dir', `"${path.join(dir, 'db')}"`, '-s', 'ejabberd', '-eval', o.seed === false ? 'io:format("bench-ready~n").' : seedCode(o)];
+  if (o.dist) argv.push('-sname', o.dist.node, '-setcookie', o.dist.cookie, '-start_epmd', 'false', '-kernel', 'inet_dist_use_interface', '{127,0,0,1}');
   const child: ChildProcess = spawn('bash', ['-c', guard, 'guard', ...argv], {
     stdio: ['pipe', 'pipe', 'pipe'],
-    env: { ...process.env, ERL_LIBS: o.libs, EJABBERD_CONFIG_PATH: configFile, EJABBERD_LOG_PATH: logFile },
+    env: { ...process.env, ERL_LIBS: o.libs, EJABBERD_CONFIG_PATH: configFile, EJABBERD_LOG_PATH: logFile, ...(o.dist ? { ERL_EPMD_PORT: String(o.dist.epmdPort) } : {}) },
   });
   let out = '';
   let pid: number | undefined;

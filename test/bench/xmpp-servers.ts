@@ -30,9 +30,9 @@ export function teamMates(i: number, team: number, count: number): number[] {
   return out;
 }
 
-export type ServerKind = 'herald' | 'prosody' | 'ejabberd';
-export type ServerName = 'Herald' | 'Prosody' | 'ejabberd';
-export const SERVER_NAMES: Record<ServerKind, ServerName> = { herald: 'Herald', prosody: 'Prosody', ejabberd: 'ejabberd' };
+export type ServerKind = 'herald' | 'prosody' | 'ejabberd' | 'ejabberd-cluster';
+export type ServerName = 'Herald' | 'Prosody' | 'ejabberd' | 'ejabberd cluster';
+export const SERVER_NAMES: Record<ServerKind, ServerName> = { herald: 'Herald', prosody: 'Prosody', ejabberd: 'ejabberd', 'ejabberd-cluster': 'ejabberd cluster' };
 
 export interface SpecOptions {
   mechanism: Mechanism;
@@ -87,16 +87,29 @@ export function loginSpec(port: number, domain: string, user: string, secret: st
   return { port, domain, user, secret, mechanism: o.mechanism, starttls: o.starttls, resource: o.resource, roster: o.roster, presence: o.presence };
 }
 
-export function rssKiB(pid: number): number {
-  const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/);
-  return Number(m?.[1] ?? NaN);
+// A server of several processes (the ejabberd cluster's two VMs) is measured by its first pid:
+// RSS and CPU are then the sum over the group.
+const groups = new Map<number, number[]>();
+/** From now on rssKiB(main) and cpuSeconds(main) add up every pid of `all`. */
+export function pidGroup(main: number, all: number[]): void {
+  groups.set(main, all);
 }
 
-/** utime + stime of a process, in seconds. */
+export function rssKiB(pid: number): number {
+  let sum = 0;
+  for (const p of groups.get(pid) ?? [pid]) sum += Number(readFileSync(`/proc/${p}/status`, 'utf8').match(/VmRSS:\s+(\d+) kB/)?.[1] ?? NaN);
+  return sum;
+}
+
+/** utime + stime of a process (or pid group), in seconds. */
 export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15; USER_HZ is 100 on Linux
+  let sum = 0;
+  for (const p of groups.get(pid) ?? [pid]) {
+    const stat = readFileSync(`/proc/${p}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    sum += (Number(f[11]) + Number(f[12])) / 100; // fields 14 and 15; USER_HZ is 100 on Linux
+  }
+  return sum;
 }
 
 /** CPU seconds the whole machine was busy (all cores; /proc/stat, idle and iowait excluded). */

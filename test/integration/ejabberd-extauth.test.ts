@@ -4,7 +4,7 @@
 // by `herald-gateway ejabberd roster`; then slixmpp logs in with a password and with a device
 // token, a wrong password fails, the roster shows the domain and the linked domain, a message
 // arrives, and a token revoked / a domain's IM switched off through the CLI is refused at the
-// next login. Live sessions ended on revocation: ejabberd-revocation.test.ts. Not here yet: a cluster.
+// next login. Live sessions ended on revocation: ejabberd-revocation.test.ts; two nodes: ejabberd-cluster.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
