@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, connect, type Socket } from 'node:net';
 import { Element } from 'ltx';
-import { tcpStreamIo } from './transport.ts';
+import { fanoutDone, fanoutUnderway, tcpStreamIo } from './transport.ts';
 
 /** A connected pair on loopback: the server's side (given to tcpStreamIo) and the client's. */
 async function pair(): Promise<{ server: Socket; client: Socket; done: () => void }> {
@@ -120,4 +120,36 @@ test('a connection holding more than 64 KiB writes it without waiting for the en
   }
   assert.equal(sent, Math.ceil((64 * 1024) / stanza.length));
   assert.equal((await receive(client, sent * stanza.length)).length, sent * stanza.length);
+});
+
+test('during a sliced fan-out, what several turns send to a connection leaves in fewer writes; after it, at the end of the turn again', async (t) => {
+  const { server, client, done } = await pair();
+  t.after(() => {
+    fanoutDone();
+    done();
+  });
+  const io = tcpStreamIo(server, undefined, { maxStanzaChars: 10_000, maxDepth: 8 }, 60_000);
+  let writes = 0;
+  const write = server.write.bind(server) as (chunk: string) => boolean;
+  server.write = ((chunk: string) => {
+    writes++;
+    return write(chunk);
+  }) as Socket['write'];
+  const turn = () => new Promise((resolve) => setImmediate(resolve));
+  // What the outbox does: a slice per turn, each saying more is to come.
+  let expected = '';
+  for (let i = 0; i < 20; i++) {
+    fanoutUnderway();
+    const s = `<presence id="${i}"/>`;
+    io.send(s);
+    expected += s;
+    await turn();
+  }
+  fanoutDone();
+  assert.equal(await receive(client, expected.length), expected, 'all of it, in order');
+  assert.ok(writes < 20, `one write per turn would be 20 (${writes})`);
+  const before = writes;
+  io.send('<b/>');
+  assert.equal(await receive(client, 4), '<b/>');
+  assert.equal(writes, before + 1);
 });

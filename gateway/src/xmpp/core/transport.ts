@@ -69,11 +69,36 @@ function coalesced(flush: () => void): void {
   if (!dirty.length) setImmediate(flushAll);
   dirty.push(flush);
 }
+
+/**
+ * While a large fan-out is worked through in slices (outbox.ts: a morning sign-in is N² presence
+ * copies), a turn gives each connection one or two of them — most of the cost was still one TLS
+ * record and one system call per copy. So during a fan-out, output is written at most every
+ * FLOOD_FLUSH_MS, several slices' worth per write; a chat message meanwhile waits that long at most.
+ */
+export const FLOOD_FLUSH_MS = 25;
+let floodUntil = 0;
+let lastFlushAt = 0;
+/** A fan-out is under way (outbox.ts, each slice that leaves work for later): hold output up to FLOOD_FLUSH_MS. */
+export function fanoutUnderway(): void {
+  floodUntil = performance.now() + FLOOD_FLUSH_MS;
+}
+/** The fan-out is done: what is held goes at the end of this turn. */
+export function fanoutDone(): void {
+  floodUntil = 0;
+}
+
 function flushAll(): void {
+  const now = performance.now();
+  if (now < floodUntil && now - lastFlushAt < FLOOD_FLUSH_MS) {
+    setImmediate(flushAll);
+    return;
+  }
+  lastFlushAt = now;
   // Writes made by a flush (none expected) join a new list and a new turn.
-  const now = dirty;
+  const due = dirty;
   dirty = [];
-  for (const f of now) {
+  for (const f of due) {
     try {
       f();
     } catch {
