@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, writeFileSync, closeSync, openSync, unlinkSync } from 'node:fs';
+import { Socket } from 'node:net';
 import path from 'node:path';
 import { SETTLE_MS } from '../../gateway/src/im/spool/spool.ts';
 import { createStore } from '../../gateway/src/store/index.ts';
@@ -208,6 +209,27 @@ test('the XMPP entry point: what happened, or a typed refusal that logged and st
   assert.equal(m.getChild('stanza-id', 'urn:xmpp:sid:0')?.attrs.id, live.archiveId);
   const offline = send({ from: 'mon@example.com', to: 'dave@example.com', body: 'direct, later' });
   assert.equal(offline.delivered, 'offline');
+});
+
+// spool.ts, "the window": a kill -9 between the commit and the socket write loses the live push.
+// The TCP transport holds a turn's writes for one socket write; a delivery must not wait for that
+// (held, a whole spool slice of pushes was lost at a kill: sem-spool-crash.test.ts hung).
+test('the XMPP entry point: a live delivery is in the recipient\'s socket when the call returns, not at the end of the turn', async () => {
+  const written: string[] = [];
+  const write = Socket.prototype.write;
+  Socket.prototype.write = function (this: Socket, chunk: unknown, ...rest: unknown[]) {
+    if (typeof chunk === 'string' || Buffer.isBuffer(chunk)) written.push(String(chunk));
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof write;
+  let result;
+  try {
+    result = gw.xmpp!.sendSystemMessage({ from: 'mon@example.com', to: 'alice@example.com', body: 'in the socket', id: 'now1' });
+  } finally {
+    Socket.prototype.write = write;
+  }
+  assert.equal(result.delivered, 'live');
+  assert.ok(written.some((c) => c.includes("id='now1'") || c.includes('id="now1"')), `written before the call returned (writes seen: ${written.length})`);
+  await alice.next((e) => e.attrs.id === 'now1');
 });
 
 test('slixmpp (a client nobody here wrote) receives a scripted message', async () => {

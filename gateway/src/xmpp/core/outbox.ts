@@ -14,6 +14,7 @@
 // the final state, which is always the last presence queued.
 import type { Element } from 'ltx';
 import { addressed } from './fanout.ts';
+import { fanoutDone, fanoutUnderway } from './transport.ts';
 import type { Session } from './session.ts';
 
 /** Fan-outs up to this many copies go out at once when nothing waits. */
@@ -88,7 +89,9 @@ export function createOutbox(opts: { syncMax?: number; sliceMs?: number } = {}):
     if (head < queue.length) {
       scheduled = true;
       setImmediate(drain);
+      fanoutUnderway(); // more copies for the same connections next turn: fewer, larger writes (transport.ts)
     } else {
+      fanoutDone();
       queue.length = 0;
       head = 0;
       for (const w of waiters.splice(0)) w();

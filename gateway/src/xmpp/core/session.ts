@@ -105,6 +105,11 @@ export class Session {
     this.deliver(el);
   }
 
+  /** What was sent to this client so far leaves for its socket now, not at the end of the turn (StreamIo.flush). */
+  flush(): void {
+    this.io?.flush();
+  }
+
   /**
    * Set by a module that holds stanzas back for this client (XEP-0352 while it is inactive):
    * returns true when it took `el`, which it later hands to deliver() itself, in order.

@@ -37,6 +37,12 @@ export interface StreamIo {
   restart(): void;
   openStream(domain: string, id: string): void;
   send(xml: Element | string): void;
+  /**
+   * Hands what send() holds back for the rest of this event-loop turn to the socket now (TCP
+   * coalesces a turn's writes into one). For a delivery whose record is committed already: the
+   * SEM spool's commit→write window (im/spool/spool.ts) must stay microseconds, not a turn.
+   */
+  flush(): void;
   /** Ends our side of the stream (`</stream:stream>` or `<close/>`); the connection closes after. */
   closeStream(): void;
   startTls(): Promise<void>;
@@ -51,6 +57,59 @@ function feed(parser: XmlStream, h: StreamHandlers, data: Buffer | string): void
   }
 }
 
+/**
+ * Runs `flush` once the current turn of the event loop is done (setImmediate, after the I/O
+ * callbacks of this turn): the stanzas a connection is sent meanwhile — a new user's initial
+ * presence answered with everyone's (RFC 6121 §4.2.3), the presence of everyone who signed in in
+ * the same turn — leave in one write, one TLS record and one system call instead of one each.
+ * One immediate for all connections; the latency added is the rest of the turn.
+ */
+let dirty: (() => void)[] = [];
+function coalesced(flush: () => void): void {
+  if (!dirty.length) setImmediate(flushAll);
+  dirty.push(flush);
+}
+
+/**
+ * While a large fan-out is worked through in slices (outbox.ts: a morning sign-in is N² presence
+ * copies), a turn gives each connection one or two of them — most of the cost was still one TLS
+ * record and one system call per copy. So during a fan-out, output is written at most every
+ * FLOOD_FLUSH_MS, several slices' worth per write; a chat message meanwhile waits that long at most.
+ */
+export const FLOOD_FLUSH_MS = 25;
+let floodUntil = 0;
+let lastFlushAt = 0;
+/** A fan-out is under way (outbox.ts, each slice that leaves work for later): hold output up to FLOOD_FLUSH_MS. */
+export function fanoutUnderway(): void {
+  floodUntil = performance.now() + FLOOD_FLUSH_MS;
+}
+/** The fan-out is done: what is held goes at the end of this turn. */
+export function fanoutDone(): void {
+  floodUntil = 0;
+}
+
+function flushAll(): void {
+  const now = performance.now();
+  if (now < floodUntil && now - lastFlushAt < FLOOD_FLUSH_MS) {
+    setImmediate(flushAll);
+    return;
+  }
+  lastFlushAt = now;
+  // Writes made by a flush (none expected) join a new list and a new turn.
+  const due = dirty;
+  dirty = [];
+  for (const f of due) {
+    try {
+      f();
+    } catch {
+      // One connection's failure must not strand the others' pending output (they would never
+      // be scheduled again); the socket's own 'error' handler deals with its connection.
+    }
+  }
+}
+/** A connection's pending output is written at once past this size (bounds what waits per connection). */
+const FLUSH_AT_CHARS = 64 * 1024;
+
 /** `directTls`: the socket is a TLS socket already (XEP-0368 direct TLS): secure, no STARTTLS. */
 export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undefined, limits: XmlStreamLimits, idleMs: number, directTls = false): StreamIo {
   let current: Socket = socket;
@@ -62,8 +121,20 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     stanza: (el) => h?.stanza(el),
     streamEnd: () => h?.streamEnd(),
   });
+  // Everything written in one turn of the event loop goes out as one socket write (coalesced()
+  // above): a presence flood is thousands of small stanzas per connection.
+  let pending = '';
+  const flush = () => {
+    if (!pending) return;
+    const out = pending;
+    pending = '';
+    if (!closed && current.writable) current.write(out);
+  };
   const write = (s: string) => {
-    if (!closed && current.writable) current.write(s);
+    if (closed || !current.writable || !s) return;
+    if (!pending) coalesced(flush);
+    pending += s;
+    if (pending.length >= FLUSH_AT_CHARS) flush();
   };
   const attachSocket = (s: Socket) => {
     s.setNoDelay(true); // latency: see notes on Nagle in ../shared/notes/xmpp-peers.md
@@ -91,8 +162,11 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
       write(`<?xml version='1.0'?><stream:stream ${STREAM_OPEN_ATTRS} id='${id}' from='${domain}' version='1.0' xml:lang='en'>`);
     },
     send: (xml) => write(typeof xml === 'string' ? xml : xml.toString()),
+    flush,
     closeStream: () => write('</stream:stream>'),
     startTls() {
+      // <proceed/> goes out in the clear before the TLS handshake takes the socket over.
+      flush();
       return new Promise((resolve, reject) => {
         const plain = current;
         plain.removeAllListeners('data');
@@ -109,6 +183,7 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     },
     close() {
       if (closed) return;
+      flush();
       current.end();
       setTimeout(() => current.destroy(), 2000).unref();
     },
@@ -177,6 +252,7 @@ export function wsStreamIo(ws: WebSocket, remoteAddress: string, secure: boolean
       write(xml.toString());
       if (add) delete xml.attrs.xmlns;
     },
+    flush: () => {}, // every frame is its own ws.send() already
     closeStream: () => write(`<close xmlns='${NS_FRAMING}'/>`),
     startTls: () => Promise.reject(new Error('no STARTTLS over WebSocket')),
     close() {

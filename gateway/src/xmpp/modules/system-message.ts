@@ -147,7 +147,12 @@ export function createSystemMessageSender(deps: {
       if (e instanceof SystemMessageError) throw e;
       throw fail('store_failed', `the delivery could not be stored: ${(e as Error).message}`, true);
     }
-    for (const s of targets) s.send(stanza);
+    // Committed: the window in which a kill -9 loses the live push (im/spool/spool.ts) closes
+    // when the bytes reach the socket, so they go now, not with the rest of the turn's writes.
+    for (const s of targets) {
+      s.send(stanza);
+      s.flush();
+    }
     return result;
   };
 }
