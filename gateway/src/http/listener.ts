@@ -3,6 +3,7 @@
 // TLS record starts with 0x16 (handshake, RFC 8446 §5.1), an HTTP request with a method's letter.
 // An exposed gateway answers plain HTTP with a redirect (GET/HEAD) or an error and never reaches
 // the API, unless http.trustProxy is on and the proxy says X-Forwarded-Proto: https.
+import { LISTEN_BACKLOG } from '../config/listen-backlog.ts';
 import { createServer as createPlainServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server, type Socket } from 'node:net';
@@ -104,7 +105,7 @@ export async function startHttpListener(o: HttpListenerOptions): Promise<HttpLis
         ),
       ),
     );
-    server.listen(o.port, o.host, resolve);
+    server.listen({ port: o.port, host: o.host, backlog: LISTEN_BACKLOG }, resolve);
   });
   return {
     server,

@@ -2,6 +2,7 @@
 // and runtime changes from the directory: a session whose credential ended (device signed out,
 // password changed, account removed — directory/credentials.ts) gets <not-authorized/> saying
 // why, one of a domain whose IM was switched off <policy-violation/>.
+import { LISTEN_BACKLOG } from '../config/listen-backlog.ts';
 import type { IncomingMessage } from 'node:http';
 import type { Element } from 'ltx';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -293,7 +294,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
     server.once('error', (e: NodeJS.ErrnoException) =>
       reject(new Error(e.code === 'EADDRINUSE' ? `XMPP port ${settings.port} is already in use (set xmpp.port, HERALD_XMPP_PORT or --xmpp-port)` : `cannot listen for XMPP: ${e.message}`)),
     );
-    server.listen(settings.port, settings.host, resolve);
+    server.listen({ port: settings.port, host: settings.host, backlog: LISTEN_BACKLOG }, resolve);
   });
   const port = (server.address() as AddressInfo).port;
   log.info({ port, tls: deps.tls ? (settings.requireTls ? 'required' : 'offered') : 'off' }, `XMPP server listening on port ${port}`);
@@ -302,7 +303,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       directTls.once('error', (e: NodeJS.ErrnoException) =>
         reject(new Error(e.code === 'EADDRINUSE' ? `XMPP direct TLS port ${settings.directTlsPort} is already in use (xmpp.directTlsPort)` : `cannot listen for XMPP direct TLS: ${e.message}`)),
       );
-      directTls.listen(settings.directTlsPort, settings.host, resolve);
+      directTls.listen({ port: settings.directTlsPort, host: settings.host, backlog: LISTEN_BACKLOG }, resolve);
     });
     log.info({ port: (directTls.address() as AddressInfo).port }, `XMPP direct TLS (XEP-0368) on port ${(directTls.address() as AddressInfo).port}`);
   }
