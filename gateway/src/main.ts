@@ -23,6 +23,8 @@ import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { startArchiveTail } from './xmpp/external/archive-tail.ts';
 import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
+import { startPgArchiveTail } from './xmpp/external/pg-archive-tail.ts';
+import { createPgArchiveSchema, redactUrl } from './xmpp/external/pg-archive.ts';
 import { createImLogFeed } from './im/im-log-feed.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
@@ -294,7 +296,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   else log.info('XMPP server switched off (xmpp.enabled=false)');
   // xmpp.mode=external: the central IM log is fed from ejabberd's archive (xmpp/external/archive-tail.ts).
   const archiveSetting = settings.xmpp.mode === 'external' ? settings.xmpp.external.archiveDb : undefined;
-  let archiveTail: ReturnType<typeof startArchiveTail> | undefined;
+  let archiveTail: { close(): unknown } | undefined;
   let imLogFeed: ReturnType<typeof createImLogFeed> | undefined;
   if (archiveSetting) {
     const file = archiveDbPath(archiveSetting, settings.dataDir);
@@ -308,6 +310,27 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     archiveTail = startArchiveTail({
       file,
       pollMs: settings.xmpp.external.archivePollMs,
+      served: (d) => store.domains.has(d),
+      sink: {
+        lastId: feed.lastId,
+        pendingUpto: feed.pendingUpto,
+        write: (rows, upto) => {
+          feed.write(rows, upto);
+          for (const r of rows) if (r.entry) status.countMessage();
+        },
+      },
+      log: log.child({ imLogFeed: true }),
+    });
+  } else if (settings.xmpp.mode === 'external' && settings.xmpp.external.archiveUrl) {
+    // A cluster's archive on PostgreSQL (xmpp/external/pg-archive-tail.ts); the same feed and cursor.
+    const url = settings.xmpp.external.archiveUrl;
+    imLogFeed = createImLogFeed({ dir: imLogDir(settings.dataDir), store: store.imLogFeed, source: 'ejabberd-mam' });
+    const feed = imLogFeed;
+    await createPgArchiveSchema(url).catch((e: unknown) => log.error({ err: (e as Error).message, archive: redactUrl(url) }, 'cannot create the ejabberd archive tables on PostgreSQL (herald-gateway ejabberd config makes them too)'));
+    archiveTail = startPgArchiveTail({
+      url,
+      pollMs: settings.xmpp.external.archivePollMs,
+      gapGraceMs: settings.xmpp.external.archiveGapGraceMs,
       served: (d) => store.domains.has(d),
       sink: {
         lastId: feed.lastId,
@@ -553,8 +576,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
           {
             name: 'IM log',
-            run() {
-              archiveTail?.close();
+            async run() {
+              await archiveTail?.close(); // PostgreSQL's: after its batch in flight is written
               imLogFeed?.close();
               imLog.close();
             },
