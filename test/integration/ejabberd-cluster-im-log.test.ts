@@ -184,6 +184,8 @@ test('users on both nodes chat across the cluster: every message in the central 
     took.push(performance.now() - start);
   }
   took.sort((a, b) => a - b);
+  assert.doesNotMatch(gw!.output(), /herald:herald@/, "the archive's password is not in the gateway's log");
+  for (const n of [n1, n2]) assert.doesNotMatch(n.ejabberd.log(), /SQL query .* failed|pgsql.*error/i, `${n.name} archived every message`);
   console.log(`# send → line in the central IM log, cluster on PostgreSQL (30 messages, alternating nodes): median ${took[15]!.toFixed(1)} ms, max ${took[29]!.toFixed(1)} ms (archivePollMs 50)`);
   await Promise.all([alice.close(), bob.close()]);
 });
@@ -245,7 +247,8 @@ test('node 2 killed with SIGKILL mid-chat: every message the other side received
   const got = received();
   const lines = await waitForLog((l) => withBody(l, 'node 1 after the kill').length > 0, '"node 1 after the kill"', 120_000);
   once(lines, got);
-  console.log(`# node 2 killed after bob sent ${sent}; alice received ${got.length}; the log has ${lines.filter((l) => l.body.startsWith('from node 2: ')).length} of bob's messages (each received one once)`);
+  const gaps = gw!.output().split('\n').filter((l) => l.includes('waiting for archive ids') || l.includes('never became visible')).length;
+  console.log(`# node 2 killed after bob sent ${sent}; alice received ${got.length}; the log has ${lines.filter((l) => l.body.startsWith('from node 2: ')).length} of bob's messages (each received one once); gap lines in the gateway's log: ${gaps}`);
   assert.ok(got.length >= 100);
   await alice.close();
 });

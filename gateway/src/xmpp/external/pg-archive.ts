@@ -69,7 +69,7 @@ export function pgUrlParts(url: string): { server: string; port: number; databas
 
 /** Makes mod_mam's tables and indexes if they are missing (idempotent: IF NOT EXISTS). */
 export async function createPgArchiveSchema(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url });
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
     await client.query(PG_ARCHIVE_SCHEMA);
