@@ -204,7 +204,7 @@ test('the gateway killed with SIGKILL mid-stream and restarted: every message fr
       for (let i = 0; i < N; i++, sent++) await bob.call('send', { to: 'alice@example.com', body: `stream b ${i}` });
     })(),
   ]);
-  const atKill = (await waitForLog((l) => l.filter(ours).length >= 150, '150 lines of the stream', 120_000)).filter(ours).length;
+  const atKill = (await waitForLog((l) => l.filter(ours).length >= 150, '150 lines of the stream', 60_000)).filter(ours).length;
   gw!.kill('SIGKILL');
   await new Promise((r) => gw!.once('exit', r));
   const sentAtKill = sent;
@@ -214,7 +214,7 @@ test('the gateway killed with SIGKILL mid-stream and restarted: every message fr
   assert.ok(atKill < 2 * N, `killed mid-stream (${atKill} logged, ${sentAtKill} sent at the kill)`);
   gw = await serve();
   const restarted = Date.now();
-  const lines = (await waitForLog((l) => l.filter(ours).length >= 2 * N, `all ${2 * N} stream lines`, 180_000)).filter(ours);
+  const lines = (await waitForLog((l) => l.filter(ours).length >= 2 * N, `all ${2 * N} stream lines`, 60_000)).filter(ours);
   once(lines, [...Array.from({ length: N }, (_, i) => `stream a ${i}`), ...Array.from({ length: N }, (_, i) => `stream b ${i}`)]);
   assert.equal(lines.length, 2 * N);
   console.log(`# gateway killed after ${atKill} of ${2 * N} lines were logged (${sentAtKill} sent); the restarted gateway caught up in ${Date.now() - restarted} ms`);
@@ -245,7 +245,7 @@ test('node 2 killed with SIGKILL mid-chat: every message the other side received
   await alice.call('send', { to: 'alice@example.com', body: 'node 1 after the kill' });
   await alice.next({ event: 'message', body: 'node 1 after the kill' }, 15_000);
   const got = received();
-  const lines = await waitForLog((l) => withBody(l, 'node 1 after the kill').length > 0, '"node 1 after the kill"', 120_000);
+  const lines = await waitForLog((l) => withBody(l, 'node 1 after the kill').length > 0, '"node 1 after the kill"', 60_000);
   once(lines, got);
   const gaps = gw!.output().split('\n').filter((l) => l.includes('waiting for archive ids') || l.includes('never became visible')).length;
   console.log(`# node 2 killed after bob sent ${sent}; alice received ${got.length}; the log has ${lines.filter((l) => l.body.startsWith('from node 2: ')).length} of bob's messages (each received one once); gap lines in the gateway's log: ${gaps}`);
