@@ -23,6 +23,8 @@ import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { startArchiveTail } from './xmpp/external/archive-tail.ts';
 import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
+import { startPgArchiveTail } from './xmpp/external/pg-archive-tail.ts';
+import { createPgArchiveSchema, redactUrl } from './xmpp/external/pg-archive.ts';
 import { createImLogFeed } from './im/im-log-feed.ts';
 import { createEjabberdServerIm, isServerImStanza, loadServerImKey, type ExternalServerImSender } from './xmpp/external/ejabberd-server-im.ts';
 import { createDirectory } from './directory/directory.ts';
@@ -297,7 +299,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   const archiveSetting = settings.xmpp.mode === 'external' ? settings.xmpp.external.archiveDb : undefined;
   // The key that marks the server's own IMs sent through ejabberd (so the archive feed skips them).
   const serverImKey = settings.xmpp.mode === 'external' ? loadServerImKey(settings.dataDir) : Buffer.alloc(0);
-  let archiveTail: ReturnType<typeof startArchiveTail> | undefined;
+  let archiveTail: { close(): unknown } | undefined;
   let imLogFeed: ReturnType<typeof createImLogFeed> | undefined;
   if (archiveSetting) {
     const file = archiveDbPath(archiveSetting, settings.dataDir);
@@ -313,6 +315,28 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
       pollMs: settings.xmpp.external.archivePollMs,
       served: (d) => store.domains.has(d),
       // The server's own IMs were logged when they were sent (xmpp/external/ejabberd-server-im.ts).
+      serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to),
+      sink: {
+        lastId: feed.lastId,
+        pendingUpto: feed.pendingUpto,
+        write: (rows, upto) => {
+          feed.write(rows, upto);
+          for (const r of rows) if (r.entry) status.countMessage();
+        },
+      },
+      log: log.child({ imLogFeed: true }),
+    });
+  } else if (settings.xmpp.mode === 'external' && settings.xmpp.external.archiveUrl) {
+    // A cluster's archive on PostgreSQL (xmpp/external/pg-archive-tail.ts); the same feed and cursor.
+    const url = settings.xmpp.external.archiveUrl;
+    imLogFeed = createImLogFeed({ dir: imLogDir(settings.dataDir), store: store.imLogFeed, source: 'ejabberd-mam' });
+    const feed = imLogFeed;
+    await createPgArchiveSchema(url).catch((e: unknown) => log.error({ err: (e as Error).message, archive: redactUrl(url) }, 'cannot create the ejabberd archive tables on PostgreSQL (herald-gateway ejabberd config makes them too)'));
+    archiveTail = startPgArchiveTail({
+      url,
+      pollMs: settings.xmpp.external.archivePollMs,
+      gapGraceMs: settings.xmpp.external.archiveGapGraceMs,
+      served: (d) => store.domains.has(d),
       serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to),
       sink: {
         lastId: feed.lastId,
@@ -566,8 +590,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
           {
             name: 'IM log',
-            run() {
-              archiveTail?.close();
+            async run() {
+              await archiveTail?.close(); // PostgreSQL's: after its batch in flight is written
               imLogFeed?.close();
               imLog.close();
             },

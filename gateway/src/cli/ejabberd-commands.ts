@@ -6,6 +6,8 @@ import type { createServices } from '../main.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
 import { archiveDbPath, createArchiveDb } from '../xmpp/external/ejabberd-archive.ts';
+import { createPgArchiveSchema, pgUrlParts, redactUrl } from '../xmpp/external/pg-archive.ts';
+import { HeraldError } from '../protocol/errors.ts';
 import { asEjabberdctl, rosterCommands, syncRoster, type RosterSource } from './ejabberd-roster.ts';
 
 type Services = Pick<ReturnType<typeof createServices>, 'store'>;
@@ -27,16 +29,28 @@ export async function runEjabberdCommand(
   const [action] = args;
   if (action === 'config') {
     const archiveDb = settings.xmpp.external.archiveDb && archiveDbPath(settings.xmpp.external.archiveDb, settings.dataDir);
+    const archiveUrl = settings.xmpp.external.archiveUrl;
+    if (archiveUrl) {
+      // ejabberd 23.01 does not make its SQL tables: mod_mam's are made here (pg-archive.ts).
+      try {
+        await createPgArchiveSchema(archiveUrl);
+      } catch (e) {
+        throw new HeraldError('internal', `cannot make the archive tables on ${redactUrl(archiveUrl)}: ${(e as Error).message}`);
+      }
+      io.err(`the ejabberd archive tables are in ${redactUrl(archiveUrl)}`);
+    }
     const yaml = renderEjabberdConfig({
       domains: s.store.domains.list().map((d) => d.name),
       xmpp: settings.xmpp,
       extauthCommand: settings.xmpp.external.extauthCommand ?? extauthCommandOf({ node: process.execPath, bin: io.bin, dataDir: settings.dataDir, configFile: io.configFile }),
       ...(archiveDb && { archiveDb }),
+      ...(archiveUrl && { archivePg: pgUrlParts(archiveUrl) }),
     });
     // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
     if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user needs to write it and its folder, the gateway's to read them`);
     if (typeof flags.out === 'string') {
-      writeFileSync(flags.out, yaml, { mode: 0o644 });
+      // With the archive's PostgreSQL password in it: not readable by every user.
+      writeFileSync(flags.out, yaml, { mode: archiveUrl ? 0o640 : 0o644 });
       io.err(`wrote ${flags.out}: then, on every node, ejabberdctl reload_config (or restart ejabberd), and herald-gateway ejabberd roster`);
     } else io.out(yaml.trimEnd());
     return;

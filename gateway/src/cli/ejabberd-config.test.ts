@@ -41,3 +41,11 @@ test('xmpp.external.archiveDb: mod_mam on that SQLite file (new schema), prefere
   const plain = renderEjabberdConfig(input);
   assert.doesNotMatch(plain, /sql_|db_type|access_mam|access_preferences/);
 });
+
+test('xmpp.external.archiveUrl: mod_mam on that PostgreSQL database (a cluster shares it), new schema, preferences locked', () => {
+  const yaml = renderEjabberdConfig({ ...input, archivePg: { server: 'db.example', port: 5433, database: 'mam', username: 'ejabberd', password: 's"cret' } });
+  assert.match(yaml, /^sql_type: pgsql\nsql_server: "db.example"\nsql_port: 5433\nsql_database: "mam"\nsql_username: "ejabberd"\nsql_password: "s\\"cret"\nnew_sql_schema: true$/m);
+  assert.match(yaml, /^ {2}mod_mam:\n {4}default: always\n {4}db_type: sql\n {4}access_preferences: none$/m);
+  assert.match(yaml, /default_room_options:\n {6}mam: true\n(?: {4}#.*\n)? {4}access_mam: none$/m);
+  assert.doesNotMatch(yaml, /sqlite/);
+});

@@ -25,6 +25,8 @@ export interface EjabberdConfigInput {
   extauthCommand: string;
   /** xmpp.external.archiveDb, absolute: mod_mam on SQLite there, which `serve` tails into the central IM log. */
   archiveDb?: string;
+  /** xmpp.external.archiveUrl's parts: mod_mam on that PostgreSQL database (a cluster's nodes share it). */
+  archivePg?: { server: string; port: number; database: string; username: string; password: string };
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -56,7 +58,20 @@ export function renderEjabberdConfig(input: EjabberdConfigInput): string {
     db_type: sql
     access_preferences: none
 `;
-  const archiveSql = input.archiveDb
+  const pgArchive = input.archivePg;
+  const archiveSql = pgArchive
+    ? `
+# mod_mam's archive (the only SQL user), on PostgreSQL: every node writes it, \`serve\` reads it for the
+# central IM log (xmpp.external.archiveUrl). The tables are made by \`herald-gateway ejabberd config\`.
+sql_type: pgsql
+sql_server: ${q(pgArchive.server)}
+sql_port: ${pgArchive.port}
+sql_database: ${q(pgArchive.database)}
+sql_username: ${q(pgArchive.username)}
+sql_password: ${q(pgArchive.password)}
+new_sql_schema: true
+`
+    : input.archiveDb
     ? `
 # mod_mam's archive (the only SQL user): the file \`serve\` reads for the central IM log (xmpp.external.archiveDb).
 sql_type: sqlite
@@ -145,12 +160,12 @@ modules:
   mod_privacy: {}
   mod_private: {}
   mod_last: {}
-${input.archiveDb ? archiveModule : input.xmpp.archiveDays > 0 ? '  mod_mam:\n    default: always\n' : '  # No mod_mam: xmpp.archiveDays is 0 (no archive).\n'}  mod_muc:
+${input.archiveDb || pgArchive ? archiveModule : input.xmpp.archiveDays > 0 ? '  mod_mam:\n    default: always\n' : '  # No mod_mam: xmpp.archiveDays is 0 (no archive).\n'}  mod_muc:
     host: "conference.@HOST@"
     access_create: muc_create
     default_room_options:
-      mam: ${input.archiveDb !== undefined || input.xmpp.archiveDays > 0}
-${input.archiveDb ? '    # Room owners cannot switch the archive (and so the central IM log) off.\n    access_mam: none\n' : ''}  mod_vcard: {}
+      mam: ${input.archiveDb !== undefined || pgArchive !== undefined || input.xmpp.archiveDays > 0}
+${input.archiveDb || pgArchive ? '    # Room owners cannot switch the archive (and so the central IM log) off.\n    access_mam: none\n' : ''}  mod_vcard: {}
   mod_vcard_xupdate: {}
   mod_avatar: {}
   mod_caps: {}

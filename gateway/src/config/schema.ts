@@ -178,7 +178,20 @@ export const SettingsSchema = z.strictObject({
           archiveDb: z.string().min(1).optional(),
           /** How often `serve` looks for new archive rows when no change to the file woke it earlier. */
           archivePollMs: z.coerce.number().int().min(20).max(60_000).default(250),
+          /**
+           * ejabberd's message archive on PostgreSQL (postgres://user:password@host:port/database), which
+           * every node of a cluster writes and `serve` tails into the central IM log
+           * (xmpp/external/pg-archive-tail.ts). Instead of archiveDb (one SQLite file cannot take two nodes).
+           */
+          archiveUrl: z
+            .string()
+            .url()
+            .refine((u) => /^postgres(ql)?:\/\//.test(u), 'a postgres:// URL')
+            .optional(),
+          /** PostgreSQL archive: how long a missing id (an insert not committed yet) holds later rows back before it is given up as rolled back. */
+          archiveGapGraceMs: z.coerce.number().int().min(0).max(600_000).default(30_000),
         })
+        .refine((x) => !(x.archiveDb && x.archiveUrl), { message: 'set archiveDb (SQLite, one node) or archiveUrl (PostgreSQL), not both', path: ['archiveUrl'] })
         .prefault({}),
     })
     .prefault({}),

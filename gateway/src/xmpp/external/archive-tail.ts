@@ -12,7 +12,7 @@ import path from 'node:path';
 import type { Element } from 'ltx';
 import type { LoggedMessage } from '../modules/message.ts';
 import { openArchive, type ArchiveReader } from './ejabberd-archive.ts';
-import { mamRowToLogLine } from './mam-row.ts';
+import { mamRowToLogLine, type MamRow } from './mam-row.ts';
 
 export interface TailRow {
   id: number;
@@ -27,16 +27,29 @@ export interface TailSink {
   write(rows: TailRow[], upto?: number): void;
 }
 
-interface Log {
+export interface Log {
   info(o: object, msg: string): void;
   warn(o: object, msg: string): void;
   error(o: object, msg: string): void;
 }
 
-/** Rows per batch: one begin/commit pair in Herald's store per batch. */
-const BATCH = 500;
+/** Whether an archived message is one of the gateway's own IMs, logged when it was sent (mam-row.ts). */
+export type ServerImCheck = (stanza: Element, from: string, to: string) => boolean;
 
-export function startArchiveTail(o: { file: string; pollMs: number; served: (domain: string) => boolean; serverIm?: (stanza: Element, from: string, to: string) => boolean; sink: TailSink; log: Log }) {
+/** Rows per batch: one begin/commit pair in Herald's store per batch. */
+export const BATCH = 500;
+
+/** Archive rows as the sink's rows: a row Herald cannot read is warned about by id and has no line. */
+export function tailRowsOf(rows: readonly MamRow[], served: (domain: string) => boolean, log: Pick<Log, 'warn'>, serverIm?: ServerImCheck): TailRow[] {
+  return rows.map((row): TailRow => {
+    const time = new Date(Math.floor(Number(row.timestamp) / 1000));
+    const line = mamRowToLogLine(row, served, serverIm);
+    if ('bad' in line) log.warn({ archiveId: row.id, reason: line.bad }, 'ejabberd archive row skipped: not a message the central IM log can record');
+    return { id: row.id, time, entry: 'log' in line ? line.log : null };
+  });
+}
+
+export function startArchiveTail(o: { file: string; pollMs: number; served: (domain: string) => boolean; serverIm?: ServerImCheck; sink: TailSink; log: Log }) {
   const { file, sink, log } = o;
   let reader: ArchiveReader | undefined;
   let closed = false;
@@ -80,12 +93,7 @@ export function startArchiveTail(o: { file: string; pollMs: number; served: (dom
       }
       return false;
     }
-    const out = rows.map((row): TailRow => {
-      const time = new Date(Math.floor(Number(row.timestamp) / 1000));
-      const line = mamRowToLogLine(row, o.served, o.serverIm);
-      if ('bad' in line) log.warn({ archiveId: row.id, reason: line.bad }, 'ejabberd archive row skipped: not a message the central IM log can record');
-      return { id: row.id, time, entry: 'log' in line ? line.log : null };
-    });
+    const out = tailRowsOf(rows, o.served, log, o.serverIm);
     sink.write(out, pending ?? undefined);
     logged += out.filter((x) => x.entry).length;
     return pending !== null || rows.length === BATCH;
