@@ -5,55 +5,40 @@
 // here the event loop, in the middle of an archive batch or a login, for tens of milliseconds on a
 // busy disk. The serving gateway turns that off on its connection and checkpoints from a worker
 // thread with a connection of its own, PASSIVE (https://sqlite.org/c3ref/wal_checkpoint_v2.html:
-// "as many frames as possible without waiting for any database readers or writers"), looking every
-// CHECKPOINT_MS: in WAL mode a checkpoint runs beside the writer, so the event loop keeps
-// committing meanwhile (its commits never fsync: synchronous = NORMAL, db.ts).
+// "as many frames as possible without waiting for any database readers or writers"): in WAL mode
+// a checkpoint runs beside the writer, so the event loop keeps committing meanwhile (its commits
+// never fsync: synchronous = NORMAL, db.ts).
+// The worker (an isolate of its own: ~15 MiB of RSS) runs only while there is something to
+// checkpoint: the event loop reads how many WAL frames wait (the wal-index header in the -shm file,
+// https://sqlite.org/walformat.html#the_wal_index_file_format: mxFrame at byte 16, nBackfill at
+// byte 96) every CHECKPOINT_MS, asynchronously (libuv's thread pool), and starts the worker past
+// 1,000 of them (as often as SQLite's own automatic checkpoint would: a checkpoint a second
+// rewrote the same hot pages and fsynced each time), or when some have waited MAX_AGE_MS (a quiet
+// server's WAL gets written back). The worker ends after LINGER_MS without a checkpoint to do: a
+// server at rest carries no second isolate (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
 // never grows without bound.
+import { open } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../config/logger.ts';
 import type { Db } from './db.ts';
 
 export const CHECKPOINT_MS = 1000;
-/** SQLite's default (pages): the worker checkpoints past it; restored on the connection when the worker is gone. */
+/** SQLite's default (pages): checkpointed past it; restored on the connection when the worker cannot run. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
 const MAX_AGE_MS = 60_000;
+/** The worker ends after this long without a checkpoint to do (started again when one is due). */
+export const LINGER_MS = 30_000;
 
-// CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle).
-// Each tick reads how many WAL frames wait (the wal-index header in the -shm file,
-// https://sqlite.org/walformat.html#the_wal_index_file_format: mxFrame at byte 16, nBackfill at
-// byte 96) and checkpoints only past workerData.pages of them, or when some wait and
-// workerData.maxAgeTicks ticks passed: as often as SQLite's own automatic checkpoint would (a
-// checkpoint a second rewrote the same hot pages and fsynced each time), unless the WAL sits idle.
-// If the header cannot be read, every tick checkpoints.
+// CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle): one
+// PASSIVE checkpoint when it starts and one at each 'now'.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
-const hdr = Buffer.alloc(100);
-let age = 0;
-const waiting = () => {
-  let fd;
-  try {
-    fd = fs.openSync(workerData.file + '-shm', 'r');
-    if (fs.readSync(fd, hdr, 0, 100, 0) < 100) return Infinity;
-    const le = hdr.readUInt32LE(0) === 3007000;
-    const u32 = (o) => (le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
-    return Math.max(0, u32(16) - u32(96));
-  } catch {
-    return Infinity;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-};
-const run = (force) => {
-  const n = force ? Infinity : waiting();
-  if (n === 0) return void (age = 0);
-  if (n < workerData.pages && ++age < workerData.maxAgeTicks) return;
-  age = 0;
+const run = () => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
@@ -61,14 +46,12 @@ const run = (force) => {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
 };
-const timer = setInterval(run, workerData.everyMs);
 parentPort.on('message', (m) => {
-  if (m === 'now') return run(true);
-  clearInterval(timer);
+  if (m === 'now') return run();
   db.close();
   parentPort.close();
 });
-parentPort.postMessage({ ready: true });
+run();
 `;
 
 export interface WalCheckpointer {
@@ -76,48 +59,134 @@ export interface WalCheckpointer {
   now(): void;
   /** Ends the worker (the connection's automatic checkpoints come back). */
   stop(): void;
-  /** Checkpoints done so far, and the WAL's size in pages at the last one. */
-  stats(): { checkpoints: number; walPages: number; failed: number };
+  /**
+   * Checkpoints done so far, the WAL's size in pages at the last one, failed ones, how many times
+   * the WAL was looked at, and whether the worker is running now.
+   */
+  stats(): { checkpoints: number; walPages: number; failed: number; looks: number; worker: boolean };
 }
 
-export function startWalCheckpointer(db: Db, log: Logger, everyMs = CHECKPOINT_MS): WalCheckpointer {
+export interface WalCheckpointerOptions {
+  everyMs?: number;
+  lingerMs?: number;
+  maxAgeMs?: number;
+}
+
+/** WAL frames not yet checkpointed, from the wal-index header; Infinity when it cannot be read. */
+async function framesWaiting(shm: string, hdr: Buffer): Promise<number> {
+  try {
+    const fh = await open(shm, 'r');
+    try {
+      if ((await fh.read(hdr, 0, 100, 0)).bytesRead < 100) return Infinity;
+    } finally {
+      await fh.close();
+    }
+    const le = hdr.readUInt32LE(0) === 3007000;
+    const u32 = (o: number) => (le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
+    return Math.max(0, u32(16) - u32(96));
+  } catch {
+    return Infinity;
+  }
+}
+
+export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOptions = {}): WalCheckpointer {
+  const everyMs = o.everyMs ?? CHECKPOINT_MS;
+  const lingerMs = o.lingerMs ?? LINGER_MS;
+  const maxAgeTicks = Math.ceil((o.maxAgeMs ?? MAX_AGE_MS) / everyMs);
   const file = db.name;
+  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const hdr = Buffer.alloc(100);
+  const stats = { checkpoints: 0, walPages: 0, failed: 0, looks: 0 };
   let stopped = false;
-  const stats = { checkpoints: 0, walPages: 0, failed: 0 };
+  /** Automatic checkpoints are back on the connection for good (the worker could not run). */
+  let fallen = false;
+  let worker: Worker | undefined;
+  /** A checkpoint was asked of the worker and not answered yet. */
+  let pending = false;
+  let lastWork = 0;
+  let age = 0;
+  let looking = false;
+
   const restore = (why: string, err?: unknown) => {
+    fallen = true;
+    clearInterval(timer);
     if (!db.open) return;
     db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     if (!stopped) log.warn({ err: err instanceof Error ? err.message : err }, `WAL checkpoints back on the event loop: ${why}`);
   };
-  let worker: Worker;
-  try {
-    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER, { eval: true, workerData: { sqlite, file, everyMs, pages: AUTO_CHECKPOINT_PAGES, maxAgeTicks: Math.ceil(MAX_AGE_MS / everyMs) } });
-  } catch (e) {
-    restore('the checkpoint worker cannot start', e);
-    return { now() {}, stop() {}, stats: () => ({ ...stats }) };
-  }
-  worker.unref();
-  db.pragma('wal_autocheckpoint = 0');
-  worker.on('message', (m: { ready?: true; log?: number; checkpointed?: number; error?: string }) => {
-    if (m.error) {
-      // A failed checkpoint is tried again at the next tick; the WAL keeps what it has meanwhile.
-      if (stats.failed++ % 60 === 0) log.warn({ err: m.error }, 'WAL checkpoint failed (tried again every second)');
-    } else if (m.log !== undefined) {
-      stats.checkpoints++;
-      stats.walPages = m.log;
+
+  const retire = () => {
+    const w = worker;
+    worker = undefined;
+    pending = false;
+    w?.postMessage('stop');
+  };
+
+  const checkpoint = () => {
+    lastWork = Date.now();
+    if (worker) {
+      if (!pending) worker.postMessage('now');
+      pending = true;
+      return;
     }
-  });
-  worker.on('error', (e) => restore('the checkpoint worker failed', e));
-  worker.on('exit', () => restore('the checkpoint worker ended'));
+    let w: Worker;
+    try {
+      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file } });
+    } catch (e) {
+      restore('the checkpoint worker cannot start', e);
+      return;
+    }
+    w.unref();
+    worker = w;
+    pending = true; // it checkpoints as it starts
+    w.on('message', (m: { log?: number; checkpointed?: number; error?: string }) => {
+      if (w === worker) pending = false;
+      if (m.error) {
+        // A failed checkpoint is tried again at the next look; the WAL keeps what it has meanwhile.
+        if (stats.failed++ % 60 === 0) log.warn({ err: m.error }, 'WAL checkpoint failed (tried again every second)');
+      } else if (m.log !== undefined) {
+        stats.checkpoints++;
+        stats.walPages = m.log;
+      }
+    });
+    // Only the running worker's end matters: a retired one was told to end.
+    w.on('error', (e) => w === worker && restore('the checkpoint worker failed', e));
+    w.on('exit', () => w === worker && !stopped && restore('the checkpoint worker ended'));
+  };
+
+  const look = async () => {
+    if (looking || stopped || fallen) return;
+    looking = true;
+    try {
+      const n = await framesWaiting(`${file}-shm`, hdr);
+      stats.looks++;
+      if (stopped || fallen) return;
+      if (n > 0 && (n >= AUTO_CHECKPOINT_PAGES || ++age >= maxAgeTicks)) {
+        age = 0;
+        checkpoint();
+      } else {
+        if (n === 0) age = 0;
+        if (worker && !pending && Date.now() - lastWork >= lingerMs) retire();
+      }
+    } finally {
+      looking = false;
+    }
+  };
+
+  const timer = setInterval(() => void look(), everyMs);
+  timer.unref();
+  db.pragma('wal_autocheckpoint = 0');
   return {
-    now: () => void worker.postMessage('now'),
+    now: () => {
+      if (!stopped && !fallen) checkpoint();
+    },
     stop() {
       if (stopped) return;
       stopped = true;
-      restore('stopped');
-      worker.postMessage('stop');
+      clearInterval(timer);
+      retire();
+      if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, worker: worker !== undefined }),
   };
 }
