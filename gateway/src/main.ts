@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { setFlagsFromString } from 'node:v8';
 import { isLoopbackHost, publicUrlOf } from './config/exposure.ts';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
@@ -478,6 +479,8 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   later.localToken = endpoint?.token;
 
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
+  // Started: the young generation may grow again under load (V8's default factor; bin/herald-gateway.mjs held it while starting).
+  setFlagsFromString('--semi-space-growth-factor=2');
 
   return {
     server,
