@@ -8,15 +8,6 @@
 //   - in a checkout that has no build (say `npm ci --ignore-scripts`), with a note on stderr.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { setFlagsFromString } from 'node:v8';
-
-// Start-up allocates ~15 MiB that lives on (modules, their code): each scavenge finds most of the
-// young generation alive and V8 doubles it, up to 2 x 8 MiB of semi-spaces that stay resident until
-// V8's memory reducer shrinks them, tens of seconds later at best (issue 12: RSS at rest <= 70 MiB;
-// serve --demo measured 16 MiB of new space at 10 s without this, 2 MiB with it). It stays at its
-// first size while the gateway starts; `serve` puts V8's default growth (2) back once it listens
-// (main.ts), so a busy gateway's young generation grows as before. V8 reads the flag at each growth.
-setFlagsFromString('--semi-space-growth-factor=1');
 
 const built = new URL('../dist/gateway/cli.mjs', import.meta.url);
 const fromSource = process.env.HERALD_GATEWAY_FROM_SOURCE === '1';

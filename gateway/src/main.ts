@@ -3,7 +3,6 @@ import { X509Certificate } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Server } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { setFlagsFromString } from 'node:v8';
 import { isLoopbackHost, publicUrlOf } from './config/exposure.ts';
 import type { Logger } from './config/logger.ts';
 import type { Settings } from './config/schema.ts';
@@ -16,6 +15,7 @@ import { createAdminImLog } from './admin/im-log-admin.ts';
 import { createAdminRooms, type PagesServices } from './admin/pages-services.ts';
 import { createAdminSpool } from './admin/spool-admin.ts';
 import { settingOrigins } from './config/load.ts';
+import { startedUp } from './config/start-up.ts';
 import { createStatusSource } from './admin/status.ts';
 import { createTotp } from './admin/totp.ts';
 import { createAdminUsers } from './admin/users.ts';
@@ -479,8 +479,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   later.localToken = endpoint?.token;
 
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
-  // Started: the young generation may grow again under load (V8's default factor; bin/herald-gateway.mjs held it while starting).
-  setFlagsFromString('--semi-space-growth-factor=2');
+  startedUp(); // V8 as it ships from now on (config/start-up.ts)
 
   return {
     server,
