@@ -9,16 +9,18 @@
 // a checkpoint runs beside the writer, so the event loop keeps committing meanwhile (its commits
 // never fsync: synchronous = NORMAL, db.ts).
 // The worker (an isolate of its own: ~15 MiB of RSS) runs only while there is something to
-// checkpoint: the event loop reads how many WAL frames wait (the wal-index header in the -shm file,
-// https://sqlite.org/walformat.html#the_wal_index_file_format: mxFrame at byte 16, nBackfill at
-// byte 96) every CHECKPOINT_MS, asynchronously (libuv's thread pool), and starts the worker past
-// 1,000 of them (as often as SQLite's own automatic checkpoint would: a checkpoint a second
-// rewrote the same hot pages and fsynced each time), or when some have waited MAX_AGE_MS (a quiet
-// server's WAL gets written back). The worker ends after LINGER_MS without a checkpoint to do: a
-// server at rest carries no second isolate (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
+// checkpoint: every CHECKPOINT_MS the event loop stat()s the WAL file (libuv's pool; no descriptor
+// of ours on SQLite's files: closing one would drop the process's POSIX locks on that file,
+// https://sqlite.org/howtocorrupt.html section 2.2,
+// and reading the -shm file that way showed as seconds of the event loop in a CPU profile), and
+// starts the worker when it was written after the last checkpoint and holds 1,000 frames (as often
+// as SQLite's own automatic checkpoint would: a checkpoint a second rewrote the same hot pages and
+// fsynced each time), or when the first such write is MAX_AGE_MS old (a quiet server's WAL gets
+// written back). The worker ends after LINGER_MS without a checkpoint to do: a server at rest
+// carries no second isolate (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
 // never grows without bound.
-import { open } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../config/logger.ts';
@@ -29,6 +31,8 @@ export const CHECKPOINT_MS = 1000;
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
 const MAX_AGE_MS = 60_000;
+/** File times are coarse (the kernel's tick): a write this close before a checkpoint counts as after it. */
+const MTIME_SLACK_MS = 50;
 /** The worker ends after this long without a checkpoint to do (started again when one is due). */
 export const LINGER_MS = 30_000;
 
@@ -72,30 +76,23 @@ export interface WalCheckpointerOptions {
   maxAgeMs?: number;
 }
 
-/** WAL frames not yet checkpointed, from the wal-index header; Infinity when it cannot be read. */
-async function framesWaiting(shm: string, hdr: Buffer): Promise<number> {
+/** The WAL file's size and last write; undefined when there is none. stat(): no descriptor of ours on SQLite's files. */
+async function walFile(wal: string): Promise<{ size: number; mtimeMs: number } | undefined> {
   try {
-    const fh = await open(shm, 'r');
-    try {
-      if ((await fh.read(hdr, 0, 100, 0)).bytesRead < 100) return Infinity;
-    } finally {
-      await fh.close();
-    }
-    const le = hdr.readUInt32LE(0) === 3007000;
-    const u32 = (o: number) => (le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
-    return Math.max(0, u32(16) - u32(96));
+    const st = await stat(wal);
+    return { size: st.size, mtimeMs: st.mtimeMs };
   } catch {
-    return Infinity;
+    return undefined;
   }
 }
 
 export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOptions = {}): WalCheckpointer {
   const everyMs = o.everyMs ?? CHECKPOINT_MS;
   const lingerMs = o.lingerMs ?? LINGER_MS;
-  const maxAgeTicks = Math.ceil((o.maxAgeMs ?? MAX_AGE_MS) / everyMs);
+  const maxAgeMs = o.maxAgeMs ?? MAX_AGE_MS;
   const file = db.name;
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-  const hdr = Buffer.alloc(100);
+  const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24; // https://sqlite.org/walformat.html
   const stats = { checkpoints: 0, walPages: 0, failed: 0, looks: 0 };
   let stopped = false;
   /** Automatic checkpoints are back on the connection for good (the worker could not run). */
@@ -104,7 +101,9 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   /** A checkpoint was asked of the worker and not answered yet. */
   let pending = false;
   let lastWork = 0;
-  let age = 0;
+  /** When the last checkpoint was asked for (ms), and since when the WAL has had writes after it. */
+  let checkpointedAt = 0;
+  let dirtySince: number | undefined;
   let looking = false;
 
   const restore = (why: string, err?: unknown) => {
@@ -123,7 +122,8 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   };
 
   const checkpoint = () => {
-    lastWork = Date.now();
+    lastWork = checkpointedAt = Date.now();
+    dirtySince = undefined;
     if (worker) {
       if (!pending) worker.postMessage('now');
       pending = true;
@@ -158,16 +158,18 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     if (looking || stopped || fallen) return;
     looking = true;
     try {
-      const n = await framesWaiting(`${file}-shm`, hdr);
+      const wal = await walFile(`${file}-wal`);
       stats.looks++;
       if (stopped || fallen) return;
-      if (n > 0 && (n >= AUTO_CHECKPOINT_PAGES || ++age >= maxAgeTicks)) {
-        age = 0;
-        checkpoint();
-      } else {
-        if (n === 0) age = 0;
-        if (worker && !pending && Date.now() - lastWork >= lingerMs) retire();
-      }
+      const now = Date.now();
+      // Written after the last checkpoint was asked for (a write just before it may be counted
+      // again: one more PASSIVE checkpoint, which finds little to do).
+      if (wal && wal.size > 32 && wal.mtimeMs > checkpointedAt - MTIME_SLACK_MS) dirtySince ??= now;
+      // Frames since the WAL last started over (journal_size_limit = 0 below: it starts over from
+      // an empty file), or since before the last checkpoint when it could not finish.
+      const frames = wal ? Math.max(0, Math.floor((wal.size - 32) / frameBytes)) : 0;
+      if (dirtySince !== undefined && (frames >= AUTO_CHECKPOINT_PAGES || now - dirtySince >= maxAgeMs)) checkpoint();
+      else if (worker && !pending && now - lastWork >= lingerMs) retire();
     } finally {
       looking = false;
     }
@@ -176,6 +178,9 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   const timer = setInterval(() => void look(), everyMs);
   timer.unref();
   db.pragma('wal_autocheckpoint = 0');
+  // The WAL starts over from an empty file after a checkpoint (instead of being overwritten in
+  // place), so its size says how many frames were written since (https://sqlite.org/pragma.html#pragma_journal_size_limit).
+  db.pragma('journal_size_limit = 0');
   return {
     now: () => {
       if (!stopped && !fallen) checkpoint();
