@@ -82,3 +82,26 @@ test('no checkpoint worker while the WAL has nothing to checkpoint: one starts p
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a quiet database with a few frames waiting is checkpointed without a worker', { skip: !existsSync('/proc/self/status') }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = threads();
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20, lingerMs: 200, maxAgeMs: 300, quietMs: 300 });
+    db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(100));
+    let workerSeen = false;
+    await waitFor('the few frames to be checkpointed', () => {
+      workerSeen ||= cp.stats().worker || threads() !== before;
+      return cp.stats().checkpoints === 1;
+    });
+    assert.equal(workerSeen, false, 'a worker (a thread) for a few frames on a quiet database');
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
+    cp.stop();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -16,8 +16,9 @@
 // starts the worker when it was written after the last checkpoint and holds 1,000 frames (as often
 // as SQLite's own automatic checkpoint would: a checkpoint a second rewrote the same hot pages and
 // fsynced each time), or when the first such write is MAX_AGE_MS old (a quiet server's WAL gets
-// written back). The worker ends after LINGER_MS without a checkpoint to do: a server at rest
-// carries no second isolate (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
+// written back; when nobody wrote for QUIET_MS and the WAL is small, without a worker). The worker
+// ends after LINGER_MS without a checkpoint to do: a server at rest carries no second isolate
+// (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
 // never grows without bound.
 import { stat } from 'node:fs/promises';
@@ -31,6 +32,9 @@ export const CHECKPOINT_MS = 1000;
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
 const MAX_AGE_MS = 60_000;
+/** Nobody wrote to the database for this long, and the WAL holds fewer frames than QUIET_FRAMES: checkpointed on the event loop. */
+const QUIET_MS = 10_000;
+const QUIET_FRAMES = 256;
 /** File times are coarse (the kernel's tick): a write this close before a checkpoint counts as after it. */
 const MTIME_SLACK_MS = 50;
 /** The worker ends after this long without a checkpoint to do (started again when one is due). */
@@ -74,6 +78,7 @@ export interface WalCheckpointerOptions {
   everyMs?: number;
   lingerMs?: number;
   maxAgeMs?: number;
+  quietMs?: number;
 }
 
 /** The WAL file's size and last write; undefined when there is none. stat(): no descriptor of ours on SQLite's files. */
@@ -90,6 +95,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   const everyMs = o.everyMs ?? CHECKPOINT_MS;
   const lingerMs = o.lingerMs ?? LINGER_MS;
   const maxAgeMs = o.maxAgeMs ?? MAX_AGE_MS;
+  const quietMs = o.quietMs ?? QUIET_MS;
   const file = db.name;
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24; // https://sqlite.org/walformat.html
@@ -154,6 +160,21 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     w.on('exit', () => w === worker && !stopped && restore('the checkpoint worker ended'));
   };
 
+  // A few frames on a database nobody wrote to for quietMs (what a quiet server's last writes
+  // leave): checkpointed here, not worth a worker (~15 MiB for LINGER_MS). Nobody is chatting, so
+  // the fsync that holds the event loop holds nobody up.
+  const quietCheckpoint = () => {
+    checkpointedAt = Date.now();
+    dirtySince = undefined;
+    try {
+      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      stats.checkpoints++;
+      stats.walPages = r!.log;
+    } catch (e) {
+      if (stats.failed++ % 60 === 0) log.warn({ err: (e as Error).message }, 'WAL checkpoint failed (tried again every second)');
+    }
+  };
+
   const look = async () => {
     if (looking || stopped || fallen) return;
     looking = true;
@@ -168,7 +189,8 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
       // Frames since the WAL last started over (journal_size_limit = 0 below: it starts over from
       // an empty file), or since before the last checkpoint when it could not finish.
       const frames = wal ? Math.max(0, Math.floor((wal.size - 32) / frameBytes)) : 0;
-      if (dirtySince !== undefined && (frames >= AUTO_CHECKPOINT_PAGES || now - dirtySince >= maxAgeMs)) checkpoint();
+      if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint();
+      else if (dirtySince !== undefined && (frames >= AUTO_CHECKPOINT_PAGES || now - dirtySince >= maxAgeMs)) checkpoint();
       else if (worker && !pending && now - lastWork >= lingerMs) retire();
     } finally {
       looking = false;
