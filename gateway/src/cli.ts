@@ -1,6 +1,7 @@
 // herald-gateway: serve | user | domain | token | package | log | im | alerts | spool
 import { readFileSync } from 'node:fs';
 import type { Logger } from './config/logger.ts';
+import { startingUp } from './config/start-up.ts';
 import { HeraldError } from './protocol/errors.ts';
 import { runAdminCommand, UsageError, type Flags } from './cli/admin-commands.ts';
 import { CommandLineError, createCommandLine, type OptionTable } from './cli/command-line.ts';
@@ -186,6 +187,7 @@ async function main(argv: string[]): Promise<number> {
     console.error('herald-gateway: warning: --password shows the password to every user of this computer (ps) and stays in the shell history; use --password-file FILE or standard input');
   }
   if (values['password-file'] !== undefined) values.password = passwordFromFile(values['password-file']);
+  if (command === 'serve') startingUp(); // before the gateway's modules load (config/start-up.ts)
   const { loadSettings, createLogger, widePermissions, buildsDirOf, octal, createServices, startGateway, isLoopbackHost } = await gatewayModules();
   const settings = loadSettings({
     configFile: values.config,

@@ -15,6 +15,7 @@ import { createAdminImLog } from './admin/im-log-admin.ts';
 import { createAdminRooms, type PagesServices } from './admin/pages-services.ts';
 import { createAdminSpool } from './admin/spool-admin.ts';
 import { settingOrigins } from './config/load.ts';
+import { startedUp } from './config/start-up.ts';
 import { createStatusSource } from './admin/status.ts';
 import { createTotp } from './admin/totp.ts';
 import { createAdminUsers } from './admin/users.ts';
@@ -547,6 +548,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
   later.localToken = endpoint?.token;
 
   log.info({ url: publicUrl, dataDir: settings.dataDir, mailSource: settings.mail.source, auth: directory.backendName }, `Herald gateway ${VERSION} listening on ${publicUrl}`);
+  startedUp(); // V8 as it ships from now on (config/start-up.ts)
 
   return {
     server,

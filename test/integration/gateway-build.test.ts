@@ -90,6 +90,15 @@ test('the build is ASCII only: module sources stay one byte a character in V8\'s
   assert.ok(files.some((f) => readFileSync(path.join(outdir, f), 'utf8').includes('\\u00b7')));
 });
 
+test("zod is bundled without its other languages' messages: not imported from node_modules, English kept (issue 12: RSS at rest)", () => {
+  const files = readdirSync(path.dirname(built), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.mjs'));
+  const texts = files.map((f) => readFileSync(path.join(path.dirname(built), f), 'utf8'));
+  assert.ok(!texts.some((t) => /from "zod(\/[^"]*)?"/.test(t)), 'the build imports zod from node_modules (and with it every locale)');
+  // de.js's "Ungültige Eingabe" (ASCII-escaped by the build), en.js's "Invalid input".
+  assert.ok(!texts.some((t) => t.includes('Ung\\u00FCltige Eingabe') || t.includes('Ung\\u00fcltige Eingabe')), "zod's German messages are in the build");
+  assert.ok(texts.some((t) => t.includes('Invalid input')), "zod's English messages are not in the build");
+});
+
 test('without a build and without tsx, the bin exits 1 naming `npm run build`', async () => {
   const r = await run(lonelyBin(false), ['--help'], BUILT);
   assert.equal(r.code, 1);

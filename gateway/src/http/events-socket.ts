@@ -6,7 +6,8 @@
 // Nothing a client sends can throw out of a handler: a failure ends that one socket only.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { lazyWebSocketServer } from '../config/lazy-websocket-server.ts';
 import type { Logger } from '../config/logger.ts';
 import { endsHeld, REASON_TEXT, type CredentialEvent } from '../directory/credentials.ts';
 import type { TokenService } from '../directory/tokens.ts';
@@ -33,7 +34,7 @@ interface Live {
 }
 
 export function createEventsSocket({ tokens, mail, log, path, trustProxy = false }: { tokens: TokenService; mail: MailService; log: Logger; path: string; trustProxy?: boolean }) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
+  const wss = lazyWebSocketServer({ noServer: true, maxPayload: MAX_FRAME, perMessageDeflate: false });
   const live = new Map<WebSocket, Live>();
 
   const rejectUpgrade = (socket: Duplex, e: unknown) => {

@@ -103,13 +103,14 @@ function unescapeField(s: string): string {
   });
 }
 
-export function formatImLogLine(entry: ImLogEntry, time: Date): string {
+/** `iso`: time.toISOString(), when the caller has it already (append(): once per message). */
+export function formatImLogLine(entry: ImLogEntry, time: Date, iso = time.toISOString()): string {
   const urls = (entry.attachments ?? [])
     .filter(Boolean)
     .map((u) => escapeImLogField(u.replaceAll(' ', '%20')))
     .join(' ');
   const encrypted = entry.encrypted ? `\t${escapeImLogField(entry.encrypted)}` : '';
-  return `${time.toISOString()}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}${encrypted}\n`;
+  return `${iso}\t${entry.type}\t${escapeImLogField(entry.from)}\t${escapeImLogField(entry.to)}\t${escapeImLogField(entry.body)}\t${urls}${encrypted}\n`;
 }
 
 /** The 7th field: an encryption scheme (xmpp/modules/encrypted-message.ts). */
@@ -146,6 +147,8 @@ export function createImLog({ dir, now = () => new Date() }: { dir: string; now?
   let day: string | undefined;
   let fd: number | undefined;
   let closed = false;
+  let dayOfFile = '';
+  let fileOfDay = '';
   // A write that failed half-way (ENOSPC after some bytes) leaves part of a line without its
   // newline; the next line written to that file starts with one, so only the torn line is
   // malformed (search skips and counts it) and the next message is not glued onto it.
@@ -162,10 +165,16 @@ export function createImLog({ dir, now = () => new Date() }: { dir: string; now?
     append(entry) {
       if (!TYPES.has(entry.type)) throw new TypeError(`unknown IM log message type "${entry.type}"`);
       const time = now();
-      const d = utcDay(time);
-      const file = path.join(dir, imLogFileName(d));
+      // One toISOString() and one path.join() a day, not per message (the hot path of every chat message).
+      const iso = time.toISOString();
+      const d = iso.slice(0, 10);
+      if (d !== dayOfFile) {
+        dayOfFile = d;
+        fileOfDay = path.join(dir, imLogFileName(d));
+      }
+      const file = fileOfDay;
       if (closed) throw new ImLogWriteError(file, new Error('the log is closed'));
-      const line = formatImLogLine(entry, time);
+      const line = formatImLogLine(entry, time, iso);
       let written = 0;
       try {
         if (d !== day || fd === undefined) {

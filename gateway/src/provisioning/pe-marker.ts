@@ -8,10 +8,18 @@
 // hundred KiB. The key is read where the version resource keeps it (not found by a byte scan), and
 // the product name alone (any vendor may call a program "Herald") does not count.
 import { open } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { NtExecutable, NtExecutableResource, Resource } from 'resedit';
+import type * as Resedit from 'resedit';
 import { PE_HEAD_BYTES } from '../protocol/pe-tag.ts';
 import { BUILD_MARKER } from './build-marker.ts';
+
+// resedit and pe-library are 1.2 MiB of heap once loaded, for the rare request that reads an
+// installer (a build found in the packages folder, `herald-gateway package`): loaded then, not at
+// start (issue 12: RSS at rest). require() loads the ES module synchronously (Node >= 20.19), so
+// the callers stay synchronous.
+let resedit: typeof Resedit | undefined;
+const loadResedit = () => (resedit ??= createRequire(import.meta.url)('resedit') as typeof Resedit);
 
 /** The version-resource key that carries BUILD_MARKER (build/installer.nsh). */
 export const BUILD_MARKER_KEY = 'HeraldBuild';
@@ -25,6 +33,7 @@ export const PE_MARKER_MAX_BYTES = 16 * 1024 * 1024;
  */
 export function peBuildMarkers(pe: Uint8Array, securityDirOffset?: number): string[] {
   let values: string[] = [];
+  const { NtExecutable, NtExecutableResource, Resource } = loadResedit();
   try {
     const copy = new Uint8Array(pe); // pe-library takes an ArrayBuffer; the copy may be edited
     if (securityDirOffset !== undefined && securityDirOffset + 8 <= copy.length) copy.fill(0, securityDirOffset, securityDirOffset + 8);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../config/logger.ts';
@@ -22,7 +22,7 @@ test('the event loop never checkpoints the WAL: a worker does, PASSIVE, while co
     db.exec('CREATE TABLE t (x BLOB)');
     const auto = () => db.pragma('wal_autocheckpoint', { simple: true }) as number;
     assert.equal(auto(), 1000, "SQLite's default before");
-    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), 20);
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20 });
     assert.equal(auto(), 0, 'no checkpoint inside a commit on the event loop');
     // 3,000 pages (12 MB) in 30 commits: past the 1,000 pages at which a commit would checkpoint.
     const insert = db.prepare('INSERT INTO t VALUES (?)');
@@ -39,6 +39,67 @@ test('the event loop never checkpoints the WAL: a worker does, PASSIVE, while co
     assert.equal(cp.stats().failed, 0);
     cp.stop();
     assert.equal(auto(), 1000, 'automatic checkpoints back');
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** The process's threads (Linux): a worker is a thread of its own, with an isolate of its own. */
+const threads = () => Number(/Threads:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+
+test('no checkpoint worker while the WAL has nothing to checkpoint: one starts past 1,000 frames or when frames wait too long, and ends when idle', { skip: !existsSync('/proc/self/status') }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    db.pragma('wal_checkpoint(TRUNCATE)'); // nothing waits
+    const before = threads();
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20, lingerMs: 200, maxAgeMs: 1500 });
+    // The WAL was looked at (it could have started the worker) and nothing waits: no worker, no thread.
+    await waitFor('a few looks at the WAL', () => cp.stats().looks >= 3);
+    assert.equal(cp.stats().worker, false, 'a worker with nothing to checkpoint');
+    assert.equal(threads(), before, 'a thread with nothing to checkpoint');
+    // A few frames (under 1,000) wait less than maxAgeMs: still none.
+    db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(100));
+    const looks = cp.stats().looks;
+    await waitFor('looks at the WAL with a few frames', () => cp.stats().looks >= looks + 3);
+    assert.equal(cp.stats().checkpoints, 0);
+    // ...and are checkpointed once they waited maxAgeMs.
+    await waitFor('the worker to checkpoint frames that waited too long', () => cp.stats().checkpoints === 1);
+    // With nothing more to do it ends after lingerMs: the thread goes.
+    await waitFor('the idle worker to end', () => !cp.stats().worker && threads() === before);
+    // 3,000 pages at once: a worker again, at once (not after maxAgeMs).
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const blob = Buffer.alloc(400 * 1024, 7);
+    for (let i = 0; i < 30; i++) insert.run(blob);
+    await waitFor('a worker for the 3,000 frames', () => cp.stats().checkpoints === 2, 1200);
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0, 'an idle worker ending is no failure: checkpoints stay off the event loop');
+    assert.equal(cp.stats().failed, 0);
+    cp.stop();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a quiet database with a few frames waiting is checkpointed without a worker', { skip: !existsSync('/proc/self/status') }, async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const before = threads();
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20, lingerMs: 200, maxAgeMs: 300, quietMs: 300 });
+    db.prepare('INSERT INTO t VALUES (?)').run(Buffer.alloc(100));
+    let workerSeen = false;
+    await waitFor('the few frames to be checkpointed', () => {
+      workerSeen ||= cp.stats().worker || threads() !== before;
+      return cp.stats().checkpoints === 1;
+    });
+    assert.equal(workerSeen, false, 'a worker (a thread) for a few frames on a quiet database');
+    assert.equal(db.pragma('wal_autocheckpoint', { simple: true }), 0);
+    cp.stop();
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });

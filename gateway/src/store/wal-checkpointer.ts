@@ -5,55 +5,48 @@
 // here the event loop, in the middle of an archive batch or a login, for tens of milliseconds on a
 // busy disk. The serving gateway turns that off on its connection and checkpoints from a worker
 // thread with a connection of its own, PASSIVE (https://sqlite.org/c3ref/wal_checkpoint_v2.html:
-// "as many frames as possible without waiting for any database readers or writers"), looking every
-// CHECKPOINT_MS: in WAL mode a checkpoint runs beside the writer, so the event loop keeps
-// committing meanwhile (its commits never fsync: synchronous = NORMAL, db.ts).
+// "as many frames as possible without waiting for any database readers or writers"): in WAL mode
+// a checkpoint runs beside the writer, so the event loop keeps committing meanwhile (its commits
+// never fsync: synchronous = NORMAL, db.ts).
+// The worker (an isolate of its own: ~15 MiB of RSS) runs only while there is something to
+// checkpoint: every CHECKPOINT_MS the event loop stat()s the WAL file (libuv's pool; no descriptor
+// of ours on SQLite's files: closing one would drop the process's POSIX locks on that file,
+// https://sqlite.org/howtocorrupt.html section 2.2,
+// and reading the -shm file that way showed as seconds of the event loop in a CPU profile), and
+// starts the worker when it was written after the last checkpoint and holds 1,000 frames (as often
+// as SQLite's own automatic checkpoint would: a checkpoint a second rewrote the same hot pages and
+// fsynced each time), or when the first such write is MAX_AGE_MS old (a quiet server's WAL gets
+// written back; when nobody wrote for QUIET_MS and the WAL is small, without a worker). The worker
+// ends after LINGER_MS without a checkpoint to do: a server at rest carries no second isolate
+// (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
 // never grows without bound.
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../config/logger.ts';
 import type { Db } from './db.ts';
 
 export const CHECKPOINT_MS = 1000;
-/** SQLite's default (pages): the worker checkpoints past it; restored on the connection when the worker is gone. */
+/** SQLite's default (pages): checkpointed past it; restored on the connection when the worker cannot run. */
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
 const MAX_AGE_MS = 60_000;
+/** Nobody wrote to the database for this long, and the WAL holds fewer frames than QUIET_FRAMES: checkpointed on the event loop. */
+const QUIET_MS = 10_000;
+const QUIET_FRAMES = 256;
+/** File times are coarse (the kernel's tick): a write this close before a checkpoint counts as after it. */
+const MTIME_SLACK_MS = 50;
+/** The worker ends after this long without a checkpoint to do (started again when one is due). */
+export const LINGER_MS = 30_000;
 
-// CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle).
-// Each tick reads how many WAL frames wait (the wal-index header in the -shm file,
-// https://sqlite.org/walformat.html#the_wal_index_file_format: mxFrame at byte 16, nBackfill at
-// byte 96) and checkpoints only past workerData.pages of them, or when some wait and
-// workerData.maxAgeTicks ticks passed: as often as SQLite's own automatic checkpoint would (a
-// checkpoint a second rewrote the same hot pages and fsynced each time), unless the WAL sits idle.
-// If the header cannot be read, every tick checkpoints.
+// CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle): one
+// PASSIVE checkpoint when it starts and one at each 'now'.
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
-const fs = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true });
-const hdr = Buffer.alloc(100);
-let age = 0;
-const waiting = () => {
-  let fd;
-  try {
-    fd = fs.openSync(workerData.file + '-shm', 'r');
-    if (fs.readSync(fd, hdr, 0, 100, 0) < 100) return Infinity;
-    const le = hdr.readUInt32LE(0) === 3007000;
-    const u32 = (o) => (le ? hdr.readUInt32LE(o) : hdr.readUInt32BE(o));
-    return Math.max(0, u32(16) - u32(96));
-  } catch {
-    return Infinity;
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-};
-const run = (force) => {
-  const n = force ? Infinity : waiting();
-  if (n === 0) return void (age = 0);
-  if (n < workerData.pages && ++age < workerData.maxAgeTicks) return;
-  age = 0;
+const run = () => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
@@ -61,14 +54,12 @@ const run = (force) => {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
 };
-const timer = setInterval(run, workerData.everyMs);
 parentPort.on('message', (m) => {
-  if (m === 'now') return run(true);
-  clearInterval(timer);
+  if (m === 'now') return run();
   db.close();
   parentPort.close();
 });
-parentPort.postMessage({ ready: true });
+run();
 `;
 
 export interface WalCheckpointer {
@@ -76,48 +67,153 @@ export interface WalCheckpointer {
   now(): void;
   /** Ends the worker (the connection's automatic checkpoints come back). */
   stop(): void;
-  /** Checkpoints done so far, and the WAL's size in pages at the last one. */
-  stats(): { checkpoints: number; walPages: number; failed: number };
+  /**
+   * Checkpoints done so far, the WAL's size in pages at the last one, failed ones, how many times
+   * the WAL was looked at, and whether the worker is running now.
+   */
+  stats(): { checkpoints: number; walPages: number; failed: number; looks: number; worker: boolean };
 }
 
-export function startWalCheckpointer(db: Db, log: Logger, everyMs = CHECKPOINT_MS): WalCheckpointer {
+export interface WalCheckpointerOptions {
+  everyMs?: number;
+  lingerMs?: number;
+  maxAgeMs?: number;
+  quietMs?: number;
+}
+
+/** The WAL file's size and last write; undefined when there is none. stat(): no descriptor of ours on SQLite's files. */
+async function walFile(wal: string): Promise<{ size: number; mtimeMs: number } | undefined> {
+  try {
+    const st = await stat(wal);
+    return { size: st.size, mtimeMs: st.mtimeMs };
+  } catch {
+    return undefined;
+  }
+}
+
+export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOptions = {}): WalCheckpointer {
+  const everyMs = o.everyMs ?? CHECKPOINT_MS;
+  const lingerMs = o.lingerMs ?? LINGER_MS;
+  const maxAgeMs = o.maxAgeMs ?? MAX_AGE_MS;
+  const quietMs = o.quietMs ?? QUIET_MS;
   const file = db.name;
+  const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
+  const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24; // https://sqlite.org/walformat.html
+  const stats = { checkpoints: 0, walPages: 0, failed: 0, looks: 0 };
   let stopped = false;
-  const stats = { checkpoints: 0, walPages: 0, failed: 0 };
+  /** Automatic checkpoints are back on the connection for good (the worker could not run). */
+  let fallen = false;
+  let worker: Worker | undefined;
+  /** A checkpoint was asked of the worker and not answered yet. */
+  let pending = false;
+  let lastWork = 0;
+  /** When the last checkpoint was asked for (ms), and since when the WAL has had writes after it. */
+  let checkpointedAt = 0;
+  let dirtySince: number | undefined;
+  let looking = false;
+
   const restore = (why: string, err?: unknown) => {
+    fallen = true;
+    clearInterval(timer);
     if (!db.open) return;
     db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     if (!stopped) log.warn({ err: err instanceof Error ? err.message : err }, `WAL checkpoints back on the event loop: ${why}`);
   };
-  let worker: Worker;
-  try {
-    const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-    worker = new Worker(WORKER, { eval: true, workerData: { sqlite, file, everyMs, pages: AUTO_CHECKPOINT_PAGES, maxAgeTicks: Math.ceil(MAX_AGE_MS / everyMs) } });
-  } catch (e) {
-    restore('the checkpoint worker cannot start', e);
-    return { now() {}, stop() {}, stats: () => ({ ...stats }) };
-  }
-  worker.unref();
-  db.pragma('wal_autocheckpoint = 0');
-  worker.on('message', (m: { ready?: true; log?: number; checkpointed?: number; error?: string }) => {
-    if (m.error) {
-      // A failed checkpoint is tried again at the next tick; the WAL keeps what it has meanwhile.
-      if (stats.failed++ % 60 === 0) log.warn({ err: m.error }, 'WAL checkpoint failed (tried again every second)');
-    } else if (m.log !== undefined) {
-      stats.checkpoints++;
-      stats.walPages = m.log;
+
+  const retire = () => {
+    const w = worker;
+    worker = undefined;
+    pending = false;
+    w?.postMessage('stop');
+  };
+
+  const checkpoint = () => {
+    lastWork = checkpointedAt = Date.now();
+    dirtySince = undefined;
+    if (worker) {
+      if (!pending) worker.postMessage('now');
+      pending = true;
+      return;
     }
-  });
-  worker.on('error', (e) => restore('the checkpoint worker failed', e));
-  worker.on('exit', () => restore('the checkpoint worker ended'));
+    let w: Worker;
+    try {
+      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file } });
+    } catch (e) {
+      restore('the checkpoint worker cannot start', e);
+      return;
+    }
+    w.unref();
+    worker = w;
+    pending = true; // it checkpoints as it starts
+    w.on('message', (m: { log?: number; checkpointed?: number; error?: string }) => {
+      if (w === worker) pending = false;
+      if (m.error) {
+        // A failed checkpoint is tried again at the next look; the WAL keeps what it has meanwhile.
+        if (stats.failed++ % 60 === 0) log.warn({ err: m.error }, 'WAL checkpoint failed (tried again every second)');
+      } else if (m.log !== undefined) {
+        stats.checkpoints++;
+        stats.walPages = m.log;
+      }
+    });
+    // Only the running worker's end matters: a retired one was told to end.
+    w.on('error', (e) => w === worker && restore('the checkpoint worker failed', e));
+    w.on('exit', () => w === worker && !stopped && restore('the checkpoint worker ended'));
+  };
+
+  // A few frames on a database nobody wrote to for quietMs (what a quiet server's last writes
+  // leave): checkpointed here, not worth a worker (~15 MiB for LINGER_MS). Nobody is chatting, so
+  // the fsync that holds the event loop holds nobody up.
+  const quietCheckpoint = () => {
+    checkpointedAt = Date.now();
+    dirtySince = undefined;
+    try {
+      const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
+      stats.checkpoints++;
+      stats.walPages = r!.log;
+    } catch (e) {
+      if (stats.failed++ % 60 === 0) log.warn({ err: (e as Error).message }, 'WAL checkpoint failed (tried again every second)');
+    }
+  };
+
+  const look = async () => {
+    if (looking || stopped || fallen) return;
+    looking = true;
+    try {
+      const wal = await walFile(`${file}-wal`);
+      stats.looks++;
+      if (stopped || fallen) return;
+      const now = Date.now();
+      // Written after the last checkpoint was asked for (a write just before it may be counted
+      // again: one more PASSIVE checkpoint, which finds little to do).
+      if (wal && wal.size > 32 && wal.mtimeMs > checkpointedAt - MTIME_SLACK_MS) dirtySince ??= now;
+      // Frames since the WAL last started over (journal_size_limit = 0 below: it starts over from
+      // an empty file), or since before the last checkpoint when it could not finish.
+      const frames = wal ? Math.max(0, Math.floor((wal.size - 32) / frameBytes)) : 0;
+      if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint();
+      else if (dirtySince !== undefined && (frames >= AUTO_CHECKPOINT_PAGES || now - dirtySince >= maxAgeMs)) checkpoint();
+      else if (worker && !pending && now - lastWork >= lingerMs) retire();
+    } finally {
+      looking = false;
+    }
+  };
+
+  const timer = setInterval(() => void look(), everyMs);
+  timer.unref();
+  db.pragma('wal_autocheckpoint = 0');
+  // The WAL starts over from an empty file after a checkpoint (instead of being overwritten in
+  // place), so its size says how many frames were written since (https://sqlite.org/pragma.html#pragma_journal_size_limit).
+  db.pragma('journal_size_limit = 0');
   return {
-    now: () => void worker.postMessage('now'),
+    now: () => {
+      if (!stopped && !fallen) checkpoint();
+    },
     stop() {
       if (stopped) return;
       stopped = true;
-      restore('stopped');
-      worker.postMessage('stop');
+      clearInterval(timer);
+      retire();
+      if (db.open) db.pragma(`wal_autocheckpoint = ${AUTO_CHECKPOINT_PAGES}`);
     },
-    stats: () => ({ ...stats }),
+    stats: () => ({ ...stats, worker: worker !== undefined }),
   };
 }

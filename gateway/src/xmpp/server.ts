@@ -8,9 +8,9 @@ import type { Element } from 'ltx';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { TLSSocket } from 'node:tls';
-import { WebSocketServer } from 'ws';
 import type { SecureContext } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { lazyWebSocketServer } from '../config/lazy-websocket-server.ts';
 import type { Logger } from '../config/logger.ts';
 import type { LiveSession } from '../protocol/admin-api.ts';
 import type { Settings } from '../config/schema.ts';
@@ -283,7 +283,7 @@ export async function startXmppServer(deps: XmppServerDeps): Promise<XmppServer>
       : undefined;
 
   // RFC 7395: the "xmpp" subprotocol is required; frames are bounded by the stanza limit.
-  const wss = new WebSocketServer({
+  const wss = lazyWebSocketServer({
     noServer: true,
     maxPayload: settings.maxStanzaBytes,
     perMessageDeflate: false,

@@ -6,7 +6,8 @@
 // every tick (signed out, timed out or no longer an admin: the socket closes with 4401).
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
+import { lazyWebSocketServer } from '../../config/lazy-websocket-server.ts';
 import { isLoopbackHost } from '../../config/exposure.ts';
 import type { AdminStatus } from '../../protocol/admin-api.ts';
 import type { Store } from '../../store/index.ts';
@@ -32,7 +33,7 @@ export interface LiveSnapshot extends AdminStatus {
 }
 
 export function createLiveSocket(d: { status: StatusSource; sessions: ConsoleSessions; store: Store; intervalMs: number; allowRemote: boolean; trustProxy: boolean }) {
-  const wss = new WebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
+  const wss = lazyWebSocketServer({ noServer: true, maxPayload: 1024, perMessageDeflate: false });
   const viewers = new Map<WebSocket, string>();
   let timer: NodeJS.Timeout | undefined;
   let ticks = 0;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { createStore } from '../../store/index.ts';
-import { ArchiveWriter } from './mam-writer.ts';
+import { ArchiveWriter, CHUNK_ROWS } from './mam-writer.ts';
 
 const ROOM = 'lobby@conference.example.com';
 const row = (i: number) => `<message type="groupchat" from="${ROOM}/ann"><body>${i}</body></message>`;
@@ -90,5 +90,27 @@ test(
     w.flush();
     assert.equal(w.store.count({ archive: ROOM }), 0);
     assert.equal(w.store.count({ archive: 'other@conference.example.com' }), 1);
+  }),
+);
+
+test(
+  'a burst is written CHUNK_ROWS at a time, between turns of the event loop, never in add() itself',
+  withWriter(async (w) => {
+    const batches: number[] = [];
+    const add = w.store.add.bind(w.store);
+    w.store.add = (rows) => {
+      batches.push(rows.length);
+      add(rows);
+    };
+    const ids = Array.from({ length: 1000 }, (_, i) => w.add(ROOM, `${ROOM}/ann`, row(i)));
+    assert.deepEqual(batches, [], 'written inside add()');
+    while (w.store.count({ archive: ROOM }) < 1000) await new Promise((r) => setImmediate(r));
+    assert.ok(Math.max(...batches) <= CHUNK_ROWS, `a transaction of ${Math.max(...batches)} rows (at most ${CHUNK_ROWS})`);
+    assert.equal(batches.reduce((a, b) => a + b, 0), 1000);
+    assert.deepEqual(
+      w.store.page({ archive: ROOM }, { max: 1000 }).rows.map((r) => r.id),
+      ids,
+      'in order',
+    );
   }),
 );
