@@ -45,6 +45,7 @@ export async function runEjabberdCommand(
       extauthCommand: settings.xmpp.external.extauthCommand ?? extauthCommandOf({ node: process.execPath, bin: io.bin, dataDir: settings.dataDir, configFile: io.configFile }),
       ...(archiveDb && { archiveDb }),
       ...(archiveUrl && { archivePg: pgUrlParts(archiveUrl) }),
+      uploadDir: archiveDbPath(settings.xmpp.external.uploadDir, settings.dataDir), // the same %data% expansion
     });
     // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
     if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user needs to write it and its folder, the gateway's to read them`);

@@ -49,3 +49,22 @@ test('xmpp.external.archiveUrl: mod_mam on that PostgreSQL database (a cluster s
   assert.match(yaml, /default_room_options:\n {6}mam: true\n(?: {4}#.*\n)? {4}access_mam: none$/m);
   assert.doesNotMatch(yaml, /sqlite/);
 });
+
+test('HTTP File Upload: mod_http_upload on upload.<domain> at /upload of the WebSocket listener, Herald\'s size limit, docroot, retention and quota; none when xmpp.upload is off', () => {
+  const yaml = renderEjabberdConfig({ ...input, uploadDir: '/var/lib/herald/ejabberd-uploads' });
+  assert.match(yaml, /- port: 5280\n(?: {4}.*\n)* {6}\/ws: ejabberd_http_ws\n {6}\/upload: mod_http_upload\n/);
+  assert.match(yaml, /^ {2}mod_http_upload:\n {4}host: "upload.@HOST@"\n(?: {4}.*\n)* {4}docroot: "\/var\/lib\/herald\/ejabberd-uploads"\n {4}put_url: "https:\/\/@HOST@:5280\/upload\/@HOST@"\n {4}max_size: 52428800\n/m);
+  assert.match(yaml, /^ {2}mod_http_upload_quota:\n {4}max_days: 30\n/m);
+  assert.doesNotMatch(yaml, /herald_upload_quota/, 'no quota by default (xmpp.upload.quotaBytes 0)');
+  // publicHost and plain http (websocketTls off, a proxy or a test in front); a quota in whole MiB, rounded up; retention 0 = forever.
+  const x = { ...input.xmpp, upload: { ...input.xmpp.upload, maxFileBytes: 1000, quotaBytes: 100 * 1024 * 1024 + 1, retentionDays: 0 }, external: { ...input.xmpp.external, publicHost: 'chat.example.com', websocketTls: false, websocketPort: 8080 } };
+  const other = renderEjabberdConfig({ ...input, xmpp: x, uploadDir: '/u' });
+  assert.match(other, /put_url: "http:\/\/chat.example.com:8080\/upload\/@HOST@"\n {4}max_size: 1000\n/);
+  assert.match(other, /^ {2}herald_upload_quota: 101$/m);
+  assert.match(other, /^ {2}mod_http_upload_quota:\n {4}max_days: infinity\n {4}access_hard_quota: herald_upload_quota\n {4}access_soft_quota: herald_upload_quota\n/m);
+  // An IPv6 public host is bracketed in the URL.
+  assert.match(renderEjabberdConfig({ ...input, xmpp: { ...x, external: { ...x.external, publicHost: '::1' } }, uploadDir: '/u' }), /put_url: "http:\/\/\[::1\]:8080\/upload\/@HOST@"/);
+  const off = renderEjabberdConfig({ ...input, xmpp: { ...input.xmpp, upload: { ...input.xmpp.upload, enabled: false } }, uploadDir: '/u' });
+  assert.doesNotMatch(off, /^ {2}mod_http_upload/m);
+  assert.doesNotMatch(off, /docroot|\/upload:/);
+});

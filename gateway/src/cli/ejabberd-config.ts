@@ -20,13 +20,53 @@ import { HeraldError } from '../protocol/errors.ts';
 export interface EjabberdConfigInput {
   /** Herald's domains (each becomes a virtual host). */
   domains: string[];
-  xmpp: Pick<Settings['xmpp'], 'external' | 'tlsCert' | 'tlsKey' | 'maxStanzaBytes' | 'resumeSeconds' | 'offlineQuota' | 'archiveDays'>;
+  xmpp: Pick<Settings['xmpp'], 'external' | 'tlsCert' | 'tlsKey' | 'maxStanzaBytes' | 'resumeSeconds' | 'offlineQuota' | 'archiveDays' | 'upload'>;
   /** The extauth_program line (see extauthCommandOf). */
   extauthCommand: string;
   /** xmpp.external.archiveDb, absolute: mod_mam on SQLite there, which `serve` tails into the central IM log. */
   archiveDb?: string;
   /** xmpp.external.archiveUrl's parts: mod_mam on that PostgreSQL database (a cluster's nodes share it). */
   archivePg?: { server: string; port: number; database: string; username: string; password: string };
+  /** xmpp.external.uploadDir, absolute: mod_http_upload's docroot (without it, and with xmpp.upload.enabled off, no upload). */
+  uploadDir?: string;
+}
+
+const MIB = 1024 * 1024;
+/**
+ * HTTP File Upload (XEP-0363) on ejabberd with Herald's xmpp.upload limits: the service
+ * upload.<domain> (the name the embedded server uses; desktops find it by disco#items +
+ * disco#info feature urn:xmpp:http:upload:0, XEP-0363 §2, whose max-file-size is max_size), PUT and
+ * GET at /upload on the WebSocket listener (same host, port and TLS as /ws). The put_url carries
+ * the virtual host (/upload/@HOST@) because ejabberd 23.01 names one upload process per put_url:
+ * two virtual hosts cannot share one. mod_http_upload_quota deletes files after
+ * xmpp.upload.retentionDays; xmpp.upload.quotaBytes becomes its hard quota in whole MiB (ejabberd
+ * counts MiB, and on exceeding it deletes the user's oldest files down to the soft quota rather
+ * than refusing the upload as the embedded server does).
+ */
+function uploadModules(input: EjabberdConfigInput): string {
+  const u = input.xmpp.upload;
+  const x = input.xmpp.external;
+  if (!u.enabled || !input.uploadDir) return '  # No mod_http_upload: xmpp.upload.enabled is off.\n';
+  const host = x.publicHost ?? '@HOST@';
+  const url = `${x.websocketTls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${x.websocketPort}/upload/@HOST@`;
+  const quotaMib = Math.ceil(u.quotaBytes / MIB);
+  const quota = u.retentionDays > 0 || quotaMib > 0
+    ? `  mod_http_upload_quota:
+    max_days: ${u.retentionDays > 0 ? u.retentionDays : 'infinity'}
+${quotaMib > 0 ? '    access_hard_quota: herald_upload_quota\n    access_soft_quota: herald_upload_quota\n' : ''}`
+    : '';
+  return `  mod_http_upload:
+    host: "upload.@HOST@"
+    name: "HTTP File Upload"
+    docroot: ${q(input.uploadDir)}
+    put_url: ${q(url)}
+    max_size: ${u.maxFileBytes}
+    thumbnail: false
+    # As the embedded server serves uploads: never rendered as a page of the download host.
+    custom_headers:
+      "X-Content-Type-Options": "nosniff"
+      "Content-Security-Policy": "sandbox; default-src 'none'"
+${quota}`;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -113,7 +153,7 @@ access_rules:
 shaper_rules:
   # Herald's xmpp.offlineQuota: offline messages kept per user.
   max_user_offline_messages: ${input.xmpp.offlineQuota}
-# ejabberd's HTTP API: loopback callers only (the gateway, an admin on the node).
+${input.xmpp.upload.enabled && input.uploadDir && input.xmpp.upload.quotaBytes > 0 ? `  # Herald's xmpp.upload.quotaBytes in MiB (mod_http_upload_quota).\n  herald_upload_quota: ${Math.ceil(input.xmpp.upload.quotaBytes / MIB)}\n` : ''}# ejabberd's HTTP API: loopback callers only (the gateway, an admin on the node).
 api_permissions:
   "herald gateway":
     from:
@@ -137,7 +177,7 @@ listen:
     tls: ${x.websocketTls}
     request_handlers:
       /ws: ejabberd_http_ws
-  - port: ${x.apiPort}
+${input.xmpp.upload.enabled && input.uploadDir ? '      /upload: mod_http_upload\n' : ''}  - port: ${x.apiPort}
     ip: ${q(x.apiHost)}
     module: ejabberd_http
     request_handlers:
@@ -178,5 +218,5 @@ ${input.archiveDb || pgArchive ? '    # Room owners cannot switch the archive (a
   # get_offline_count, through which serve sends the server's own IMs (SEM files, alerts, reminders).
   mod_admin_extra: {}
   mod_fail2ban: {}
-`;
+${uploadModules(input)}`;
 }

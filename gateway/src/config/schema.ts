@@ -188,6 +188,11 @@ export const SettingsSchema = z.strictObject({
             .url()
             .refine((u) => /^postgres(ql)?:\/\//.test(u), 'a postgres:// URL')
             .optional(),
+          /**
+           * mod_http_upload's docroot (%data% = the data folder): where ejabberd keeps uploaded files
+           * (xmpp.upload.* give its limits). A cluster's nodes need one shared folder (NFS or the like).
+           */
+          uploadDir: z.string().min(1).default('%data%/ejabberd-uploads'),
           /** PostgreSQL archive: how long a missing id (an insert not committed yet) holds later rows back before it is given up as rolled back. */
           archiveGapGraceMs: z.coerce.number().int().min(0).max(600_000).default(30_000),
         })
