@@ -57,7 +57,7 @@ before(async () => {
 
   const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
   certFile = cert.certFile;
-  writeFileSync(configFile, JSON.stringify({ xmpp: { external: { listenHost: '127.0.0.1', websocketTls: false, certfiles: [cert.certFile, cert.keyFile] } } }));
+  writeFileSync(configFile, JSON.stringify({ xmpp: { external: { listenHost: '127.0.0.1', publicHost: '127.0.0.1', websocketTls: false, certfiles: [cert.certFile, cert.keyFile] } } }));
   cluster = await startEjabberdCluster({
     dir,
     // One settings file for the cluster; each node's ports through the environment (README "Running IM on an ejabberd cluster").
@@ -184,6 +184,20 @@ test('the desktop core chats through the cluster: alice\'s desktop takes /api/v1
   const seen = await alice.next('presence', (e) => e.jid === 'bob@example.com' && e.show === 'away', 15_000);
   assert.equal(seen.status, 'At lunch');
   await Promise.all([alice.chat.disconnect(), bob.chat.disconnect()]);
+});
+
+test('a file uploaded through one node (XEP-0363) is served by the other too: the nodes share xmpp.external.uploadDir (the data folder\'s, on one machine)', { timeout: 300_000 }, async () => {
+  const bob = await login(n2, 'bob@example.com', 'bob password 12', 'bob (upload)', 'upload');
+  const file = path.join(dir, 'cluster-notes.txt');
+  writeFileSync(file, 'uploaded on one node, fetched from the other\n');
+  const up = await bob.c.call('upload', { path: file }, 30_000);
+  assert.equal(up.service, 'upload.example.com');
+  const url = new URL(up.url);
+  const other = Number(url.port) === n2.websocketPort ? n1 : n2;
+  assert.equal(Number(url.port), other === n1 ? n2.websocketPort : n1.websocketPort, 'the slot came from one of the nodes');
+  url.port = String(other.websocketPort);
+  assert.equal(await (await fetch(url)).text(), 'uploaded on one node, fetched from the other\n');
+  await bob.c.close();
 });
 
 test('a device token revoked while serve runs ends the session on node 2 through node 1\'s HTTP API; the same user\'s token on node 1 too', { timeout: 300_000 }, async () => {
