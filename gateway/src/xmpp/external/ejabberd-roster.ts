@@ -127,33 +127,40 @@ export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 
     if (r !== 0) throw new HeraldError('directory_unavailable', `ejabberd's ${c.command} ${JSON.stringify(c.args)} answered ${JSON.stringify(r)}`);
   };
   const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0 };
-  const wanted = rosterGroups(src);
-  for (const c of rosterCommands(src)) {
-    if (c.command !== 'srg_create') continue;
-    await ok(c);
-    sync.groupsWritten++;
-  }
-  for (const [host, groups] of wanted) {
-    for (const [group, g] of groups) {
-      const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
-      const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
-      for (const m of g.members.filter((m) => !current.has(m))) {
-        await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
-        sync.membersAdded++;
+  const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
+  const creates = rosterCommands(src).filter((c) => c.command === 'srg_create');
+  // Host by host (a group displays only groups of its own host): a host ejabberd does not serve yet
+  // (a domain added before `ejabberd config` + reload_config) fails alone, the others are synced.
+  const failed: string[] = [];
+  for (const [host, groups] of rosterGroups(src)) {
+    try {
+      for (const c of creates.filter((c) => c.args.host === host)) {
+        await ok(c);
+        sync.groupsWritten++;
       }
-      // A Set, not includes(): 10,000 members must not make 10^8 comparisons on the event loop.
-      const wantedMembers = new Set(g.members);
-      for (const m of [...current].filter((m) => !wantedMembers.has(m))) {
-        await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
-        sync.membersRemoved++;
+      for (const [group, g] of groups) {
+        const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
+        for (const m of g.members.filter((m) => !current.has(m))) {
+          await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
+          sync.membersAdded++;
+        }
+        // A Set, not includes(): 10,000 members must not make 10^8 comparisons on the event loop.
+        const wantedMembers = new Set(g.members);
+        for (const m of [...current].filter((m) => !wantedMembers.has(m))) {
+          await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
+          sync.membersRemoved++;
+        }
       }
+      for (const group of await call<string[]>('srg_list', { host })) {
+        if (group.startsWith('link-') && !groups.has(group)) {
+          await ok({ command: 'srg_delete', args: { group, host } });
+          sync.groupsDeleted++;
+        }
+      }
+    } catch (e) {
+      failed.push(`${host}: ${(e as Error).message}`);
     }
-    for (const group of await call<string[]>('srg_list', { host })) {
-      if (group.startsWith('link-') && !groups.has(group)) {
-        await ok({ command: 'srg_delete', args: { group, host } });
-        sync.groupsDeleted++;
-      }
-    }
   }
+  if (failed.length) throw new HeraldError('directory_unavailable', `the shared roster of ${failed.length} host(s) is not in step: ${failed.join('; ')}`);
   return sync;
 }

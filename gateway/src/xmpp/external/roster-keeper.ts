@@ -32,8 +32,9 @@ export interface RosterKeeper {
 }
 
 export function createRosterKeeper(o: { sync: () => Promise<RosterSync>; log: Log; quietMs?: number; maxWaitMs?: number; firstRetryMs?: number; maxRetryMs?: number }): RosterKeeper {
-  const quietMs = o.quietMs ?? 500;
-  const maxWaitMs = o.maxWaitMs ?? 5_000;
+  // Longer than serve's directory poll (1 s): a CLI burst is seen as one change per poll tick.
+  const quietMs = o.quietMs ?? 2_000;
+  const maxWaitMs = o.maxWaitMs ?? 10_000;
   const firstRetryMs = o.firstRetryMs ?? 1_000;
   const maxRetryMs = o.maxRetryMs ?? 30_000;
   let dirtySince: number | undefined; // first change not yet in a started sync
