@@ -144,7 +144,11 @@ test('a domain link added with the CLI makes the other domain visible; a user ad
   const carol = await login('carol@other.example', 'carol password 1', 'carol (linked)');
   assert.deepEqual(jids(carol.roster), ['alice@example.com', 'bob@example.com']);
   // The admin API's path: the directory in serve's own process (data_version does not move for it).
+  // Told at once, not at the poll's next tick (which another process's commit, e.g. extauth's, could also wake):
+  // the commit and this continuation have no timer between them.
+  const seen = keeper().status().changes;
   await gw!.services.admin.users.add({ who: 'test', from: 'test' }, 'fay@other.example', 'fay password 123');
+  assert.equal(keeper().status().changes, seen + 1, 'the directory told the keeper itself');
   await pushOf(alice.c, 'fay@other.example');
   await Promise.all([alice.c.close(), carol.c.close()]);
 });
