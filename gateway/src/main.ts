@@ -22,6 +22,8 @@ import { createAdminUsers } from './admin/users.ts';
 import { createCredentials } from './directory/credentials.ts';
 import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
+import { createRosterKeeper, type RosterKeeper } from './xmpp/external/roster-keeper.ts';
+import { rosterFingerprint, rosterSourceOf, syncRoster } from './xmpp/external/ejabberd-roster.ts';
 import { startArchiveTail } from './xmpp/external/archive-tail.ts';
 import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
 import { startPgArchiveTail } from './xmpp/external/pg-archive-tail.ts';
@@ -127,6 +129,8 @@ export interface Gateway {
   mail: MailService;
   /** Mail-to-IM alert rules, when they run (XMPP server on, im.alerts.enabled). */
   alerts: AlertEngine | undefined;
+  /** xmpp.mode=external: what keeps ejabberd's shared roster in step with the directory. */
+  rosterKeeper: RosterKeeper | undefined;
   /** Per-user packages: signing key, builds, stamping (the download page uses it). */
   provisioning: Provisioning;
   /** Calendar reminders (XMPP server on, a CalDAV URL configured) and invitation summaries (im.calendar.invitations). */
@@ -522,6 +526,13 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     if (e.ends === 'account' && e.accountId !== null) mail.drop(e.accountId).catch((err: unknown) => log.warn({ err }, 'mail watch of a removed account did not close'));
   });
 
+  // xmpp.mode=external: ejabberd's shared roster follows users, domains and links by itself, changed
+  // here (the directory's hook) or by the CLI (the poll below), debounced (xmpp/external/roster-keeper.ts).
+  const rosterKeeper = ejabberdApi && createRosterKeeper({ sync: () => syncRoster(apiUrlOf(settings.xmpp.external), rosterSourceOf(store)), log: log.child({ ejabberd: true }) });
+  const stopRosterHook = rosterKeeper && directory.onChanged(() => rosterKeeper.changed());
+  let rosterSeen = rosterKeeper ? rosterFingerprint(store) : '';
+  rosterKeeper?.changed(); // at start: whatever changed while the gateway was down
+
   // Users, passwords and tokens changed by `herald-gateway user|token ...` apply at once.
   let seenVersion = store.dataVersion();
   const knownIds = () => new Set(store.accounts.list().map((a) => a.id));
@@ -537,6 +548,11 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     for (const id of accountIds) if (!now.has(id)) void mail.drop(id);
     accountIds = now;
     syncAlertWatch(); // users added to (or removed from) a domain an admin rule covers
+    const roster = rosterKeeper && rosterFingerprint(store);
+    if (roster && roster !== rosterSeen) {
+      rosterSeen = roster;
+      rosterKeeper.changed();
+    }
   }, DIRECTORY_POLL_MS);
   directoryPoll.unref();
 
@@ -565,6 +581,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     xmpp,
     mail,
     alerts,
+    rosterKeeper,
     provisioning,
     calendar: { reminders, invitations },
     faults: () => lastResort.count(),
@@ -578,6 +595,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
             name: 'timers and alert rules',
             run() {
               clearInterval(directoryPoll);
+              stopRosterHook?.();
               stopCredentialFanOut();
               endpoint?.remove();
               status.close();
@@ -589,6 +607,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           },
           { name: 'events sockets', run: () => events.close() },
           { name: 'SEM spool', run: () => spool.close() },
+          { name: 'ejabberd shared roster', run: () => rosterKeeper?.close() },
           { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
           {
             name: 'IM log',

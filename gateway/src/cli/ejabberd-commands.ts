@@ -8,16 +8,9 @@ import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
 import { archiveDbPath, createArchiveDb } from '../xmpp/external/ejabberd-archive.ts';
 import { createPgArchiveSchema, pgUrlParts, redactUrl } from '../xmpp/external/pg-archive.ts';
 import { HeraldError } from '../protocol/errors.ts';
-import { asEjabberdctl, rosterCommands, syncRoster, type RosterSource } from './ejabberd-roster.ts';
+import { asEjabberdctl, rosterCommands, rosterSourceOf, syncRoster } from '../xmpp/external/ejabberd-roster.ts';
 
 type Services = Pick<ReturnType<typeof createServices>, 'store'>;
-
-export function rosterSourceOf(s: Services): RosterSource {
-  const domains = s.store.domains.list().map((d) => d.name);
-  const users = new Map(domains.map((d) => [d, s.store.accounts.list(d).map((a) => a.address)]));
-  const links = new Map(domains.map((d) => [d, s.store.domainLinks.linkedTo(d)]));
-  return { domains, users, links };
-}
 
 export async function runEjabberdCommand(
   settings: Settings,
@@ -57,7 +50,7 @@ export async function runEjabberdCommand(
     return;
   }
   if (action === 'roster') {
-    const src = rosterSourceOf(s);
+    const src = rosterSourceOf(s.store);
     if (flags.print) {
       for (const line of asEjabberdctl(rosterCommands(src))) io.out(line);
       return;

@@ -56,17 +56,31 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
     return domain;
   };
 
+  // Who is in which domain, and which domains are linked, changed in this process (the CLI's changes
+  // reach `serve` through its data_version poll): ejabberd's shared roster follows (main.ts).
+  const changeListeners = new Set<() => void>();
+  const changed = () => {
+    for (const f of changeListeners) f();
+  };
+
   return {
     backendName: backend.name,
+    /** Called after users, domains, links or a domain's IM switch changed here; returns the unsubscribe. */
+    onChanged(f: () => void): () => void {
+      changeListeners.add(f);
+      return () => changeListeners.delete(f);
+    },
 
     addDomain(name: string, imEnabled = true): DomainRow {
       const domain = parseDomain(name);
       if (store.domains.get(domain)) throw new HeraldError('bad_request', `domain ${domain} already exists`);
       store.domains.add(domain, imEnabled);
+      changed();
       return store.domains.get(domain)!;
     },
     setDomainIm(name: string, on: boolean): void {
       credentials.setDomainIm(parseDomain(name), on);
+      changed();
     },
     /**
      * Removes a domain; with accounts only when `force` (they go too, and their sessions end).
@@ -75,6 +89,7 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
     removeDomain(name: string, { force = false }: { force?: boolean } = {}): RemovedDomain {
       const removed = credentials.removeDomain(existingDomain(name), { force });
       for (const a of removed.accounts) guard.forget(a);
+      changed();
       return removed;
     },
     setDomainUpdates(name: string, mode: UpdateMode): void {
@@ -89,13 +104,17 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
       const [a, b] = [parseDomain(first), parseDomain(second)];
       if (a === b) throw new HeraldError('bad_request', `cannot link ${a} with itself: a domain's users always see each other`);
       for (const d of [a, b]) if (!store.domains.get(d)) throw new HeraldError('not_found', `no domain ${d}; add it first (domain add ${d})`);
-      return store.domainLinks.link(a, b);
+      const added = store.domainLinks.link(a, b);
+      if (added) changed();
+      return added;
     },
     /** False when the two domains were not linked. */
     unlinkDomains(first: string, second: string): boolean {
       const [a, b] = [parseDomain(first), parseDomain(second)];
       for (const d of [a, b]) if (!store.domains.get(d)) throw new HeraldError('not_found', `no domain ${d}`);
-      return store.domainLinks.unlink(a, b);
+      const removed = store.domainLinks.unlink(a, b);
+      if (removed) changed();
+      return removed;
     },
     linkedDomains(name: string): string[] {
       return store.domainLinks.linkedTo(parseDomain(name));
@@ -110,12 +129,14 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
       const secrets = password ? await passwordSecrets(password) : null;
       const account = store.accounts.add({ ...a, displayName: displayName ?? displayNameOf(a.local), passwordHash: secrets?.hash ?? null });
       if (secrets) store.accounts.setPasswordHash(a.address, secrets.hash, secrets.scram);
+      changed();
       return store.accounts.byAddress(account.address)!;
     },
     removeUser(input: string): void {
       const a = parseAddress(input);
       credentials.removeAccount(a.address);
       guard.forget(a.address);
+      changed();
     },
     /** New password: sessions that used the old one end, and so do the device tokens unless `keepDevices`. */
     async setPassword(input: string, password: string, { keepDevices = false }: { keepDevices?: boolean } = {}): Promise<{ devicesRevoked: number }> {
@@ -177,6 +198,7 @@ export function createDirectory({ store, backend, guard, autoCreate, minPassword
           : await backend.verify(a.address, account, password);
       if (ok && !account && autoCreate && backend.name === 'imap' && store.domains.get(a.domain)) {
         account = store.accounts.add({ ...a, displayName: displayNameOf(a.local), passwordHash: null });
+        changed();
       }
       if (!ok || !account) {
         guard.failed(a.address, clientAddress);

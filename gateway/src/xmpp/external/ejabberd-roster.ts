@@ -9,7 +9,8 @@
 // Groups must exist before members are added (a displayed group missing then crashes
 // srg_user_add), so every srg_create comes first. srg_create on an existing group replaces its
 // options and keeps its members: running the commands again is harmless.
-import { HeraldError } from '../protocol/errors.ts';
+import { HeraldError } from '../../protocol/errors.ts';
+import type { Store } from '../../store/index.ts';
 
 export interface RosterSource {
   domains: string[];
@@ -17,6 +18,32 @@ export interface RosterSource {
   users: Map<string, string[]>;
   /** Linked domains per domain (symmetric). */
   links: Map<string, string[]>;
+}
+
+/** Herald's side, read from the store (a few indexed queries, also for 10,000 users). */
+export function rosterSourceOf(store: Pick<Store, 'domains' | 'accounts' | 'domainLinks'>): RosterSource {
+  const domains = store.domains.list().map((d) => d.name);
+  const users = new Map(domains.map((d) => [d, store.accounts.list(d).map((a) => a.address)]));
+  const links = new Map(domains.map((d) => [d, store.domainLinks.linkedTo(d)]));
+  return { domains, users, links };
+}
+
+/**
+ * A cheap summary of what the shared roster depends on, for `serve`'s data_version poll: that moves
+ * for every commit of another process (extauth's login bookkeeping too), the roster only when this
+ * does. Account ids only grow (a new row gets max(id)+1), so count, sum and the newest row's
+ * address change whenever the set of accounts does; domains and links are few.
+ */
+export function rosterFingerprint(store: Pick<Store, 'db'>): string {
+  const row = store.db
+    .prepare(
+      `SELECT (SELECT count(*) || ':' || total(id) || ':' || ifnull(max(id), 0) FROM accounts)
+          || '|' || ifnull((SELECT address FROM accounts ORDER BY id DESC LIMIT 1), '')
+          || '|' || ifnull((SELECT group_concat(name, ',') FROM (SELECT name FROM domains ORDER BY name)), '')
+          || '|' || ifnull((SELECT group_concat(a || '+' || b, ',') FROM (SELECT a, b FROM domain_links ORDER BY a, b)), '') AS f`,
+    )
+    .get() as { f: string };
+  return row.f;
 }
 
 export interface SrgCommand {
@@ -100,31 +127,40 @@ export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 
     if (r !== 0) throw new HeraldError('directory_unavailable', `ejabberd's ${c.command} ${JSON.stringify(c.args)} answered ${JSON.stringify(r)}`);
   };
   const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0 };
-  const wanted = rosterGroups(src);
-  for (const c of rosterCommands(src)) {
-    if (c.command !== 'srg_create') continue;
-    await ok(c);
-    sync.groupsWritten++;
-  }
-  for (const [host, groups] of wanted) {
-    for (const [group, g] of groups) {
-      const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
-      const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
-      for (const m of g.members.filter((m) => !current.has(m))) {
-        await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
-        sync.membersAdded++;
+  const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
+  const creates = rosterCommands(src).filter((c) => c.command === 'srg_create');
+  // Host by host (a group displays only groups of its own host): a host ejabberd does not serve yet
+  // (a domain added before `ejabberd config` + reload_config) fails alone, the others are synced.
+  const failed: string[] = [];
+  for (const [host, groups] of rosterGroups(src)) {
+    try {
+      for (const c of creates.filter((c) => c.args.host === host)) {
+        await ok(c);
+        sync.groupsWritten++;
       }
-      for (const m of [...current].filter((m) => !g.members.includes(m))) {
-        await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
-        sync.membersRemoved++;
+      for (const [group, g] of groups) {
+        const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
+        for (const m of g.members.filter((m) => !current.has(m))) {
+          await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
+          sync.membersAdded++;
+        }
+        // A Set, not includes(): 10,000 members must not make 10^8 comparisons on the event loop.
+        const wantedMembers = new Set(g.members);
+        for (const m of [...current].filter((m) => !wantedMembers.has(m))) {
+          await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
+          sync.membersRemoved++;
+        }
       }
+      for (const group of await call<string[]>('srg_list', { host })) {
+        if (group.startsWith('link-') && !groups.has(group)) {
+          await ok({ command: 'srg_delete', args: { group, host } });
+          sync.groupsDeleted++;
+        }
+      }
+    } catch (e) {
+      failed.push(`${host}: ${(e as Error).message}`);
     }
-    for (const group of await call<string[]>('srg_list', { host })) {
-      if (group.startsWith('link-') && !groups.has(group)) {
-        await ok({ command: 'srg_delete', args: { group, host } });
-        sync.groupsDeleted++;
-      }
-    }
   }
+  if (failed.length) throw new HeraldError('directory_unavailable', `the shared roster of ${failed.length} host(s) is not in step: ${failed.join('; ')}`);
   return sync;
 }

@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { asEjabberdctl, rosterCommands, rosterGroups } from './ejabberd-roster.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createStore } from '../../store/index.ts';
+import { asEjabberdctl, rosterCommands, rosterFingerprint, rosterGroups } from './ejabberd-roster.ts';
 
 const src = {
   domains: ['a.example', 'b.example', 'c.example'],
@@ -46,4 +50,36 @@ test('ejabberdctl lines: arguments in order, quoted for the shell, display group
   assert.ok(lines.includes('ejabberdctl srg_user_add cat b.example link-b.example a.example'));
   const odd = asEjabberdctl([{ command: 'srg_create', args: { group: 'g', host: 'h.example', label: "it's", description: 'x y', display: '' } }]);
   assert.equal(odd[0], "ejabberdctl srg_create g h.example 'it'\\''s' 'x y' ''");
+});
+
+test('fingerprint: moves when who is in the roster changes (also a removed newest user replaced by another), not for the IM switch', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-roster-fp-'));
+  const store = createStore(dir);
+  try {
+    const user = (address: string) => ({ address, local: address.split('@')[0]!, domain: address.split('@')[1]!, displayName: address, passwordHash: null });
+    store.domains.add('a.example', true);
+    store.domains.add('b.example', true);
+    store.accounts.add(user('ann@a.example'));
+    // serve's poll compares with the last fingerprint it saw.
+    let last = rosterFingerprint(store);
+    const step = (what: string, change: () => void) => {
+      change();
+      const f = rosterFingerprint(store);
+      assert.notEqual(f, last, `${what}: the fingerprint did not move`);
+      last = f;
+    };
+    step('user added', () => store.accounts.add(user('bob@a.example')));
+    // SQLite reuses the largest rowid once its row is gone: count and sum stay, the newest address does not.
+    step('newest user replaced', () => (store.accounts.remove('bob@a.example'), store.accounts.add(user('cat@a.example'))));
+    step('older user removed', () => store.accounts.remove('ann@a.example'));
+    step('link', () => store.domainLinks.link('a.example', 'b.example'));
+    step('unlink', () => store.domainLinks.unlink('a.example', 'b.example'));
+    step('domain added', () => store.domains.add('c.example', true));
+    const before = rosterFingerprint(store);
+    store.domains.setImEnabled('a.example', false);
+    assert.equal(rosterFingerprint(store), before, 'the IM switch does not change who is in the roster');
+  } finally {
+    store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
