@@ -24,11 +24,7 @@ import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { createRosterKeeper, type RosterKeeper } from './xmpp/external/roster-keeper.ts';
 import { rosterFingerprint, rosterSourceOf, syncRoster } from './xmpp/external/ejabberd-roster.ts';
-import { startArchiveTail } from './xmpp/external/archive-tail.ts';
-import { archiveDbPath, createArchiveDb } from './xmpp/external/ejabberd-archive.ts';
-import { startPgArchiveTail } from './xmpp/external/pg-archive-tail.ts';
-import { createPgArchiveSchema, redactUrl } from './xmpp/external/pg-archive.ts';
-import { createImLogFeed } from './im/im-log-feed.ts';
+import { startExternalImLog } from './external-im-log.ts';
 import { createEjabberdServerIm, isServerImStanza, loadServerImKey, type ExternalServerImSender } from './xmpp/external/ejabberd-server-im.ts';
 import { createDirectory } from './directory/directory.ts';
 import { createHashGate } from './directory/hash-gate.ts';
@@ -300,60 +296,15 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
     });
   } else if (settings.xmpp.mode === 'external') log.info('IM is carried by ejabberd (xmpp.mode=external): the embedded XMPP server does not start');
   else log.info('XMPP server switched off (xmpp.enabled=false)');
-  // xmpp.mode=external: the central IM log is fed from ejabberd's archive (xmpp/external/archive-tail.ts).
-  const archiveSetting = settings.xmpp.mode === 'external' ? settings.xmpp.external.archiveDb : undefined;
   // The key that marks the server's own IMs sent through ejabberd (so the archive feed skips them).
   const serverImKey = settings.xmpp.mode === 'external' ? loadServerImKey(settings.dataDir) : Buffer.alloc(0);
-  let archiveTail: { close(): unknown } | undefined;
-  let imLogFeed: ReturnType<typeof createImLogFeed> | undefined;
-  if (archiveSetting) {
-    const file = archiveDbPath(archiveSetting, settings.dataDir);
-    try {
-      createArchiveDb(file);
-    } catch (e) {
-      log.error({ err: (e as Error).message, file }, 'cannot create the ejabberd archive database (ejabberd makes it otherwise, but not in WAL mode)');
-    }
-    imLogFeed = createImLogFeed({ dir: imLogDir(settings.dataDir), store: store.imLogFeed, source: 'ejabberd-mam' });
-    const feed = imLogFeed;
-    archiveTail = startArchiveTail({
-      file,
-      pollMs: settings.xmpp.external.archivePollMs,
-      served: (d) => store.domains.has(d),
-      // The server's own IMs were logged when they were sent (xmpp/external/ejabberd-server-im.ts).
-      serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to),
-      sink: {
-        lastId: feed.lastId,
-        pendingUpto: feed.pendingUpto,
-        write: (rows, upto) => {
-          feed.write(rows, upto);
-          for (const r of rows) if (r.entry) status.countMessage();
-        },
-      },
-      log: log.child({ imLogFeed: true }),
-    });
-  } else if (settings.xmpp.mode === 'external' && settings.xmpp.external.archiveUrl) {
-    // A cluster's archive on PostgreSQL (xmpp/external/pg-archive-tail.ts); the same feed and cursor.
-    const url = settings.xmpp.external.archiveUrl;
-    imLogFeed = createImLogFeed({ dir: imLogDir(settings.dataDir), store: store.imLogFeed, source: 'ejabberd-mam' });
-    const feed = imLogFeed;
-    await createPgArchiveSchema(url).catch((e: unknown) => log.error({ err: (e as Error).message, archive: redactUrl(url) }, 'cannot create the ejabberd archive tables on PostgreSQL (herald-gateway ejabberd config makes them too)'));
-    archiveTail = startPgArchiveTail({
-      url,
-      pollMs: settings.xmpp.external.archivePollMs,
-      gapGraceMs: settings.xmpp.external.archiveGapGraceMs,
-      served: (d) => store.domains.has(d),
-      serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to),
-      sink: {
-        lastId: feed.lastId,
-        pendingUpto: feed.pendingUpto,
-        write: (rows, upto) => {
-          feed.write(rows, upto);
-          for (const r of rows) if (r.entry) status.countMessage();
-        },
-      },
-      log: log.child({ imLogFeed: true }),
-    });
-  } else if (settings.xmpp.mode === 'external') log.warn('xmpp.external.archiveDb is not set: messages carried by ejabberd are NOT in the central IM log (README "Running IM on an ejabberd cluster")');
+  // xmpp.mode=external: the central IM log is fed from ejabberd's archive (external-im-log.ts).
+  const externalImLog =
+    settings.xmpp.mode === 'external'
+      ? await startExternalImLog({ settings, store, countMessage: () => status.countMessage(), serverIm: (stanza, from, to) => isServerImStanza(serverImKey, stanza, from, to), log })
+      : undefined;
+  const archiveTail = externalImLog?.tail;
+  const imLogFeed = externalImLog?.feed;
   // xmpp.mode=external: ejabberd's HTTP API, for the server's own IMs (below) and ending sessions.
   const ejabberdApi = settings.xmpp.enabled && settings.xmpp.mode === 'external' ? createEjabberdApi({ url: apiUrlOf(settings.xmpp.external) }) : undefined;
   const logServerIm = (m: Parameters<typeof imLog.append>[0]) => {
