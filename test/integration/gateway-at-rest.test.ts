@@ -2,7 +2,7 @@
 // loaded at start stays resident, so the ones only some requests need are imported on first use:
 // qrcode (the admin console's enrollment and two-factor pages), otpauth (a two-factor sign-in) and
 // libmime with its charset tables (the first mail header or invitation read), ical.js (the first
-// calendar object or invitation read), resedit with pe-library (the first Windows installer read), ws (the first WebSocket).
+// calendar object or invitation read), resedit with pe-library (the first Windows installer read), ws (the first WebSocket), pg (a cluster's archive on PostgreSQL).
 // The modules are logged by a preloaded hook (test/fixtures/module-log.mjs), ES and CommonJS alike.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,7 +16,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'herald-at-rest-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Loaded only when a request needs them, never at start. */
-const ON_FIRST_USE = ['qrcode', 'otpauth', 'libmime', 'ical.js', 'resedit', 'pe-library', 'ws'];
+const ON_FIRST_USE = ['qrcode', 'otpauth', 'libmime', 'ical.js', 'resedit', 'pe-library', 'ws', 'pg'];
 
 test('serve --demo listens without having loaded the modules only some requests need', async () => {
   const log = path.join(dir, 'modules.log');

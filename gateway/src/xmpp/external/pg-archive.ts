@@ -11,7 +11,9 @@
 // SQLite's, PostgreSQL's ids can become visible OUT OF ORDER (a transaction that took id 101 from
 // the sequence may commit after the one that took 102), so `id > cursor` alone could pass 101 for
 // good: pg-archive-tail.ts deals with that.
-import pg from 'pg';
+// pg is loaded on first use: only a cluster's gateway (xmpp.external.archiveUrl) needs it, and
+// loaded at start it cost every other gateway's RSS at rest (issue 12).
+const loadPg = async () => (await import('pg')).default;
 import type { MamRow } from './mam-row.ts';
 
 export const PG_ARCHIVE_SCHEMA = `
@@ -69,6 +71,7 @@ export function pgUrlParts(url: string): { server: string; port: number; databas
 
 /** Makes mod_mam's tables and indexes if they are missing (idempotent: IF NOT EXISTS). */
 export async function createPgArchiveSchema(url: string): Promise<void> {
+  const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
@@ -93,13 +96,17 @@ const COLUMNS = 'id, username, server_host, timestamp, peer, xml, kind, nick';
 const toRow = (r: Record<string, unknown>): MamRow => ({ ...(r as unknown as MamRow), id: Number(r.id), timestamp: Number(r.timestamp) });
 
 export function openPgArchive(url: string): PgArchiveReader {
-  const pool = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 10_000 });
-  // An idle connection dropped by the server is an error event on the pool: the next query reconnects.
-  pool.on('error', () => undefined);
+  const pool = loadPg().then((pg) => {
+    const p = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 60_000, connectionTimeoutMillis: 10_000 });
+    // An idle connection dropped by the server is an error event on the pool: the next query reconnects.
+    p.on('error', () => undefined);
+    return p;
+  });
+  const query = async (sql: string, params: unknown[] = []) => (await (await pool).query(sql, params)).rows as Record<string, unknown>[];
   return {
-    after: async (a, limit) => (await pool.query(`SELECT ${COLUMNS} FROM archive WHERE id > $1 ORDER BY id LIMIT $2`, [a, limit])).rows.map(toRow),
-    between: async (a, upto) => (await pool.query(`SELECT ${COLUMNS} FROM archive WHERE id > $1 AND id <= $2 ORDER BY id`, [a, upto])).rows.map(toRow),
-    maxId: async () => Number((await pool.query('SELECT coalesce(max(id), 0) AS m FROM archive')).rows[0]?.m ?? 0),
-    close: () => pool.end(),
+    after: async (a, limit) => (await query(`SELECT ${COLUMNS} FROM archive WHERE id > $1 ORDER BY id LIMIT $2`, [a, limit])).map(toRow),
+    between: async (a, upto) => (await query(`SELECT ${COLUMNS} FROM archive WHERE id > $1 AND id <= $2 ORDER BY id`, [a, upto])).map(toRow),
+    maxId: async () => Number((await query('SELECT coalesce(max(id), 0) AS m FROM archive'))[0]?.m ?? 0),
+    close: async () => (await pool).end(),
   };
 }
