@@ -13,9 +13,10 @@
 // skipped and counted by search, as for the embedded server's log).
 // A line's time is the archive's timestamp (when ejabberd accepted the message), so a line goes in
 // the file of that UTC day even when it is logged later (a backlog after the gateway was down).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { ImLogFeedStore } from '../store/index.ts';
+import { readFrom } from './read-from.ts';
 import { createImLog, formatImLogLine, imLogFileName, utcDay, type ImLogEntry } from './im-log.ts';
 
 /** One archive row: its id, when it was accepted, and its line (null: a row with nothing to log). */
@@ -28,27 +29,6 @@ export interface FeedRow {
 /** What is read of one log file after its recorded size: a batch's lines, no more. */
 const MAX_READ = 64 * 1024 * 1024;
 
-function readAfter(file: string, offset: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const len = Math.max(0, Math.min(fstatSync(fd).size - offset, MAX_READ));
-    const buf = Buffer.alloc(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, offset + got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
 
 const sizeOf = (file: string) => {
   try {
@@ -90,7 +70,7 @@ export function createImLogFeed(o: { dir: string; store: ImLogFeedStore; source:
         written = new Map();
         for (const [file, size] of Object.entries(state.pending.sizes)) {
           const counts = new Map<string, number>();
-          const text = readAfter(path.join(dir, file), size);
+          const text = readFrom(path.join(dir, file), size, MAX_READ);
           // Only complete lines: the last piece has no newline (empty, or cut short by the crash).
           const parts = text.split('\n');
           parts.pop();

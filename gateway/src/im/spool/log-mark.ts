@@ -5,10 +5,11 @@
 // file is delivered without a second log line. Lines of one process are appended by synchronous
 // write(2) calls in order (im-log.ts), so "after the mark" is: the rest of the mark's day file
 // from the mark's offset, then the files of later days.
-import { closeSync, fstatSync, openSync, readdirSync, readSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { SpoolLogMark } from '../../store/index.ts';
 import { IM_LOG_FILE, imLogFileName, parseImLogLine, utcDay } from '../im-log.ts';
+import { readFrom } from '../read-from.ts';
 
 /** What is read of one log file after the mark: the line sought follows the mark closely. */
 const MAX_READ = 16 * 1024 * 1024;
@@ -26,29 +27,6 @@ export function currentLogMark(logDir: string, now = new Date()): SpoolLogMark {
 /** A scripted message as the log shows it. */
 export const logKey = (from: string, to: string, body: string) => `${from}\u0000${to}\u0000${body}`;
 
-function readFrom(file: string, offset: number): string {
-  let fd: number;
-  try {
-    fd = openSync(file, 'r');
-  } catch {
-    return '';
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const len = Math.max(0, Math.min(size - offset, MAX_READ));
-    const buf = Buffer.alloc(len);
-    let got = 0;
-    while (got < len) {
-      const n = readSync(fd, buf, got, len - got, offset + got);
-      if (n <= 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got).toString('utf8');
-  } finally {
-    closeSync(fd);
-  }
-}
-
 /**
  * The scripted messages logged after `mark` and before `before` (ms since the epoch: this
  * process's start), counted by logKey(). Malformed lines are skipped.
@@ -65,7 +43,7 @@ export function scriptedLinesAfter(logDir: string, mark: SpoolLogMark, before: n
     return found;
   }
   for (const day of days) {
-    const text = readFrom(path.join(logDir, imLogFileName(day)), day === mark.day ? mark.offset : 0);
+    const text = readFrom(path.join(logDir, imLogFileName(day)), day === mark.day ? mark.offset : 0, MAX_READ);
     for (const line of text.split('\n')) {
       if (!line) continue;
       try {
