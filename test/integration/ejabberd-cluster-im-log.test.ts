@@ -8,7 +8,7 @@
 // side received is in the log, once.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,8 +22,8 @@ import { startEjabberdCluster, type ClusterNode, type TestEjabberdCluster } from
 import { sleep } from '../fixtures/peer-utils.ts';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.ts';
 import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { createServeProcesses } from '../fixtures/serve-process.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-cluster-imlog-'));
 const dataDir = path.join(dir, 'data');
 const logDir = path.join(dataDir, 'logs');
@@ -35,7 +35,6 @@ let n1: ClusterNode;
 let n2: ClusterNode;
 let serveConfig = '';
 const clients: Slixmpp[] = [];
-const children = new Set<ChildProcess>();
 let gw: (ChildProcess & { output: () => string }) | undefined;
 
 async function ok(args: string[], env?: Record<string, string>) {
@@ -44,30 +43,8 @@ async function ok(args: string[], env?: Record<string, string>) {
   return r;
 }
 
-/** `herald-gateway serve` as its own process (so it can be killed); resolves once it listens. */
-async function serve(): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', serveConfig], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HERALD_LOG_LEVEL: 'info' },
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  const add = (c: Buffer) => void (out = (out + c.toString()).slice(-1_000_000));
-  child.stderr!.on('data', add);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      add(c);
-      if (/"url":"http/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-  });
-  return Object.assign(child, { output: () => out });
-}
+const serving = createServeProcesses();
+const serve = () => serving.start(serveConfig);
 
 before(async () => {
   const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
@@ -101,7 +78,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  for (const c of children) c.kill('SIGKILL');
+  serving.killAll();
   await cluster?.stop();
   await pg?.stop();
   rmSync(dir, { recursive: true, force: true });

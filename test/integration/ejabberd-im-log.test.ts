@@ -7,7 +7,7 @@
 // exactly once; an archive row that is not a message is skipped with a warning naming it.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,8 +22,8 @@ import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
 import { freePort, sleep } from '../fixtures/peer-utils.ts';
 import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
 import { startSlixComponent } from '../fixtures/slixmpp-component.ts';
+import { createServeProcesses } from '../fixtures/serve-process.ts';
 
-const root = path.resolve(import.meta.dirname, '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-imlog-'));
 const dataDir = path.join(dir, 'data');
 const logDir = path.join(dataDir, 'logs');
@@ -34,7 +34,6 @@ let c2sPort = 0;
 let componentPort = 0;
 let serveConfig = '';
 const clients: Slixmpp[] = [];
-const children = new Set<ChildProcess>();
 let gw: (ChildProcess & { output: () => string }) | undefined;
 
 async function ok(args: string[]) {
@@ -43,30 +42,8 @@ async function ok(args: string[]) {
   return r;
 }
 
-/** `herald-gateway serve` as its own process (so it can be killed); resolves once it listens. */
-async function serve(): Promise<ChildProcess & { output: () => string }> {
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'herald-gateway.mjs'), 'serve', '--config', serveConfig], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HERALD_LOG_LEVEL: 'info' },
-  });
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  let out = '';
-  const add = (c: Buffer) => void (out = (out + c.toString()).slice(-1_000_000));
-  child.stderr!.on('data', add);
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start: ${out}`)), 60_000);
-    child.stdout!.on('data', (c: Buffer) => {
-      add(c);
-      if (/"url":"http/.test(out)) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => reject(new Error(`gateway exited ${code}: ${out}`)));
-  });
-  return Object.assign(child, { output: () => out });
-}
+const serving = createServeProcesses();
+const serve = () => serving.start(serveConfig);
 
 before(async () => {
   const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
@@ -96,7 +73,7 @@ before(async () => {
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
-  for (const c of children) c.kill('SIGKILL');
+  serving.killAll();
   await ejabberd?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
