@@ -5,18 +5,14 @@
 // stay up (each proven by a message they receive afterwards).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { loadSettings } from '../../gateway/src/config/load.ts';
-import { silentLogger } from '../../gateway/src/config/logger.ts';
-import { createServices } from '../../gateway/src/main.ts';
-import { makeTestCertificate } from '../fixtures/certificate.ts';
 import { createCli } from '../fixtures/cli.ts';
-import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
+import type { TestEjabberd } from '../fixtures/ejabberd.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { freePort } from '../fixtures/peer-utils.ts';
 import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-kick-'));
 const dataDir = path.join(dir, 'data');
@@ -34,22 +30,16 @@ async function ok(args: string[]) {
 }
 
 before(async () => {
-  const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
-  for (const d of ['example.com', 'other.example']) services.directory.addDomain(d);
-  for (const [a, pw] of [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1'], ['dan@other.example', 'dan password 12']]) await services.directory.addUser(a!, pw!);
-  token = services.tokens.issueDevice(services.directory.get('bob@example.com')!, 'laptop');
-  services.store.close();
-
-  const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
-  c2sPort = await freePort();
-  const [websocketPort, apiPort] = [await freePort(), await freePort()];
-  const external = { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] };
-  const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({ xmpp: { external } }));
-  const yml = path.join(dir, 'ejabberd.yml');
-  await ok(['ejabberd', 'config', '--config', configFile, '--out', yml]);
-  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts: [c2sPort, websocketPort, apiPort] });
-  gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': apiPort, 'xmpp.external.c2sPort': c2sPort }, { dataDir });
+  const domains = ['example.com', 'other.example'];
+  token = (await seedHerald(dataDir, {
+    domains,
+    users: [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1'], ['dan@other.example', 'dan password 12']],
+    tokens: ['bob@example.com'],
+  }))['bob@example.com']!;
+  const node = await configureEjabberd({ dir, domains, cli });
+  c2sPort = node.c2sPort;
+  ejabberd = await node.start();
+  gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': node.apiPort, 'xmpp.external.c2sPort': c2sPort }, { dataDir });
 }, { timeout: 600_000 });
 
 after(async () => {

@@ -11,14 +11,10 @@ import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
-import { loadSettings } from '../../gateway/src/config/load.ts';
-import { silentLogger } from '../../gateway/src/config/logger.ts';
-import { createServices } from '../../gateway/src/main.ts';
-import { makeTestCertificate } from '../fixtures/certificate.ts';
 import { createCli } from '../fixtures/cli.ts';
-import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
+import type { TestEjabberd } from '../fixtures/ejabberd.ts';
+import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { freePort } from '../fixtures/peer-utils.ts';
 import { startSlixmpp, type RosterItem, type Slixmpp } from '../fixtures/slixmpp.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-roster-sync-'));
@@ -70,20 +66,12 @@ s.store.close();
 }
 
 before(async () => {
-  const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
-  for (const d of ['example.com', 'other.example']) services.directory.addDomain(d);
-  for (const [a, pw] of [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1']]) await services.directory.addUser(a!, pw!);
-  services.store.close();
-
-  const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
-  c2sPort = await freePort();
-  const [websocketPort, apiPort] = [await freePort(), await freePort()];
-  const external = { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile] };
-  const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({ xmpp: { external } }));
-  const yml = path.join(dir, 'ejabberd.yml');
-  await ok(['ejabberd', 'config', '--config', configFile, '--out', yml]);
-  ejabberdStart = () => startEjabberd({ dir, configFile: yml, waitPorts: [c2sPort, websocketPort, apiPort] });
+  const domains = ['example.com', 'other.example'];
+  await seedHerald(dataDir, { domains, users: [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1']] });
+  const node = await configureEjabberd({ dir, domains, cli });
+  c2sPort = node.c2sPort;
+  const apiPort = node.apiPort;
+  ejabberdStart = node.start;
   ejabberd = await ejabberdStart();
   const log = pino({ level: 'info' }, { write: (s: string) => void logLines.push(JSON.parse(s) as { msg: string; level: number }) });
   gw = await startTestGateway({ 'xmpp.mode': 'external', 'xmpp.external.apiPort': apiPort, 'xmpp.external.c2sPort': c2sPort }, { dataDir, log });

@@ -13,15 +13,11 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ChatError } from '../../desktop/src/core/chat/chat-errors.ts';
-import { loadSettings } from '../../gateway/src/config/load.ts';
-import { silentLogger } from '../../gateway/src/config/logger.ts';
-import { createServices } from '../../gateway/src/main.ts';
-import { makeTestCertificate } from '../fixtures/certificate.ts';
 import { createCli } from '../fixtures/cli.ts';
-import { startEjabberd, type TestEjabberd } from '../fixtures/ejabberd.ts';
-import { freePort } from '../fixtures/peer-utils.ts';
+import type { TestEjabberd } from '../fixtures/ejabberd.ts';
 import { startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
 import { newChat, type TestChat } from './desktop-chat-helpers.ts';
+import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 
 const MAX = 200_000;
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-upload-'));
@@ -36,37 +32,27 @@ let pem = '';
 const clients: Slixmpp[] = [];
 const desktops: TestChat[] = [];
 
-async function ok(args: string[]) {
-  const r = await cli(args);
-  assert.equal(r.code, 0, `${args.join(' ')}: ${r.stderr}`);
-  return r;
-}
-
 before(async () => {
-  const services = createServices(loadSettings({ env: {}, overrides: { dataDir } }), silentLogger);
-  for (const d of ['example.com', 'other.example']) services.directory.addDomain(d);
-  for (const [a, pw] of [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1']]) await services.directory.addUser(a!, pw!);
-  aliceToken = services.tokens.issueDevice(services.directory.get('alice@example.com')!, 'desktop');
-  services.store.close();
-
-  const cert = makeTestCertificate(dir, ['example.com', 'other.example']);
-  pem = readFileSync(cert.certFile, 'utf8');
-  c2sPort = await freePort();
-  websocketPort = await freePort();
-  const apiPort = await freePort();
-  const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({
-    xmpp: {
-      upload: { maxFileBytes: MAX, quotaBytes: 1024 * 1024 * 1024 }, // the quota: ejabberd takes its rule (nothing here comes near it)
-      external: { listenHost: '127.0.0.1', publicHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile], uploadDir },
-    },
-  }));
-  const yml = path.join(dir, 'ejabberd.yml');
-  await ok(['ejabberd', 'config', '--config', configFile, '--out', yml]);
+  const domains = ['example.com', 'other.example'];
+  aliceToken = (await seedHerald(dataDir, {
+    domains,
+    users: [['alice@example.com', 'alice password 1'], ['bob@example.com', 'bob password 12'], ['carol@other.example', 'carol password 1']],
+    tokens: ['alice@example.com'],
+  }))['alice@example.com']!;
+  const node = await configureEjabberd({
+    dir,
+    domains,
+    cli,
+    xmpp: { upload: { maxFileBytes: MAX, quotaBytes: 1024 * 1024 * 1024 } }, // the quota: ejabberd takes its rule (nothing here comes near it)
+    external: { publicHost: '127.0.0.1', uploadDir },
+  });
+  pem = readFileSync(node.cert.certFile, 'utf8');
+  ({ c2sPort, websocketPort } = node);
+  const yml = node.yml;
   const yaml = readFileSync(yml, 'utf8');
   assert.match(yaml, /\/upload: mod_http_upload/);
   assert.match(yaml, /herald_upload_quota: 1024/);
-  ejabberd = await startEjabberd({ dir, configFile: yml, waitPorts: [c2sPort, websocketPort, apiPort] });
+  ejabberd = await node.start();
 }, { timeout: 600_000 });
 
 after(async () => {
