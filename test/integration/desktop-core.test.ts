@@ -315,9 +315,13 @@ test('behind a proxy that refuses WebSockets: counts by ETag polling at the conf
     const up = http.request({ host: target.hostname, port: target.port, path: req.url, method: req.method, headers: req.headers }, (r) => {
       if (r.statusCode === 304) seen.notModified++;
       res.writeHead(r.statusCode ?? 502, r.headers);
+      // A connection reset while a response streams (the gateway or the desktop going away at the
+      // end of the test) is an error on the response: handled, or it is an uncaught exception.
+      r.on('error', () => res.destroy());
       r.pipe(res);
     });
     up.on('error', () => res.destroy());
+    req.on('error', () => up.destroy());
     req.pipe(up);
   });
   proxy.on('upgrade', (_req, socket) => {
