@@ -125,7 +125,11 @@ export async function startPreview(o: PreviewOptions) {
         broadcast: (channel, payload) => {
           for (const c of conns.values()) send(c, { t: 'event', channel, payload });
         },
-        playSound: (payload) => send(primary(p), { t: 'event', channel: EVENTS.sound, payload }),
+        playSound: (payload) => {
+          const c = primary(p);
+          log(`${name}: sound ${payload.url} to window ${c?.id ?? '(none open)'}`);
+          send(c, { t: 'event', channel: EVENTS.sound, payload });
+        },
         drawTray: (look) => {
           if (JSON.stringify(look) === JSON.stringify(tray)) return;
           tray = look;
@@ -133,7 +137,9 @@ export async function startPreview(o: PreviewOptions) {
         },
         notify: (n, onClick) => {
           notes.set(n.id, onClick);
-          send(primary(p), { t: 'note', ...n });
+          const c = primary(p);
+          log(`${name}: pop-up ${n.id} "${n.title}" to window ${c?.id ?? '(none open)'}`);
+          send(c, { t: 'note', ...n });
         },
         openWindow: (route) => {
           const hash = routeHash(route);
@@ -277,7 +283,11 @@ export async function startPreview(o: PreviewOptions) {
   async function attach(ws: WebSocket, p: Profile): Promise<void> {
     const conn: Conn = { id: ++connSeq, ws, hash: '', focused: false };
     p.conns.set(conn.id, conn);
-    ws.on('close', () => p.conns.delete(conn.id));
+    log(`${p.name}: window ${conn.id} connected`);
+    ws.on('close', () => {
+      p.conns.delete(conn.id);
+      log(`${p.name}: window ${conn.id} closed`);
+    });
     send(conn, { t: 'hello', conn: conn.id });
     const started = p.ready.catch(() => {});
     ws.on('message', (data) => {

@@ -41,6 +41,8 @@ export interface DesktopUi {
   preview: Preview;
   browser: Browser;
   root: string;
+  /** What the preview logged (windows, pop-ups and sounds it sent where), with times: for failure messages. */
+  previewLog: string[];
   /**
    * A page of a profile at a route (`#/contacts`), recording sounds, progress bars and problems.
    * Windows it opens report problems too, but record nothing else: a window.open'ed page keeps the
@@ -60,12 +62,16 @@ export async function startDesktopUi(opts: { idleCheckMs?: number; gateway?: Rec
   for (const [local, pw] of Object.entries(PASSWORDS)) await gw.user(`${local}@example.com`, pw);
   const rendererDir = await buildRenderer(path.join(root, 'renderer'));
   mkdirSync(path.join(root, 'profiles'));
+  const previewLog: string[] = [];
   const preview = await startPreview({
     rendererDir,
     stylesDir: STYLES,
     dataDir: path.join(root, 'profiles'),
-    log: () => {},
-    tuning: { graceMs: 300, burstMs: 200, soundGapMs: 50, backoff: { minMs: 100, maxMs: 800 }, apiTimeoutMs: 5000 },
+    log: (m) => void previewLog.push(`${new Date().toISOString()} ${m}`),
+    // soundGapMs 0: every pop-up here plays its sound. With 50, a mail delivered right after the
+    // previous pop-up's sound (49 ms later in one run) was silent by design and the test waited for
+    // a sound that never came. The gap itself is tested with a fake clock (alert-policy.test.ts).
+    tuning: { graceMs: 300, burstMs: 200, soundGapMs: 0, backoff: { minMs: 100, maxMs: 800 }, apiTimeoutMs: 5000 },
     ...(opts.idleCheckMs ? { idleCheckMs: opts.idleCheckMs } : {}),
   });
   // Sounds play without a click first (the app's own pages would; a browser wants a gesture).
@@ -75,6 +81,7 @@ export async function startDesktopUi(opts: { idleCheckMs?: number; gateway?: Rec
   return {
     gw,
     preview,
+    previewLog,
     browser,
     root,
     async open(profile, hash, o = {}) {
