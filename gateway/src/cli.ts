@@ -71,6 +71,7 @@ const USAGE = `usage: herald-gateway <command> [options]
   extauth                                        ejabberd's external authentication program (extauth_program):
         answers ejabberd on stdin/stdout with Herald's passwords and device tokens; log on stderr
   ejabberd config [--out FILE]                   an ejabberd.yml from the settings (xmpp.external) and domains
+        [--ejabberd-lib DIR]                     (with --out: mod_herald_policy, xmpp.e2ee, compiled into herald-ejabberd/ beside it)
   ejabberd roster [--print]                      bring ejabberd's shared roster groups in step with the domains,
         users and links (its HTTP API, xmpp.external.apiPort); --print: the ejabberdctl commands instead
 
@@ -120,7 +121,7 @@ const COMMAND_OPTIONS: Record<string, string[]> = {
   'spool status': ['json'],
   status: ['json'],
   extauth: [],
-  'ejabberd config': ['out'],
+  'ejabberd config': ['out', 'ejabberd-lib'],
   'ejabberd roster': ['print'],
 };
 
@@ -151,6 +152,7 @@ const OPTIONS: OptionTable = {
   force: { type: 'boolean' },
   host: { type: 'string' },
   print: { type: 'boolean' },
+  'ejabberd-lib': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 const commandLine = createCommandLine({ usage: USAGE, options: OPTIONS, common: COMMON, commandOptions: COMMAND_OPTIONS });

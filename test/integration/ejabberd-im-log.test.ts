@@ -57,7 +57,8 @@ before(async () => {
   mkdirSync(path.dirname(archiveDb));
   const external = { listenHost: '127.0.0.1', c2sPort, websocketPort, websocketTls: false, apiPort, certfiles: [cert.certFile, cert.keyFile], archiveDb };
   const configFile = path.join(dir, 'herald.json');
-  writeFileSync(configFile, JSON.stringify({ xmpp: { external } }));
+  // e2ee allow: the OMEMO message below is logged as encrypted (under deny mod_herald_policy refuses it: ejabberd-e2ee.test.ts).
+  writeFileSync(configFile, JSON.stringify({ xmpp: { external, e2ee: { default: 'allow' } } }));
   const yml = path.join(dir, 'ejabberd.yml');
   const made = await ok(['ejabberd', 'config', '--config', configFile, '--out', yml]);
   assert.match(made.stderr, /created the ejabberd archive database .*mam\.db \(WAL\)/);

@@ -1,10 +1,12 @@
 // `herald-gateway ejabberd config [--out FILE]` and `ejabberd roster [--print]`: Herald's settings
 // and directory, written for an ejabberd cluster (ejabberd-config.ts, ejabberd-roster.ts).
 import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Settings } from '../config/schema.ts';
 import type { createServices } from '../main.ts';
 import { UsageError, type Flags } from './admin-commands.ts';
 import { extauthCommandOf, renderEjabberdConfig } from './ejabberd-config.ts';
+import { compilePolicyModule, POLICY_MODULE } from './ejabberd-policy-module.ts';
 import { archiveDbPath, createArchiveDb } from '../xmpp/external/ejabberd-archive.ts';
 import { createPgArchiveSchema, pgUrlParts, redactUrl } from '../xmpp/external/pg-archive.ts';
 import { HeraldError } from '../protocol/errors.ts';
@@ -42,11 +44,20 @@ export async function runEjabberdCommand(
     });
     // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
     if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user needs to write it and its folder, the gateway's to read them`);
+    const domains = new Set(s.store.domains.list().map((d) => d.name.toLowerCase()));
+    for (const d of Object.keys(settings.xmpp.e2ee.domains)) if (!domains.has(d)) io.err(`xmpp.e2ee.domains names ${d}, which is not one of Herald's domains: ignored`);
     if (typeof flags.out === 'string') {
       // With the archive's PostgreSQL password in it: not readable by every user.
       writeFileSync(flags.out, yaml, { mode: archiveUrl ? 0o640 : 0o644 });
+      // The policy module the configuration loads (xmpp.e2ee): source and compiled, beside it.
+      const m = compilePolicyModule({ dir: path.join(path.dirname(path.resolve(flags.out)), 'herald-ejabberd'), ...(typeof flags['ejabberd-lib'] === 'string' && { libDir: flags['ejabberd-lib'] }) });
+      if ('notCompiled' in m) io.err(`wrote ${m.source} but did not compile it: ${m.notCompiled}. Compile it on a node: ${m.command}`);
+      else io.err(`compiled ${POLICY_MODULE} (xmpp.e2ee) into ${m.ebin}: every node needs it on ejabberd's code path (ERL_OPTIONS="-pa ${m.ebin}" in ejabberdctl.cfg)`);
       io.err(`wrote ${flags.out}: then, on every node, ejabberdctl reload_config (or restart ejabberd), and herald-gateway ejabberd roster`);
-    } else io.out(yaml.trimEnd());
+    } else {
+      io.out(yaml.trimEnd());
+      io.err(`the configuration loads ${POLICY_MODULE} (xmpp.e2ee): use --out FILE to have it written and compiled beside the file`);
+    }
     return;
   }
   if (action === 'roster') {

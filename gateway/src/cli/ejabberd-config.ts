@@ -11,7 +11,9 @@
 //   - c2s (STARTTLS required) and XMPP over WebSocket at /ws on the client listener address;
 //     mod_http_api at /api on a loopback listener, callable from loopback only (the gateway's
 //     `ejabberd roster --api`, and serve ending live sessions on revocation: xmpp/external/ejabberd-kick.ts);
-//   - mod_fail2ban: ejabberd does not tell extauth the client's address, so per-address limits are its.
+//   - mod_fail2ban: ejabberd does not tell extauth the client's address, so per-address limits are its;
+//   - xmpp.e2ee per virtual host: mod_herald_policy (ejabberd-policy-module.ts), loaded for each host
+//     through append_host_config with that host's `e2ee: allow | deny`.
 // Strings are written as JSON strings, which YAML reads as double-quoted scalars.
 import path from 'node:path';
 import type { Settings } from '../config/schema.ts';
@@ -20,7 +22,7 @@ import { HeraldError } from '../protocol/errors.ts';
 export interface EjabberdConfigInput {
   /** Herald's domains (each becomes a virtual host). */
   domains: string[];
-  xmpp: Pick<Settings['xmpp'], 'external' | 'tlsCert' | 'tlsKey' | 'maxStanzaBytes' | 'resumeSeconds' | 'offlineQuota' | 'archiveDays' | 'upload'>;
+  xmpp: Pick<Settings['xmpp'], 'external' | 'tlsCert' | 'tlsKey' | 'maxStanzaBytes' | 'resumeSeconds' | 'offlineQuota' | 'archiveDays' | 'upload' | 'e2ee'>;
   /** The extauth_program line (see extauthCommandOf). */
   extauthCommand: string;
   /** xmpp.external.archiveDb, absolute: mod_mam on SQLite there, which `serve` tails into the central IM log. */
@@ -67,6 +69,23 @@ ${quotaMib > 0 ? '    access_hard_quota: herald_upload_quota\n    access_soft_qu
       "X-Content-Type-Options": "nosniff"
       "Content-Security-Policy": "sandbox; default-src 'none'"
 ${quota}`;
+}
+
+/**
+ * xmpp.e2ee per virtual host, for mod_herald_policy (ejabberd-policy-module.ts), as the embedded
+ * server reads it (xmpp/server.ts: the domain's entry, else the default). append_host_config adds
+ * the module to each host's modules; the option is re-read on every stanza, so after the file is
+ * generated again a `reload_config` switches a domain between allow and deny at once.
+ */
+function policyHosts(input: EjabberdConfigInput): string {
+  const e = input.xmpp.e2ee;
+  const hosts = input.domains.map((d) => `  ${q(d)}:\n    modules:\n      mod_herald_policy:\n        e2ee: ${e.domains[d.toLowerCase()] ?? e.default}\n`).join('');
+  return `
+# Herald's end-to-end encryption policy (xmpp.e2ee) per virtual host: mod_herald_policy, compiled by
+# \`herald-gateway ejabberd config\` into herald-ejabberd/ebin beside this file, which must be on
+# ejabberd's code path (README "Running IM on an ejabberd cluster").
+append_host_config:
+${hosts}`;
 }
 
 const q = (s: string) => JSON.stringify(s);
@@ -218,5 +237,5 @@ ${input.archiveDb || pgArchive ? '    # Room owners cannot switch the archive (a
   # get_offline_count, through which serve sends the server's own IMs (SEM files, alerts, reminders).
   mod_admin_extra: {}
   mod_fail2ban: {}
-${uploadModules(input)}`;
+${uploadModules(input)}${policyHosts(input)}`;
 }
