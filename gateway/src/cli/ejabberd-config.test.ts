@@ -68,3 +68,14 @@ test('HTTP File Upload: mod_http_upload on upload.<domain> at /upload of the Web
   assert.doesNotMatch(off, /^ {2}mod_http_upload/m);
   assert.doesNotMatch(off, /docroot|\/upload:/);
 });
+
+test('xmpp.e2ee: mod_herald_policy per virtual host (append_host_config) with the domain\'s policy, else the default; a bad value is refused by the settings', () => {
+  const e2ee = loadSettings({ env: {}, overrides: { 'xmpp.e2ee.default': 'deny', 'xmpp.e2ee.domains': { 'Other.Example': 'allow' } } }).xmpp.e2ee;
+  const yaml = renderEjabberdConfig({ ...input, xmpp: { ...input.xmpp, e2ee } });
+  assert.match(yaml, /^append_host_config:\n {2}"example.com":\n {4}modules:\n {6}mod_herald_policy:\n {8}e2ee: deny\n {2}"other.example":\n {4}modules:\n {6}mod_herald_policy:\n {8}e2ee: allow\n/m);
+  // Not in the global modules: each host gets it once, with its own option.
+  assert.equal(yaml.match(/mod_herald_policy:/g)?.length, 2);
+  const allowAll = renderEjabberdConfig({ ...input, xmpp: { ...input.xmpp, e2ee: { default: 'allow', domains: {} } } });
+  assert.equal(allowAll.match(/e2ee: allow/g)?.length, 2);
+  assert.throws(() => loadSettings({ env: {}, overrides: { 'xmpp.e2ee.domains': { 'example.com': 'maybe' } } }), /allow|deny/);
+});
