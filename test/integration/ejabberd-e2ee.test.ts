@@ -164,7 +164,9 @@ test('a domain switched from allow to deny: generated again and reloaded, its OM
   const before = await answer(carol, listQuery('list-1'), 'list-1');
   assert.equal(before.attrs.type, 'result', before.toString());
   assert.match(before.toString(), /device id="12345"/);
-  await generate({ default: 'deny', domains: {} });
+  const made = await generate({ default: 'deny', domains: { 'gone.example': 'allow' } });
+  assert.match(made.stderr, /compiled mod_herald_policy \(xmpp\.e2ee\) into \S+\/herald-ejabberd\/ebin: every node needs it on ejabberd's code path/);
+  assert.match(made.stderr, /xmpp\.e2ee\.domains names gone\.example, which is not one of Herald's domains: ignored/);
   assert.match(readFileSync(node.yml, 'utf8'), /"open.example":\n {4}modules:\n {6}mod_herald_policy:\n {8}e2ee: deny\n/);
   const r = await reloadConfig();
   assert.equal(r.status, 200, r.text);
