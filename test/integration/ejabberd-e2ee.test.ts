@@ -106,9 +106,19 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('deny: OMEMO and OpenPGP messages between users of the domain are refused with policy-violation and the policy text, not delivered, not archived; a plain message passes', { timeout: 120_000 }, async () => {
+test('deny: OMEMO, OpenPGP (and OMEMO 2, legacy PGP, XEP-0380, OTR) messages between users of the domain are refused with policy-violation and the policy text, not delivered, not archived; a plain message passes', { timeout: 120_000 }, async () => {
   const [alice, bob] = [await login('alice@deny.example'), await login('bob@deny.example')];
-  for (const [xml, id] of [[omemo('bob@deny.example', 'deny-omemo-1'), 'deny-omemo-1'], [openpgp('bob@deny.example', 'deny-pgp-1'), 'deny-pgp-1']] as const) {
+  // The other schemes encrypted-message.ts knows too: OMEMO 2, legacy OpenPGP, XEP-0380 (OTR here), an OTR body.
+  const other = (id: string, inner: string) => `<message to='bob@deny.example' type='chat' id='${id}'>${inner}</message>`;
+  const sent: [string, string][] = [
+    [omemo('bob@deny.example', 'deny-omemo-1'), 'deny-omemo-1'],
+    [openpgp('bob@deny.example', 'deny-pgp-1'), 'deny-pgp-1'],
+    [other('deny-omemo2-1', "<encrypted xmlns='urn:xmpp:omemo:2'><header sid='1'/><payload>AA==</payload></encrypted>"), 'deny-omemo2-1'],
+    [other('deny-xenc-1', "<x xmlns='jabber:x:encrypted'>AAAA</x><body>encrypted</body>"), 'deny-xenc-1'],
+    [other('deny-eme-1', "<encryption xmlns='urn:xmpp:eme:0' namespace='urn:xmpp:otr:0'/><body>?OTR:AAMD</body>"), 'deny-eme-1'],
+    [other('deny-otr-1', '<body>?OTRv3? an OTR query</body>'), 'deny-otr-1'],
+  ];
+  for (const [xml, id] of sent) {
     const reply = await answer(alice, xml, id);
     assert.deepEqual(errorOf(reply), { type: 'error', errorType: 'cancel', condition: 'policy-violation', text: E2EE_DENIED_TEXT }, reply.toString());
   }
@@ -117,7 +127,7 @@ test('deny: OMEMO and OpenPGP messages between users of the domain are refused w
   await bob.next({ event: 'message', body: 'plain after the refused ones' }, 15_000);
   const rows = await waitArchived((x) => x.includes('plain after the refused ones'), 'the plain message');
   assert.ok(!bob.events.some((e) => e.event === 'message' && (e as { body?: string | null }).body !== 'plain after the refused ones'), `bob got only the plain message: ${JSON.stringify(bob.events.filter((e) => e.event === 'message'))}`);
-  assert.deepEqual(rows.filter((x) => /deny-omemo-1|deny-pgp-1/.test(x)), [], 'the refused messages are in no archive');
+  assert.deepEqual(rows.filter((x) => /deny-(omemo|pgp|omemo2|xenc|eme|otr)-1|\?OTR/.test(x)), [], 'the refused messages are in no archive');
 });
 
 test('deny: a message to a denied domain from an allowed one, and an OMEMO message into a room of the denied domain, are refused', { timeout: 120_000 }, async () => {
