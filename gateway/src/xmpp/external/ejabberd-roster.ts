@@ -12,8 +12,9 @@
 //
 // With mod_shared_roster on SQL (xmpp.external.archiveDb or .archiveUrl set: srg-tables.ts) the members
 // are read from the table, and a group's change of BULK_FROM members or more (the first sync of a
-// domain, an import) is written into it in bulk; smaller changes still go through srg_user_add and
-// srg_user_del, which push the change to connected clients.
+// domain, an import) is written into it in bulk — on SQLite only while ejabberd has no session; smaller
+// changes (and on SQLite any while someone is connected) go through srg_user_add and srg_user_del,
+// which push the change to connected clients.
 import { HeraldError } from '../../protocol/errors.ts';
 import type { Store } from '../../store/index.ts';
 import type { SrgTables } from './srg-tables.ts';
@@ -140,6 +141,13 @@ export async function syncRoster(apiUrl: string, src: RosterSource, o: { tables?
     const r = await call<unknown>(c.command, c.args);
     if (r !== 0) throw new HeraldError('directory_unavailable', `ejabberd's ${c.command} ${JSON.stringify(c.args)} answered ${JSON.stringify(r)}`);
   };
+  // SQLite: only while ejabberd has no session (srg-tables.ts `kind`: a message archived during our
+  // write would be lost to the central IM log). Asked right before each group's write.
+  const bulkAllowed = async (t: SrgTables) => {
+    if (t.kind !== 'sqlite') return true;
+    const r = await call<number | { num_sessions: number }>('connected_users_number', {});
+    return (typeof r === 'number' ? r : r.num_sessions) === 0;
+  };
   const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0, inBulk: 0 };
   const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
   const creates = rosterCommands(src).filter((c) => c.command === 'srg_create');
@@ -158,12 +166,12 @@ export async function syncRoster(apiUrl: string, src: RosterSource, o: { tables?
         // A Set, not includes(): 10,000 members must not make 10^8 comparisons on the event loop.
         const wantedMembers = new Set(g.members);
         const removed = [...current].filter((m) => !wantedMembers.has(m));
-        if (o.tables && added.length >= bulkFrom) {
+        if (o.tables && added.length >= bulkFrom && (await bulkAllowed(o.tables))) {
           await o.tables.add(host, group, added);
           sync.inBulk += added.length;
         } else for (const m of added) await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
         sync.membersAdded += added.length;
-        if (o.tables && removed.length >= bulkFrom) {
+        if (o.tables && removed.length >= bulkFrom && (await bulkAllowed(o.tables))) {
           await o.tables.remove(host, group, removed);
           sync.inBulk += removed.length;
         } else for (const m of removed) await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });

@@ -13,6 +13,7 @@ test('SQLite: rows as mod_shared_roster_sql reads them; 1,200 added in chunks, a
     const file = path.join(dir, 'a.db');
     createArchiveDb(file);
     const t = openSqliteSrgTables(file);
+    assert.equal(t.kind, 'sqlite', 'written in bulk only while ejabberd has no session');
     const many = Array.from({ length: 1200 }, (_, i) => `u${i}@example.com`);
     await t.add('example.com', 'herald', many);
     await t.add('example.com', 'herald', many.slice(0, 10)); // a retried sync

@@ -15,13 +15,21 @@
 // Groups (sr_group, whose opts are an Erlang term) stay ejabberd's: srg_create through the API.
 //
 // SQLite (one node, xmpp.external.archiveDb, in WAL mode): ejabberd's SQLite driver sets no busy
-// timeout, so while the gateway holds the write lock an insert of ejabberd's fails at once. Writes are
-// therefore chunked into short transactions (CHUNK rows, a few milliseconds each).
+// timeout, so while the gateway holds the write lock an insert of ejabberd's fails at once (see
+// `kind`). Writes are chunked into short transactions (CHUNK rows, a few milliseconds each), and made
+// only while nobody is connected (ejabberd-roster.ts).
 import Database from 'better-sqlite3';
 import { archiveDbPath } from './ejabberd-archive.ts';
 import { PG_SRG_SCHEMA, SQLITE_SRG_SCHEMA } from './srg-schema.ts';
 
 export interface SrgTables {
+  /**
+   * 'sqlite': ejabberd's SQLite driver sets no busy timeout, so its insert during one of our write
+   * transactions fails — measured: a chat message delivered then is missing from mod_mam's archive
+   * (ejabberd logs `database is locked`) and so from the central IM log. ejabberd-roster.ts therefore
+   * writes SQLite in bulk only while ejabberd has no session at all.
+   */
+  kind: 'sqlite' | 'pg';
   /** The group's members (bare addresses, lower case). */
   members(host: string, group: string): Promise<string[]>;
   add(host: string, group: string, jids: string[]): Promise<void>;
@@ -45,6 +53,7 @@ export function openSqliteSrgTables(file: string): SrgTables {
     for (const part of chunks(jids)) db.transaction(() => part.forEach((j) => stmt.run(j, host, group)))();
   };
   return {
+    kind: 'sqlite',
     members: async (host, group) => (members.all(host, group) as string[]).map((j) => j.toLowerCase()),
     add: async (host, group, jids) => write(insert, host, group, jids),
     remove: async (host, group, jids) => write(del, host, group, jids),
@@ -63,6 +72,7 @@ export async function openPgSrgTables(url: string): Promise<SrgTables> {
     for (const part of chunks(jids)) await pool.query(sql, [part, host, group]);
   };
   return {
+    kind: 'pg',
     members: async (host, group) => (await pool.query<{ jid: string }>('SELECT jid FROM sr_user WHERE server_host = $1 AND grp = $2', [host, group])).rows.map((r) => r.jid.toLowerCase()),
     add: (host, group, jids) => write('INSERT INTO sr_user (jid, server_host, grp) SELECT j, $2, $3 FROM unnest($1::text[]) AS j ON CONFLICT DO NOTHING', host, group, jids),
     remove: (host, group, jids) => write('DELETE FROM sr_user WHERE server_host = $2 AND grp = $3 AND jid = ANY($1::text[])', host, group, jids),
