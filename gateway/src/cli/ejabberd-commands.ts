@@ -44,7 +44,13 @@ export async function runEjabberdCommand(
     // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
     if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user and the gateway's need to write it and its folder`);
     // mod_shared_roster's tables in a file made before they were (srg-schema.ts).
-    else if (archiveDb) await (await srgTablesOf({ archiveDb }))?.close();
+    else if (archiveDb) {
+      try {
+        await (await srgTablesOf({ archiveDb }))?.close();
+      } catch (e) {
+        throw new HeraldError('internal', `cannot make the shared roster tables in ${archiveDb} (the gateway's user needs to write it and its folder): ${(e as Error).message}`);
+      }
+    }
     if (typeof flags.out === 'string') {
       // With the archive's PostgreSQL password in it: not readable by every user.
       writeFileSync(flags.out, yaml, { mode: archiveUrl ? 0o640 : 0o644 });
