@@ -24,6 +24,7 @@ import { apiUrlOf, createEjabberdApi } from './xmpp/external/ejabberd-api.ts';
 import { createEjabberdKicker } from './xmpp/external/ejabberd-kick.ts';
 import { createRosterKeeper, type RosterKeeper } from './xmpp/external/roster-keeper.ts';
 import { rosterFingerprint, rosterSourceOf, syncRoster } from './xmpp/external/ejabberd-roster.ts';
+import { externalSql, srgTablesOf, type SrgTables } from './xmpp/external/srg-tables.ts';
 import { startExternalImLog } from './external-im-log.ts';
 import { createEjabberdServerIm, isServerImStanza, loadServerImKey, type ExternalServerImSender } from './xmpp/external/ejabberd-server-im.ts';
 import { createDirectory } from './directory/directory.ts';
@@ -479,7 +480,10 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
 
   // xmpp.mode=external: ejabberd's shared roster follows users, domains and links by itself, changed
   // here (the directory's hook) or by the CLI (the poll below), debounced (xmpp/external/roster-keeper.ts).
-  const rosterKeeper = ejabberdApi && createRosterKeeper({ sync: () => syncRoster(apiUrlOf(settings.xmpp.external), rosterSourceOf(store)), log: log.child({ ejabberd: true }) });
+  // With xmpp.external.archiveDb/.archiveUrl, mod_shared_roster is on SQL and large changes are written there (srg-tables.ts).
+  let srgTables: Promise<SrgTables | undefined> | undefined;
+  const srgTablesNow = () => (srgTables ??= srgTablesOf(externalSql(settings)).catch((e: unknown) => ((srgTables = undefined), Promise.reject(e))));
+  const rosterKeeper = ejabberdApi && createRosterKeeper({ sync: async () => syncRoster(apiUrlOf(settings.xmpp.external), rosterSourceOf(store), { tables: await srgTablesNow() }), log: log.child({ ejabberd: true }) });
   const stopRosterHook = rosterKeeper && directory.onChanged(() => rosterKeeper.changed());
   let rosterSeen = rosterKeeper ? rosterFingerprint(store) : '';
   rosterKeeper?.changed(); // at start: whatever changed while the gateway was down
@@ -558,7 +562,7 @@ export async function startGateway(settings: Settings, log: Logger): Promise<Gat
           },
           { name: 'events sockets', run: () => events.close() },
           { name: 'SEM spool', run: () => spool.close() },
-          { name: 'ejabberd shared roster', run: () => rosterKeeper?.close() },
+          { name: 'ejabberd shared roster', run: async () => (await rosterKeeper?.close(), await (await srgTables?.catch(() => undefined))?.close()) },
           { name: 'XMPP server', run: () => xmpp?.close(), waiting: () => xmpp && `${xmpp.sessionCount()} sessions` },
           {
             name: 'IM log',

@@ -6,12 +6,12 @@
 // in step once it is back, the outage logged once. The last test times syncs of 2,000 users.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { createCli } from '../fixtures/cli.ts';
+import { addUsersElsewhere as addUsers } from '../fixtures/directory-elsewhere.ts';
 import type { TestEjabberd } from '../fixtures/ejabberd.ts';
 import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
@@ -33,37 +33,8 @@ async function ok(args: string[]) {
   return r;
 }
 
-/** Another process writing the directory as the CLI does (createServices on the data folder): `count` users of `domain`. */
-async function addUsersElsewhere(domain: string, prefix: string, count: number, paced: boolean) {
-  const script = path.join(dir, `add-${prefix}.mts`);
-  const main = path.resolve(import.meta.dirname, '../../gateway/src/main.ts');
-  const load = path.resolve(import.meta.dirname, '../../gateway/src/config/load.ts');
-  const logger = path.resolve(import.meta.dirname, '../../gateway/src/config/logger.ts');
-  writeFileSync(
-    script,
-    `import { createServices } from ${JSON.stringify(main)};
-import { loadSettings } from ${JSON.stringify(load)};
-import { silentLogger } from ${JSON.stringify(logger)};
-const s = createServices(loadSettings({ env: {}, overrides: { dataDir: ${JSON.stringify(dataDir)} } }), silentLogger);
-if (${paced}) {
-  // One commit per user, at an admin script's pace (a run of \`user add\` takes longer), so serve's poll sees the burst many times.
-  for (let i = 0; i < ${count}; i++) {
-    s.store.accounts.add({ local: '${prefix}' + i, domain: '${domain}', address: '${prefix}' + i + '@${domain}', displayName: '${prefix}' + i, passwordHash: null });
-    await new Promise((r) => setTimeout(r, 25));
-  }
-} else {
-  // One commit for all (an import): one change for serve's poll, so one sync is timed.
-  s.store.db.transaction(() => {
-    for (let i = 0; i < ${count}; i++) s.store.accounts.add({ local: '${prefix}' + i, domain: '${domain}', address: '${prefix}' + i + '@${domain}', displayName: '${prefix}' + i, passwordHash: null });
-  })();
-}
-s.store.close();
-`,
-  );
-  const child = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'inherit', 'inherit'] });
-  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  assert.equal(code, 0);
-}
+/** Another process writing the directory as the CLI does (test/fixtures/directory-elsewhere.ts): `count` users of `domain`. */
+const addUsersElsewhere = (domain: string, prefix: string, count: number, paced: boolean) => addUsers({ dataDir, dir, domain, prefix, count, paced });
 
 before(async () => {
   const domains = ['example.com', 'other.example'];

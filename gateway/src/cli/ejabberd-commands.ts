@@ -11,6 +11,7 @@ import { archiveDbPath, createArchiveDb } from '../xmpp/external/ejabberd-archiv
 import { createPgArchiveSchema, pgUrlParts, redactUrl } from '../xmpp/external/pg-archive.ts';
 import { HeraldError } from '../protocol/errors.ts';
 import { asEjabberdctl, rosterCommands, rosterSourceOf, syncRoster } from '../xmpp/external/ejabberd-roster.ts';
+import { externalSql, srgTablesOf } from '../xmpp/external/srg-tables.ts';
 
 type Services = Pick<ReturnType<typeof createServices>, 'store'>;
 
@@ -43,7 +44,15 @@ export async function runEjabberdCommand(
       uploadDir: archiveDbPath(settings.xmpp.external.uploadDir, settings.dataDir), // the same %data% expansion
     });
     // Made here in WAL mode before ejabberd first opens it (ejabberd-archive.ts says why).
-    if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user needs to write it and its folder, the gateway's to read them`);
+    if (archiveDb && createArchiveDb(archiveDb)) io.err(`created the ejabberd archive database ${archiveDb} (WAL): ejabberd's user and the gateway's need to write it and its folder`);
+    // mod_shared_roster's tables in a file made before they were (srg-schema.ts).
+    else if (archiveDb) {
+      try {
+        await (await srgTablesOf({ archiveDb }))?.close();
+      } catch (e) {
+        throw new HeraldError('internal', `cannot make the shared roster tables in ${archiveDb} (the gateway's user needs to write it and its folder): ${(e as Error).message}`);
+      }
+    }
     const domains = new Set(s.store.domains.list().map((d) => d.name.toLowerCase()));
     for (const d of Object.keys(settings.xmpp.e2ee.domains)) if (!domains.has(d)) io.err(`xmpp.e2ee.domains names ${d}, which is not one of Herald's domains: ignored`);
     if (typeof flags.out === 'string') {
@@ -68,8 +77,9 @@ export async function runEjabberdCommand(
     }
     const x = settings.xmpp.external;
     const host = x.apiHost.includes(':') ? `[${x.apiHost}]` : x.apiHost;
-    const r = await syncRoster(`http://${host}:${x.apiPort}/api`, src);
-    io.out(`shared roster in step: ${r.groupsWritten} group(s) written, ${r.membersAdded} member(s) added, ${r.membersRemoved} removed, ${r.groupsDeleted} link group(s) deleted`);
+    const tables = await srgTablesOf(externalSql(settings));
+    const r = await syncRoster(`http://${host}:${x.apiPort}/api`, src, { tables }).finally(() => tables?.close());
+    io.out(`shared roster in step: ${r.groupsWritten} group(s) written, ${r.membersAdded} member(s) added, ${r.membersRemoved} removed (${r.inBulk} of them written in bulk), ${r.groupsDeleted} link group(s) deleted`);
     return;
   }
   throw new UsageError(`unknown command "ejabberd ${action ?? ''}"`);

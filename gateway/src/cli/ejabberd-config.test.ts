@@ -40,6 +40,14 @@ test('xmpp.external.archiveDb: mod_mam on that SQLite file (new schema), prefere
   assert.match(renderEjabberdConfig({ ...input, archiveDb: '/a.db', xmpp: { ...input.xmpp, archiveDays: 0 } }), /^ {4}db_type: sql$/m);
   const plain = renderEjabberdConfig(input);
   assert.doesNotMatch(plain, /sql_|db_type|access_mam|access_preferences/);
+  assert.match(plain, /^ {2}mod_shared_roster: \{\}$/m, 'without SQL the shared roster stays in Mnesia');
+});
+
+test('with SQL (archiveDb or archiveUrl) mod_shared_roster is on it, without its cache (the gateway writes members there in bulk); auth stays external only', () => {
+  for (const yaml of [renderEjabberdConfig({ ...input, archiveDb: '/a.db' }), renderEjabberdConfig({ ...input, archivePg: { server: 'db', port: 5432, database: 'd', username: 'u', password: 'p' } })]) {
+    assert.match(yaml, /^ {2}mod_shared_roster:\n {4}db_type: sql\n {4}use_cache: false$/m);
+    assert.match(yaml, /^auth_method: external$/m);
+  }
 });
 
 test('xmpp.external.archiveUrl: mod_mam on that PostgreSQL database (a cluster shares it), new schema, preferences locked', () => {

@@ -120,8 +120,9 @@ export function renderEjabberdConfig(input: EjabberdConfigInput): string {
   const pgArchive = input.archivePg;
   const archiveSql = pgArchive
     ? `
-# mod_mam's archive (the only SQL user), on PostgreSQL: every node writes it, \`serve\` reads it for the
-# central IM log (xmpp.external.archiveUrl). The tables are made by \`herald-gateway ejabberd config\`.
+# mod_mam's archive and mod_shared_roster's groups (the SQL users), on PostgreSQL: every node writes it,
+# \`serve\` reads the archive for the central IM log (xmpp.external.archiveUrl) and writes shared roster
+# members. The tables are made by \`herald-gateway ejabberd config\`.
 sql_type: pgsql
 sql_server: ${q(pgArchive.server)}
 sql_port: ${pgArchive.port}
@@ -132,7 +133,8 @@ new_sql_schema: true
 `
     : input.archiveDb
     ? `
-# mod_mam's archive (the only SQL user): the file \`serve\` reads for the central IM log (xmpp.external.archiveDb).
+# mod_mam's archive and mod_shared_roster's groups (the SQL users): the file \`serve\` reads for the
+# central IM log (xmpp.external.archiveDb) and writes shared roster members into.
 sql_type: sqlite
 sql_database: ${q(input.archiveDb)}
 new_sql_schema: true
@@ -205,9 +207,12 @@ ${input.xmpp.upload.enabled && input.uploadDir ? '      /upload: mod_http_upload
 modules:
   mod_roster:
     versioning: true
-  # Contacts = the domain (and linked domains): groups \`herald-gateway ejabberd roster\` creates.
-  mod_shared_roster: {}
-  mod_disco: {}
+  # Contacts = the domain (and linked domains): groups \`herald-gateway ejabberd roster\` (and serve) keep.
+${input.archiveDb || pgArchive ? `  # On SQL, where the gateway writes large changes in bulk; no cache, so every node sees them at once.
+  mod_shared_roster:
+    db_type: sql
+    use_cache: false
+` : '  mod_shared_roster: {}\n'}  mod_disco: {}
   mod_ping: {}
   mod_carboncopy: {}
   mod_client_state: {}

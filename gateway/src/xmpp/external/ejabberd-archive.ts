@@ -2,7 +2,8 @@
 // `db_type: sql`, `sql_type: sqlite`, `new_sql_schema: true` (ejabberd 23.01).
 //
 // createArchiveDb() makes the file before ejabberd first opens it, with the two tables mod_mam uses
-// (`archive`, `archive_prefs`: ejabberd's priv/sql/lite.new.sql, unchanged) and in WAL mode. ejabberd
+// (`archive`, `archive_prefs`: ejabberd's priv/sql/lite.new.sql, unchanged), mod_shared_roster's two
+// (srg-schema.ts) and in WAL mode. ejabberd
 // would make it itself, but in rollback-journal mode, where a reader holds a shared lock that makes
 // ejabberd's next write fail with SQLITE_BUSY — and mod_mam delivers a message whose archiving failed,
 // so it would be missing from the central IM log. journal_mode=WAL is stored in the file, so
@@ -15,6 +16,7 @@ import Database from 'better-sqlite3';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import path from 'node:path';
 import type { MamRow } from './mam-row.ts';
+import { SQLITE_SRG_SCHEMA } from './srg-schema.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive (
@@ -57,6 +59,7 @@ export function createArchiveDb(file: string): boolean {
   try {
     db.pragma('journal_mode = WAL');
     db.exec(SCHEMA);
+    db.exec(SQLITE_SRG_SCHEMA); // mod_shared_roster's tables (srg-schema.ts)
   } finally {
     db.close();
   }

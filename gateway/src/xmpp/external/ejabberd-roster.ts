@@ -9,8 +9,15 @@
 // Groups must exist before members are added (a displayed group missing then crashes
 // srg_user_add), so every srg_create comes first. srg_create on an existing group replaces its
 // options and keeps its members: running the commands again is harmless.
+//
+// With mod_shared_roster on SQL (xmpp.external.archiveDb or .archiveUrl set: srg-tables.ts) the members
+// are read from the table, and a group's change of BULK_FROM members or more (the first sync of a
+// domain, an import) is written into it in bulk — on SQLite only while ejabberd has no session; smaller
+// changes (and on SQLite any while someone is connected) go through srg_user_add and srg_user_del,
+// which push the change to connected clients.
 import { HeraldError } from '../../protocol/errors.ts';
 import type { Store } from '../../store/index.ts';
+import type { SrgTables } from './srg-tables.ts';
 
 export interface RosterSource {
   domains: string[];
@@ -103,14 +110,22 @@ export interface RosterSync {
   membersAdded: number;
   membersRemoved: number;
   groupsDeleted: number;
+  /** Of the members added and removed, how many were written straight into the SQL tables (no push). */
+  inBulk: number;
 }
+
+/** A group's change from this many members on is written in bulk into the SQL tables (when there are). */
+export const BULK_FROM = 20;
 
 /**
  * Brings the shared roster groups of a running ejabberd in step with `src` through its HTTP API
  * (`apiUrl`: http://127.0.0.1:5281/api): groups (re)written, missing members added, members
  * Herald no longer has (removed users, undone links) removed, link groups of undone links deleted.
+ * With `tables` (mod_shared_roster on SQL), members are read there and large changes written there.
  */
-export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 30_000): Promise<RosterSync> {
+export async function syncRoster(apiUrl: string, src: RosterSource, o: { tables?: SrgTables; timeoutMs?: number; bulkFrom?: number } = {}): Promise<RosterSync> {
+  const timeoutMs = o.timeoutMs ?? 30_000;
+  const bulkFrom = o.bulkFrom ?? BULK_FROM;
   const call = async <T>(command: string, args: Record<string, string>): Promise<T> => {
     let res: Response;
     try {
@@ -126,7 +141,14 @@ export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 
     const r = await call<unknown>(c.command, c.args);
     if (r !== 0) throw new HeraldError('directory_unavailable', `ejabberd's ${c.command} ${JSON.stringify(c.args)} answered ${JSON.stringify(r)}`);
   };
-  const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0 };
+  // SQLite: only while ejabberd has no session (srg-tables.ts `kind`: a message archived during our
+  // write would be lost to the central IM log). Asked right before each group's write.
+  const bulkAllowed = async (t: SrgTables) => {
+    if (t.kind !== 'sqlite') return true;
+    const r = await call<number | { num_sessions: number }>('connected_users_number', {});
+    return (typeof r === 'number' ? r : r.num_sessions) === 0;
+  };
+  const sync: RosterSync = { groupsWritten: 0, membersAdded: 0, membersRemoved: 0, groupsDeleted: 0, inBulk: 0 };
   const split = (m: string) => ({ user: m.slice(0, m.lastIndexOf('@')), host: m.slice(m.lastIndexOf('@') + 1) });
   const creates = rosterCommands(src).filter((c) => c.command === 'srg_create');
   // Host by host (a group displays only groups of its own host): a host ejabberd does not serve yet
@@ -139,17 +161,21 @@ export async function syncRoster(apiUrl: string, src: RosterSource, timeoutMs = 
         sync.groupsWritten++;
       }
       for (const [group, g] of groups) {
-        const current = new Set((await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
-        for (const m of g.members.filter((m) => !current.has(m))) {
-          await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
-          sync.membersAdded++;
-        }
+        const current = new Set(o.tables ? await o.tables.members(host, group) : (await call<string[]>('srg_get_members', { group, host })).map((m) => m.toLowerCase()));
+        const added = g.members.filter((m) => !current.has(m));
         // A Set, not includes(): 10,000 members must not make 10^8 comparisons on the event loop.
         const wantedMembers = new Set(g.members);
-        for (const m of [...current].filter((m) => !wantedMembers.has(m))) {
-          await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
-          sync.membersRemoved++;
-        }
+        const removed = [...current].filter((m) => !wantedMembers.has(m));
+        if (o.tables && added.length >= bulkFrom && (await bulkAllowed(o.tables))) {
+          await o.tables.add(host, group, added);
+          sync.inBulk += added.length;
+        } else for (const m of added) await ok({ command: 'srg_user_add', args: { ...split(m), group, grouphost: host } });
+        sync.membersAdded += added.length;
+        if (o.tables && removed.length >= bulkFrom && (await bulkAllowed(o.tables))) {
+          await o.tables.remove(host, group, removed);
+          sync.inBulk += removed.length;
+        } else for (const m of removed) await ok({ command: 'srg_user_del', args: { ...split(m), group, grouphost: host } });
+        sync.membersRemoved += removed.length;
       }
       for (const group of await call<string[]>('srg_list', { host })) {
         if (group.startsWith('link-') && !groups.has(group)) {

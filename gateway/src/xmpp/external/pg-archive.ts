@@ -15,6 +15,7 @@
 // loaded at start it cost every other gateway's RSS at rest (issue 12).
 const loadPg = async () => (await import('pg')).default;
 import type { MamRow } from './mam-row.ts';
+import { PG_SRG_SCHEMA } from './srg-schema.ts';
 
 export const PG_ARCHIVE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS archive (
@@ -69,13 +70,13 @@ export function pgUrlParts(url: string): { server: string; port: number; databas
   };
 }
 
-/** Makes mod_mam's tables and indexes if they are missing (idempotent: IF NOT EXISTS). */
+/** Makes mod_mam's and mod_shared_roster's tables and indexes if they are missing (idempotent: IF NOT EXISTS). */
 export async function createPgArchiveSchema(url: string): Promise<void> {
   const pg = await loadPg();
   const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
   await client.connect();
   try {
-    await client.query(PG_ARCHIVE_SCHEMA);
+    await client.query(PG_ARCHIVE_SCHEMA + PG_SRG_SCHEMA); // with mod_shared_roster's tables (srg-schema.ts)
   } finally {
     await client.end();
   }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createRosterKeeper } from './roster-keeper.ts';
 import type { RosterSync } from './ejabberd-roster.ts';
 
-const done: RosterSync = { groupsWritten: 1, membersAdded: 1, membersRemoved: 0, groupsDeleted: 0 };
+const done: RosterSync = { groupsWritten: 1, membersAdded: 1, membersRemoved: 0, groupsDeleted: 0, inBulk: 0 };
 
 function recorder() {
   const lines: { level: string; msg: string }[] = [];
