@@ -177,7 +177,8 @@ export async function startHerald(o: {
       // on a lock) and the time it was ready but another process had the CPU — on a machine that
       // other work shares, most of a long stall can be the latter. GC pauses are observed too.
       // HERALD_BENCH_LAG_LOG=<file>: every window's stalls over 10 ms and GC pauses over 3 ms,
-      // one JSON line per window (times in the gateway's performance.now() ms).
+      // one JSON line per window (times in the gateway's performance.now() ms; a stall is [end, lag,
+      // waited for a CPU, ran on a CPU] — the rest of it, the thread was blocked), GC [start, ms, kind].
       const expression = `(() => {
         const g = globalThis;
         if (!g.__benchLag) {
@@ -185,17 +186,20 @@ export async function startHerald(o: {
           let fd = -1;
           try { fd = fs.openSync('/proc/self/schedstat', 'r'); } catch {}
           const buf = Buffer.alloc(128);
-          const waitedMs = () => { if (fd < 0) return 0; const n = fs.readSync(fd, buf, 0, 128, 0); return Number(buf.toString('latin1', 0, n).split(' ')[1]) / 1e6; };
-          const L = (g.__benchLag = { last: performance.now(), waited: waitedMs(), samples: [], own: 0, gcMax: 0, majorGcs: 0, stalls: [], gcs: [], from: performance.now(), fs, schedstat: fd >= 0 });
+          // [ran, waited] ms: the main thread's time on a CPU and time ready to run but waiting for one.
+          const sched = () => { if (fd < 0) return [0, 0]; const n = fs.readSync(fd, buf, 0, 128, 0); const f = buf.toString('latin1', 0, n).split(' '); return [Number(f[0]) / 1e6, Number(f[1]) / 1e6]; };
+          const s0 = sched();
+          const L = (g.__benchLag = { last: performance.now(), ran: s0[0], waited: s0[1], samples: [], own: 0, gcMax: 0, majorGcs: 0, stalls: [], gcs: [], from: performance.now(), fs, schedstat: fd >= 0 });
           setInterval(() => {
             const now = performance.now();
-            const waited = waitedMs();
+            const [ran, waited] = sched();
             const lag = now - L.last - 5;
             const own = Math.max(0, lag - (waited - L.waited));
             L.samples.push(lag);
             if (own > L.own) L.own = own;
-            if (lag > 10) L.stalls.push([Math.round(now), Math.round(lag * 10) / 10, Math.round((waited - L.waited) * 10) / 10]);
+            if (lag > 10) L.stalls.push([Math.round(now), Math.round(lag * 10) / 10, Math.round((waited - L.waited) * 10) / 10, Math.round((ran - L.ran) * 10) / 10]);
             L.last = now;
+            L.ran = ran;
             L.waited = waited;
           }, 5).unref();
           new PerformanceObserver((list) => {
