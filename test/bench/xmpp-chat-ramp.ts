@@ -6,13 +6,13 @@
 // from /proc; a failed step during which other processes on the machine used CPU is repeated.
 import type { ChatResult } from './xmpp-load.ts';
 import { measured, quiet, type BenchContext } from './xmpp-context.ts';
-import { rssKiB, type BenchServer } from './xmpp-servers.ts';
+import { rssKiB, type BenchServer, type LoopLag } from './xmpp-servers.ts';
 
 export interface Step extends ChatResult {
   serverCpu: number;
   cpuUsPerMsg: number;
   /** Herald: its event loop's stalls during the step (ms). */
-  serverLag?: { p99: number; max: number };
+  serverLag?: LoopLag;
   /** CPU used by other processes on the machine during the step, in cores. */
   foreignCpu: number;
 }
@@ -31,6 +31,9 @@ export interface ChatRampResult {
 export const DISTURBED = 0.15;
 
 export const passes = (r: ChatResult, p99Bound: number) => r.p99 <= p99Bound && r.lost === 0 && r.errors === 0 && r.recvRate >= 0.9 * r.target && r.closedSessions === 0;
+
+/** The stall's own part (less the time spent waiting for a CPU) and the longest GC pause. */
+export const lagDetail = (l: LoopLag) => ` (own ${l.ownMax ?? '?'}, GC pause max ${l.gcMax ?? '?'}${l.majorGcs ? `, ${l.majorGcs} mark-compact` : ''})`;
 
 export async function chatRamp(ctx: BenchContext, server: BenchServer): Promise<ChatRampResult> {
   const { window, pairs: count, rates, p99Bound, step: timing } = ctx.chat;
@@ -51,7 +54,7 @@ export async function chatRamp(ctx: BenchContext, server: BenchServer): Promise<
     ctx.log(
       `  ${server.name} chat ${rate ? `${rate}/s` : `closed loop (${window} in flight per pair)`}: sent ${r.sentRate}/s, received ${r.recvRate}/s, p50 ${r.p50} ms, p99 ${r.p99} ms, max ${r.max} ms` +
         `${r.lost ? `, lost ${r.lost}` : ''}${r.errors ? `, ${r.errors} errors (${r.errorSample.slice(0, 160)})` : ''}${r.blocked ? `, ${r.blocked} window-blocked` : ''}` +
-        `${r.closedSessions ? `, ${r.closedSessions} sessions closed` : ''}; server CPU ${s.serverCpu} (${s.cpuUsPerMsg} µs/msg${serverLag ? `, loop lag p99 ${serverLag.p99} / max ${serverLag.max} ms` : ''}), load generator CPU ${r.loadCpu} (loop lag p99 ${r.loadLagP99} / max ${r.loadLagMax} ms); other processes ${m.foreignCpu} CPU` +
+        `${r.closedSessions ? `, ${r.closedSessions} sessions closed` : ''}; server CPU ${s.serverCpu} (${s.cpuUsPerMsg} µs/msg${serverLag ? `, loop lag p99 ${serverLag.p99} / max ${serverLag.max} ms${lagDetail(serverLag)}` : ''}), load generator CPU ${r.loadCpu} (loop lag p99 ${r.loadLagP99} / max ${r.loadLagMax} ms); other processes ${m.foreignCpu} CPU` +
         `${rate ? ` → ${ok(r) ? 'ok' : disturbed ? 'FAIL, disturbed by other processes: again' : 'FAIL'}` : ''}`,
     );
     await quiet(server.pid, 15_000); // a backlog from this step must not slow the next

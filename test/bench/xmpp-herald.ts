@@ -171,19 +171,60 @@ export async function startHerald(o: {
     },
     async loopLag() {
       if (!inspectorUrl) throw new Error('Herald: no inspector URL on stderr');
+      // A 5 ms timer in the gateway: each firing's delay past 5 ms is a stall sample. On Linux it
+      // also reads the main thread's /proc/self/schedstat (time run, time waited on a run queue),
+      // so a stall is split into the gateway's own part (running, or blocked in a system call or
+      // on a lock) and the time it was ready but another process had the CPU — on a machine that
+      // other work shares, most of a long stall can be the latter. GC pauses are observed too.
+      // HERALD_BENCH_LAG_LOG=<file>: every window's stalls over 10 ms and GC pauses over 3 ms,
+      // one JSON line per window (times in the gateway's performance.now() ms; a stall is [end, lag,
+      // waited for a CPU, ran on a CPU] — the rest of it, the thread was blocked), GC [start, ms, kind].
       const expression = `(() => {
         const g = globalThis;
         if (!g.__benchLag) {
-          g.__benchLag = { last: performance.now(), samples: [] };
-          setInterval(() => { const now = performance.now(); g.__benchLag.samples.push(now - g.__benchLag.last - 5); g.__benchLag.last = now; }, 5).unref();
+          const fs = require('fs');
+          let fd = -1;
+          try { fd = fs.openSync('/proc/self/schedstat', 'r'); } catch {}
+          const buf = Buffer.alloc(128);
+          // [ran, waited] ms: the main thread's time on a CPU and time ready to run but waiting for one.
+          const sched = () => { if (fd < 0) return [0, 0]; const n = fs.readSync(fd, buf, 0, 128, 0); const f = buf.toString('latin1', 0, n).split(' '); return [Number(f[0]) / 1e6, Number(f[1]) / 1e6]; };
+          const s0 = sched();
+          const L = (g.__benchLag = { last: performance.now(), ran: s0[0], waited: s0[1], samples: [], own: 0, gcMax: 0, majorGcs: 0, stalls: [], gcs: [], from: performance.now(), fs, schedstat: fd >= 0 });
+          setInterval(() => {
+            const now = performance.now();
+            const [ran, waited] = sched();
+            const lag = now - L.last - 5;
+            const own = Math.max(0, lag - (waited - L.waited));
+            L.samples.push(lag);
+            if (own > L.own) L.own = own;
+            if (lag > 10) L.stalls.push([Math.round(now), Math.round(lag * 10) / 10, Math.round((waited - L.waited) * 10) / 10, Math.round((ran - L.ran) * 10) / 10]);
+            L.last = now;
+            L.ran = ran;
+            L.waited = waited;
+          }, 5).unref();
+          new PerformanceObserver((list) => {
+            for (const e of list.getEntries()) {
+              if (e.duration > L.gcMax) L.gcMax = e.duration;
+              if (e.detail && e.detail.kind === 4) L.majorGcs++;
+              if (e.duration > 3) L.gcs.push([Math.round(e.startTime), Math.round(e.duration * 10) / 10, e.detail && e.detail.kind]);
+            }
+          }).observe({ entryTypes: ['gc'] });
         }
-        const s = g.__benchLag.samples.sort((a, b) => a - b);
-        g.__benchLag.samples = [];
-        return JSON.stringify({ p99: s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)] : 0, max: s.length ? s[s.length - 1] : 0 });
+        const L = g.__benchLag;
+        const log = process.env.HERALD_BENCH_LAG_LOG;
+        if (log) L.fs.appendFileSync(log, JSON.stringify({ from: Math.round(L.from), to: Math.round(performance.now()), stalls: L.stalls, gcs: L.gcs }) + String.fromCharCode(10));
+        const s = L.samples.sort((a, b) => a - b);
+        const out = { p99: s.length ? s[Math.min(s.length - 1, Math.ceil(s.length * 0.99) - 1)] : 0, max: s.length ? s[s.length - 1] : 0, own: L.schedstat ? L.own : undefined, gcMax: L.gcMax, majorGcs: L.majorGcs };
+        Object.assign(L, { samples: [], own: 0, gcMax: 0, majorGcs: 0, stalls: [], gcs: [], from: performance.now() });
+        return JSON.stringify(out);
       })()`;
-      const [r] = await inspector(inspectorUrl, [{ method: 'Runtime.evaluate', params: { expression, returnByValue: true } }]);
-      const v = JSON.parse((r as { result: { value: string } }).result.value) as { p99: number; max: number };
-      return { p99: Math.round(v.p99 * 10) / 10, max: Math.round(v.max * 10) / 10 };
+      // includeCommandLineAPI: require() inside the expression (the gateway is an ES module).
+      const [r] = await inspector(inspectorUrl, [{ method: 'Runtime.evaluate', params: { expression, returnByValue: true, includeCommandLineAPI: true } }]);
+      const value = (r as { result: { value?: string } }).result.value;
+      if (!value) throw new Error(`Herald: the lag sampler failed: ${JSON.stringify(r).slice(0, 600)}`);
+      const v = JSON.parse(value) as { p99: number; max: number; own?: number; gcMax: number; majorGcs: number };
+      const r1 = (x: number) => Math.round(x * 10) / 10;
+      return { p99: r1(v.p99), max: r1(v.max), ...(v.own !== undefined ? { ownMax: r1(v.own) } : {}), gcMax: r1(v.gcMax), majorGcs: v.majorGcs };
     },
     problems: () => ({ warnings, errors, samples: [...samples, ...(stderr ? [`stderr: ${stderr.slice(0, 600)}`] : [])] }),
     async stop() {

@@ -159,6 +159,19 @@ export function report(x: ReportInput): void {
           0,
           `≤ 20 ms in held steps${verdict(heldLag === undefined ? undefined : heldLag <= 20)}`,
         );
+        // The same stalls less the time the gateway waited for a CPU that other processes had (the
+        // machine is shared): what the gateway caused itself. Shown beside the measure, not instead.
+        const own = (steps: { serverLag?: { ownMax?: number; gcMax?: number } }[], k: 'ownMax' | 'gcMax') =>
+          steps.some((s) => s.serverLag?.[k] !== undefined) ? Math.max(...steps.map((s) => s.serverLag?.[k] ?? 0)) : undefined;
+        const steps = hc ? held(hc) : [];
+        const cl = hc ? [hc.closedLoop] : [];
+        if (own(steps, 'ownMax') !== undefined || own(cl, 'ownMax') !== undefined) {
+          row(
+            `      of which the gateway's own (less its wait for a CPU) / longest GC pause, held steps; closed loop, ${m}`,
+            { Herald: { s: `${fmt(own(steps, 'ownMax'), 1)} / ${fmt(own(steps, 'gcMax'), 1)}; ${fmt(own(cl, 'ownMax'), 1)} / ${fmt(own(cl, 'gcMax'), 1)}` } },
+            0,
+          );
+        }
       }
     }
     if (x.main.some((r) => r.tls === tls && r.flood)) {

@@ -77,10 +77,24 @@ export interface BenchServer {
    * Herald only (through the V8 inspector): how late a 5 ms timer in the server fires, since the
    * last call — the server's event-loop stalls, in ms.
    */
-  loopLag?(): Promise<{ p99: number; max: number }>;
+  loopLag?(): Promise<LoopLag>;
   /** Warnings and errors the server logged so far (counts and a few samples). */
   problems(): { warnings: number; errors: number; samples: string[] };
   stop(): Promise<void>;
+}
+
+/** The server's event-loop stalls over a window, in ms (xmpp-herald.ts). */
+export interface LoopLag {
+  p99: number;
+  max: number;
+  /**
+   * (Linux) The longest stall less the time the gateway's main thread waited for a CPU meanwhile
+   * (/proc/self/schedstat): the part the gateway itself caused (running, or blocked).
+   */
+  ownMax?: number;
+  /** The longest GC pause, and how many major (mark-compact) GCs ran. */
+  gcMax?: number;
+  majorGcs?: number;
 }
 
 export function loginSpec(port: number, domain: string, user: string, secret: string, o: SpecOptions): LoginSpec {

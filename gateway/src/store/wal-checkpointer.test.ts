@@ -105,3 +105,56 @@ test('a quiet database with a few frames waiting is checkpointed without a worke
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// Issue 12: the commit that starts a checkpointed WAL over is the event loop's; with
+// journal_size_limit = 0 it truncated the file there, and ftruncate() waited for the disk (a
+// synchronous discard on an ext4 mounted with `discard`: up to 38 ms in bench:xmpp).
+test('the commit that starts the WAL over after a checkpoint does not truncate it: the file is reused in place', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20 });
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const blob = Buffer.alloc(400 * 1024, 7);
+    for (let i = 0; i < 30; i++) insert.run(blob);
+    const wal = path.join(dir, 'herald.db-wal');
+    const full = statSync(wal).size;
+    await waitFor('the worker to checkpoint the commits', () => cp.stats().checkpoints > 0 && statSync(path.join(dir, 'herald.db')).size > 12e6);
+    insert.run(Buffer.alloc(100)); // starts the WAL over
+    assert.equal(statSync(wal).size, full, 'the WAL file keeps its size (no ftruncate in the commit)');
+    assert.equal(db.pragma('journal_size_limit', { simple: true }), 64 * 1024 * 1024);
+    cp.stop();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a WAL reused in place is checkpointed after a few seconds of steady writes, not only after maxAgeMs', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20 });
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const blob = Buffer.alloc(400 * 1024, 7);
+    for (let i = 0; i < 30; i++) insert.run(blob);
+    await waitFor('the first checkpoint', () => cp.stats().checkpoints === 1 && statSync(path.join(dir, 'herald.db')).size > 12e6);
+    const wal = statSync(path.join(dir, 'herald.db-wal')).size;
+    // A steady trickle of small commits: the file does not grow, so its size cannot tell how many
+    // frames it holds; they are checkpointed after BUSY_MS (3 s), well before maxAgeMs (60 s).
+    const writer = setInterval(() => insert.run(Buffer.alloc(100)), 10);
+    try {
+      await waitFor('a checkpoint of the WAL reused in place', () => cp.stats().checkpoints === 2, 10_000);
+    } finally {
+      clearInterval(writer);
+    }
+    assert.equal(statSync(path.join(dir, 'herald.db-wal')).size, wal, 'reused in place, not grown');
+    assert.equal(cp.stats().failed, 0);
+    cp.stop();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

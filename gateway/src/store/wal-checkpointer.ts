@@ -21,6 +21,18 @@
 // (issue 12: RSS at rest <= 70 MiB), a busy one keeps it.
 // If the worker cannot run (or dies), the connection gets its automatic checkpoints back: the WAL
 // never grows without bound.
+// The WAL is not truncated after a checkpoint (journal_size_limit = WAL_KEEP_BYTES, not 0): the
+// commit that starts a checkpointed WAL over — the event loop's, an archive batch — would truncate
+// it, and ftruncate() waited for the disk there (ext4 mounted with `discard`: a synchronous discard
+// of the freed blocks; 18 ms median, 38 ms at most, 420 ms in 40 s of bench:xmpp, perf sched_switch
+// stacks, issue 12). The next commits overwrite it in place instead. So its size only tells how
+// many frames were written since it last started over while it grows past its size at the last
+// checkpoint; once it is reused in place, frames are checkpointed after BUSY_MS of writes.
+// Not solved: under writes that never pause the WAL cannot start over at all (a PASSIVE checkpoint
+// never catches up with them), so it grows past WAL_KEEP_BYTES — to hundreds of MB in bench:xmpp's
+// 24,000 msgs/s steps, ~5 KB of frames per archived message — and the first commit after a lull
+// still truncates it back to WAL_KEEP_BYTES on the event loop (100-300 ms there), and syncs the
+// new WAL header (SQLite does at every start-over unless synchronous = OFF).
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -32,6 +44,10 @@ export const CHECKPOINT_MS = 1000;
 const AUTO_CHECKPOINT_PAGES = 1000;
 /** Frames waiting less than that are checkpointed after this long anyway (a quiet server's WAL gets written back). */
 const MAX_AGE_MS = 60_000;
+/** The WAL file is kept up to this size after a checkpoint, and reused in place (see above). */
+export const WAL_KEEP_BYTES = 64 * 1024 * 1024;
+/** A WAL reused in place, written to for this long since the last checkpoint (and still being written): checkpointed. */
+const BUSY_MS = 3000;
 /** Nobody wrote to the database for this long, and the WAL holds fewer frames than QUIET_FRAMES: checkpointed on the event loop. */
 const QUIET_MS = 10_000;
 const QUIET_FRAMES = 256;
@@ -109,6 +125,8 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   let lastWork = 0;
   /** When the last checkpoint was asked for (ms), and since when the WAL has had writes after it. */
   let checkpointedAt = 0;
+  /** The WAL file's size when the last checkpoint was asked for: growing past it, it holds new frames past that many. */
+  let sizeAtCheckpoint = 0;
   let dirtySince: number | undefined;
   let looking = false;
 
@@ -127,8 +145,9 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     w?.postMessage('stop');
   };
 
-  const checkpoint = () => {
+  const checkpoint = (walSize: number) => {
     lastWork = checkpointedAt = Date.now();
+    sizeAtCheckpoint = walSize;
     dirtySince = undefined;
     if (worker) {
       if (!pending) worker.postMessage('now');
@@ -163,8 +182,9 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   // A few frames on a database nobody wrote to for quietMs (what a quiet server's last writes
   // leave): checkpointed here, not worth a worker (~15 MiB for LINGER_MS). Nobody is chatting, so
   // the fsync that holds the event loop holds nobody up.
-  const quietCheckpoint = () => {
+  const quietCheckpoint = (walSize: number) => {
     checkpointedAt = Date.now();
+    sizeAtCheckpoint = walSize;
     dirtySince = undefined;
     try {
       const [r] = db.pragma('wal_checkpoint(PASSIVE)') as { log: number }[];
@@ -186,11 +206,15 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
       // Written after the last checkpoint was asked for (a write just before it may be counted
       // again: one more PASSIVE checkpoint, which finds little to do).
       if (wal && wal.size > 32 && wal.mtimeMs > checkpointedAt - MTIME_SLACK_MS) dirtySince ??= now;
-      // Frames since the WAL last started over (journal_size_limit = 0 below: it starts over from
-      // an empty file), or since before the last checkpoint when it could not finish.
+      // At most the frames since the WAL last started over (or since before the last checkpoint,
+      // when it could not finish): a WAL reused in place keeps its size (WAL_KEEP_BYTES above).
       const frames = wal ? Math.max(0, Math.floor((wal.size - 32) / frameBytes)) : 0;
-      if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint();
-      else if (dirtySince !== undefined && (frames >= AUTO_CHECKPOINT_PAGES || now - dirtySince >= maxAgeMs)) checkpoint();
+      // Growing past its size at the last checkpoint, it holds that many new frames at least; reused
+      // in place, it is checkpointed once it has been written to for BUSY_MS and still is (a
+      // steady load; a write now and then waits for maxAgeMs, as few frames do).
+      const many = frames >= AUTO_CHECKPOINT_PAGES && wal !== undefined && (wal.size > sizeAtCheckpoint || (dirtySince !== undefined && now - dirtySince >= BUSY_MS && now - wal.mtimeMs < 2 * everyMs));
+      if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint(wal.size);
+      else if (dirtySince !== undefined && (many || now - dirtySince >= maxAgeMs)) checkpoint(wal?.size ?? 0);
       else if (worker && !pending && now - lastWork >= lingerMs) retire();
     } finally {
       looking = false;
@@ -200,12 +224,12 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   const timer = setInterval(() => void look(), everyMs);
   timer.unref();
   db.pragma('wal_autocheckpoint = 0');
-  // The WAL starts over from an empty file after a checkpoint (instead of being overwritten in
-  // place), so its size says how many frames were written since (https://sqlite.org/pragma.html#pragma_journal_size_limit).
-  db.pragma('journal_size_limit = 0');
+  // The WAL is overwritten in place after a checkpoint, not truncated by the commit that starts
+  // it over (above; https://sqlite.org/pragma.html#pragma_journal_size_limit).
+  db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
   return {
     now: () => {
-      if (!stopped && !fallen) checkpoint();
+      if (!stopped && !fallen) checkpoint(sizeAtCheckpoint);
     },
     stop() {
       if (stopped) return;

@@ -153,3 +153,50 @@ test('during a sliced fan-out, what several turns send to a connection leaves in
   assert.equal(await receive(client, 4), '<b/>');
   assert.equal(writes, before + 1);
 });
+
+// Issue 12: near saturation every connection is readable in the same poll phase, and parsing all of
+// them before timers ran again made 20-50 ms turns. Here 20 connections are readable at once, each
+// with 6 stanzas of 2 ms work: one turn parsing them all would be 240 ms.
+test('connections readable in the same turn beyond its reading budget wait for a later turn, after its timers; nothing is lost or reordered', async (t) => {
+  const pairs = await Promise.all(Array.from({ length: 20 }, () => pair()));
+  t.after(() => pairs.forEach((p) => p.done()));
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 1);
+  t.after(() => clearInterval(timer));
+  const got: { conn: number; id: string; tick: number }[] = [];
+  let allIn: () => void;
+  const all = new Promise<void>((r) => (allIn = r));
+  pairs.forEach((p, conn) => {
+    const io = tcpStreamIo(p.server, undefined, { maxStanzaChars: 10_000, maxDepth: 8 }, 60_000);
+    io.attach({
+      streamStart: () => {},
+      stanza: (el) => {
+        got.push({ conn, id: el.attrs.id as string, tick: ticks });
+        const until = performance.now() + 2;
+        while (performance.now() < until); // the stanza's work
+        if (got.length === 20 * 6) allIn();
+      },
+      streamEnd: () => {},
+      error: (e) => assert.fail(e),
+      idle: () => {},
+      closed: () => {},
+    });
+  });
+  const header = `<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' to='example.com' version='1.0'>`;
+  // Written to the kernel before the server side gets to read any of it: all readable at once.
+  for (const p of pairs) {
+    p.client.write(`${header}<message id='1'/><message id='2'/><message id='3'/>`);
+    p.client.write(`<message id='4'/><message id='5'/><message id='6'/>`);
+  }
+  await all;
+  for (let conn = 0; conn < 20; conn++) {
+    assert.deepEqual(got.filter((g) => g.conn === conn).map((g) => g.id), ['1', '2', '3', '4', '5', '6'], `connection ${conn}: all, in order`);
+  }
+  // Stanzas parsed between two runs of the 1 ms timer: one connection's chunk or two (the budget is
+  // 5 ms; the chunk that crosses it is parsed whole), never everyone's.
+  const perTurn = new Map<number, number>();
+  for (const g of got) perTurn.set(g.tick, (perTurn.get(g.tick) ?? 0) + 1);
+  const most = Math.max(...perTurn.values());
+  assert.ok(most <= 12, `at most 12 stanzas (24 ms) between two timer runs, not ${most}`);
+  assert.ok(perTurn.size >= 10, `the timer ran between the connections' turns (${perTurn.size} turns)`);
+});

@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import { TLSSocket, type SecureContext } from 'node:tls';
 import type { Element } from 'ltx';
 import type { WebSocket } from 'ws';
+import { later, mayReadNow } from './read-budget.ts';
 import { NS } from './stanza.ts';
 import { StreamError, XmlStream, type XmlStreamLimits } from './xml-stream.ts';
 
@@ -136,10 +137,38 @@ export function tcpStreamIo(socket: Socket, secureContext: SecureContext | undef
     pending += s;
     if (pending.length >= FLUSH_AT_CHARS) flush();
   };
+  // Chunks read but not parsed yet: this turn's reading budget was spent (read-budget.ts). The
+  // socket is paused meanwhile, so they are all there is until they are parsed, in order.
+  let held: Buffer[] = [];
+  const parseHeld = (budgetLeft: () => boolean) => {
+    while (held.length) {
+      if (closed) {
+        held = [];
+        return;
+      }
+      const c = held.shift()!;
+      if (h) feed(parser, h, c);
+      if (held.length && !budgetLeft()) return later(parseHeld);
+    }
+    if (!closed) current.resume();
+  };
+  const onData = (s: Socket) => (c: Buffer) => {
+    if (!h) return;
+    // Before STARTTLS the socket is handed to TLS (startTls below): it is never held.
+    if (held.length || (!(secureContext && !secure && s === socket) && !mayReadNow())) {
+      held.push(c);
+      if (held.length === 1) {
+        s.pause();
+        later(parseHeld);
+      }
+      return;
+    }
+    feed(parser, h, c);
+  };
   const attachSocket = (s: Socket) => {
     s.setNoDelay(true); // latency: see notes on Nagle in ../shared/notes/xmpp-peers.md
     s.setTimeout(idleMs, () => h?.idle());
-    s.on('data', (c: Buffer) => h && feed(parser, h, c));
+    s.on('data', onData(s));
     s.on('error', () => s.destroy());
     s.on('close', () => {
       if (current !== s || closed) return;
