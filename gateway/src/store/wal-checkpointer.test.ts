@@ -131,6 +131,30 @@ test('the commit that starts the WAL over after a checkpoint does not truncate i
   }
 });
 
+test('a WAL grown past the size kept is truncated by the worker once checkpointed, not by the next commit on the event loop', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
+  const db = openDb(dir);
+  try {
+    db.exec('CREATE TABLE t (x BLOB)');
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20, walKeepBytes: 1024 * 1024 });
+    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const blob = Buffer.alloc(400 * 1024, 7);
+    for (let i = 0; i < 30; i++) insert.run(blob); // 12 MB of WAL, past the 1 MiB kept
+    const wal = path.join(dir, 'herald.db-wal');
+    assert.ok(statSync(wal).size > 12e6);
+    // No commit from here on: only the worker can make the file small.
+    await waitFor('the worker to truncate the WAL', () => cp.stats().truncations > 0);
+    assert.equal(statSync(wal).size, 0, 'truncated by the worker');
+    assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), 30, 'nothing lost');
+    insert.run(Buffer.alloc(100)); // and the WAL goes on from the start
+    assert.ok(statSync(wal).size < 64 * 1024);
+    cp.stop();
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('a WAL reused in place is checkpointed after a few seconds of steady writes, not only after maxAgeMs', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
   const db = openDb(dir);

@@ -28,11 +28,13 @@
 // stacks, issue 12). The next commits overwrite it in place instead. So its size only tells how
 // many frames were written since it last started over while it grows past its size at the last
 // checkpoint; once it is reused in place, frames are checkpointed after BUSY_MS of writes.
-// Not solved: under writes that never pause the WAL cannot start over at all (a PASSIVE checkpoint
-// never catches up with them), so it grows past WAL_KEEP_BYTES — to hundreds of MB in bench:xmpp's
-// 24,000 msgs/s steps, ~5 KB of frames per archived message — and the first commit after a lull
-// still truncates it back to WAL_KEEP_BYTES on the event loop (100-300 ms there), and syncs the
-// new WAL header (SQLite does at every start-over unless synchronous = OFF).
+// Under writes that never pause the WAL cannot start over at all (a PASSIVE checkpoint never
+// catches up with them), so it grows past WAL_KEEP_BYTES — to hundreds of MB in bench:xmpp's
+// 24,000 msgs/s steps, ~5 KB of frames per archived message. The first commit after the lull would
+// truncate it on the event loop (a 308 ms stall measured in bench:xmpp); so the worker, once its
+// checkpoint has caught up, truncates it itself (TRUNCATE, without waiting for anyone). Not
+// solved: a commit that comes between that checkpoint and the truncation still does it, and every
+// start-over syncs the new WAL header on the committing connection (unless synchronous = OFF).
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
@@ -58,14 +60,24 @@ export const LINGER_MS = 30_000;
 
 // CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle): one
 // PASSIVE checkpoint when it starts and one at each 'now'.
+// A WAL past keepBytes whose frames are all checkpointed is truncated here (TRUNCATE, without
+// waiting: busy_timeout 0, so it gives up at once when anyone is writing or reading the WAL);
+// otherwise the next commit on the event loop truncates it (100-300 ms after bench:xmpp's steps).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
+const { statSync } = require('node:fs');
 const Database = require(workerData.sqlite);
-const db = new Database(workerData.file, { fileMustExist: true });
+const db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
+const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
 const run = () => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
-    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed });
+    let truncated = false;
+    if (r.log > 0 && r.checkpointed === r.log && walSize() > workerData.keepBytes) {
+      const [t] = db.pragma('wal_checkpoint(TRUNCATE)');
+      truncated = t.busy === 0;
+    }
+    parentPort.postMessage({ log: r.log, checkpointed: r.checkpointed, truncated });
   } catch (e) {
     parentPort.postMessage({ error: String(e && e.message || e) });
   }
@@ -87,7 +99,7 @@ export interface WalCheckpointer {
    * Checkpoints done so far, the WAL's size in pages at the last one, failed ones, how many times
    * the WAL was looked at, and whether the worker is running now.
    */
-  stats(): { checkpoints: number; walPages: number; failed: number; looks: number; worker: boolean };
+  stats(): { checkpoints: number; walPages: number; failed: number; looks: number; truncations: number; worker: boolean };
 }
 
 export interface WalCheckpointerOptions {
@@ -95,6 +107,8 @@ export interface WalCheckpointerOptions {
   lingerMs?: number;
   maxAgeMs?: number;
   quietMs?: number;
+  /** The WAL's size kept after a checkpoint (tests make it small). */
+  walKeepBytes?: number;
 }
 
 /** The WAL file's size and last write; undefined when there is none. stat(): no descriptor of ours on SQLite's files. */
@@ -112,10 +126,11 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   const lingerMs = o.lingerMs ?? LINGER_MS;
   const maxAgeMs = o.maxAgeMs ?? MAX_AGE_MS;
   const quietMs = o.quietMs ?? QUIET_MS;
+  const keepBytes = o.walKeepBytes ?? WAL_KEEP_BYTES;
   const file = db.name;
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24; // https://sqlite.org/walformat.html
-  const stats = { checkpoints: 0, walPages: 0, failed: 0, looks: 0 };
+  const stats = { checkpoints: 0, walPages: 0, failed: 0, looks: 0, truncations: 0 };
   let stopped = false;
   /** Automatic checkpoints are back on the connection for good (the worker could not run). */
   let fallen = false;
@@ -156,7 +171,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     }
     let w: Worker;
     try {
-      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file } });
+      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file, keepBytes } });
     } catch (e) {
       restore('the checkpoint worker cannot start', e);
       return;
@@ -164,7 +179,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     w.unref();
     worker = w;
     pending = true; // it checkpoints as it starts
-    w.on('message', (m: { log?: number; checkpointed?: number; error?: string }) => {
+    w.on('message', (m: { log?: number; checkpointed?: number; truncated?: boolean; error?: string }) => {
       if (w === worker) pending = false;
       if (m.error) {
         // A failed checkpoint is tried again at the next look; the WAL keeps what it has meanwhile.
@@ -172,6 +187,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
       } else if (m.log !== undefined) {
         stats.checkpoints++;
         stats.walPages = m.log;
+        if (m.truncated) stats.truncations++;
       }
     });
     // Only the running worker's end matters: a retired one was told to end.
@@ -226,7 +242,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   db.pragma('wal_autocheckpoint = 0');
   // The WAL is overwritten in place after a checkpoint, not truncated by the commit that starts
   // it over (above; https://sqlite.org/pragma.html#pragma_journal_size_limit).
-  db.pragma(`journal_size_limit = ${WAL_KEEP_BYTES}`);
+  db.pragma(`journal_size_limit = ${keepBytes}`);
   return {
     now: () => {
       if (!stopped && !fallen) checkpoint(sizeAtCheckpoint);
