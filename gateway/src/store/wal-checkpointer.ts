@@ -32,8 +32,8 @@
 // catches up with them), so it grows past WAL_KEEP_BYTES — to hundreds of MB in bench:xmpp's
 // 24,000 msgs/s steps, ~5 KB of frames per archived message. The first commit after the lull would
 // truncate it on the event loop (a 308 ms stall measured in bench:xmpp); so the worker, once its
-// checkpoint has caught up, truncates it itself (TRUNCATE, without waiting for anyone). Not
-// solved: a commit that comes between that checkpoint and the truncation still does it, and every
+// checkpoint has caught up in a lull (LULL_MS without writes), truncates it itself (TRUNCATE,
+// without waiting for anyone). Not solved: a commit during that truncation waits for it, and every
 // start-over syncs the new WAL header on the committing connection (unless synchronous = OFF).
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -50,6 +50,12 @@ const MAX_AGE_MS = 60_000;
 export const WAL_KEEP_BYTES = 64 * 1024 * 1024;
 /** A WAL reused in place, written to for this long since the last checkpoint (and still being written): checkpointed. */
 const BUSY_MS = 3000;
+/**
+ * A WAL past WAL_KEEP_BYTES not written for this long is truncated by the worker. Not sooner: the
+ * truncation holds SQLite's write lock, and a commit on the event loop meanwhile waits for it
+ * (asked whenever the checkpoint caught up, it stalled bench:xmpp's busiest steps by up to 180 ms).
+ */
+const LULL_MS = 2000;
 /** Nobody wrote to the database for this long, and the WAL holds fewer frames than QUIET_FRAMES: checkpointed on the event loop. */
 const QUIET_MS = 10_000;
 const QUIET_FRAMES = 256;
@@ -60,20 +66,21 @@ export const LINGER_MS = 30_000;
 
 // CommonJS, evaluated in the worker (eval: no file of its own to ship beside the bundle): one
 // PASSIVE checkpoint when it starts and one at each 'now'.
-// A WAL past keepBytes whose frames are all checkpointed is truncated here (TRUNCATE, without
-// waiting: busy_timeout 0, so it gives up at once when anyone is writing or reading the WAL);
-// otherwise the next commit on the event loop truncates it (100-300 ms after bench:xmpp's steps).
+// 'shrink' (asked in a lull: see LULL_MS): a WAL past keepBytes whose frames are all checkpointed
+// is truncated here (TRUNCATE, without waiting: busy_timeout 0, so it gives up at once when anyone
+// is writing or reading the WAL); otherwise the next commit on the event loop truncates it
+// (100-300 ms after bench:xmpp's steps).
 const WORKER = `
 const { parentPort, workerData } = require('node:worker_threads');
 const { statSync } = require('node:fs');
 const Database = require(workerData.sqlite);
 const db = new Database(workerData.file, { fileMustExist: true, timeout: 0 });
 const walSize = () => { try { return statSync(workerData.file + '-wal').size; } catch { return 0; } };
-const run = () => {
+const run = (shrink) => {
   try {
     const [r] = db.pragma('wal_checkpoint(PASSIVE)');
     let truncated = false;
-    if (r.log > 0 && r.checkpointed === r.log && walSize() > workerData.keepBytes) {
+    if (shrink && r.log > 0 && r.checkpointed === r.log && walSize() > workerData.keepBytes) {
       const [t] = db.pragma('wal_checkpoint(TRUNCATE)');
       truncated = t.busy === 0;
     }
@@ -83,11 +90,11 @@ const run = () => {
   }
 };
 parentPort.on('message', (m) => {
-  if (m === 'now') return run();
+  if (m === 'now' || m === 'shrink') return run(m === 'shrink');
   db.close();
   parentPort.close();
 });
-run();
+run(workerData.first === 'shrink');
 `;
 
 export interface WalCheckpointer {
@@ -107,6 +114,7 @@ export interface WalCheckpointerOptions {
   lingerMs?: number;
   maxAgeMs?: number;
   quietMs?: number;
+  lullMs?: number;
   /** The WAL's size kept after a checkpoint (tests make it small). */
   walKeepBytes?: number;
 }
@@ -127,6 +135,7 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
   const maxAgeMs = o.maxAgeMs ?? MAX_AGE_MS;
   const quietMs = o.quietMs ?? QUIET_MS;
   const keepBytes = o.walKeepBytes ?? WAL_KEEP_BYTES;
+  const lullMs = o.lullMs ?? LULL_MS;
   const file = db.name;
   const sqlite = createRequire(import.meta.url).resolve('better-sqlite3');
   const frameBytes = (db.pragma('page_size', { simple: true }) as number) + 24; // https://sqlite.org/walformat.html
@@ -160,18 +169,18 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
     w?.postMessage('stop');
   };
 
-  const checkpoint = (walSize: number) => {
+  const checkpoint = (walSize: number, kind: 'now' | 'shrink' = 'now') => {
     lastWork = checkpointedAt = Date.now();
     sizeAtCheckpoint = walSize;
     dirtySince = undefined;
     if (worker) {
-      if (!pending) worker.postMessage('now');
+      if (!pending) worker.postMessage(kind);
       pending = true;
       return;
     }
     let w: Worker;
     try {
-      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file, keepBytes } });
+      w = new Worker(WORKER, { eval: true, workerData: { sqlite, file, keepBytes, first: kind } });
     } catch (e) {
       restore('the checkpoint worker cannot start', e);
       return;
@@ -229,7 +238,8 @@ export function startWalCheckpointer(db: Db, log: Logger, o: WalCheckpointerOpti
       // in place, it is checkpointed once it has been written to for BUSY_MS and still is (a
       // steady load; a write now and then waits for maxAgeMs, as few frames do).
       const many = frames >= AUTO_CHECKPOINT_PAGES && wal !== undefined && (wal.size > sizeAtCheckpoint || (dirtySince !== undefined && now - dirtySince >= BUSY_MS && now - wal.mtimeMs < 2 * everyMs));
-      if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint(wal.size);
+      if (wal && wal.size > keepBytes && now - wal.mtimeMs >= lullMs && !pending) checkpoint(wal.size, 'shrink');
+      else if (dirtySince !== undefined && frames < QUIET_FRAMES && !worker && wal && now - wal.mtimeMs >= quietMs && now - dirtySince >= maxAgeMs) quietCheckpoint(wal.size);
       else if (dirtySince !== undefined && (many || now - dirtySince >= maxAgeMs)) checkpoint(wal?.size ?? 0);
       else if (worker && !pending && now - lastWork >= lingerMs) retire();
     } finally {
