@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLogger } from '../config/logger.ts';
 import { openDb } from './db.ts';
-import { startWalCheckpointer } from './wal-checkpointer.ts';
+import { startWalCheckpointer, type WalCheckpointer } from './wal-checkpointer.ts';
 
 const waitFor = async (what: string, ok: () => boolean, ms = 10_000) => {
   const end = Date.now() + ms;
@@ -106,79 +106,69 @@ test('a quiet database with a few frames waiting is checkpointed without a worke
   }
 });
 
-// Issue 12: the commit that starts a checkpointed WAL over is the event loop's; with
-// journal_size_limit = 0 it truncated the file there, and ftruncate() waited for the disk (a
-// synchronous discard on an ext4 mounted with `discard`: up to 38 ms in bench:xmpp).
-test('the commit that starts the WAL over after a checkpoint does not truncate it: the file is reused in place', async () => {
+/**
+ * A database with a checkpointer and 12 MB just committed in 30 commits (past SQLite's 1,000 pages);
+ * `fn` gets what it needs; the checkpointer, the database and the folder go afterwards.
+ */
+async function afterBigCommits(
+  opts: Parameters<typeof startWalCheckpointer>[2],
+  fn: (t: { cp: WalCheckpointer; db: ReturnType<typeof openDb>; insert: (blob: Buffer) => void; wal: string; dbFile: string }) => Promise<void>,
+): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
   const db = openDb(dir);
   try {
     db.exec('CREATE TABLE t (x BLOB)');
-    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20 });
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
+    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), opts);
+    const stmt = db.prepare('INSERT INTO t VALUES (?)');
+    const insert = (blob: Buffer) => void stmt.run(blob);
     const blob = Buffer.alloc(400 * 1024, 7);
-    for (let i = 0; i < 30; i++) insert.run(blob);
-    const wal = path.join(dir, 'herald.db-wal');
-    const full = statSync(wal).size;
-    await waitFor('the worker to checkpoint the commits', () => cp.stats().checkpoints > 0 && statSync(path.join(dir, 'herald.db')).size > 12e6);
-    insert.run(Buffer.alloc(100)); // starts the WAL over
-    assert.equal(statSync(wal).size, full, 'the WAL file keeps its size (no ftruncate in the commit)');
-    assert.equal(db.pragma('journal_size_limit', { simple: true }), 64 * 1024 * 1024);
-    cp.stop();
+    for (let i = 0; i < 30; i++) insert(blob);
+    try {
+      await fn({ cp, db, insert, wal: path.join(dir, 'herald.db-wal'), dbFile: path.join(dir, 'herald.db') });
+    } finally {
+      cp.stop();
+    }
   } finally {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   }
-});
+}
 
-test('a WAL grown past the size kept is truncated by the worker in a lull, not by the next commit on the event loop', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
-  const db = openDb(dir);
-  try {
-    db.exec('CREATE TABLE t (x BLOB)');
-    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20, walKeepBytes: 1024 * 1024, lullMs: 200 });
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
-    const blob = Buffer.alloc(400 * 1024, 7);
-    for (let i = 0; i < 30; i++) insert.run(blob); // 12 MB of WAL, past the 1 MiB kept
-    const wal = path.join(dir, 'herald.db-wal');
-    assert.ok(statSync(wal).size > 12e6);
+// Issue 12: the commit that starts a checkpointed WAL over is the event loop's; with
+// journal_size_limit = 0 it truncated the file there, and ftruncate() waited for the disk (a
+// synchronous discard on an ext4 mounted with `discard`: up to 38 ms in bench:xmpp).
+test('the commit that starts the WAL over after a checkpoint does not truncate it: the file is reused in place', () =>
+  afterBigCommits({ everyMs: 20 }, async ({ cp, db, insert, wal, dbFile }) => {
+    const full = statSync(wal).size;
+    await waitFor('the worker to checkpoint the commits', () => cp.stats().checkpoints > 0 && statSync(dbFile).size > 12e6);
+    insert(Buffer.alloc(100)); // starts the WAL over
+    assert.equal(statSync(wal).size, full, 'the WAL file keeps its size (no ftruncate in the commit)');
+    assert.equal(db.pragma('journal_size_limit', { simple: true }), 64 * 1024 * 1024);
+  }));
+
+test('a WAL grown past the size kept is truncated by the worker in a lull, not by the next commit on the event loop', () =>
+  afterBigCommits({ everyMs: 20, walKeepBytes: 1024 * 1024, lullMs: 200 }, async ({ cp, db, insert, wal }) => {
+    assert.ok(statSync(wal).size > 12e6, '12 MB of WAL, past the 1 MiB kept');
     // No commit from here on: only the worker can make the file small.
     await waitFor('the worker to truncate the WAL', () => cp.stats().truncations > 0);
     assert.equal(statSync(wal).size, 0, 'truncated by the worker');
     assert.equal(db.prepare('SELECT count(*) FROM t').pluck().get(), 30, 'nothing lost');
-    insert.run(Buffer.alloc(100)); // and the WAL goes on from the start
+    insert(Buffer.alloc(100)); // and the WAL goes on from the start
     assert.ok(statSync(wal).size < 64 * 1024);
-    cp.stop();
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a WAL reused in place is checkpointed after a few seconds of steady writes, not only after maxAgeMs', async () => {
-  const dir = mkdtempSync(path.join(tmpdir(), 'herald-wal-'));
-  const db = openDb(dir);
-  try {
-    db.exec('CREATE TABLE t (x BLOB)');
-    const cp = startWalCheckpointer(db, createLogger('silent', { pretty: false }), { everyMs: 20 });
-    const insert = db.prepare('INSERT INTO t VALUES (?)');
-    const blob = Buffer.alloc(400 * 1024, 7);
-    for (let i = 0; i < 30; i++) insert.run(blob);
-    await waitFor('the first checkpoint', () => cp.stats().checkpoints === 1 && statSync(path.join(dir, 'herald.db')).size > 12e6);
-    const wal = statSync(path.join(dir, 'herald.db-wal')).size;
+test('a WAL reused in place is checkpointed after a few seconds of steady writes, not only after maxAgeMs', () =>
+  afterBigCommits({ everyMs: 20 }, async ({ cp, insert, wal: walFile, dbFile }) => {
+    await waitFor('the first checkpoint', () => cp.stats().checkpoints === 1 && statSync(dbFile).size > 12e6);
+    const wal = statSync(walFile).size;
     // A steady trickle of small commits: the file does not grow, so its size cannot tell how many
     // frames it holds; they are checkpointed after BUSY_MS (3 s), well before maxAgeMs (60 s).
-    const writer = setInterval(() => insert.run(Buffer.alloc(100)), 10);
+    const writer = setInterval(() => insert(Buffer.alloc(100)), 10);
     try {
       await waitFor('a checkpoint of the WAL reused in place', () => cp.stats().checkpoints === 2, 10_000);
     } finally {
       clearInterval(writer);
     }
-    assert.equal(statSync(path.join(dir, 'herald.db-wal')).size, wal, 'reused in place, not grown');
+    assert.equal(statSync(walFile).size, wal, 'reused in place, not grown');
     assert.equal(cp.stats().failed, 0);
-    cp.stop();
-  } finally {
-    db.close();
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+  }));
