@@ -16,7 +16,7 @@ import { startEjabberdCluster, type ClusterNode, type TestEjabberdCluster } from
 import { seedHerald } from '../fixtures/ejabberd-herald.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
 import { startPostgres, type TestPostgres } from '../fixtures/postgres.ts';
-import { startSlixmpp, type RosterItem, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { rosterJids, signInForRoster, type Slixmpp } from '../fixtures/slixmpp.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-roster-pg-'));
 const dataDir = path.join(dir, 'data');
@@ -60,14 +60,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function login(node: ClusterNode, jid: string, password: string, label: string) {
-  const c = await startSlixmpp({ label: `${label} on ${node.name}` });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${jid}/slix`, password, host: '127.0.0.1', port: node.c2sPort, starttls: true, sm: false }, 60_000);
-  return { c, roster: r.roster! };
-}
-
-const jids = (items: RosterItem[]) => items.map((i) => i.jid).sort();
+const login = (node: ClusterNode, jid: string, password: string, label: string) =>
+  signInForRoster({ clients, port: node.c2sPort, jid, password, label: `${label} on ${node.name}` });
+const jids = rosterJids;
 const seeded = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
 const keeper = () => gw!.rosterKeeper!;
 const syncedAfter = async (changes: number) => {

@@ -17,7 +17,7 @@ import { addUsersElsewhere, removeUsersElsewhere } from '../fixtures/directory-e
 import type { TestEjabberd } from '../fixtures/ejabberd.ts';
 import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { startSlixmpp, type RosterItem, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { rosterJids, rosterPushOf, signInForRoster, startSlixmpp, type Slixmpp } from '../fixtures/slixmpp.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-roster-sql-'));
 const dataDir = path.join(dir, 'data');
@@ -57,17 +57,10 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function login(jid: string, password: string, label = jid) {
-  const c = await startSlixmpp({ label });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${jid}/slix`, password, host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 60_000);
-  return { c, roster: r.roster! };
-}
-
-const jids = (items: RosterItem[]) => items.map((i) => i.jid).sort();
+const login = (jid: string, password: string, label = jid) => signInForRoster({ clients, port: c2sPort, jid, password, label });
+const jids = rosterJids;
+const pushOf = rosterPushOf;
 const seeded = (prefix: string, n: number) => Array.from({ length: n }, (_, i) => `${prefix}${i}@example.com`);
-const pushOf = (c: Slixmpp, jid: string, subscription?: string) =>
-  c.next((e) => e.event === 'roster' && e.items.some((i) => i.jid === jid && (subscription === undefined || i.subscription === subscription)), 60_000);
 const keeper = () => gw!.rosterKeeper!;
 /** Resolves once ejabberd counts no session (a closed client's session ends asynchronously; no event tells). */
 const noSessions = async () => {

@@ -15,7 +15,7 @@ import { addUsersElsewhere as addUsers } from '../fixtures/directory-elsewhere.t
 import type { TestEjabberd } from '../fixtures/ejabberd.ts';
 import { configureEjabberd, seedHerald } from '../fixtures/ejabberd-herald.ts';
 import { startTestGateway, type TestGateway } from '../fixtures/gateway.ts';
-import { startSlixmpp, type RosterItem, type Slixmpp } from '../fixtures/slixmpp.ts';
+import { rosterJids, rosterPushOf, signInForRoster, type Slixmpp } from '../fixtures/slixmpp.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'herald-ejabberd-roster-sync-'));
 const dataDir = path.join(dir, 'data');
@@ -55,17 +55,9 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function login(jid: string, password: string, label = jid) {
-  const c = await startSlixmpp({ label });
-  clients.push(c);
-  const r = await c.call('connect', { jid: `${jid}/slix`, password, host: '127.0.0.1', port: c2sPort, starttls: true, sm: false }, 30_000);
-  return { c, roster: r.roster! };
-}
-
-const jids = (items: RosterItem[]) => items.map((i) => i.jid).sort();
-/** The roster push that names `jid` (with `subscription` when given). */
-const pushOf = (c: Slixmpp, jid: string, subscription?: string, ms = 60_000) =>
-  c.next((e) => e.event === 'roster' && e.items.some((i) => i.jid === jid && (subscription === undefined || i.subscription === subscription)), ms);
+const login = (jid: string, password: string, label = jid) => signInForRoster({ clients, port: c2sPort, jid, password, label, timeoutMs: 30_000 });
+const jids = rosterJids;
+const pushOf = rosterPushOf;
 const keeper = () => gw!.rosterKeeper!;
 /** Resolves once `cond` holds (checked every 50 ms): the keeper's state, which no event announces. */
 const until = (cond: () => boolean) =>
